@@ -1,0 +1,215 @@
+"""The embedded default answerer: no LLM; it says which provisions apply and quotes them.
+
+An answer is built only from retrieved articles. It names the provisions, quotes each one
+verbatim with a numbered citation, and points to the next step. When nothing relevant is found it
+refuses — with a referral to 12333 — instead of quoting weak matches; in the grey zone between, it
+answers ``partial``: possibly relevant provisions, clearly marked as such.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection
+from corpus.catalog import Catalog
+from corpus.referrals import Referral, load_referrals
+from kb.keywords import tokenize
+from kb.retriever import Hit, HybridRetriever, Retrieval
+from laoquan.settings import Settings
+
+ANSWERED, PARTIAL, REFUSED = "answered", "partial", "refused"
+
+DISCLAIMER = "以上是法规原文摘录，帮助你找到依据，不是律师意见；具体情况请以当地人社部门或仲裁机构的答复为准。"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    doc_no: str | None
+    article: str
+    page: int | None
+    quote: str
+    """Verbatim source text (a contiguous slice of the article)."""
+    status: str
+    effective_from: str | None
+    region: str
+    source_url: str | None
+    score: float
+    authority: str = ""
+    note: str = ""
+    """E.g. that part of this article was repealed on the as-of date."""
+
+
+@dataclass
+class Answer:
+    question: str
+    outcome: str
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    referrals: list[dict] = field(default_factory=list)
+    region: str | None = None
+    as_of: str | None = None
+    timings_ms: dict = field(default_factory=dict)
+    reason: str = ""
+    """Why the bot refused or answered partially (for staff and for the evals)."""
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
+        return data
+
+
+class AnswerBot:
+    """Answers questions from the retriever's passages; holds nothing per user."""
+
+    def __init__(self, retriever: HybridRetriever, catalog: Catalog, settings: Settings):
+        self.retriever = retriever
+        self.catalog = catalog
+        self.settings = settings
+        self.referrals = load_referrals()
+        self._articles_by_doc: dict[str, set[str]] = {}
+        for chunk_id in retriever.chunk_ids():
+            record = retriever.record(chunk_id)
+            self._articles_by_doc.setdefault(record["doc_id"], set()).add(record["article"])
+
+    def ask(self, question: str, *, region: str | None = None, as_of: date | None = None) -> Answer:
+        """Answer one question. Raises :class:`QuestionError` for input it cannot take."""
+        started = time.perf_counter()
+        as_of = as_of or date.today()
+        text = clean_question(question, max_chars=self.settings.max_question_chars)
+        base = {"question": text, "region": region, "as_of": as_of.isoformat()}
+
+        if looks_like_injection(text):
+            return self._refusal(base, "injection", "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。", started)
+        missing = self._missing_articles(text)
+        if missing:
+            return self._refusal(base, "no_such_article", f"知识库里的{missing}并不存在，请核对条文序号。", started)
+
+        retrieval = self.retriever.search(text, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.max_citations))
+        hits = self._pin_cited_articles(text, retrieval)
+        if retrieval.top_dense < self.settings.refuse_below or not hits:
+            answer = self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
+            return answer
+        outcome = ANSWERED if retrieval.top_dense >= self.settings.partial_below else PARTIAL
+        chosen = hits[: self.settings.max_citations]
+        citations = [self._citation(n, hit, text, as_of) for n, hit in enumerate(chosen, start=1)]
+        body = compose_answer(citations, outcome=outcome)
+        timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
+        return Answer(
+            **base,
+            outcome=outcome,
+            answer=body,
+            citations=citations,
+            referrals=[r.to_json() for r in self.referrals.for_outcome(outcome)],
+            timings_ms=timings,
+            reason="" if outcome == ANSWERED else "low_confidence",
+        )
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _refusal(self, base: dict, reason: str, why: str, started: float, retrieval: Retrieval | None = None) -> Answer:
+        timings = dict(retrieval.timings_ms) if retrieval else {}
+        timings["total"] = (time.perf_counter() - started) * 1000
+        referrals = self.referrals.for_outcome(REFUSED)
+        phones = "、".join(f"{r.name}" for r in referrals if r.phone)
+        body = f"抱歉，{why}我不想猜测，以免误导你。\n建议咨询：{phones}。"
+        return Answer(**base, outcome=REFUSED, answer=body, referrals=[r.to_json() for r in referrals], timings_ms=timings, reason=reason)
+
+    def _law_of(self, name: str):
+        """The catalog entry whose short name (or title) the user's law name ends with."""
+        name = name.strip("《》 的")
+        best = None
+        for entry in self.catalog.with_text():
+            for candidate in (entry.title, entry.short_name):
+                if candidate and name.endswith(candidate) and (best is None or len(candidate) > best[1]):
+                    best = (entry, len(candidate))
+        return best[0] if best else None
+
+    def _missing_articles(self, text: str) -> str:
+        """「劳动法第二百条」 → "《劳动法》第二百条" when that law is indexed but has no such article."""
+        for ref in article_refs(text):
+            entry = self._law_of(ref.law)
+            if entry and ref.label not in self._articles_by_doc.get(entry.id, set()):
+                return f"《{entry.short_name}》{ref.label}"
+        return ""
+
+    def _pin_cited_articles(self, text: str, retrieval: Retrieval) -> list[Hit]:
+        """An article the user names explicitly goes first, whatever its similarity."""
+        hits = list(retrieval.hits)
+        pinned = []
+        for ref in article_refs(text):
+            entry = self._law_of(ref.law)
+            if entry:
+                hit = self.retriever.lookup(entry.id, ref.label, query=text)
+                if hit:
+                    pinned.append(hit)
+        ids = {h.chunk_id for h in pinned}
+        return pinned + [h for h in hits if h.chunk_id not in ids]
+
+    def _citation(self, n: int, hit: Hit, question: str, as_of: date) -> Citation:
+        entry = self.catalog.get(hit.doc_id)
+        note = ""
+        for change in entry.repealed_articles(as_of):
+            if change.article.startswith(hit.article):
+                note = f"注意：{change.article}自{change.from_date}起已废止" + (f"（{change.note}）" if change.note else "")
+        return Citation(
+            n=n,
+            doc_id=hit.doc_id,
+            title=entry.title,
+            doc_no=entry.doc_no,
+            article=hit.article,
+            page=hit.pages[0] if hit.pages else None,
+            quote=select_quote(hit.text, question, max_chars=self.settings.quote_chars),
+            status=entry.status,
+            effective_from=entry.effective_from.isoformat() if entry.effective_from else None,
+            region=entry.region,
+            source_url=entry.source_url,
+            score=round(hit.dense if hit.dense is not None else 0.0, 4),
+            authority=entry.authority_label,
+            note=note,
+        )
+
+
+def compose_answer(citations: list[Citation], *, outcome: str) -> str:
+    """The answer text: which provisions apply, their quotes with [n], the next step."""
+    names = "、".join(f"《{c.title}》{c.article}[{c.n}]" for c in citations)
+    if outcome == ANSWERED:
+        lead = f"和你的问题直接相关的规定是：{names}。原文如下："
+    else:
+        lead = f"没有找到和你的情况完全对应的规定。下面这些条文可能相关，请对照自己的情况看，拿不准时打12333问清楚：{names}。"
+    lines = [lead, ""]
+    for c in citations:
+        where = f"（第{c.page}页）" if c.page else ""
+        lines.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
+        if c.note:
+            lines.append(f"    {c.note}")
+    lines += ["", DISCLAIMER]
+    return "\n".join(lines)
+
+
+def select_quote(text: str, question: str, *, max_chars: int) -> str:
+    """A verbatim slice of ``text`` that fits ``max_chars`` where possible: the whole article if it
+    is short, else the paragraph (with its items) that shares most words with the question."""
+    if len(text) <= max_chars:
+        return text
+    lines = text.split("\n")
+    groups: list[list[str]] = []
+    for line in lines:
+        if groups and re.match(r"^[（(][一二三四五六七八九十]+[）)]", line):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    words = set(tokenize(question))
+    best = max(groups, key=lambda g: (len(words & set(tokenize("".join(g)))), -groups.index(g)))
+    quote = "\n".join(best)
+    if len(quote) > max_chars * 2:  # still very long: cut at a sentence end, keeping a verbatim prefix
+        cut = max(quote.rfind(p, 0, max_chars * 2) for p in "。；")
+        quote = quote[: cut + 1] if cut > 0 else quote[: max_chars * 2]
+    return quote
+
+
+__all__ = ["Answer", "AnswerBot", "Citation", "QuestionError", "compose_answer", "select_quote", "Referral"]

@@ -1,0 +1,254 @@
+"""Incremental indexing: catalog + sources folder → article chunks → vectors (Chroma) + manifest.
+
+What makes it incremental:
+
+- each document has a *fingerprint* (its file's sha256, its catalog entry, the splitter version);
+  an unchanged document is not even re-read;
+- each chunk has a *content hash* (of the text that is embedded); a hash already in the store is
+  never embedded again, even under another chunk id; a chunk whose catalog metadata changed gets its
+  metadata rewritten with the vector it already had;
+- chunks of documents that changed or left the catalog are deleted.
+
+The manifest (``<data>/index/manifest.json``) holds every chunk's text, its place in the law and its
+BM25 tokens; it is written atomically *after* the vectors, so a killed run leaves the previous
+manifest in place, and the next run repairs the store from the hashes it finds there.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.catalog import Catalog, CatalogEntry, load_catalog
+from kb.keywords import tokenize
+from kb.load import SourceError, load_source
+from kb.split import Chunk, split_articles
+from kb.store import VectorStore, date_key
+from laoquan.settings import Settings
+
+SPLIT_VERSION = 1
+"""Bump when loading or splitting changes, so that every document is split again."""
+
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did, for the CLI and for the benchmarks."""
+
+    documents: int = 0
+    chunks: int = 0
+    resplit_documents: int = 0
+    embedded: int = 0
+    reused_vectors: int = 0
+    deleted: int = 0
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"文档 {self.documents} 份，条文块 {self.chunks} 个；重新切分 {self.resplit_documents} 份，"
+            f"新嵌入 {self.embedded} 个，复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；"
+            f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
+        ]
+        lines += [f"  ! {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = index_dir / MANIFEST_NAME
+    empty = {"version": SPLIT_VERSION, "documents": {}, "chunks": {}}
+    if not path.is_file():
+        return empty
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return empty
+    if manifest.get("version") != SPLIT_VERSION:
+        return empty
+    return manifest
+
+
+def write_manifest(index_dir: Path, manifest: dict) -> None:
+    """Write to a temporary file, flush it to disk, then rename over the old one."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / (MANIFEST_NAME + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / MANIFEST_NAME)
+
+
+def entry_fingerprint(entry: CatalogEntry, file_sha256: str) -> str:
+    meta = json.dumps(chroma_metadata(entry), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{SPLIT_VERSION}|{file_sha256}|{entry.short_name}|{meta}".encode()).hexdigest()
+
+
+def chroma_metadata(entry: CatalogEntry) -> dict:
+    """The filterable facts of a document, as Chroma stores them beside each vector."""
+    return {
+        "doc_id": entry.id,
+        "region": entry.region,
+        "status": entry.status,
+        "kind": entry.kind,
+        "effective_from": date_key(entry.effective_from, default=0),
+        "effective_to": date_key(entry.effective_to),
+    }
+
+
+def chunk_record(chunk: Chunk, entry: CatalogEntry) -> dict:
+    record = {
+        "id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "article": chunk.article,
+        "chapter": chunk.chapter,
+        "section": chunk.section,
+        "part": chunk.part,
+        "parts": chunk.parts,
+        "paragraphs": list(chunk.paragraphs),
+        "pages": list(chunk.pages),
+        "text": chunk.text,
+        "embed_text": chunk.embed_text,
+        "hash": chunk.content_hash,
+        "meta": chroma_metadata(entry),
+    }
+    record["tokens"] = tokenize(chunk.embed_text)
+    return record
+
+
+def token_counter(model_dir: Path) -> Callable[[str], int]:
+    """Count tokens with the embedding model's own tokenizer (fast: no model weights loaded)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    return lambda text: len(tokenizer.encode("passage: " + text).ids)
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def index_sources(
+    settings: Settings,
+    *,
+    catalog: Catalog | None = None,
+    embedder=None,
+    progress: bool = True,
+) -> IndexReport:
+    """Bring the store and the manifest in line with the catalog and the sources folder.
+
+    ``embedder`` (a :class:`kb.embeddings.Embedder`) is loaded only when something must be embedded.
+    """
+    started = time.perf_counter()
+    report = IndexReport()
+    catalog = catalog or load_catalog(settings.catalog)
+    manifest = read_manifest(settings.index_dir)
+    old_docs: dict = manifest["documents"]
+    old_chunks: dict = manifest["chunks"]
+
+    count_tokens = None
+    records: dict[str, dict] = {}
+    documents: dict[str, dict] = {}
+    for entry in catalog.with_text():
+        source = entry.primary_source
+        path = settings.sources / source.path
+        try:
+            fingerprint = entry_fingerprint(entry, _file_sha256(path))
+        except OSError as exc:
+            report.problems.append(f"{entry.id}: 读不到文件 / cannot read {path}: {exc.strerror or exc}")
+            _keep_previous(entry.id, old_docs, old_chunks, records, documents)
+            continue
+        previous = old_docs.get(entry.id)
+        if previous and previous["fingerprint"] == fingerprint and all(c in old_chunks for c in previous["chunks"]):
+            documents[entry.id] = previous
+            records.update({c: old_chunks[c] for c in previous["chunks"]})
+            continue
+        try:
+            text = load_source(path, format=source.format)
+        except SourceError as exc:
+            report.problems.append(f"{entry.id}: {exc}")
+            _keep_previous(entry.id, old_docs, old_chunks, records, documents)
+            continue
+        if count_tokens is None:
+            from kb.embeddings import ensure_model_folder
+
+            count_tokens = token_counter(ensure_model_folder(settings.model_dir))
+        chunks = split_articles(text, doc_id=entry.id, title=entry.short_name, kind=entry.kind, count_tokens=count_tokens)
+        report.resplit_documents += 1
+        documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks]}
+        for chunk in chunks:
+            records[chunk.chunk_id] = chunk_record(chunk, entry)
+
+    store = VectorStore(settings)
+    stored = store.stored_hashes()  # id → (content hash, record hash) kept beside each vector
+    wanted = {cid: _record_hash(r) for cid, r in records.items()}
+    changed = [cid for cid, h in wanted.items() if stored.get(cid, ("", ""))[1] != h]
+    removed = [cid for cid in stored if cid not in wanted]
+
+    if changed:
+        vectors = _vectors_for(changed, records, stored, store, settings, embedder, progress, report)
+        store.upsert(
+            changed,
+            np.stack([vectors[records[c]["hash"]] for c in changed]),
+            [records[c]["text"] for c in changed],
+            [
+                {**records[c]["meta"], "article": records[c]["article"], "content_hash": records[c]["hash"], "record_hash": wanted[c]}
+                for c in changed
+            ],
+        )
+    store.delete(removed)
+    report.deleted = len(removed)
+    write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records})
+
+    report.documents = len(documents)
+    report.chunks = len(records)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _keep_previous(doc_id: str, old_docs: dict, old_chunks: dict, records: dict, documents: dict) -> None:
+    """A document that cannot be read now keeps what was indexed before: nothing is lost."""
+    if doc_id in old_docs:
+        documents[doc_id] = old_docs[doc_id]
+        records.update({c: old_chunks[c] for c in old_docs[doc_id]["chunks"] if c in old_chunks})
+
+
+def _record_hash(record: dict) -> str:
+    """Content hash plus the filterable metadata: if either changes, the store entry is rewritten."""
+    meta = json.dumps({**record["meta"], "article": record["article"]}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{record['hash']}|{meta}".encode()).hexdigest()
+
+
+def _vectors_for(changed, records, stored, store, settings, embedder, progress, report) -> dict[str, np.ndarray]:
+    """Vectors by content hash: copied from the store where the same text is embedded already,
+    computed by the embedding model only for text never seen before."""
+    needed = {records[c]["hash"] for c in changed}
+    donors: dict[str, str] = {}  # content hash → a stored chunk id that has it
+    for cid, (content, _) in stored.items():
+        if content in needed:
+            donors.setdefault(content, cid)
+    got = store.embeddings_for(list(donors.values()))
+    by_content = {content: got[cid] for content, cid in donors.items() if cid in got}
+    report.reused_vectors = sum(1 for c in changed if records[c]["hash"] in by_content)
+    to_embed = sorted(needed - by_content.keys())
+    if to_embed:
+        text_of = {records[c]["hash"]: records[c]["embed_text"] for c in changed}
+        if embedder is None:
+            from kb.embeddings import Embedder, ensure_model_folder
+
+            embedder = Embedder(ensure_model_folder(settings.model_dir))
+        started = time.perf_counter()
+        vectors = embedder.embed_passages([text_of[h] for h in to_embed], show_progress=progress)
+        report.embed_seconds = time.perf_counter() - started
+        by_content.update(zip(to_embed, vectors))
+        report.embedded = len(to_embed)
+    return by_content

@@ -1,0 +1,198 @@
+"""Hybrid retrieval: dense vectors (Chroma) and BM25 (jieba) fused by reciprocal rank.
+
+Both lists are filtered the same way — in force on the as-of date, national or of the user's
+region — before they are fused, so a text that is not in force is never returned as current.
+The bot asks this module for passages; it never opens the store itself. ``as_langchain()`` wraps
+the same search as a LangChain ``BaseRetriever`` for chains that want one.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from kb.index import read_manifest
+from kb.keywords import KeywordIndex, tokenize
+from kb.store import VectorStore, date_key
+from laoquan.settings import Settings
+
+
+class IndexMissingError(RuntimeError):
+    """Nothing is indexed yet: run ``laoquan index`` first."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with the evidence for its rank."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    article: str
+    chapter: str
+    section: str
+    text: str
+    part: int
+    parts: int
+    paragraphs: tuple[int, int]
+    pages: tuple[int, ...]
+    score: float
+    """Fused score (reciprocal-rank fusion); only the order matters."""
+    dense: float | None
+    """Cosine similarity of question and chunk, when the chunk was among the dense candidates."""
+    bm25: float | None
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: str
+    hits: list[Hit]
+    as_of: date
+    region: str | None
+    top_dense: float
+    """Best cosine similarity among all dense candidates (a relevance signal for refusing)."""
+    top_bm25: float
+    timings_ms: dict
+
+
+class HybridRetriever:
+    """Loads the manifest, the BM25 index, the vector store and the embedding model once."""
+
+    def __init__(self, settings: Settings, *, embedder=None):
+        self.settings = settings
+        records = read_manifest(settings.index_dir)["chunks"]
+        if not records:
+            raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.index_dir}）")
+        self._records: dict[str, dict] = records
+        self._ids = list(records)
+        self._keywords = KeywordIndex(self._ids, [r["tokens"] for r in records.values()])
+        self._store = VectorStore(settings)
+        if embedder is None:
+            from kb.embeddings import Embedder, ensure_model_folder
+
+            embedder = Embedder(ensure_model_folder(settings.model_dir))
+        self.embedder = embedder
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def record(self, chunk_id: str) -> dict:
+        return self._records[chunk_id]
+
+    def chunk_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def lookup(self, doc_id: str, article: str, *, query: str = "") -> Hit | None:
+        """The chunk of one named article (the part sharing most words with ``query``)."""
+        parts = [r for r in self._records.values() if r["doc_id"] == doc_id and r["article"] == article]
+        if not parts:
+            return None
+        words = set(tokenize(query)) if query else set()
+        best = max(parts, key=lambda r: (len(words & set(r["tokens"])), -r["part"]))
+        return _hit(best, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None)
+
+    def applies(self, chunk_id: str, *, as_of: date, region: str | None) -> bool:
+        meta = self._records[chunk_id]["meta"]
+        key = date_key(as_of)
+        if not (meta["effective_from"] <= key <= meta["effective_to"]):
+            return False
+        return region is None or meta["region"] in ("全国", region)
+
+    def search(self, query: str, *, k: int | None = None, region: str | None = None, as_of: date | None = None) -> Retrieval:
+        """The ``k`` best chunks for ``query`` among those in force on ``as_of`` (default today)."""
+        k = k or self.settings.top_k
+        as_of = as_of or date.today()
+        timings = {}
+
+        started = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        timings["embed"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        dense = [m for m in self._store.search(vector, k=self.settings.dense_k, region=region, as_of=as_of) if m.chunk_id in self._records]
+        timings["dense"] = (time.perf_counter() - started) * 1000
+
+        started = time.perf_counter()
+        scores = self._keywords.scores(query)
+        order = np.argsort(-scores)
+        bm25 = []
+        for i in order:
+            if scores[i] <= 0 or len(bm25) >= self.settings.bm25_k:
+                break
+            if self.applies(self._ids[i], as_of=as_of, region=region):
+                bm25.append((self._ids[i], float(scores[i])))
+        timings["bm25"] = (time.perf_counter() - started) * 1000
+
+        fused: dict[str, float] = {}
+        for rank, match in enumerate(dense, start=1):
+            fused[match.chunk_id] = fused.get(match.chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+        for rank, (cid, _) in enumerate(bm25, start=1):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+        dense_by_id = {m.chunk_id: (rank, m.similarity) for rank, m in enumerate(dense, start=1)}
+        bm25_by_id = {cid: (rank, s) for rank, (cid, s) in enumerate(bm25, start=1)}
+
+        hits = []
+        for cid, score in sorted(fused.items(), key=lambda kv: -kv[1])[:k]:
+            d_rank, d_sim = dense_by_id.get(cid, (None, None))
+            b_rank, b_score = bm25_by_id.get(cid, (None, None))
+            hits.append(_hit(self._records[cid], score=score, dense=d_sim, bm25=b_score, dense_rank=d_rank, bm25_rank=b_rank))
+        timings["total"] = sum(timings.values())
+        return Retrieval(
+            query=query,
+            hits=hits,
+            as_of=as_of,
+            region=region,
+            top_dense=max((m.similarity for m in dense), default=0.0),
+            top_bm25=bm25[0][1] if bm25 else 0.0,
+            timings_ms=timings,
+        )
+
+    def as_langchain(self, *, k: int | None = None, region: str | None = None, as_of: date | None = None):
+        """This retriever as a LangChain ``BaseRetriever`` (Documents with the hit's fields as metadata)."""
+        return LawRetriever(hybrid=self, k=k or self.settings.top_k, region=region, as_of=as_of)
+
+
+def _hit(record: dict, **evidence) -> Hit:
+    return Hit(
+        chunk_id=record["id"],
+        doc_id=record["doc_id"],
+        title=record["title"],
+        article=record["article"],
+        chapter=record["chapter"],
+        section=record["section"],
+        text=record["text"],
+        part=record["part"],
+        parts=record["parts"],
+        paragraphs=tuple(record["paragraphs"]),
+        pages=tuple(record["pages"]),
+        **evidence,
+    )
+
+
+def _langchain_retriever_class():
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
+
+    class LawRetriever(BaseRetriever):
+        """LangChain face of :class:`HybridRetriever`."""
+
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        hybrid: HybridRetriever
+        k: int = 5
+        region: str | None = None
+        as_of: date | None = None
+
+        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+            result = self.hybrid.search(query, k=self.k, region=self.region, as_of=self.as_of)
+            return [Document(page_content=h.text, metadata={**h.__dict__, "text": None}, id=h.chunk_id) for h in result.hits]
+
+    return LawRetriever
+
+
+LawRetriever = _langchain_retriever_class()

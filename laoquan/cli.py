@@ -1,0 +1,160 @@
+"""The ``laoquan`` command: index, ask, corpus check, eval, serve.
+
+Every sub-command reads its settings from :mod:`laoquan.settings` (``LAOQUAN_*`` variables), with
+the flags here overriding them. Errors a user can fix are printed as one friendly line (exit 2),
+never as a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from laoquan.settings import Settings, load_settings
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，例如 2025-10-01（收到 {text!r}）") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="laoquan", description="劳权通：新就业形态劳动者政策问答（离线、带引用）")
+    parser.add_argument("--sources", type=Path, help="folder with the official texts (LAOQUAN_SOURCES)")
+    parser.add_argument("--data-dir", type=Path, help="folder for the index, model and reports (LAOQUAN_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index of the sources folder (incremental)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("ask", help="answer a question with cited provisions")
+    p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    p.add_argument("--json", action="store_true", help="print one JSON object (per question)")
+    p.add_argument("--province", help="the worker's province or city, e.g. 浙江")
+    p.add_argument("--as-of", type=_date, help="date the rules must be in force on (default today)")
+
+    p = sub.add_parser("corpus", help="the document catalog")
+    corpus_sub = p.add_subparsers(dest="corpus_command", required=True)
+    corpus_sub.add_parser("check", help="validate corpus/catalog.yaml against the sources folder")
+
+    p = sub.add_parser("eval", help="score retrieval, citations, refusals and latency on the gold set")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    p.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
+    p.add_argument("--out", type=Path, help="report folder (default evals/reports)")
+
+    p = sub.add_parser("serve", help="the web UI on 127.0.0.1")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings(sources=args.sources.resolve() if args.sources else None, data_dir=args.data_dir.resolve() if args.data_dir else None)
+    try:
+        return COMMANDS[args.command](args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except UserFacingError as exc:
+        print(f"laoquan: {exc}", file=sys.stderr)
+        return 2
+
+
+class UserFacingError(Exception):
+    """An error whose message tells the user what to do; printed without a traceback."""
+
+
+def cmd_index(args, settings: Settings) -> int:
+    from corpus.catalog import CatalogError
+    from kb.index import index_sources
+
+    if not settings.sources.is_dir():
+        raise UserFacingError(f"找不到原文文件夹 {settings.sources}：用 --sources 或 LAOQUAN_SOURCES 指定")
+    try:
+        report = index_sources(settings, progress=not args.quiet)
+    except CatalogError as exc:
+        raise UserFacingError(f"目录文件有误 / catalog error: {exc}") from exc
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from bot.guards import QuestionError
+
+    bot = _load_bot(settings)
+    if args.question == "-":
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            _print_answer(bot, line.rstrip("\n"), args, QuestionError)
+        return 0
+    return _print_answer(bot, args.question, args, QuestionError)
+
+
+def _load_bot(settings: Settings):
+    from kb.retriever import IndexMissingError
+    from laoquan.app import load_bot
+
+    try:
+        return load_bot(settings)
+    except IndexMissingError as exc:
+        raise UserFacingError(str(exc)) from exc
+
+
+def _print_answer(bot, question: str, args, QuestionError) -> int:
+    try:
+        answer = bot.ask(question, region=args.province, as_of=args.as_of)
+    except QuestionError as exc:
+        if args.json:
+            print(json.dumps({"question": question, "outcome": "refused", "error": exc.code, "answer": exc.message,
+                              "citations": [], "referrals": []}, ensure_ascii=False), flush=True)
+            return 0
+        raise UserFacingError(exc.message) from exc
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+    else:
+        print(answer.answer)
+        if answer.citations:
+            print("\n出处：")
+            for c in answer.citations:
+                status = f"{c.status}，{c.effective_from}起施行" if c.effective_from else c.status
+                print(f"  [{c.n}] {c.title} {c.article}（{c.doc_no or '无文号'}；{status}）{c.source_url or ''}")
+    return 0
+
+
+def cmd_corpus(args, settings: Settings) -> int:
+    from corpus.catalog import CatalogError, check_catalog, format_problems, load_catalog
+
+    try:
+        catalog = load_catalog(settings.catalog)
+    except CatalogError as exc:
+        raise UserFacingError(f"目录文件有误 / catalog error: {exc}") from exc
+    problems = check_catalog(catalog, settings.sources)
+    errors = [p for p in problems if p.level == "error"]
+    print(format_problems(problems) if problems else f"目录无误：{len(list(catalog))} 份文档，原文文件夹 {settings.sources}")
+    return 1 if errors else 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from evals.run import run_eval
+
+    report = run_eval(settings, split=args.split, baseline=not args.no_baseline, out_dir=args.out)
+    print(report)
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from bot.web import serve
+
+    serve(_load_bot(settings), host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "eval": cmd_eval, "serve": cmd_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())

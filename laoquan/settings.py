@@ -1,0 +1,111 @@
+"""Every setting of laoquan, in one place.
+
+Each field can be set with an environment variable ``LAOQUAN_<FIELD>`` (upper case); the CLI's
+flags override those. Nothing else in the code base reads the environment for its own options.
+
+Importing this module also switches off the telemetry of the libraries we use (Chroma, Gradio,
+Hugging Face, LangSmith) so that nothing phones home, whatever is imported afterwards.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Telemetry and hub access off before any library reads them.
+_OFFLINE_ENV = {
+    "ANONYMIZED_TELEMETRY": "False",  # chromadb
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGSMITH_TRACING": "false",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+for _k, _v in _OFFLINE_ENV.items():
+    os.environ[_k] = _v
+
+
+def _default_sources() -> Path:
+    """``../shared/corpus-raw`` beside the repo when it exists (the development layout)."""
+    return (REPO_ROOT.parent / "shared" / "corpus-raw").resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how retrieval and answering behave."""
+
+    sources: Path = field(default_factory=_default_sources)
+    """Folder with the official texts (read-only; never copied into the repo)."""
+    data_dir: Path = REPO_ROOT / "data"
+    """Chroma store, BM25 cache, the built embedding model, logs and eval reports (git-ignored)."""
+    catalog: Path = REPO_ROOT / "corpus" / "catalog.yaml"
+    chroma_url: str = ""
+    """``http://host:port`` of a Chroma server; empty means a local PersistentClient."""
+    collection: str = "laoquan_articles"
+
+    # Retrieval
+    dense_k: int = 30
+    bm25_k: int = 30
+    rrf_k: int = 60
+    top_k: int = 5
+
+    # Answering (thresholds chosen on the dev split of evals/gold; see evals/README.md)
+    refuse_below: float = 0.80
+    """Refuse when the best cosine similarity of question and any article is below this."""
+    partial_below: float = 0.83
+    """Answer as ``partial`` (possibly relevant, check with 12333) below this."""
+    max_citations: int = 3
+    quote_chars: int = 300
+    max_question_chars: int = 500
+    log_questions: bool = False
+    """Keep raw question text in logs only when an operator turns this on."""
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models" / "multilingual-e5-small"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def index_dir(self) -> Path:
+        """The chunk manifest and the BM25 cache that sit beside the Chroma store."""
+        return self.data_dir / "index"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with some fields changed (``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(kind: type | str, raw: str):
+    kind = {"Path": Path, "str": str, "int": int, "bool": bool}.get(kind, kind) if isinstance(kind, str) else kind
+    if kind is Path:
+        return Path(raw).expanduser().resolve()
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return kind(raw)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from defaults, then ``LAOQUAN_*`` variables, then keyword overrides."""
+    from_env = {}
+    for f in dataclasses.fields(Settings):
+        raw = os.environ.get(f"LAOQUAN_{f.name.upper()}")
+        if raw not in (None, ""):
+            from_env[f.name] = _coerce(f.type, raw)
+    return Settings().replace(**from_env).replace(**overrides)

@@ -1,0 +1,69 @@
+"""Shared fixtures, and a guard that fails the run if anything opens a non-loopback connection.
+
+The guard wraps ``socket.socket.connect`` (and ``connect_ex``): a connection to anything but
+127.0.0.0/8, ::1 or a Unix socket is refused on the spot *and* recorded, so that a library that
+swallows the error (telemetry clients do) still fails the session at the end.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+import laoquan.settings  # noqa: F401  (switches telemetry off before anything else is imported)
+
+_ATTEMPTS: list[str] = []
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False  # a host name that would need DNS: not loopback
+
+
+def _guarded(real):
+    def connect(self, address):
+        if self.family != getattr(socket, "AF_UNIX", None) and not _is_loopback(address):
+            _ATTEMPTS.append(repr(address))
+            raise ConnectionRefusedError(f"laoquan tests: non-loopback connection blocked: {address!r}")
+        return real(self, address)
+
+    return connect
+
+
+socket.socket.connect = _guarded(_real_connect)
+socket.socket.connect_ex = _guarded(_real_connect_ex)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _ATTEMPTS:
+        session.exitstatus = 1
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"NETWORK GUARD: {len(_ATTEMPTS)} non-loopback connection(s) attempted: {_ATTEMPTS[:5]}", red=True)
+
+
+@pytest.fixture
+def network_attempts():
+    """The non-loopback connection attempts recorded so far (a test can assert it stays empty)."""
+    return _ATTEMPTS
+
+
+@pytest.fixture(scope="session")
+def sources_dir():
+    from laoquan.settings import load_settings
+
+    path = load_settings().sources
+    if not path.is_dir():
+        pytest.fail(f"sources folder not found: {path} (set LAOQUAN_SOURCES)")
+    return path
