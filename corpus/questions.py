@@ -1,0 +1,29 @@
+"""Project-written worker questions per article (``corpus/article_questions/<doc_id>.yaml``)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+
+QUESTIONS_DIR = Path(__file__).with_name("article_questions")
+
+
+def questions_file(doc_id: str, folder: Path = QUESTIONS_DIR) -> Path:
+    return folder / f"{doc_id}.yaml"
+
+
+def load_article_questions(doc_id: str, folder: Path = QUESTIONS_DIR) -> dict[str, list[str]]:
+    """article heading → questions; empty when the document has no questions file."""
+    path = questions_file(doc_id, folder)
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if data.get("doc") not in (None, doc_id):
+        raise ValueError(f"{path.name}: doc is {data.get('doc')!r}, expected {doc_id!r}")
+    return {str(article): [str(q).strip() for q in qs if str(q).strip()] for article, qs in (data.get("articles") or {}).items()}
+
+
+def questions_fingerprint(doc_id: str, folder: Path = QUESTIONS_DIR) -> str:
+    path = questions_file(doc_id, folder)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
