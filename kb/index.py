@@ -26,13 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from corpus.catalog import Catalog, CatalogEntry, load_catalog
+from corpus.questions import load_article_questions, questions_fingerprint
 from kb.keywords import tokenize
 from kb.load import SourceError, load_source
 from kb.split import Chunk, split_articles
 from kb.store import VectorStore, date_key
 from laoquan.settings import Settings
 
-SPLIT_VERSION = 1
+SPLIT_VERSION = 2
 """Bump when loading or splitting changes, so that every document is split again."""
 
 MANIFEST_NAME = "manifest.json"
@@ -44,6 +45,7 @@ class IndexReport:
 
     documents: int = 0
     chunks: int = 0
+    questions: int = 0
     resplit_documents: int = 0
     embedded: int = 0
     reused_vectors: int = 0
@@ -54,7 +56,7 @@ class IndexReport:
 
     def summary(self) -> str:
         lines = [
-            f"文档 {self.documents} 份，条文块 {self.chunks} 个；重新切分 {self.resplit_documents} 份，"
+            f"文档 {self.documents} 份，条文块 {self.chunks} 个，示例问题 {self.questions} 个；重新切分 {self.resplit_documents} 份，"
             f"新嵌入 {self.embedded} 个，复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；"
             f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
         ]
@@ -87,9 +89,10 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
     os.replace(tmp, index_dir / MANIFEST_NAME)
 
 
-def entry_fingerprint(entry: CatalogEntry, file_sha256: str) -> str:
+def entry_fingerprint(entry: CatalogEntry, file_sha256: str, questions_sha256: str = "") -> str:
     meta = json.dumps(chroma_metadata(entry), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(f"{SPLIT_VERSION}|{file_sha256}|{entry.short_name}|{meta}".encode()).hexdigest()
+    key = f"{SPLIT_VERSION}|{file_sha256}|{questions_sha256}|{entry.short_name}|{meta}"
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def chroma_metadata(entry: CatalogEntry) -> dict:
@@ -107,6 +110,8 @@ def chroma_metadata(entry: CatalogEntry) -> dict:
 def chunk_record(chunk: Chunk, entry: CatalogEntry) -> dict:
     record = {
         "id": chunk.chunk_id,
+        "kind": "article",
+        "embed_as": "passage",
         "doc_id": chunk.doc_id,
         "title": chunk.title,
         "article": chunk.article,
@@ -122,7 +127,39 @@ def chunk_record(chunk: Chunk, entry: CatalogEntry) -> dict:
         "meta": chroma_metadata(entry),
     }
     record["tokens"] = tokenize(chunk.embed_text)
+    record["question_tokens"] = []
     return record
+
+
+def question_records(chunks: list[Chunk], entry: CatalogEntry, questions: dict[str, list[str]], records: dict, report: "IndexReport") -> dict:
+    """Project-written worker questions as extra vectors pointing to their article's first chunk.
+
+    Their words are also kept with the article (``question_tokens``) so BM25 can match a worker's
+    wording to it. A question whose article is not in the text is reported, not indexed.
+    """
+    first_part = {c.article: c.chunk_id for c in chunks if c.part == 1}
+    out = {}
+    for article, texts in questions.items():
+        parent = first_part.get(article)
+        if parent is None:
+            report.problems.append(f"{entry.id}: 问题文件里的 {article} 在原文中找不到 / no such article for questions")
+            continue
+        for n, text in enumerate(texts, start=1):
+            qid = f"{parent}?{n}"
+            out[qid] = {
+                "id": qid,
+                "kind": "question",
+                "embed_as": "query",
+                "doc_id": entry.id,
+                "parent": parent,
+                "article": article,
+                "text": text,
+                "embed_text": text,
+                "hash": hashlib.sha256(("query: " + text).encode("utf-8")).hexdigest(),
+                "meta": chroma_metadata(entry),
+            }
+            records[parent]["question_tokens"] += tokenize(text)
+    return out
 
 
 def token_counter(model_dir: Path) -> Callable[[str], int]:
@@ -157,26 +194,26 @@ def index_sources(
 
     count_tokens = None
     records: dict[str, dict] = {}
+    questions: dict[str, dict] = {}
     documents: dict[str, dict] = {}
     for entry in catalog.with_text():
         source = entry.primary_source
         path = settings.sources / source.path
         try:
-            fingerprint = entry_fingerprint(entry, _file_sha256(path))
+            fingerprint = entry_fingerprint(entry, _file_sha256(path), questions_fingerprint(entry.id, settings.questions_dir))
         except OSError as exc:
             report.problems.append(f"{entry.id}: 读不到文件 / cannot read {path}: {exc.strerror or exc}")
-            _keep_previous(entry.id, old_docs, old_chunks, records, documents)
+            _keep_previous(entry.id, manifest, records, questions, documents)
             continue
         previous = old_docs.get(entry.id)
         if previous and previous["fingerprint"] == fingerprint and all(c in old_chunks for c in previous["chunks"]):
-            documents[entry.id] = previous
-            records.update({c: old_chunks[c] for c in previous["chunks"]})
+            _keep_previous(entry.id, manifest, records, questions, documents)
             continue
         try:
             text = load_source(path, format=source.format)
         except SourceError as exc:
             report.problems.append(f"{entry.id}: {exc}")
-            _keep_previous(entry.id, old_docs, old_chunks, records, documents)
+            _keep_previous(entry.id, manifest, records, questions, documents)
             continue
         if count_tokens is None:
             from kb.embeddings import ensure_model_folder
@@ -184,47 +221,61 @@ def index_sources(
             count_tokens = token_counter(ensure_model_folder(settings.model_dir))
         chunks = split_articles(text, doc_id=entry.id, title=entry.short_name, kind=entry.kind, count_tokens=count_tokens)
         report.resplit_documents += 1
-        documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks]}
         for chunk in chunks:
             records[chunk.chunk_id] = chunk_record(chunk, entry)
+        doc_questions = question_records(chunks, entry, load_article_questions(entry.id, settings.questions_dir), records, report)
+        questions.update(doc_questions)
+        documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks], "questions": list(doc_questions)}
 
     store = VectorStore(settings)
     stored = store.stored_hashes()  # id → (content hash, record hash) kept beside each vector
-    wanted = {cid: _record_hash(r) for cid, r in records.items()}
+    vectors_of = {**records, **questions}  # everything that has a vector: articles and questions
+    wanted = {cid: _record_hash(r) for cid, r in vectors_of.items()}
     changed = [cid for cid, h in wanted.items() if stored.get(cid, ("", ""))[1] != h]
     removed = [cid for cid in stored if cid not in wanted]
 
     if changed:
-        vectors = _vectors_for(changed, records, stored, store, settings, embedder, progress, report)
+        vectors = _vectors_for(changed, vectors_of, stored, store, settings, embedder, progress, report)
         store.upsert(
             changed,
-            np.stack([vectors[records[c]["hash"]] for c in changed]),
-            [records[c]["text"] for c in changed],
+            np.stack([vectors[vectors_of[c]["hash"]] for c in changed]),
+            [vectors_of[c]["text"] for c in changed],
             [
-                {**records[c]["meta"], "article": records[c]["article"], "content_hash": records[c]["hash"], "record_hash": wanted[c]}
+                {
+                    **vectors_of[c]["meta"],
+                    "kind": vectors_of[c]["kind"],
+                    "article": vectors_of[c]["article"],
+                    "content_hash": vectors_of[c]["hash"],
+                    "record_hash": wanted[c],
+                }
                 for c in changed
             ],
         )
     store.delete(removed)
     report.deleted = len(removed)
-    write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records})
+    write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "questions": questions})
 
     report.documents = len(documents)
     report.chunks = len(records)
+    report.questions = len(questions)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _keep_previous(doc_id: str, old_docs: dict, old_chunks: dict, records: dict, documents: dict) -> None:
-    """A document that cannot be read now keeps what was indexed before: nothing is lost."""
-    if doc_id in old_docs:
-        documents[doc_id] = old_docs[doc_id]
-        records.update({c: old_chunks[c] for c in old_docs[doc_id]["chunks"] if c in old_chunks})
+def _keep_previous(doc_id: str, manifest: dict, records: dict, questions: dict, documents: dict) -> None:
+    """Reuse a document's indexed chunks and questions: when it is unchanged, and when it cannot be
+    read now (nothing indexed before is lost because a file went missing)."""
+    previous = manifest["documents"].get(doc_id)
+    if previous:
+        documents[doc_id] = previous
+        records.update({c: manifest["chunks"][c] for c in previous["chunks"] if c in manifest["chunks"]})
+        old_questions = manifest.get("questions", {})
+        questions.update({q: old_questions[q] for q in previous.get("questions", []) if q in old_questions})
 
 
 def _record_hash(record: dict) -> str:
     """Content hash plus the filterable metadata: if either changes, the store entry is rewritten."""
-    meta = json.dumps({**record["meta"], "article": record["article"]}, sort_keys=True, ensure_ascii=False)
+    meta = json.dumps({**record["meta"], "article": record["article"], "kind": record["kind"]}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(f"{record['hash']}|{meta}".encode()).hexdigest()
 
 
@@ -241,14 +292,18 @@ def _vectors_for(changed, records, stored, store, settings, embedder, progress, 
     report.reused_vectors = sum(1 for c in changed if records[c]["hash"] in by_content)
     to_embed = sorted(needed - by_content.keys())
     if to_embed:
-        text_of = {records[c]["hash"]: records[c]["embed_text"] for c in changed}
+        source_of = {records[c]["hash"]: records[c] for c in changed}
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
 
             embedder = Embedder(ensure_model_folder(settings.model_dir))
         started = time.perf_counter()
-        vectors = embedder.embed_passages([text_of[h] for h in to_embed], show_progress=progress)
+        passages = [h for h in to_embed if source_of[h]["embed_as"] == "passage"]
+        queries = [h for h in to_embed if source_of[h]["embed_as"] == "query"]
+        if passages:
+            by_content.update(zip(passages, embedder.embed_passages([source_of[h]["embed_text"] for h in passages], show_progress=progress)))
+        if queries:
+            by_content.update(zip(queries, embedder.embed_queries([source_of[h]["embed_text"] for h in queries])))
         report.embed_seconds = time.perf_counter() - started
-        by_content.update(zip(to_embed, vectors))
         report.embedded = len(to_embed)
     return by_content

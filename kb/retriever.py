@@ -15,7 +15,7 @@ import numpy as np
 
 from kb.index import read_manifest
 from kb.keywords import KeywordIndex, tokenize
-from kb.store import VectorStore, date_key
+from kb.store import DenseMatch, VectorStore, date_key
 from laoquan.settings import Settings
 
 
@@ -55,6 +55,8 @@ class Retrieval:
     region: str | None
     top_dense: float
     """Best cosine similarity among all dense candidates (a relevance signal for refusing)."""
+    top_question: float
+    """Best similarity to a project-written worker question (0 when none was a candidate)."""
     top_bm25: float
     timings_ms: dict
 
@@ -64,12 +66,14 @@ class HybridRetriever:
 
     def __init__(self, settings: Settings, *, embedder=None):
         self.settings = settings
-        records = read_manifest(settings.index_dir)["chunks"]
+        manifest = read_manifest(settings.index_dir)
+        records = manifest["chunks"]
         if not records:
             raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.index_dir}）")
         self._records: dict[str, dict] = records
+        self._parent_of = {qid: q["parent"] for qid, q in manifest.get("questions", {}).items()}
         self._ids = list(records)
-        self._keywords = KeywordIndex(self._ids, [r["tokens"] for r in records.values()])
+        self._keywords = KeywordIndex(self._ids, [r["tokens"] + r.get("question_tokens", []) for r in records.values()])
         self._store = VectorStore(settings)
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
@@ -113,7 +117,7 @@ class HybridRetriever:
         timings["embed"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        dense = [m for m in self._store.search(vector, k=self.settings.dense_k, region=region, as_of=as_of) if m.chunk_id in self._records]
+        dense, top_question = self._dense(vector, region=region, as_of=as_of)
         timings["dense"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -147,9 +151,25 @@ class HybridRetriever:
             as_of=as_of,
             region=region,
             top_dense=max((m.similarity for m in dense), default=0.0),
+            top_question=top_question,
             top_bm25=bm25[0][1] if bm25 else 0.0,
             timings_ms=timings,
         )
+
+    def _dense(self, vector, *, region: str | None, as_of: date) -> tuple[list[DenseMatch], float]:
+        """Dense candidates as articles: a worker question's vector stands for its article, and an
+        article keeps its best similarity from its own text or any of its questions."""
+        best: dict[str, float] = {}
+        top_question = 0.0
+        for match in self._store.search(vector, k=self.settings.dense_k, region=region, as_of=as_of):
+            cid = self._parent_of.get(match.chunk_id, match.chunk_id)
+            if cid not in self._records:
+                continue  # stored by a newer index run than the manifest we loaded
+            if match.chunk_id in self._parent_of:
+                top_question = max(top_question, match.similarity)
+            best[cid] = max(best.get(cid, -1.0), match.similarity)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
+        return [DenseMatch(cid, sim) for cid, sim in ranked], top_question
 
     def as_langchain(self, *, k: int | None = None, region: str | None = None, as_of: date | None = None):
         """This retriever as a LangChain ``BaseRetriever`` (Documents with the hit's fields as metadata)."""

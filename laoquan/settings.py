@@ -44,13 +44,17 @@ class Settings:
     """Folder with the official texts (read-only; never copied into the repo)."""
     data_dir: Path = REPO_ROOT / "data"
     """Chroma store, BM25 cache, the built embedding model, logs and eval reports (git-ignored)."""
+    models_dir: Path = REPO_ROOT / "data" / "models"
+    """Models built at set-up (the e5 folder, ~470 MB); separate so a temporary data folder can share it."""
     catalog: Path = REPO_ROOT / "corpus" / "catalog.yaml"
+    questions_dir: Path = REPO_ROOT / "corpus" / "article_questions"
+    """Project-written worker questions per article, indexed as extra vectors for their article."""
     chroma_url: str = ""
     """``http://host:port`` of a Chroma server; empty means a local PersistentClient."""
     collection: str = "laoquan_articles"
 
     # Retrieval
-    dense_k: int = 30
+    dense_k: int = 60
     bm25_k: int = 30
     rrf_k: int = 60
     top_k: int = 5
@@ -72,7 +76,7 @@ class Settings:
 
     @property
     def model_dir(self) -> Path:
-        return self.data_dir / "models" / "multilingual-e5-small"
+        return self.models_dir / "multilingual-e5-small"
 
     @property
     def chroma_dir(self) -> Path:
