@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection
+from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection, mentions_foreign_law
 from corpus.catalog import Catalog
 from corpus.referrals import Referral, load_referrals
 from kb.keywords import tokenize
@@ -89,12 +89,15 @@ class AnswerBot:
         if missing:
             return self._refusal(base, "no_such_article", f"知识库里的{missing}并不存在，请核对条文序号。", started)
 
+        if mentions_foreign_law(text):
+            return self._refusal(base, "foreign_law", "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
+
         retrieval = self.retriever.search(text, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.max_citations))
         hits = self._pin_cited_articles(text, retrieval)
-        if retrieval.top_dense < self.settings.refuse_below or not hits:
-            answer = self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
-            return answer
-        outcome = ANSWERED if retrieval.top_dense >= self.settings.partial_below else PARTIAL
+        pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
+        if not hits or (not pinned and refuses(retrieval, refuse_below=self.settings.refuse_below, no_concept_below=self.settings.no_concept_below)):
+            return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
+        outcome = ANSWERED if pinned or retrieval.top_dense >= self.settings.partial_below else PARTIAL
         chosen = hits[: self.settings.max_citations]
         citations = [self._citation(n, hit, text, as_of) for n, hit in enumerate(chosen, start=1)]
         body = compose_answer(citations, outcome=outcome)
@@ -172,6 +175,15 @@ class AnswerBot:
             authority=entry.authority_label,
             note=note,
         )
+
+
+def refuses(retrieval: Retrieval, *, refuse_below: float, no_concept_below: float) -> bool:
+    """The refusal rule (thresholds chosen on the dev split by ``evals/tune.py``): nothing in the
+    knowledge base is similar enough — or the question hits no concept of the lexicon and its best
+    match is only middling."""
+    if retrieval.top_dense < refuse_below:
+        return True
+    return not retrieval.concepts and retrieval.top_dense < no_concept_below
 
 
 def compose_answer(citations: list[Citation], *, outcome: str) -> str:

@@ -81,3 +81,25 @@ def article_refs(text: str) -> list[ArticleRef]:
             continue
         refs.append(ArticleRef(law=m.group(1), number=number, label=f"第{chinese_numeral(number)}条"))
     return refs
+
+
+_PLACES = (
+    "美国|美國|日本|英国|英國|德国|德國|法国|法國|韩国|韓國|新加坡|加拿大|澳大利亚|澳大利亞|澳洲|新西兰|欧盟|歐盟|"
+    "香港|澳门|澳門|台湾|台灣|泰国|越南|马来西亚|印度|俄罗斯|迪拜|沙特"
+)
+_LAW_WORDS = "法|规定|規定|政策|最低工资|最低工資|工资标准|加班|工伤|工傷|劳工|勞工|签证|簽證|社保|保险"
+_FOREIGN = re.compile(rf"({_PLACES})[^，。？！,.?!]{{0,8}}?({_LAW_WORDS})")
+_FOREIGN_EN = re.compile(
+    r"\b(us|u\.s\.|usa|america|american|uk|britain|british|japan|japanese|hong kong|canada|canadian|australia|australian|"
+    r"germany|german|france|french|singapore|california|new york|texas)\b",
+    re.IGNORECASE,
+)
+_LAW_EN = re.compile(r"\b(law|laws|labor|labour|wage|wages|overtime|visa|legal|statute|osha|flsa)\b", re.IGNORECASE)
+
+
+def mentions_foreign_law(text: str) -> bool:
+    """A question about another country's or region's rules: the knowledge base holds mainland
+    Chinese texts only, so such a question is refused rather than answered with the wrong law."""
+    if _FOREIGN.search(text):
+        return True
+    return bool(_FOREIGN_EN.search(text) and _LAW_EN.search(text))

@@ -27,7 +27,7 @@ import numpy as np
 
 from corpus.catalog import Catalog, CatalogEntry, load_catalog
 from corpus.questions import load_article_questions, questions_fingerprint
-from kb.keywords import tokenize
+from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, load_source
 from kb.split import Chunk, split_articles
 from kb.store import VectorStore, date_key
@@ -91,7 +91,7 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
 
 def entry_fingerprint(entry: CatalogEntry, file_sha256: str, questions_sha256: str = "") -> str:
     meta = json.dumps(chroma_metadata(entry), sort_keys=True, ensure_ascii=False)
-    key = f"{SPLIT_VERSION}|{file_sha256}|{questions_sha256}|{entry.short_name}|{meta}"
+    key = f"{SPLIT_VERSION}|{file_sha256}|{questions_sha256}|{dictionary_fingerprint()}|{entry.short_name}|{meta}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -2,15 +2,14 @@
 
 Dense vectors miss exact terms (``停工留薪期``, ``第八十二条``) and BM25 misses paraphrase; the
 retriever fuses both. Segmentation uses jieba's search mode (long words and their parts) with the
-project's domain words (``corpus/domain_words.txt``) kept whole.
+project's domain words (``corpus/domain_words.txt``) and the concept lexicon's forms kept whole.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from functools import lru_cache
-from pathlib import Path
-
 import numpy as np
 
 from laoquan.settings import REPO_ROOT
@@ -29,6 +28,25 @@ STOPWORDS = frozenset(
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 
 
+def dictionary_words() -> list[str]:
+    """The words jieba must keep whole: the project's domain words and the concept lexicon's."""
+    from kb.concepts import ConceptMatcher
+
+    words = []
+    if DOMAIN_WORDS_FILE.is_file():
+        for line in DOMAIN_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                words.append(line.strip())
+    words += ConceptMatcher.default().chinese_words()
+    return sorted(set(words))
+
+
+@lru_cache(maxsize=1)
+def dictionary_fingerprint() -> str:
+    """Changes when the segmentation would change, so that indexed tokens are recomputed."""
+    return hashlib.sha256("\n".join(dictionary_words()).encode("utf-8")).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def _tokenizer():
     import logging
@@ -38,12 +56,8 @@ def _tokenizer():
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
-    for path in (DOMAIN_WORDS_FILE,):
-        if Path(path).is_file():
-            for word in Path(path).read_text(encoding="utf-8").splitlines():
-                word = word.strip()
-                if word and not word.startswith("#"):
-                    tokenizer.add_word(word, freq=20000)
+    for word in dictionary_words():
+        tokenizer.add_word(word, freq=20000)
     return tokenizer
 
 

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 
 from kb.index import read_manifest
+from kb.concepts import ConceptMatcher
 from kb.keywords import KeywordIndex, tokenize
 from kb.store import DenseMatch, VectorStore, date_key
 from laoquan.settings import Settings
@@ -59,6 +60,9 @@ class Retrieval:
     """Best similarity to a project-written worker question (0 when none was a candidate)."""
     top_bm25: float
     timings_ms: dict
+    concepts: tuple[str, ...] = ()
+    """Ids of the lexicon concepts the question hits."""
+    platform_words: tuple[str, ...] = ()
 
 
 class HybridRetriever:
@@ -71,9 +75,15 @@ class HybridRetriever:
         if not records:
             raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.index_dir}）")
         self._records: dict[str, dict] = records
-        self._parent_of = {qid: q["parent"] for qid, q in manifest.get("questions", {}).items()}
+        questions = manifest.get("questions", {}) if settings.question_vectors else {}
+        self._parent_of = {qid: q["parent"] for qid, q in questions.items()}
         self._ids = list(records)
-        self._keywords = KeywordIndex(self._ids, [r["tokens"] + r.get("question_tokens", []) for r in records.values()])
+        self._first_chunk = {}
+        for cid, r in records.items():
+            self._first_chunk.setdefault((r["doc_id"], r["article"]), cid)
+        self.concepts = ConceptMatcher.default()
+        expand = settings.question_vectors
+        self._keywords = KeywordIndex(self._ids, [r["tokens"] + (r.get("question_tokens", []) if expand else []) for r in records.values()])
         self._store = VectorStore(settings)
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
@@ -121,7 +131,9 @@ class HybridRetriever:
         timings["dense"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        scores = self._keywords.scores(query)
+        concepts = self.concepts.match(query)
+        keyword_query = " ".join([query, *concepts.legal_terms]) if self.settings.concept_expansion else query
+        scores = self._keywords.scores(keyword_query)
         order = np.argsort(-scores)
         bm25 = []
         for i in order:
@@ -129,15 +141,24 @@ class HybridRetriever:
                 break
             if self.applies(self._ids[i], as_of=as_of, region=region):
                 bm25.append((self._ids[i], float(scores[i])))
+        concept_ranked = []
+        for ref in concepts.ranked_articles():
+            cid = self._first_chunk.get(ref)
+            if cid and self.applies(cid, as_of=as_of, region=region):
+                concept_ranked.append(cid)
         timings["bm25"] = (time.perf_counter() - started) * 1000
 
+        s = self.settings
         fused: dict[str, float] = {}
-        for rank, match in enumerate(dense, start=1):
-            fused[match.chunk_id] = fused.get(match.chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank)
-        for rank, (cid, _) in enumerate(bm25, start=1):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+        for weight, ranked in (
+            (s.dense_weight, [m.chunk_id for m in dense]),
+            (s.bm25_weight, [cid for cid, _ in bm25]),
+            (s.concept_weight, concept_ranked[: s.bm25_k]),
+        ):
+            for rank, cid in enumerate(ranked, start=1):
+                fused[cid] = fused.get(cid, 0.0) + weight / (s.rrf_k + rank)
         dense_by_id = {m.chunk_id: (rank, m.similarity) for rank, m in enumerate(dense, start=1)}
-        bm25_by_id = {cid: (rank, s) for rank, (cid, s) in enumerate(bm25, start=1)}
+        bm25_by_id = {cid: (rank, score) for rank, (cid, score) in enumerate(bm25, start=1)}
 
         hits = []
         for cid, score in sorted(fused.items(), key=lambda kv: -kv[1])[:k]:
@@ -153,6 +174,8 @@ class HybridRetriever:
             top_dense=max((m.similarity for m in dense), default=0.0),
             top_question=top_question,
             top_bm25=bm25[0][1] if bm25 else 0.0,
+            concepts=tuple(c.id for c in concepts.concepts),
+            platform_words=concepts.platform_words,
             timings_ms=timings,
         )
 
@@ -162,6 +185,8 @@ class HybridRetriever:
         best: dict[str, float] = {}
         top_question = 0.0
         for match in self._store.search(vector, k=self.settings.dense_k, region=region, as_of=as_of):
+            if match.kind == "question" and match.chunk_id not in self._parent_of:
+                continue  # question vectors switched off
             cid = self._parent_of.get(match.chunk_id, match.chunk_id)
             if cid not in self._records:
                 continue  # stored by a newer index run than the manifest we loaded

@@ -27,6 +27,8 @@ class DenseMatch:
     chunk_id: str
     similarity: float
     """Cosine similarity (1 − Chroma's cosine distance)."""
+    kind: str = "article"
+    """``article`` or ``question`` (a worker question standing for its article)."""
 
 
 class VectorStore:
@@ -90,6 +92,9 @@ class VectorStore:
             clauses.append({"region": {"$in": ["全国", region]}})
         where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
         result = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(k, total), where=where, include=["distances"]
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(k, total), where=where, include=["distances", "metadatas"]
         )
-        return [DenseMatch(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0])]
+        return [
+            DenseMatch(i, 1.0 - float(d), (m or {}).get("kind", "article"))
+            for i, d, m in zip(result["ids"][0], result["distances"][0], result["metadatas"][0])
+        ]

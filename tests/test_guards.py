@@ -34,3 +34,17 @@ def test_article_refs_in_chinese_and_arabic_numerals():
     assert [(r.label, r.number) for r in refs] == [("第八十二条", 82), ("第十四条", 14)]
     assert refs[0].law.endswith("劳动合同法") and refs[1].law.endswith("工伤保险条例")
     assert article_refs("劳动法第二百条")[0].label == "第二百条"
+
+
+@pytest.mark.parametrize("text", ["美国的最低工资是多少", "香港勞工法例規定加班點計", "What is the overtime law in California?", "UK minimum wage for delivery riders"])
+def test_foreign_law_is_recognised(text):
+    from bot.guards import mentions_foreign_law
+
+    assert mentions_foreign_law(text)
+
+
+@pytest.mark.parametrize("text", ["在日本料理店送外卖被烫伤算工伤吗", "外国公司的代表处招的我，签不签合同", "My boss in Shenzhen won't pay overtime, what does the law say?"])
+def test_ordinary_questions_are_not_foreign(text):
+    from bot.guards import mentions_foreign_law
+
+    assert not mentions_foreign_law(text)
