@@ -10,9 +10,13 @@ import ipaddress
 import os
 import socket
 
+import shutil
+
 import pytest
+import yaml
 
 import laoquan.settings  # noqa: F401  (switches telemetry off before anything else is imported)
+from laoquan.settings import load_settings
 
 _ATTEMPTS: list[str] = []
 _real_connect = socket.socket.connect
@@ -67,3 +71,50 @@ def sources_dir():
     if not path.is_dir():
         pytest.fail(f"sources folder not found: {path} (set LAOQUAN_SOURCES)")
     return path
+
+
+# -- the spine on a small real index ------------------------------------------------------------
+# Five texts (~280 articles and their worker questions): real model, real Chroma, temporary folder.
+
+SUBSET = ["gongshang-baoxian-tiaoli", "laodong-hetong-fa", "laodong-zhengyi-jieshi-1", "laodong-zhengyi-jieshi-2", "laodong-baozhang-jiancha-tiaoli"]
+RIDER = "送外卖路上被车撞了，算工伤吗？"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from kb.embeddings import Embedder, ensure_model_folder
+
+    return Embedder(ensure_model_folder(load_settings().model_dir))
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory, sources_dir):
+    """A sources folder with copies of the subset's files and a catalog naming only them."""
+    root = tmp_path_factory.mktemp("spine")
+    real = yaml.safe_load(load_settings().catalog.read_text(encoding="utf-8"))
+    entries = [e for e in real["documents"] if e["id"] in SUBSET]
+    assert len(entries) == len(SUBSET)
+    for entry in entries:
+        entry["sources"] = entry["sources"][:1]
+        target = root / "sources" / entry["sources"][0]["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sources_dir / entry["sources"][0]["path"], target)
+    catalog = root / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({**real, "documents": entries}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_settings(sources=root / "sources", data_dir=root / "data", catalog=catalog)
+
+
+@pytest.fixture(scope="session")
+def first_index(workspace, embedder):
+    from kb.index import index_sources
+
+    return index_sources(workspace, embedder=embedder, progress=False)
+
+
+@pytest.fixture(scope="session")
+def bot(workspace, first_index, embedder):
+    from laoquan.app import load_bot
+
+    return load_bot(workspace, embedder=embedder)
+
+

