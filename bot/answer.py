@@ -98,16 +98,17 @@ class AnswerBot:
         if not hits or (not pinned and refuses(retrieval, refuse_below=self.settings.refuse_below, no_concept_below=self.settings.no_concept_below)):
             return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
         outcome = ANSWERED if pinned or retrieval.top_dense >= self.settings.partial_below else PARTIAL
-        chosen = hits[: self.settings.max_citations]
+        chosen = choose_citations(hits, pinned=pinned, max_citations=self.settings.max_citations, within=self.settings.cite_within)
         citations = [self._citation(n, hit, text, as_of) for n, hit in enumerate(chosen, start=1)]
-        body = compose_answer(citations, outcome=outcome)
+        referrals = self.referrals.for_outcome(outcome)
+        body = compose_answer(citations, outcome=outcome, referrals=referrals)
         timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
         return Answer(
             **base,
             outcome=outcome,
             answer=body,
             citations=citations,
-            referrals=[r.to_json() for r in self.referrals.for_outcome(outcome)],
+            referrals=[r.to_json() for r in referrals],
             timings_ms=timings,
             reason="" if outcome == ANSWERED else "low_confidence",
         )
@@ -177,6 +178,17 @@ class AnswerBot:
         )
 
 
+def choose_citations(hits: list[Hit], *, pinned: bool, max_citations: int, within: float) -> list[Hit]:
+    """The best hit, plus the next ones whose similarity is within ``within`` of it (chosen on dev:
+    fewer wrong citations for almost no loss of right ones). An article the user named is kept."""
+    first = hits[0]
+    top = first.dense if first.dense is not None else 0.0
+    rest = [h for h in hits[1:max_citations] if h.dense is not None and h.dense >= top - within]
+    if pinned and len(hits) > 1 and hits[1] not in rest and max_citations > 1:
+        rest = [hits[1], *rest][: max_citations - 1]
+    return [first, *rest]
+
+
 def refuses(retrieval: Retrieval, *, refuse_below: float, no_concept_below: float) -> bool:
     """The refusal rule (thresholds chosen on the dev split by ``evals/tune.py``): nothing in the
     knowledge base is similar enough — or the question hits no concept of the lexicon and its best
@@ -186,8 +198,8 @@ def refuses(retrieval: Retrieval, *, refuse_below: float, no_concept_below: floa
     return not retrieval.concepts and retrieval.top_dense < no_concept_below
 
 
-def compose_answer(citations: list[Citation], *, outcome: str) -> str:
-    """The answer text: which provisions apply, their quotes with [n], the next step."""
+def compose_answer(citations: list[Citation], *, outcome: str, referrals: list[Referral] = ()) -> str:
+    """The answer text: which provisions apply, their quotes with [n], where to turn next."""
     names = "、".join(f"《{c.title}》{c.article}[{c.n}]" for c in citations)
     if outcome == ANSWERED:
         lead = f"和你的问题直接相关的规定是：{names}。原文如下："
@@ -199,6 +211,8 @@ def compose_answer(citations: list[Citation], *, outcome: str) -> str:
         lines.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
         if c.note:
             lines.append(f"    {c.note}")
+    if referrals:
+        lines += ["", "下一步可以找：" + "；".join(f"{r.name}（{r.what}）" for r in referrals) + "。"]
     lines += ["", DISCLAIMER]
     return "\n".join(lines)
 

@@ -122,7 +122,8 @@ def _print_answer(bot, question: str, args, QuestionError) -> int:
             print("\n出处：")
             for c in answer.citations:
                 status = f"{c.status}，{c.effective_from}起施行" if c.effective_from else c.status
-                print(f"  [{c.n}] {c.title} {c.article}（{c.doc_no or '无文号'}；{status}）{c.source_url or ''}")
+                facts = "；".join(x for x in (c.doc_no, status) if x)
+                print(f"  [{c.n}] {c.title} {c.article}（{facts}）{c.source_url or ''}")
     return 0
 
 

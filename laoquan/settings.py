@@ -76,6 +76,8 @@ class Settings:
     partial_below: float = 0.905
     """Answer as ``partial`` (possibly relevant; check with 12333) below this."""
     max_citations: int = 3
+    cite_within: float = 0.02
+    """Cite a further article only if its similarity is within this of the best one (chosen on dev)."""
     quote_chars: int = 300
     max_question_chars: int = 500
     log_questions: bool = False
