@@ -59,21 +59,21 @@ class Settings:
     # Fusion weights, chosen on the dev split by `python -m evals.tune` (hit@5 + MRR).
     rrf_k: int = 20
     dense_weight: float = 1.0
-    bm25_weight: float = 1.0
-    concept_weight: float = 0.25
+    bm25_weight: float = 0.5
+    concept_weight: float = 0.0
     """Weight of the concept lexicon's articles as a ranked list in the fusion (0: not used)."""
-    concept_expansion: bool = False
-    """Add the legal terms of the concepts a question hits to its keyword query (hurt MRR on dev)."""
+    concept_expansion: bool = True
+    """Add the legal terms of the concepts a question hits to its keyword query."""
     question_vectors: bool = True
     """Use the project-written worker questions (vectors and BM25 words) for their articles."""
     top_k: int = 5
 
     # Answering (thresholds chosen on the dev split by `python -m evals.tune`)
-    refuse_below: float = 0.88
+    refuse_below: float = 0.885
     """Refuse when the best similarity of the question to any article or worker question is below this."""
-    no_concept_below: float = 0.905
+    no_concept_below: float = 0.91
     """Refuse also when the question hits no concept of the lexicon and its best similarity is below this."""
-    partial_below: float = 0.905
+    partial_below: float = 0.91
     """Answer as ``partial`` (possibly relevant; check with 12333) below this."""
     max_citations: int = 3
     cite_within: float = 0.02
