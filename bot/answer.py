@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection, mentions_foreign_law
+from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection, mentions_foreign_law, outside_labour_law
 from corpus.catalog import Catalog
 from corpus.referrals import Referral, load_referrals
 from kb.keywords import tokenize
@@ -89,6 +89,8 @@ class AnswerBot:
         if missing:
             return self._refusal(base, "no_such_article", f"知识库里的{missing}并不存在，请核对条文序号。", started)
 
+        if outside_labour_law(text):
+            return self._refusal(base, "other_law", "这个问题不属于劳动保障政策的范围，知识库里没有相关规定。", started)
         if mentions_foreign_law(text):
             return self._refusal(base, "foreign_law", "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
 

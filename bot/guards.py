@@ -66,11 +66,40 @@ class ArticleRef:
     """``第十四条``: the article heading as the texts write it."""
 
 
+# English names of the most-asked texts, for "Article 82 of the Labor Contract Law".
+ENGLISH_LAW_NAMES = {
+    "labor contract law": "劳动合同法",
+    "labour contract law": "劳动合同法",
+    "employment contract law": "劳动合同法",
+    "labor law": "劳动法",
+    "labour law": "劳动法",
+    "social insurance law": "社会保险法",
+    "work injury insurance regulations": "工伤保险条例",
+    "work-related injury insurance regulations": "工伤保险条例",
+    "regulations on work-related injury insurance": "工伤保险条例",
+    "labor dispute mediation and arbitration law": "劳动争议调解仲裁法",
+    "labour dispute mediation and arbitration law": "劳动争议调解仲裁法",
+    "work safety law": "安全生产法",
+    "employment promotion law": "就业促进法",
+    "trade union law": "工会法",
+}
+_ENGLISH_REF = re.compile(
+    r"\barticle\s+(\d{1,3})\s+of\s+(?:the\s+)?(?:china'?s\s+|prc\s+|chinese\s+)?(?:the\s+)?([a-z\- ]+?(?:law|regulations))\b",
+    re.IGNORECASE,
+)
+
+
 def article_refs(text: str) -> list[ArticleRef]:
-    """Explicit article references like 「劳动合同法第八十二条」 or 「工伤保险条例第14条」."""
+    """Explicit article references like 「劳动合同法第八十二条」, 「工伤保险条例第14条」 or
+    "Article 82 of the Labor Contract Law"."""
     from kb.split import chinese_numeral
 
     refs = []
+    for m in _ENGLISH_REF.finditer(text):
+        law = ENGLISH_LAW_NAMES.get(m.group(2).lower().strip())
+        number = int(m.group(1))
+        if law and number > 0:
+            refs.append(ArticleRef(law=law, number=number, label=f"第{chinese_numeral(number)}条"))
     for m in _ARTICLE_REF.finditer(text):
         raw = m.group(2)
         try:
@@ -103,3 +132,22 @@ def mentions_foreign_law(text: str) -> bool:
     if _FOREIGN.search(text):
         return True
     return bool(_FOREIGN_EN.search(text) and _LAW_EN.search(text))
+
+
+# Other branches of law and everyday matters that are not labour rights. A question is out of
+# scope only when it has one of these *and* nothing about work: 「房东不退押金」 is out,
+# 「公司宿舍押金不退」 is in.
+_OTHER_LAW = re.compile(
+    r"离婚|離婚|抚养权|撫養權|彩礼|彩禮|遗产|遺產|继承|繼承|遗嘱|遺囑|房东|房東|租房|房租|物业费|私家车|私家車|剐蹭|刮蹭|"
+    r"车损|定损|刑事|判刑|坐牢|取保候审|彩票|股票|炒股|基金定投|房贷|网贷|借钱不还|欠钱不还"
+)
+_WORK = re.compile(
+    r"公司|老板|老闆|单位|單位|上班|工资|工資|工钱|站长|站點|站点|平台|骑手|騎手|快递|快遞|司机|司機|工伤|工傷|劳动|勞動|"
+    r"合同|雇主|干活|打工|员工|員工|职工|職工|加班|辞退|宿舍|车队|车队长|网点|派送|接单"
+)
+
+
+def outside_labour_law(text: str) -> bool:
+    """About another branch of law (family, tenancy, private traffic damage, criminal, money) and
+    not about work at all."""
+    return bool(_OTHER_LAW.search(text)) and not _WORK.search(text)

@@ -48,3 +48,25 @@ def test_ordinary_questions_are_not_foreign(text):
     from bot.guards import mentions_foreign_law
 
     assert not mentions_foreign_law(text)
+
+
+def test_english_article_references():
+    refs = article_refs("What does Article 120 of China's Social Insurance Law say?")
+    assert [(r.law, r.label) for r in refs] == [("社会保险法", "第一百二十条")]
+    assert article_refs("article 82 of the Labor Contract Law")[0].law == "劳动合同法"
+
+
+@pytest.mark.parametrize(
+    "text, outside",
+    [
+        ("房东不退租房押金怎么办", True),
+        ("离婚后孩子抚养权归谁", True),
+        ("公司宿舍的房租从工资里扣合法吗", False),
+        ("送外卖路上和私家车剐蹭了，算工伤吗", False),
+        ("老板拖欠工资", False),
+    ],
+)
+def test_outside_labour_law(text, outside):
+    from bot.guards import outside_labour_law
+
+    assert outside_labour_law(text) is outside
