@@ -75,7 +75,6 @@ def tune(settings: Settings) -> None:
     from kb.retriever import HybridRetriever
 
     for bm25_w, concept_w, expansion, rrf_k in itertools.product([0.5, 1.0], [0.0, 0.25], [False, True], [20, 60]):
-        dense_w = 1.0
         candidate = settings.replace(bm25_weight=bm25_w, concept_weight=concept_w, concept_expansion=expansion, rrf_k=rrf_k)
         retriever = HybridRetriever(candidate, embedder=embedder)
         results, _ = retrieval_results(retriever, answerable)

@@ -7,7 +7,6 @@ swallows the error (telemetry clients do) still fails the session at the end.
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 
 import shutil
