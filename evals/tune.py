@@ -74,17 +74,26 @@ def tune(settings: Settings) -> None:
     rows = []
     from kb.retriever import HybridRetriever
 
-    for bm25_w, concept_w, expansion, rrf_k in itertools.product([0.5, 1.0], [0.0, 0.25], [False, True], [20, 60]):
-        candidate = settings.replace(bm25_weight=bm25_w, concept_weight=concept_w, concept_expansion=expansion, rrf_k=rrf_k)
+    grid = itertools.product([0.5, 1.0], [0.0, 0.25], [False, True], [20, 60], [False, True])
+    for bm25_w, concept_w, expansion, rrf_k, paragraphs in grid:
+        candidate = settings.replace(
+            bm25_weight=bm25_w, concept_weight=concept_w, concept_expansion=expansion, rrf_k=rrf_k, paragraph_vectors=paragraphs
+        )
         retriever = HybridRetriever(candidate, embedder=embedder)
         results, _ = retrieval_results(retriever, answerable)
         s = score(results)
-        rows.append((s["article_hit_at_5"] + s["mrr"], s["article_hit_at_5"], s["mrr"], bm25_w, concept_w, expansion, rrf_k))
-        print(f"bm25 {bm25_w} concept list {concept_w} expansion {expansion} rrf_k {rrf_k}: article hit@5 {s['article_hit_at_5']:.3f} MRR {s['mrr']:.3f}")
+        rows.append((s["article_hit_at_5"] + s["mrr"], s["article_hit_at_5"], s["mrr"], bm25_w, concept_w, expansion, rrf_k, paragraphs))
+        print(
+            f"bm25 {bm25_w} concept list {concept_w} expansion {expansion} rrf_k {rrf_k} 款 vectors {paragraphs}: "
+            f"article hit@5 {s['article_hit_at_5']:.3f} MRR {s['mrr']:.3f}"
+        )
     rows.sort(reverse=True)  # hit@5 and MRR count equally: the top 3 are what the answer cites
-    _, hit, mrr, bm25_w, concept_w, expansion, rrf_k = rows[0]
-    print(f"\nchosen on dev: bm25_weight={bm25_w} concept_weight={concept_w} concept_expansion={expansion} rrf_k={rrf_k} (hit@5 {hit:.3f}, MRR {mrr:.3f})")
-    chosen = settings.replace(bm25_weight=bm25_w, concept_weight=concept_w, concept_expansion=expansion, rrf_k=rrf_k)
+    _, hit, mrr, bm25_w, concept_w, expansion, rrf_k, paragraphs = rows[0]
+    print(
+        f"\nchosen on dev: bm25_weight={bm25_w} concept_weight={concept_w} concept_expansion={expansion} rrf_k={rrf_k} "
+        f"paragraph_vectors={paragraphs} (hit@5 {hit:.3f}, MRR {mrr:.3f})"
+    )
+    chosen = settings.replace(bm25_weight=bm25_w, concept_weight=concept_w, concept_expansion=expansion, rrf_k=rrf_k, paragraph_vectors=paragraphs)
     _, retrievals = retrieval_results(HybridRetriever(chosen, embedder=embedder), items)
     rule, figures = choose_refusal(items, retrievals)
     print(f"refusal rule on dev: {rule} -> {figures}")
@@ -95,7 +104,7 @@ ABLATION = [
     ("− worker questions (§2)", {"question_vectors": False}),
     ("− concept lexicon (§1)", {"concept_weight": 0.0, "concept_expansion": False}),
     ("− BM25", {"bm25_weight": 0.0}),
-    ("dense articles only", {"question_vectors": False, "concept_weight": 0.0, "concept_expansion": False, "bm25_weight": 0.0}),
+    ("dense articles only", {"question_vectors": False, "paragraph_vectors": False, "concept_weight": 0.0, "concept_expansion": False, "bm25_weight": 0.0}),
 ]
 
 

@@ -12,6 +12,10 @@ What makes it incremental:
 The manifest (``<data>/index/manifest.json``) holds every chunk's text, its place in the law and its
 BM25 tokens; it is written atomically *after* the vectors, so a killed run leaves the previous
 manifest in place, and the next run repairs the store from the hashes it finds there.
+
+Besides the articles, the store holds *pointer* vectors that stand for an article: the
+project-written worker questions (``corpus/article_questions``) and, when enabled, each 款 of a
+multi-paragraph article. Retrieval returns and quotes the article, never the pointer.
 """
 from __future__ import annotations
 
@@ -29,11 +33,11 @@ from corpus.catalog import Catalog, CatalogEntry, load_catalog
 from corpus.questions import load_article_questions, questions_fingerprint
 from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, load_source
-from kb.split import Chunk, split_articles
+from kb.split import ITEM_RE, Chunk, split_articles
 from kb.store import VectorStore, date_key
 from laoquan.settings import Settings
 
-SPLIT_VERSION = 2
+SPLIT_VERSION = 3
 """Bump when loading or splitting changes, so that every document is split again."""
 
 MANIFEST_NAME = "manifest.json"
@@ -46,6 +50,7 @@ class IndexReport:
     documents: int = 0
     chunks: int = 0
     questions: int = 0
+    paragraphs: int = 0
     resplit_documents: int = 0
     embedded: int = 0
     reused_vectors: int = 0
@@ -56,7 +61,7 @@ class IndexReport:
 
     def summary(self) -> str:
         lines = [
-            f"文档 {self.documents} 份，条文块 {self.chunks} 个，示例问题 {self.questions} 个；重新切分 {self.resplit_documents} 份，"
+            f"文档 {self.documents} 份，条文块 {self.chunks} 个，示例问题 {self.questions} 个，款级向量 {self.paragraphs} 个；重新切分 {self.resplit_documents} 份，"
             f"新嵌入 {self.embedded} 个，复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；"
             f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
         ]
@@ -89,9 +94,9 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
     os.replace(tmp, index_dir / MANIFEST_NAME)
 
 
-def entry_fingerprint(entry: CatalogEntry, file_sha256: str, questions_sha256: str = "") -> str:
+def entry_fingerprint(entry: CatalogEntry, file_sha256: str, questions_sha256: str = "", extra: str = "") -> str:
     meta = json.dumps(chroma_metadata(entry), sort_keys=True, ensure_ascii=False)
-    key = f"{SPLIT_VERSION}|{file_sha256}|{questions_sha256}|{dictionary_fingerprint()}|{entry.short_name}|{meta}"
+    key = f"{SPLIT_VERSION}|{file_sha256}|{questions_sha256}|{dictionary_fingerprint()}|{entry.short_name}|{meta}|{extra}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -162,6 +167,39 @@ def question_records(chunks: list[Chunk], entry: CatalogEntry, questions: dict[s
     return out
 
 
+def paragraph_records(chunks: list[Chunk], entry: CatalogEntry) -> dict:
+    """Each 款 (a paragraph with its items) of a multi-paragraph article as an extra vector that
+    points to the article: a question about one paragraph of a long article matches it closely.
+    The embedded text carries the law's name and the article heading for context."""
+    out = {}
+    for chunk in chunks:
+        groups: list[list[str]] = []
+        for line in chunk.text.split("\n"):
+            if groups and ITEM_RE.match(line):
+                groups[-1].append(line)
+            else:
+                groups.append([line])
+        if len(groups) < 2:
+            continue
+        for n, group in enumerate(groups, start=1):
+            text = "\n".join(group)
+            embed_text = f"{chunk.title} {chunk.article}\n{text}"
+            pid = f"{chunk.chunk_id}¶{n}"
+            out[pid] = {
+                "id": pid,
+                "kind": "paragraph",
+                "embed_as": "passage",
+                "doc_id": entry.id,
+                "parent": chunk.chunk_id,
+                "article": chunk.article,
+                "text": text,
+                "embed_text": embed_text,
+                "hash": hashlib.sha256(embed_text.encode("utf-8")).hexdigest(),
+                "meta": chroma_metadata(entry),
+            }
+    return out
+
+
 def token_counter(model_dir: Path) -> Callable[[str], int]:
     """Count tokens with the embedding model's own tokenizer (fast: no model weights loaded)."""
     from tokenizers import Tokenizer
@@ -194,26 +232,28 @@ def index_sources(
 
     count_tokens = None
     records: dict[str, dict] = {}
-    questions: dict[str, dict] = {}
+    pointers: dict[str, dict] = {}  # vectors that stand for an article: worker questions, 款 paragraphs
     documents: dict[str, dict] = {}
     for entry in catalog.with_text():
         source = entry.primary_source
         path = settings.sources / source.path
         try:
-            fingerprint = entry_fingerprint(entry, _file_sha256(path), questions_fingerprint(entry.id, settings.questions_dir))
+            fingerprint = entry_fingerprint(
+                entry, _file_sha256(path), questions_fingerprint(entry.id, settings.questions_dir), f"paragraphs={settings.paragraph_vectors}"
+            )
         except OSError as exc:
             report.problems.append(f"{entry.id}: 读不到文件 / cannot read {path}: {exc.strerror or exc}")
-            _keep_previous(entry.id, manifest, records, questions, documents)
+            _keep_previous(entry.id, manifest, records, pointers, documents)
             continue
         previous = old_docs.get(entry.id)
         if previous and previous["fingerprint"] == fingerprint and all(c in old_chunks for c in previous["chunks"]):
-            _keep_previous(entry.id, manifest, records, questions, documents)
+            _keep_previous(entry.id, manifest, records, pointers, documents)
             continue
         try:
             text = load_source(path, format=source.format)
         except SourceError as exc:
             report.problems.append(f"{entry.id}: {exc}")
-            _keep_previous(entry.id, manifest, records, questions, documents)
+            _keep_previous(entry.id, manifest, records, pointers, documents)
             continue
         if count_tokens is None:
             from kb.embeddings import ensure_model_folder
@@ -223,13 +263,15 @@ def index_sources(
         report.resplit_documents += 1
         for chunk in chunks:
             records[chunk.chunk_id] = chunk_record(chunk, entry)
-        doc_questions = question_records(chunks, entry, load_article_questions(entry.id, settings.questions_dir), records, report)
-        questions.update(doc_questions)
-        documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks], "questions": list(doc_questions)}
+        doc_pointers = question_records(chunks, entry, load_article_questions(entry.id, settings.questions_dir), records, report)
+        if settings.paragraph_vectors:
+            doc_pointers.update(paragraph_records(chunks, entry))
+        pointers.update(doc_pointers)
+        documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks], "pointers": list(doc_pointers)}
 
     store = VectorStore(settings)
     stored = store.stored_hashes()  # id → (content hash, record hash) kept beside each vector
-    vectors_of = {**records, **questions}  # everything that has a vector: articles and questions
+    vectors_of = {**records, **pointers}  # everything that has a vector
     wanted = {cid: _record_hash(r) for cid, r in vectors_of.items()}
     changed = [cid for cid, h in wanted.items() if stored.get(cid, ("", ""))[1] != h]
     removed = [cid for cid in stored if cid not in wanted]
@@ -253,24 +295,25 @@ def index_sources(
         )
     store.delete(removed)
     report.deleted = len(removed)
-    write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "questions": questions})
+    write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "pointers": pointers})
 
     report.documents = len(documents)
     report.chunks = len(records)
-    report.questions = len(questions)
+    report.questions = sum(1 for p in pointers.values() if p["kind"] == "question")
+    report.paragraphs = sum(1 for p in pointers.values() if p["kind"] == "paragraph")
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _keep_previous(doc_id: str, manifest: dict, records: dict, questions: dict, documents: dict) -> None:
-    """Reuse a document's indexed chunks and questions: when it is unchanged, and when it cannot be
-    read now (nothing indexed before is lost because a file went missing)."""
+def _keep_previous(doc_id: str, manifest: dict, records: dict, pointers: dict, documents: dict) -> None:
+    """Reuse a document's indexed chunks and pointer vectors: when it is unchanged, and when it
+    cannot be read now (nothing indexed before is lost because a file went missing)."""
     previous = manifest["documents"].get(doc_id)
     if previous:
         documents[doc_id] = previous
         records.update({c: manifest["chunks"][c] for c in previous["chunks"] if c in manifest["chunks"]})
-        old_questions = manifest.get("questions", {})
-        questions.update({q: old_questions[q] for q in previous.get("questions", []) if q in old_questions})
+        old = manifest.get("pointers", {})
+        pointers.update({q: old[q] for q in previous.get("pointers", []) if q in old})
 
 
 def _record_hash(record: dict) -> str:

@@ -75,8 +75,9 @@ class HybridRetriever:
         if not records:
             raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.index_dir}）")
         self._records: dict[str, dict] = records
-        questions = manifest.get("questions", {}) if settings.question_vectors else {}
-        self._parent_of = {qid: q["parent"] for qid, q in questions.items()}
+        pointers = manifest.get("pointers", {})
+        use = {"question": settings.question_vectors, "paragraph": settings.paragraph_vectors}
+        self._parent_of = {pid: p["parent"] for pid, p in pointers.items() if use.get(p["kind"], False)}
         self._ids = list(records)
         self._first_chunk = {}
         for cid, r in records.items():
@@ -180,17 +181,17 @@ class HybridRetriever:
         )
 
     def _dense(self, vector, *, region: str | None, as_of: date) -> tuple[list[DenseMatch], float]:
-        """Dense candidates as articles: a worker question's vector stands for its article, and an
-        article keeps its best similarity from its own text or any of its questions."""
+        """Dense candidates as articles: a pointer vector (worker question, 款) stands for its article,
+        and an article keeps its best similarity from its own text or any of its pointers."""
         best: dict[str, float] = {}
         top_question = 0.0
         for match in self._store.search(vector, k=self.settings.dense_k, region=region, as_of=as_of):
-            if match.kind == "question" and match.chunk_id not in self._parent_of:
-                continue  # question vectors switched off
+            if match.kind != "article" and match.chunk_id not in self._parent_of:
+                continue  # a kind of pointer that is switched off
             cid = self._parent_of.get(match.chunk_id, match.chunk_id)
             if cid not in self._records:
                 continue  # stored by a newer index run than the manifest we loaded
-            if match.chunk_id in self._parent_of:
+            if match.kind == "question":
                 top_question = max(top_question, match.similarity)
             best[cid] = max(best.get(cid, -1.0), match.similarity)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])

@@ -20,7 +20,7 @@ from tests.conftest import RIDER, SUBSET
 def test_first_index_embeds_every_chunk_once(first_index):
     assert first_index.documents == len(SUBSET)
     assert first_index.chunks > 250
-    assert first_index.embedded == first_index.chunks + first_index.questions  # all new: nothing is shared
+    assert first_index.embedded == first_index.chunks + first_index.questions  # all new, none shared
     assert not first_index.problems
 
 
@@ -100,11 +100,11 @@ def test_changed_and_removed_documents(tmp_path, workspace, embedder, first_inde
     smaller.write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
     before = read_manifest(settings.index_dir)["documents"]["laodong-baozhang-jiancha-tiaoli"]
     report = index_sources(settings.replace(catalog=smaller), embedder=embedder, progress=False)
-    assert report.deleted == len(before["chunks"]) + len(before["questions"]) and report.embedded == 0
+    assert report.deleted == len(before["chunks"]) + len(before["pointers"]) and report.embedded == 0
     ids = VectorStore(settings).stored_hashes()
     assert not any(i.startswith("laodong-baozhang-jiancha-tiaoli#") for i in ids)
     manifest = read_manifest(settings.index_dir)
-    assert set(ids) == set(manifest["chunks"]) | set(manifest["questions"])
+    assert set(ids) == set(manifest["chunks"]) | set(manifest["pointers"])
 
 
 def test_unreadable_file_keeps_what_was_indexed(tmp_path, workspace, embedder, first_index):
@@ -149,3 +149,21 @@ def test_cli_reports_missing_index_in_chinese(tmp_path, capsys):
     code = cli.main(["--data-dir", str(tmp_path / "empty"), "ask", RIDER])
     assert code == 2
     assert "laoquan index" in capsys.readouterr().err
+
+
+def test_paragraph_vectors_point_to_their_article(tmp_path, workspace, embedder, first_index):
+    """With 款 vectors on, each paragraph of a multi-paragraph article gets a vector; retrieval
+    still returns (and quotes) whole articles; turning them off again deletes only those vectors."""
+    from kb.index import index_sources
+    from kb.retriever import HybridRetriever
+
+    data = tmp_path / "data"
+    shutil.copytree(workspace.data_dir, data)
+    settings = workspace.replace(data_dir=data, paragraph_vectors=True)
+    report = index_sources(settings, embedder=embedder, progress=False)
+    assert report.paragraphs > 100 and report.embedded <= report.paragraphs
+    hits = HybridRetriever(settings, embedder=embedder).search("上下班路上出了车祸算不算工伤", k=10).hits
+    assert all("¶" not in h.chunk_id and "?" not in h.chunk_id for h in hits)
+    assert ("gongshang-baoxian-tiaoli", "第十四条") in [(h.doc_id, h.article) for h in hits]
+    off = index_sources(settings.replace(paragraph_vectors=False), embedder=embedder, progress=False)
+    assert off.deleted == report.paragraphs and off.embedded == 0
