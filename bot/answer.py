@@ -14,6 +14,7 @@ from datetime import date
 
 from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection, mentions_foreign_law, outside_labour_law
 from corpus.catalog import Catalog
+from corpus.regions import province_of
 from corpus.referrals import Referral, load_referrals
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
@@ -21,7 +22,7 @@ from laoquan.settings import Settings
 
 ANSWERED, PARTIAL, REFUSED = "answered", "partial", "refused"
 
-DISCLAIMER = "以上是法规原文摘录，帮助你找到依据，不是律师意见；具体情况请以当地人社部门或仲裁机构的答复为准。"
+DISCLAIMER = "以上是法规原文摘录和政策要点，帮助你找到依据，不是律师意见；具体情况请以当地人社部门或仲裁机构的答复为准。"
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,11 @@ class Citation:
     score: float
     authority: str = ""
     note: str = ""
-    """E.g. that part of this article was repealed on the as-of date."""
+    """E.g. that part of this article was repealed on the as-of date, or that a pilot does not cover the region."""
+    kind: str = "原文"
+    """``原文`` (quote is official text) or ``要点（非原文）`` (the project's note; ``quote`` is empty)."""
+    summary: str = ""
+    """For a 要点: the project's plain-language note (not a quotation)."""
 
 
 @dataclass
@@ -101,7 +106,15 @@ class AnswerBot:
             return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
         outcome = ANSWERED if pinned or retrieval.top_dense >= self.settings.partial_below else PARTIAL
         chosen = choose_citations(hits, pinned=pinned, max_citations=self.settings.max_citations, within=self.settings.cite_within)
-        citations = [self._citation(n, hit, text, as_of) for n, hit in enumerate(chosen, start=1)]
+        if about_platform_work(text):
+            chosen += choose_notes(
+                retrieval.notes,
+                already=chosen,
+                region=region,
+                floor=self.settings.refuse_below,
+                is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国",
+            )
+        citations = [self._citation(n, hit, text, as_of, region) for n, hit in enumerate(chosen, start=1)]
         referrals = self.referrals.for_outcome(outcome)
         body = compose_answer(citations, outcome=outcome, referrals=referrals)
         timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
@@ -156,12 +169,19 @@ class AnswerBot:
         ids = {h.chunk_id for h in pinned}
         return pinned + [h for h in hits if h.chunk_id not in ids]
 
-    def _citation(self, n: int, hit: Hit, question: str, as_of: date) -> Citation:
+    def _citation(self, n: int, hit: Hit, question: str, as_of: date, region: str | None = None) -> Citation:
         entry = self.catalog.get(hit.doc_id)
-        note = ""
+        notes = []
         for change in entry.repealed_articles(as_of):
             if change.article.startswith(hit.article):
-                note = f"注意：{change.article}自{change.from_date}起已废止" + (f"（{change.note}）" if change.note else "")
+                notes.append(f"注意：{change.article}自{change.from_date}起已废止" + (f"（{change.note}）" if change.note else ""))
+        province = province_of(region)
+        if entry.scope and isinstance(entry.scope, tuple):
+            if province and province not in entry.scope:
+                notes.append(f"注意：这是试点政策，试点范围（{'、'.join(entry.scope)}）不含{province}")
+            elif not province:
+                notes.append(f"这是试点政策，只在{'、'.join(entry.scope)}实行；请告诉我你在哪个省")
+        is_note = hit.kind == "note"
         return Citation(
             n=n,
             doc_id=hit.doc_id,
@@ -169,14 +189,16 @@ class AnswerBot:
             doc_no=entry.doc_no,
             article=hit.article,
             page=hit.pages[0] if hit.pages else None,
-            quote=select_quote(hit.text, question, max_chars=self.settings.quote_chars),
+            quote="" if is_note else select_quote(hit.text, question, max_chars=self.settings.quote_chars),
             status=entry.status,
-            effective_from=entry.effective_from.isoformat() if entry.effective_from else None,
+            effective_from=(entry.effective_from or entry.issued).isoformat() if (entry.effective_from or entry.issued) else None,
             region=entry.region,
-            source_url=entry.source_url,
+            source_url=(hit.source_url or entry.source_url) if is_note else entry.source_url,
             score=round(hit.dense if hit.dense is not None else 0.0, 4),
-            authority=entry.authority_label,
-            note=note,
+            authority="要点" if is_note else entry.authority_label,
+            note="；".join(notes),
+            kind="要点（非原文）" if is_note else "原文",
+            summary=hit.text if is_note else "",
         )
 
 
@@ -189,6 +211,32 @@ def choose_citations(hits: list[Hit], *, pinned: bool, max_citations: int, withi
     if pinned and len(hits) > 1 and hits[1] not in rest and max_citations > 1:
         rest = [hits[1], *rest][: max_citations - 1]
     return [first, *rest]
+
+
+_PLATFORM_WORK = re.compile(
+    r"平台|外卖|骑手|騎手|跑单|跑單|接单|接單|派单|派單|网约|網約|快递|快遞|主播|代驾|代駕|众包|眾包|专送|货拉拉|滴滴|美团|美團|"
+    r"饿了么|闪送|新就业形态|新就業形態|灵活就业|個體戶|个体户|职业伤害|職業傷害|rider|delivery|platform|gig"
+)
+
+
+def about_platform_work(question: str) -> bool:
+    """Questions from platform workers: the new-employment-form policies (as 要点) are relevant."""
+    return bool(_PLATFORM_WORK.search(question.lower()))
+
+
+def choose_notes(notes: list[Hit], *, already: list[Hit], region: str | None, floor: float, is_regional) -> list[Hit]:
+    """要点 beside the articles: the best points of the two most relevant national documents, and
+    the best point of the worker's own region when one is relevant. The laws are only half of what
+    a platform worker needs; the new-employment-form policies are the other half."""
+    seen = {h.chunk_id for h in already}
+    good = [n for n in notes if n.chunk_id not in seen and (n.dense or 0) >= floor]
+    picked: list[Hit] = []
+    for note in good:
+        if not is_regional(note) and note.doc_id not in {p.doc_id for p in picked} and len(picked) < 2:
+            picked.append(note)
+    if region:
+        picked += [n for n in good if is_regional(n)][:1]
+    return picked
 
 
 def refuses(retrieval: Retrieval, *, refuse_below: float, no_concept_below: float) -> bool:
@@ -204,13 +252,17 @@ def compose_answer(citations: list[Citation], *, outcome: str, referrals: list[R
     """The answer text: which provisions apply, their quotes with [n], where to turn next."""
     names = "、".join(f"《{c.title}》{c.article}[{c.n}]" for c in citations)
     if outcome == ANSWERED:
-        lead = f"和你的问题直接相关的规定是：{names}。原文如下："
+        lead = f"和你的问题直接相关的规定是：{names}。内容如下："
     else:
         lead = f"没有找到和你的情况完全对应的规定。下面这些条文可能相关，请对照自己的情况看，拿不准时打12333问清楚：{names}。"
     lines = [lead, ""]
     for c in citations:
-        where = f"（第{c.page}页）" if c.page else ""
-        lines.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
+        if c.kind == "原文":
+            where = f"（第{c.page}页）" if c.page else ""
+            lines.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
+        else:
+            link = f"（来源：{c.source_url}）" if c.source_url else ""
+            lines.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
         if c.note:
             lines.append(f"    {c.note}")
     if referrals:

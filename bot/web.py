@@ -25,8 +25,12 @@ def citations_markdown(answer) -> str:
     for c in answer.citations:
         link = f" · [官方来源]({c.source_url})" if c.source_url else ""
         meta = " · ".join(x for x in (c.authority, c.doc_no, c.status, f"{c.effective_from}起施行" if c.effective_from else "", f"第{c.page}页" if c.page else "") if x)
-        quote = html.escape(c.quote).replace("\n", "<br>")
-        parts.append(f"**[{c.n}] 《{c.title}》{c.article}**  \n{meta}{link}\n\n> {quote}")
+        if c.kind == "原文":
+            quote = html.escape(c.quote).replace("\n", "<br>")
+            parts.append(f"**[{c.n}] 《{c.title}》{c.article}**  \n{meta}{link}\n\n> {quote}")
+        else:  # the project's note: labelled, never shown as a quotation
+            summary = html.escape(c.summary)
+            parts.append(f"**[{c.n}] 《{c.title}》{c.article}** · 要点（非原文，全文未收录）  \n{meta}{link}\n\n{summary}")
         if c.note:
             parts.append(f"⚠️ {c.note}")
     return "\n\n".join(parts)

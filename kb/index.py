@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from corpus.catalog import Catalog, CatalogEntry, load_catalog
+from corpus.notes import NotePoint, load_notes, notes_fingerprint
 from corpus.questions import load_article_questions, questions_fingerprint
 from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, load_source
@@ -37,7 +39,7 @@ from kb.split import ITEM_RE, Chunk, split_articles
 from kb.store import VectorStore, date_key
 from laoquan.settings import Settings
 
-SPLIT_VERSION = 3
+SPLIT_VERSION = 4
 """Bump when loading or splitting changes, so that every document is split again."""
 
 MANIFEST_NAME = "manifest.json"
@@ -51,6 +53,7 @@ class IndexReport:
     chunks: int = 0
     questions: int = 0
     paragraphs: int = 0
+    notes: int = 0
     resplit_documents: int = 0
     embedded: int = 0
     reused_vectors: int = 0
@@ -61,7 +64,7 @@ class IndexReport:
 
     def summary(self) -> str:
         lines = [
-            f"文档 {self.documents} 份，条文块 {self.chunks} 个，示例问题 {self.questions} 个，款级向量 {self.paragraphs} 个；重新切分 {self.resplit_documents} 份，"
+            f"文档 {self.documents} 份，条文块 {self.chunks} 个（其中政策要点 {self.notes} 个），示例问题 {self.questions} 个，款级向量 {self.paragraphs} 个；重新切分 {self.resplit_documents} 份，"
             f"新嵌入 {self.embedded} 个，复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；"
             f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
         ]
@@ -107,7 +110,7 @@ def chroma_metadata(entry: CatalogEntry) -> dict:
         "region": entry.region,
         "status": entry.status,
         "kind": entry.kind,
-        "effective_from": date_key(entry.effective_from, default=0),
+        "effective_from": date_key(entry.effective_from or entry.issued, default=0),
         "effective_to": date_key(entry.effective_to),
     }
 
@@ -116,6 +119,7 @@ def chunk_record(chunk: Chunk, entry: CatalogEntry) -> dict:
     record = {
         "id": chunk.chunk_id,
         "kind": "article",
+        "source_url": entry.source_url,
         "embed_as": "passage",
         "doc_id": chunk.doc_id,
         "title": chunk.title,
@@ -164,6 +168,40 @@ def question_records(chunks: list[Chunk], entry: CatalogEntry, questions: dict[s
                 "meta": chroma_metadata(entry),
             }
             records[parent]["question_tokens"] += tokenize(text)
+    return out
+
+
+def note_records(entry: CatalogEntry, points: list[NotePoint]) -> dict:
+    """The project's 要点 of a document without text, one chunk per point (kind ``note``): indexed
+    like articles, cited as 「要点（非原文）」 with the point's source link, never quoted as text."""
+    out = {}
+    for point in points:
+        label = point.label
+        embed_text = f"{entry.short_name} 要点：{point.title}\n{point.text}"
+        if point.keywords:
+            embed_text += "\n" + " ".join(point.keywords)
+        cid = f"{entry.id}#{label}"
+        out[cid] = {
+            "id": cid,
+            "kind": "note",
+            "embed_as": "passage",
+            "doc_id": entry.id,
+            "title": entry.short_name,
+            "article": label,
+            "chapter": point.title,
+            "section": "",
+            "part": 1,
+            "parts": 1,
+            "paragraphs": [1, 1],
+            "pages": [],
+            "text": point.text,
+            "embed_text": embed_text,
+            "source_url": point.source_url or entry.source_url,
+            "hash": hashlib.sha256(embed_text.encode("utf-8")).hexdigest(),
+            "meta": chroma_metadata(entry),
+            "tokens": tokenize(embed_text),
+            "question_tokens": [],
+        }
     return out
 
 
@@ -269,6 +307,41 @@ def index_sources(
         pointers.update(doc_pointers)
         documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks], "pointers": list(doc_pointers)}
 
+    for entry in catalog:
+        if entry.has_text:
+            continue
+        points_sha = notes_fingerprint(entry.id, settings.notes_dir)
+        if not points_sha:
+            continue
+        fingerprint = entry_fingerprint(entry, "", points_sha)
+        previous = old_docs.get(entry.id)
+        if previous and previous["fingerprint"] == fingerprint and all(c in old_chunks for c in previous["chunks"]):
+            _keep_previous(entry.id, manifest, records, pointers, documents)
+            continue
+        try:
+            notes = note_records(entry, load_notes(entry.id, settings.notes_dir))
+        except (ValueError, yaml.YAMLError) as exc:
+            report.problems.append(f"{entry.id}: 要点文件有误 / bad notes file: {exc}")
+            _keep_previous(entry.id, manifest, records, pointers, documents)
+            continue
+        report.resplit_documents += 1
+        records.update(notes)
+        note_pointers = {
+            f"{cid}?1": {
+                **{k: r[k] for k in ("doc_id", "article", "meta")},
+                "id": f"{cid}?1",
+                "kind": "question",
+                "embed_as": "query",
+                "parent": cid,
+                "text": r["text"],
+                "embed_text": r["text"],
+                "hash": hashlib.sha256(("query: " + r["text"]).encode("utf-8")).hexdigest(),
+            }
+            for cid, r in notes.items()
+        }  # the note embedded as a question too: worker questions match it as they match articles' questions
+        pointers.update(note_pointers)
+        documents[entry.id] = {"fingerprint": fingerprint, "chunks": list(notes), "pointers": list(note_pointers)}
+
     store = VectorStore(settings)
     stored = store.stored_hashes()  # id → (content hash, record hash) kept beside each vector
     vectors_of = {**records, **pointers}  # everything that has a vector
@@ -297,6 +370,7 @@ def index_sources(
     report.deleted = len(removed)
     write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "pointers": pointers})
 
+    report.notes = sum(1 for r in records.values() if r["kind"] == "note")
     report.documents = len(documents)
     report.chunks = len(records)
     report.questions = sum(1 for p in pointers.values() if p["kind"] == "question")

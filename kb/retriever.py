@@ -8,12 +8,13 @@ the same search as a LangChain ``BaseRetriever`` for chains that want one.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
 from kb.index import read_manifest
+from corpus.regions import applicable_regions
 from kb.concepts import ConceptMatcher
 from kb.keywords import KeywordIndex, tokenize
 from kb.store import DenseMatch, VectorStore, date_key
@@ -46,6 +47,9 @@ class Hit:
     bm25: float | None
     dense_rank: int | None
     bm25_rank: int | None
+    kind: str = "article"
+    """``article`` (official text, quotable) or ``note`` (the project's 要点, never quoted)."""
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Retrieval:
     concepts: tuple[str, ...] = ()
     """Ids of the lexicon concepts the question hits."""
     platform_words: tuple[str, ...] = ()
+    notes: list[Hit] = field(default_factory=list)
+    """The best 要点 (policy notes) for the question, whatever the articles' ranks."""
 
 
 class HybridRetriever:
@@ -86,6 +92,7 @@ class HybridRetriever:
         expand = settings.question_vectors
         self._keywords = KeywordIndex(self._ids, [r["tokens"] + (r.get("question_tokens", []) if expand else []) for r in records.values()])
         self._store = VectorStore(settings)
+        self._load_note_vectors(manifest)
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
 
@@ -110,17 +117,16 @@ class HybridRetriever:
         best = max(parts, key=lambda r: (len(words & set(r["tokens"])), -r["part"]))
         return _hit(best, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None)
 
-    def applies(self, chunk_id: str, *, as_of: date, region: str | None) -> bool:
+    def applies(self, chunk_id: str, *, as_of: date, regions: tuple[str, ...]) -> bool:
         meta = self._records[chunk_id]["meta"]
         key = date_key(as_of)
-        if not (meta["effective_from"] <= key <= meta["effective_to"]):
-            return False
-        return region is None or meta["region"] in ("全国", region)
+        return meta["effective_from"] <= key <= meta["effective_to"] and meta["region"] in regions
 
     def search(self, query: str, *, k: int | None = None, region: str | None = None, as_of: date | None = None) -> Retrieval:
         """The ``k`` best chunks for ``query`` among those in force on ``as_of`` (default today)."""
         k = k or self.settings.top_k
         as_of = as_of or date.today()
+        regions = applicable_regions(region)
         timings = {}
 
         started = time.perf_counter()
@@ -128,7 +134,8 @@ class HybridRetriever:
         timings["embed"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        dense, top_question = self._dense(vector, region=region, as_of=as_of)
+        dense, top_question = self._dense(vector, regions=regions, as_of=as_of)
+        notes = self.search_notes(query, k=12, region=region, as_of=as_of, vector=vector)
         timings["dense"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -140,12 +147,12 @@ class HybridRetriever:
         for i in order:
             if scores[i] <= 0 or len(bm25) >= self.settings.bm25_k:
                 break
-            if self.applies(self._ids[i], as_of=as_of, region=region):
+            if self.applies(self._ids[i], as_of=as_of, regions=regions):
                 bm25.append((self._ids[i], float(scores[i])))
         concept_ranked = []
         for ref in concepts.ranked_articles():
             cid = self._first_chunk.get(ref)
-            if cid and self.applies(cid, as_of=as_of, region=region):
+            if cid and self.applies(cid, as_of=as_of, regions=regions):
                 concept_ranked.append(cid)
         timings["bm25"] = (time.perf_counter() - started) * 1000
 
@@ -176,16 +183,17 @@ class HybridRetriever:
             top_question=top_question,
             top_bm25=bm25[0][1] if bm25 else 0.0,
             concepts=tuple(c.id for c in concepts.concepts),
+            notes=notes,
             platform_words=concepts.platform_words,
             timings_ms=timings,
         )
 
-    def _dense(self, vector, *, region: str | None, as_of: date) -> tuple[list[DenseMatch], float]:
+    def _dense(self, vector, *, regions: tuple[str, ...], as_of: date) -> tuple[list[DenseMatch], float]:
         """Dense candidates as articles: a pointer vector (worker question, 款) stands for its article,
         and an article keeps its best similarity from its own text or any of its pointers."""
         best: dict[str, float] = {}
         top_question = 0.0
-        for match in self._store.search(vector, k=self.settings.dense_k, region=region, as_of=as_of):
+        for match in self._store.search(vector, k=self.settings.dense_k, regions=regions, as_of=as_of):
             if match.kind != "article" and match.chunk_id not in self._parent_of:
                 continue  # a kind of pointer that is switched off
             cid = self._parent_of.get(match.chunk_id, match.chunk_id)
@@ -196,6 +204,31 @@ class HybridRetriever:
             best[cid] = max(best.get(cid, -1.0), match.similarity)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])
         return [DenseMatch(cid, sim) for cid, sim in ranked], top_question
+
+    def _load_note_vectors(self, manifest: dict) -> None:
+        """Vectors of the 要点 (and their question-style pointers) in memory: there are few, and a
+        question about platform work should see the best of them even when articles rank higher."""
+        notes = [cid for cid, r in self._records.items() if r.get("kind") == "note"]
+        pointers = [pid for pid, p in manifest.get("pointers", {}).items() if p["parent"] in set(notes)]
+        ids = notes + pointers
+        got = self._store.embeddings_for(ids) if ids else {}
+        self._note_rows = [i for i in ids if i in got]
+        self._note_parent = [manifest["pointers"][i]["parent"] if i in manifest.get("pointers", {}) else i for i in self._note_rows]
+        self._note_matrix = np.stack([got[i] for i in self._note_rows]) if self._note_rows else np.zeros((0, 384), np.float32)
+
+    def search_notes(self, query: str, *, k: int = 3, region: str | None = None, as_of: date | None = None, vector=None) -> list[Hit]:
+        """The best 要点 for ``query`` that apply in ``region`` on ``as_of`` (dense similarity only)."""
+        if not self._note_rows:
+            return []
+        as_of = as_of or date.today()
+        regions = applicable_regions(region)
+        vector = self.embedder.embed_query(query) if vector is None else vector
+        best: dict[str, float] = {}
+        for parent, sim in zip(self._note_parent, self._note_matrix @ vector):
+            if self.applies(parent, as_of=as_of, regions=regions):
+                best[parent] = max(best.get(parent, -1.0), float(sim))
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:k]
+        return [_hit(self._records[cid], score=sim, dense=sim, bm25=None, dense_rank=None, bm25_rank=None) for cid, sim in ranked]
 
     def as_langchain(self, *, k: int | None = None, region: str | None = None, as_of: date | None = None):
         """This retriever as a LangChain ``BaseRetriever`` (Documents with the hit's fields as metadata)."""
@@ -215,6 +248,8 @@ def _hit(record: dict, **evidence) -> Hit:
         parts=record["parts"],
         paragraphs=tuple(record["paragraphs"]),
         pages=tuple(record["pages"]),
+        kind=record.get("kind", "article"),
+        source_url=record.get("source_url"),
         **evidence,
     )
 

@@ -79,8 +79,8 @@ class VectorStore:
         if ids:
             self.collection.delete(ids=ids)
 
-    def search(self, vector: np.ndarray, *, k: int, region: str | None = None, as_of: date | None = None) -> list[DenseMatch]:
-        """Nearest chunks to ``vector`` that are in force on ``as_of`` and apply in ``region``."""
+    def search(self, vector: np.ndarray, *, k: int, regions: tuple[str, ...] | None = None, as_of: date | None = None) -> list[DenseMatch]:
+        """Nearest chunks to ``vector`` that are in force on ``as_of`` and belong to one of ``regions``."""
         total = self.count()
         if total == 0:
             return []
@@ -88,8 +88,8 @@ class VectorStore:
         if as_of is not None:
             key = date_key(as_of)
             clauses += [{"effective_from": {"$lte": key}}, {"effective_to": {"$gte": key}}]
-        if region:
-            clauses.append({"region": {"$in": ["全国", region]}})
+        if regions:
+            clauses.append({"region": {"$in": list(regions)}})
         where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
         result = self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(k, total), where=where, include=["distances", "metadatas"]

@@ -50,6 +50,8 @@ class Settings:
     models_dir: Path = REPO_ROOT / "data" / "models"
     """Models built at set-up (the e5 folder, ~470 MB); separate so a temporary data folder can share it."""
     catalog: Path = REPO_ROOT / "corpus" / "catalog.yaml"
+    notes_dir: Path = REPO_ROOT / "corpus" / "notes"
+    """The project's 政策要点 for documents whose official text is not in the sources folder."""
     questions_dir: Path = REPO_ROOT / "corpus" / "article_questions"
     """Project-written worker questions per article, indexed as extra vectors for their article."""
     chroma_url: str = ""

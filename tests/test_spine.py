@@ -167,3 +167,50 @@ def test_paragraph_vectors_point_to_their_article(tmp_path, workspace, embedder,
     assert ("gongshang-baoxian-tiaoli", "第十四条") in [(h.doc_id, h.article) for h in hits]
     off = index_sources(settings.replace(paragraph_vectors=False), embedder=embedder, progress=False)
     assert off.deleted == report.paragraphs and off.embedded == 0
+
+
+def test_notes_are_cited_as_labelled_points_and_only_in_their_region(tmp_path, workspace, embedder, first_index):
+    """A document without text but with the project's 要点 is indexed point by point; the bot cites a
+    point as 「要点（非原文）」 with its link, never as a quote, and only for workers in its region."""
+    from kb.index import index_sources
+    from laoquan.app import load_bot
+
+    catalog = yaml.safe_load(workspace.catalog.read_text(encoding="utf-8"))
+    catalog["documents"].append(
+        {
+            "id": "zhejiang-test-rules", "title": "浙江省骑手权益测试办法", "short_name": "浙江骑手测试办法",
+            "issuer": "测试", "kind": "地方规范性文件", "region": "浙江", "issued": "2021-10-12",
+            "effective_from": "2021-12-01", "effective_to": None, "status": "现行有效",
+            "source_url": "https://example.invalid/zj", "sources": [],
+        }
+    )
+    catalog_path = tmp_path / "catalog.yaml"
+    catalog_path.write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "zhejiang-test-rules.yaml").write_text(
+        "doc: zhejiang-test-rules\nsources:\n  - url: https://example.invalid/zj\n    title: 测试页\n    kind: official\n"
+        "points:\n  - id: 1\n    article: 第五条\n    title: 骑手摔伤的保障\n"
+        "    text: 在本省送外卖的骑手，平台要为他们买意外伤害保险，摔伤后可以向站点报案理赔。\n"
+        "    source_url: https://example.invalid/zj/5\n    keywords: [骑手, 摔伤, 保险, 浙江]\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    shutil.copytree(workspace.data_dir, data)
+    settings = workspace.replace(data_dir=data, catalog=catalog_path, notes_dir=notes)
+    report = index_sources(settings, embedder=embedder, progress=False)
+    assert report.notes == 1 and report.embedded == 2  # the point, and the point as a question
+    bot = load_bot(settings, embedder=embedder)
+    question = "在这边跑外卖的骑手，平台给不给买意外伤害保险"
+
+    def note_citations(region):
+        return [c for c in bot.ask(question, region=region).citations if c.doc_id == "zhejiang-test-rules"]
+
+    for region in ("浙江", "杭州", "浙江省"):
+        [c] = note_citations(region)
+        assert c.kind == "要点（非原文）" and c.quote == "" and "意外伤害保险" in c.summary
+        assert c.source_url == "https://example.invalid/zj/5" and c.authority == "要点" and c.article == "第五条（要点1）"
+    for region in ("广东", None):
+        assert note_citations(region) == []
+    answer = bot.ask(question, region="浙江")
+    assert "要点（非原文" in answer.answer and "「在本省送外卖" not in answer.answer
