@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import yaml
 
@@ -25,6 +26,11 @@ class GoldItem:
     topic: str = ""
     persona: str = ""
     style: str = ""
+    province: str | None = None
+    as_of: date | None = None
+    forbidden_docs: tuple[str, ...] = ()
+    """Documents a right answer must not cite (another province's rule, a text not in force)."""
+    slice: str = ""
 
 
 def load_gold(path) -> list[GoldItem]:
@@ -40,9 +46,19 @@ def load_gold(path) -> list[GoldItem]:
                 topic=raw.get("topic", "") or "",
                 persona=raw.get("persona", "") or "",
                 style=raw.get("style", "") or "",
+                province=raw.get("province") or None,
+                as_of=_as_date(raw.get("as_of")),
+                forbidden_docs=tuple(raw.get("forbidden_docs") or ()),
+                slice=raw.get("slice", "") or "",
             )
         )
     return items
+
+
+def _as_date(value) -> date | None:
+    if value in (None, "", "null"):
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def article_matches(found: Ref, gold: Ref) -> bool:
@@ -64,6 +80,8 @@ class ItemResult:
     outcome: str = "answered"
     cited: list[Ref] = field(default_factory=list)
     latency_ms: float = 0.0
+    expired: list[Ref] = field(default_factory=list)
+    """Citations of texts not in force on the item's as-of date (must stay empty)."""
 
 
 def _first_hit_rank(ranked: Sequence[Ref], gold: Iterable[Ref]) -> int | None:
@@ -118,3 +136,21 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
         return 0.0
     rank = max(1, math.ceil(q / 100 * len(sorted_values)))
     return float(sorted_values[rank - 1])
+
+
+def score_policy(results: list[ItemResult]) -> dict:
+    """For the policy set: does an answer cite a right *document* (notes have no stable article
+    labels), does it avoid the forbidden ones, does it refuse when it should."""
+    answerable = [r for r in results if r.item.expect == "answer"]
+    out = {"items": len(results)}
+    if answerable:
+        out["cites_right_doc"] = sum(
+            any(doc == g_doc for doc, _ in r.cited for g_doc, _ in r.item.citations) for r in answerable
+        ) / len(answerable)
+        out["right_doc_in_top5"] = sum(
+            any(doc == g_doc for doc, _ in r.ranked[:5] for g_doc, _ in r.item.citations) for r in answerable
+        ) / len(answerable)
+    out["cites_forbidden"] = sum(any(doc in r.item.forbidden_docs for doc, _ in r.cited) for r in results) / max(len(results), 1)
+    out["refusal_accuracy"] = sum((r.outcome == "refused") == (r.item.expect == "refuse") for r in results) / max(len(results), 1)
+    out["expired_citations"] = sum(len(r.expired) for r in results)
+    return out

@@ -12,13 +12,14 @@ import json
 import platform
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from evals.metrics import GoldItem, ItemResult, load_gold, score
+from evals.metrics import GoldItem, ItemResult, load_gold, score, score_policy
 from laoquan.settings import REPO_ROOT, Settings
 
 GOLD_FILE = REPO_ROOT / "evals" / "gold" / "questions.yaml"
+POLICY_FILE = REPO_ROOT / "evals" / "gold" / "policy.yaml"
 REPORTS_DIR = REPO_ROOT / "evals" / "reports"
 
 METRICS = [
@@ -37,22 +38,26 @@ METRICS = [
 
 
 def run_bot(bot, items: list[GoldItem]) -> tuple[list[ItemResult], list[float]]:
-    """The bot's results, plus the retrieval-only latencies."""
+    """The bot's results (with the item's province and as-of date), plus retrieval-only latencies.
+    Every citation is checked against the catalog: a text not in force on the as-of date is
+    recorded as expired."""
     from bot.guards import QuestionError
 
     results, retrieval_ms = [], []
     for item in items:
+        as_of = item.as_of or date.today()
         started = time.perf_counter()
         try:
-            answer = bot.ask(item.question)
+            answer = bot.ask(item.question, region=item.province, as_of=as_of)
             outcome, cited = answer.outcome, [(c.doc_id, c.article) for c in answer.citations]
         except QuestionError:
             outcome, cited = "refused", []
         latency = (time.perf_counter() - started) * 1000
-        retrieval = bot.retriever.search(item.question, k=5)
+        retrieval = bot.retriever.search(item.question, k=5, region=item.province, as_of=as_of)
         retrieval_ms.append(retrieval.timings_ms["total"])
         ranked = [(h.doc_id, h.article) for h in retrieval.hits]
-        results.append(ItemResult(item, ranked, outcome, cited, latency))
+        expired = [(d, a) for d, a in cited if not bot.catalog.get(d).in_force(as_of)]
+        results.append(ItemResult(item, ranked, outcome, cited, latency, expired))
     return results, retrieval_ms
 
 
@@ -83,6 +88,19 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
         )
         systems["textbook baseline"] = run_baseline(textbook, items)
 
+    policy = {}
+    if POLICY_FILE.is_file():
+        policy_items = [i for i in load_gold(POLICY_FILE) if split == "all" or i.split == split]
+        policy_results, _ = run_bot(bot, policy_items)
+        for s_name in ("dev", "test"):
+            subset = [r for r in policy_results if r.item.split == s_name]
+            by_slice = defaultdict(list)
+            for r in subset:
+                by_slice[r.item.slice or "—"].append(r)
+            policy[s_name] = {name: {"n": len(rs), **score_policy(rs)} for name, rs in sorted(by_slice.items())}
+            policy[s_name]["all"] = {"n": len(subset), **score_policy(subset)}
+        policy["items"] = [_item_json(r) for r in policy_results]
+
     splits = ["dev", "test"] if split == "all" else [split]
     figures = {}
     for name, results in systems.items():
@@ -98,6 +116,8 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
         "retrieval_p95_ms": percentile(retrieval_sorted, 95),
         "figures": figures,
         "slices": _slices(ours),
+        "expired_citations": sum(len(r.expired) for r in ours),
+        "policy": policy,
         "items": [_item_json(r) for r in ours],
     }
     markdown = render_markdown(report)
@@ -142,6 +162,9 @@ def _item_json(r: ItemResult) -> dict:
         "cited": [list(c) for c in r.cited],
         "top5": [list(c) for c in r.ranked],
         "latency_ms": round(r.latency_ms, 1),
+        "province": r.item.province,
+        "as_of": r.item.as_of.isoformat() if r.item.as_of else None,
+        "expired": [list(c) for c in r.expired],
     }
 
 
@@ -176,6 +199,25 @@ def render_markdown(report: dict) -> str:
     for key, label in METRICS:
         cells = [_fmt(key, report["figures"][s][sp].get(key)) for sp in splits for s in systems]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", f"Citations of texts not in force on the as-of date, over all answers: {report.get('expired_citations', 0)}."]
+    policy = report.get("policy") or {}
+    if policy:
+        lines += [
+            "",
+            "## Policy, region and time (`evals/gold/policy.yaml`)",
+            "",
+            "Right document cited / in the top 5 (notes have no stable article labels), forbidden documents cited "
+            "(another province's rule, a text not in force), refusal accuracy, expired citations.",
+            "",
+            "| split | slice | n | cites a right doc | right doc in top 5 | cites a forbidden doc | refusal accuracy | expired |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for sp in ("dev", "test"):
+            for name, f in (policy.get(sp) or {}).items():
+                lines.append(
+                    f"| {sp} | {name} | {f['n']} | {_fmt('x', f.get('cites_right_doc'))} | {_fmt('x', f.get('right_doc_in_top5'))} | "
+                    f"{_fmt('x', f.get('cites_forbidden'))} | {_fmt('x', f.get('refusal_accuracy'))} | {f.get('expired_citations', 0)} |"
+                )
     for field, groups in report["slices"].items():
         lines += ["", f"## Test split by {field} (laoquan)", "", f"| {field} | n | doc hit@5 | article hit@5 | refusal accuracy |", "|---|---|---|---|---|"]
         for name, f in groups.items():

@@ -36,3 +36,17 @@ def test_score_on_known_results():
 def test_percentile_nearest_rank():
     assert percentile([], 95) == 0.0
     assert percentile(list(range(1, 101)), 95) == 95
+
+
+def test_score_policy_counts_right_forbidden_and_expired_citations():
+    from evals.metrics import score_policy
+
+    zj = GoldItem("p1", "杭州骑手摔伤", "answer", (("zhiye-banfa", "全文"),), "dev", province="浙江", forbidden_docs=("guangdong-rules",))
+    hn = GoldItem("p2", "长沙骑手摔伤", "answer", (("zhiye-banfa", "全文"),), "dev", province="湖南", forbidden_docs=("zhejiang-rules",))
+    results = [
+        ItemResult(zj, [("zhiye-banfa", "要点1")], "answered", [("gongshang", "第十四条"), ("zhiye-banfa", "要点1")]),
+        ItemResult(hn, [("zhejiang-rules", "要点2")], "answered", [("zhejiang-rules", "要点2")], expired=[("old", "第一条")]),
+    ]
+    s = score_policy(results)
+    assert s["cites_right_doc"] == 0.5 and s["right_doc_in_top5"] == 0.5
+    assert s["cites_forbidden"] == 0.5 and s["expired_citations"] == 1 and s["refusal_accuracy"] == 1.0
