@@ -11,12 +11,15 @@ text is noticed before it is indexed.
 - :func:`check_catalog` compares the catalog with a sources folder and with itself and returns
   :class:`Problem` objects (missing file, hash mismatch, impossible dates, dangling references,
   files nobody catalogued); :func:`format_problems` prints them one per line.
+- The *local overlay* (``<data>/catalog.local.yaml``, written by ``laoquan corpus fetch`` / ``add``)
+  gives texts to entries that have none in catalog.yaml; :func:`load_catalog` merges it when asked
+  (``overlay=``), :func:`overlay_path` names the settings' one, :func:`load_catalog_for` does both.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Iterator
@@ -24,6 +27,9 @@ from typing import Iterator
 import yaml
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
+OVERLAY_NAME = "catalog.local.yaml"
+"""The local catalog overlay, in the data folder: texts fetched or added by an operator."""
+_OVERLAY_FIELDS = ("sources", "fetched_from", "fetched_at", "added_from", "added_at", "articles")
 
 KINDS: dict[str, str] = {
     # kind → authority label shown beside a citation
@@ -59,7 +65,8 @@ class CatalogError(Exception):
 @dataclass(frozen=True)
 class SourceFile:
     path: str
-    """Relative to the sources folder, e.g. ``texts/劳动法(2018-12-29).md``."""
+    """Relative to the sources folder, e.g. ``texts/劳动法(2018-12-29).md``; absolute for a text
+    from the local overlay (``settings.sources / path`` is then the path itself)."""
     sha256: str
     format: str
 
@@ -138,6 +145,8 @@ class Catalog:
 
     def __init__(self, entries: list[CatalogEntry]):
         self.entries: dict[str, CatalogEntry] = {e.id: e for e in entries}
+        self.overlay_ignored: list[tuple[str, str]] = []
+        """(doc id, why) for overlay entries that were not merged (reported by :func:`check_catalog`)."""
 
     def __iter__(self) -> Iterator[CatalogEntry]:
         return iter(self.entries.values())
@@ -173,15 +182,17 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
-    """Read and validate catalog.yaml (top-level key ``documents``: a list of entries)."""
+def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None) -> Catalog:
+    """Read and validate catalog.yaml (top-level key ``documents``: a list of entries).
+
+    With ``overlay`` (a ``catalog.local.yaml``; ignored when the file does not exist), entries that
+    have no text in catalog.yaml get the overlay's sources, their paths made absolute (relative ones
+    are relative to the overlay's folder, the data folder). catalog.yaml wins: an overlay entry for a
+    document that has its text there, or that is not in the catalog, is ignored (and reported by
+    :func:`check_catalog`).
+    """
     path = Path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except OSError as exc:
-        raise CatalogError(f"{path}: 读不到目录文件 / cannot read the catalog: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc
+    data = _read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("documents"), list):
         raise CatalogError(f"{path}: 顶层应为 documents: 列表 / the top level must be a mapping with a 'documents' list")
     entries: list[CatalogEntry] = []
@@ -192,7 +203,67 @@ def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
             raise CatalogError(f"{entry.id} · id: id 重复 / duplicate id (entry #{n})")
         seen.add(entry.id)
         entries.append(entry)
-    return Catalog(entries)
+    catalog = Catalog(entries)
+    if overlay is not None and Path(overlay).is_file():
+        _merge_overlay(catalog, Path(overlay))
+    return catalog
+
+
+def overlay_path(settings) -> Path:
+    """The local catalog overlay of ``settings`` (a :class:`laoquan.settings.Settings`): in its data folder."""
+    return Path(settings.data_dir) / OVERLAY_NAME
+
+
+def load_catalog_for(settings) -> Catalog:
+    """``settings.catalog`` merged with the settings' local overlay."""
+    return load_catalog(settings.catalog, overlay=overlay_path(settings))
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except OSError as exc:
+        raise CatalogError(f"{path}: 读不到目录文件 / cannot read the catalog: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc
+
+
+def read_overlay(path: Path) -> dict[str, dict]:
+    """The overlay's ``documents`` mapping (doc id → {sources, fetched_from, …}), validated; {} if absent."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    data = _read_yaml(path)
+    documents = (data or {}).get("documents") or {} if isinstance(data, (dict, type(None))) else None
+    if not isinstance(documents, dict):
+        raise CatalogError(f"{path}: 顶层应为 documents: 映射（文档 id → 原文）/ the top level must be a 'documents' mapping of id → sources")
+    for doc_id, raw in documents.items():
+        label = f"{path.name} · {doc_id}"
+        if not isinstance(raw, dict):
+            raise _fail(label, "-", "条目应为映射", "an entry must be a mapping")
+        unknown = sorted(map(str, set(raw) - set(_OVERLAY_FIELDS)))
+        if unknown:
+            raise _fail(label, unknown[0], "未知字段", "unknown field")
+        if not isinstance(raw.get("sources"), list) or not raw["sources"]:
+            raise _fail(label, "sources", "应为非空列表", "must be a non-empty list")
+    return documents
+
+
+def _merge_overlay(catalog: Catalog, overlay: Path) -> None:
+    base = overlay.resolve().parent
+    for doc_id, raw in read_overlay(overlay).items():
+        entry = catalog.get(doc_id)
+        if entry is None:
+            catalog.overlay_ignored.append((doc_id, "目录中没有这份文档 / not in the catalog"))
+            continue
+        if entry.has_text:
+            catalog.overlay_ignored.append((doc_id, "catalog.yaml 已有原文，以它为准 / catalog.yaml has its text already"))
+            continue
+        sources = []
+        for i, item in enumerate(raw["sources"]):
+            source = _source(item, i, f"{overlay.name} · {doc_id}", relative_only=False)
+            sources.append(SourceFile(path=str(base / source.path), sha256=source.sha256, format=source.format))
+        catalog.entries[doc_id] = replace(entry, sources=tuple(sources))
 
 
 def _fail(label: str, field: str, zh: str, en: str) -> CatalogError:
@@ -305,7 +376,7 @@ def _change(raw: object, i: int, label: str) -> ArticleChange:
     )
 
 
-def _source(raw: object, i: int, label: str) -> SourceFile:
+def _source(raw: object, i: int, label: str, *, relative_only: bool = True) -> SourceFile:
     field = f"sources[{i}]"
     if not isinstance(raw, dict):
         raise _fail(label, field, "应为映射", "must be a mapping")
@@ -316,7 +387,7 @@ def _source(raw: object, i: int, label: str) -> SourceFile:
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise _fail(label, f"{field}.{key}", "缺少必填字段", "missing required field")
     path = raw["path"]
-    if path.startswith("/") or ".." in Path(path).parts:
+    if relative_only and (path.startswith("/") or ".." in Path(path).parts):
         raise _fail(label, f"{field}.path", "路径应相对于原文文件夹", "path must be relative to the sources folder")
     if not _SHA256.fullmatch(raw["sha256"]):
         raise _fail(label, f"{field}.sha256", "应为 64 位小写十六进制", "must be 64 lowercase hex digits")
@@ -349,6 +420,8 @@ def check_catalog(catalog: Catalog, sources_dir: Path) -> list[Problem]:
         problems += _check_dates(entry)
         problems += _check_refs(entry, catalog)
         catalogued.update(s.path for s in entry.sources)
+    for doc_id, why in getattr(catalog, "overlay_ignored", []):
+        problems.append(Problem(doc_id, "catalog.local.yaml", f"本地原文未使用 / local text not used: {why}", "warning"))
     for sub in SOURCE_SUBDIRS:
         folder = sources_dir / sub
         if not folder.is_dir():

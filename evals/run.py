@@ -73,7 +73,6 @@ def run_baseline(baseline, items: list[GoldItem]) -> list[ItemResult]:
 
 
 def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, out_dir: Path | None = None, gold_path: Path = GOLD_FILE) -> str:
-    from corpus.catalog import load_catalog
     from evals.baseline import TextbookBaseline
     from evals.metrics import percentile
     from laoquan.app import load_bot
@@ -84,7 +83,7 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
     systems = {"laoquan": ours}
     if baseline:
         textbook = TextbookBaseline(
-            catalog=load_catalog(settings.catalog), sources=settings.sources, embedder=bot.retriever.embedder, cache_dir=settings.data_dir / "cache"
+            catalog=bot.catalog, sources=settings.sources, embedder=bot.retriever.embedder, cache_dir=settings.data_dir / "cache"
         )
         systems["textbook baseline"] = run_baseline(textbook, items)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from corpus.catalog import Catalog, CatalogEntry, load_catalog
+from corpus.catalog import Catalog, CatalogEntry, load_catalog_for
 from corpus.notes import NotePoint, load_notes, notes_fingerprint
 from corpus.questions import load_article_questions, questions_fingerprint
 from kb.keywords import dictionary_fingerprint, tokenize
@@ -263,7 +263,7 @@ def index_sources(
     """
     started = time.perf_counter()
     report = IndexReport()
-    catalog = catalog or load_catalog(settings.catalog)
+    catalog = catalog or load_catalog_for(settings)
     manifest = read_manifest(settings.index_dir)
     old_docs: dict = manifest["documents"]
     old_chunks: dict = manifest["chunks"]

@@ -1,4 +1,4 @@
-"""The ``laoquan`` command: index, ask, corpus check, eval, serve.
+"""The ``laoquan`` command: index, ask, corpus check / fetch / add, eval, serve.
 
 Every sub-command reads its settings from :mod:`laoquan.settings` (``LAOQUAN_*`` variables), with
 the flags here overriding them. Errors a user can fix are printed as one friendly line (exit 2),
@@ -39,7 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("corpus", help="the document catalog")
     corpus_sub = p.add_subparsers(dest="corpus_command", required=True)
-    corpus_sub.add_parser("check", help="validate corpus/catalog.yaml against the sources folder")
+    corpus_sub.add_parser("check", help="validate corpus/catalog.yaml (and the local overlay) against the sources folder")
+    c = corpus_sub.add_parser("fetch", help="download the official text of catalog documents that have none yet")
+    c.add_argument("--id", dest="ids", action="append", metavar="ID", help="catalog id (repeatable; default: every document without text)")
+    c.add_argument("--url", help="download from this address instead of the entry's source_url (only with one --id)")
+    c.add_argument("--timeout", type=float, default=30.0, help="seconds per download (default 30)")
+    c = corpus_sub.add_parser("add", help="load the text of a catalog document from a file you already have")
+    c.add_argument("file", type=Path, help="the official text: PDF, HTML, Markdown or plain text")
+    c.add_argument("--id", required=True, help="catalog id of the document")
 
     p = sub.add_parser("eval", help="score retrieval, citations, refusals and latency on the gold set")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
@@ -128,16 +135,41 @@ def _print_answer(bot, question: str, args, QuestionError) -> int:
 
 
 def cmd_corpus(args, settings: Settings) -> int:
-    from corpus.catalog import CatalogError, check_catalog, format_problems, load_catalog
+    from corpus.catalog import CatalogError, check_catalog, format_problems, load_catalog, load_catalog_for
 
     try:
-        catalog = load_catalog(settings.catalog)
+        catalog = load_catalog_for(settings)
+        if args.corpus_command in ("fetch", "add"):
+            return _corpus_fetch(args, settings, catalog, load_catalog(settings.catalog))
     except CatalogError as exc:
         raise UserFacingError(f"目录文件有误 / catalog error: {exc}") from exc
     problems = check_catalog(catalog, settings.sources)
     errors = [p for p in problems if p.level == "error"]
     print(format_problems(problems) if problems else f"目录无误：{len(list(catalog))} 份文档，原文文件夹 {settings.sources}")
     return 1 if errors else 0
+
+
+def _corpus_fetch(args, settings: Settings, catalog, base) -> int:
+    """``corpus fetch`` / ``corpus add``: one line per document; exit 1 if any failed."""
+    from corpus.fetch import FetchError, add_file, fetch_documents, wanted_entries
+
+    def show(result) -> None:
+        print(result.message, flush=True)
+
+    try:
+        if args.corpus_command == "add":
+            [entry] = wanted_entries(catalog, base, [args.id])
+            results = [add_file(entry, args.file, settings.data_dir)]
+            show(results[0])
+        else:
+            results = fetch_documents(catalog, base, settings.data_dir, ids=args.ids, url=args.url, timeout=args.timeout, on_result=show)
+    except FetchError as exc:
+        raise UserFacingError(str(exc)) from exc
+    if not results:
+        print("每份文档都已有原文，没有要下载的 / every document has its text already")
+    if any(r.ok for r in results):
+        print("运行 laoquan index 把新原文编入索引 / run `laoquan index` to index the new texts")
+    return 1 if any(not r.ok and not r.skipped for r in results) else 0
 
 
 def cmd_eval(args, settings: Settings) -> int:
