@@ -14,7 +14,7 @@ from datetime import date
 
 from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection, mentions_foreign_law, outside_labour_law
 from corpus.catalog import Catalog
-from corpus.regions import province_of
+from corpus.regions import applicable_regions, normalise_region, province_of
 from corpus.referrals import Referral, load_referrals
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
@@ -116,7 +116,7 @@ class AnswerBot:
             )
         citations = [self._citation(n, hit, text, as_of, region) for n, hit in enumerate(chosen, start=1)]
         referrals = self.referrals.for_outcome(outcome)
-        body = compose_answer(citations, outcome=outcome, referrals=referrals)
+        body = compose_answer(citations, outcome=outcome, referrals=referrals, local_gap=self._local_gap(region, citations))
         timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
         return Answer(
             **base,
@@ -137,6 +137,27 @@ class AnswerBot:
         phones = "、".join(f"{r.name}" for r in referrals if r.phone)
         body = f"抱歉，{why}我不想猜测，以免误导你。\n建议咨询：{phones}。"
         return Answer(**base, outcome=REFUSED, answer=body, referrals=[r.to_json() for r in referrals], timings_ms=timings, reason=reason)
+
+    def _local_gap(self, region: str | None, citations: list[Citation]) -> str:
+        """When the worker named a region but nothing local is cited: say so, and say which local
+        documents of that region the knowledge base knows (so staff can look further)."""
+        if not region or any(c.region != "全国" for c in citations):
+            return ""
+        allowed = set(applicable_regions(region)) - {"全国"}
+        known = [e.short_name for e in self.catalog if e.region in allowed]
+        place = normalise_region(region)
+        if known:
+            return f"{place}的地方文件（{'、'.join(known)}）里没有找到针对这个问题的内容，以上是全国性的规定。"
+        return f"知识库里还没有{place}的地方规定，以上是全国性的规定；当地是否另有规定，可以问12333。"
+
+    def _pilot_scope(self, as_of: date) -> tuple[str, ...]:
+        """Provinces covered on ``as_of`` by any pilot document then in force (a later notice that
+        extends a pilot widens it; an old notice's narrower list must not be read as current)."""
+        provinces: list[str] = []
+        for entry in self.catalog:
+            if isinstance(entry.scope, tuple) and entry.in_force(as_of):
+                provinces += [p for p in entry.scope if p not in provinces]
+        return tuple(provinces)
 
     def _law_of(self, name: str):
         """The catalog entry whose short name (or title) the user's law name ends with."""
@@ -177,10 +198,11 @@ class AnswerBot:
                 notes.append(f"注意：{change.article}自{change.from_date}起已废止" + (f"（{change.note}）" if change.note else ""))
         province = province_of(region)
         if entry.scope and isinstance(entry.scope, tuple):
-            if province and province not in entry.scope:
-                notes.append(f"注意：这是试点政策，试点范围（{'、'.join(entry.scope)}）不含{province}")
+            scope = self._pilot_scope(as_of) or entry.scope
+            if province and province not in scope:
+                notes.append(f"注意：这是试点政策，{as_of}时的试点范围（{'、'.join(scope)}）不含{province}")
             elif not province:
-                notes.append(f"这是试点政策，只在{'、'.join(entry.scope)}实行；请告诉我你在哪个省")
+                notes.append(f"这是试点政策，{as_of}时在{'、'.join(scope)}实行；请告诉我你在哪个省")
         is_note = hit.kind == "note"
         return Citation(
             n=n,
@@ -248,7 +270,7 @@ def refuses(retrieval: Retrieval, *, refuse_below: float, no_concept_below: floa
     return not retrieval.concepts and retrieval.top_dense < no_concept_below
 
 
-def compose_answer(citations: list[Citation], *, outcome: str, referrals: list[Referral] = ()) -> str:
+def compose_answer(citations: list[Citation], *, outcome: str, referrals: list[Referral] = (), local_gap: str = "") -> str:
     """The answer text: which provisions apply, their quotes with [n], where to turn next."""
     names = "、".join(f"《{c.title}》{c.article}[{c.n}]" for c in citations)
     if outcome == ANSWERED:
@@ -265,6 +287,8 @@ def compose_answer(citations: list[Citation], *, outcome: str, referrals: list[R
             lines.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
         if c.note:
             lines.append(f"    {c.note}")
+    if local_gap:
+        lines += ["", local_gap]
     if referrals:
         lines += ["", "下一步可以找：" + "；".join(f"{r.name}（{r.what}）" for r in referrals) + "。"]
     lines += ["", DISCLAIMER]

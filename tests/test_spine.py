@@ -214,3 +214,17 @@ def test_notes_are_cited_as_labelled_points_and_only_in_their_region(tmp_path, w
         assert note_citations(region) == []
     answer = bot.ask(question, region="浙江")
     assert "要点（非原文" in answer.answer and "「在本省送外卖" not in answer.answer
+    assert "全国性的规定" not in answer.answer  # a local rule was cited
+    assert "知识库里还没有广东的地方规定" in bot.ask(question, region="广东").answer
+
+
+def test_pilot_scope_is_the_widest_in_force_on_the_date(bot):
+    """An old pilot notice's narrower list must not be read as the current scope."""
+    from corpus.catalog import load_catalog
+
+    bot_catalog, bot.catalog = bot.catalog, load_catalog()
+    try:
+        assert "浙江" in bot._pilot_scope(date(2025, 10, 1)) and "湖南" not in bot._pilot_scope(date(2025, 10, 1))
+        assert "浙江" not in bot._pilot_scope(date(2024, 6, 1)) and "广东" in bot._pilot_scope(date(2024, 6, 1))
+    finally:
+        bot.catalog = bot_catalog
