@@ -18,6 +18,7 @@ from corpus.regions import applicable_regions, normalise_region, province_of
 from corpus.referrals import Referral, load_referrals
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
+from kb.split import group_paragraphs
 from laoquan.settings import Settings
 
 ANSWERED, PARTIAL, REFUSED = "answered", "partial", "refused"
@@ -300,13 +301,7 @@ def select_quote(text: str, question: str, *, max_chars: int) -> str:
     is short, else the paragraph (with its items) that shares most words with the question."""
     if len(text) <= max_chars:
         return text
-    lines = text.split("\n")
-    groups: list[list[str]] = []
-    for line in lines:
-        if groups and re.match(r"^[（(][一二三四五六七八九十]+[）)]", line):
-            groups[-1].append(line)
-        else:
-            groups.append([line])
+    groups = group_paragraphs(text.split("\n"))
     words = set(tokenize(question))
     best = max(groups, key=lambda g: (len(words & set(tokenize("".join(g)))), -groups.index(g)))
     quote = "\n".join(best)

@@ -35,7 +35,7 @@ from corpus.notes import NotePoint, load_notes, notes_fingerprint
 from corpus.questions import load_article_questions, questions_fingerprint
 from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, load_source
-from kb.split import ITEM_RE, Chunk, split_articles
+from kb.split import Chunk, group_paragraphs, split_articles
 from kb.store import VectorStore, date_key
 from laoquan.settings import Settings
 
@@ -140,6 +140,25 @@ def chunk_record(chunk: Chunk, entry: CatalogEntry) -> dict:
     return record
 
 
+def pointer_record(pid: str, *, kind: str, parent: str, article: str, entry: CatalogEntry, text: str, embed_as: str, embed_text: str | None = None) -> dict:
+    """A vector that stands for an article (``parent``): a worker question, a 款, a 要点 as a question.
+    Its hash includes the prompt it is embedded with, so the same words as query and as passage differ."""
+    embed_text = text if embed_text is None else embed_text
+    prompt = "query: " if embed_as == "query" else ""
+    return {
+        "id": pid,
+        "kind": kind,
+        "embed_as": embed_as,
+        "doc_id": entry.id,
+        "parent": parent,
+        "article": article,
+        "text": text,
+        "embed_text": embed_text,
+        "hash": hashlib.sha256((prompt + embed_text).encode("utf-8")).hexdigest(),
+        "meta": chroma_metadata(entry),
+    }
+
+
 def question_records(chunks: list[Chunk], entry: CatalogEntry, questions: dict[str, list[str]], records: dict, report: "IndexReport") -> dict:
     """Project-written worker questions as extra vectors pointing to their article's first chunk.
 
@@ -155,18 +174,7 @@ def question_records(chunks: list[Chunk], entry: CatalogEntry, questions: dict[s
             continue
         for n, text in enumerate(texts, start=1):
             qid = f"{parent}?{n}"
-            out[qid] = {
-                "id": qid,
-                "kind": "question",
-                "embed_as": "query",
-                "doc_id": entry.id,
-                "parent": parent,
-                "article": article,
-                "text": text,
-                "embed_text": text,
-                "hash": hashlib.sha256(("query: " + text).encode("utf-8")).hexdigest(),
-                "meta": chroma_metadata(entry),
-            }
+            out[qid] = pointer_record(qid, kind="question", parent=parent, article=article, entry=entry, text=text, embed_as="query")
             records[parent]["question_tokens"] += tokenize(text)
     return out
 
@@ -211,30 +219,16 @@ def paragraph_records(chunks: list[Chunk], entry: CatalogEntry) -> dict:
     The embedded text carries the law's name and the article heading for context."""
     out = {}
     for chunk in chunks:
-        groups: list[list[str]] = []
-        for line in chunk.text.split("\n"):
-            if groups and ITEM_RE.match(line):
-                groups[-1].append(line)
-            else:
-                groups.append([line])
+        groups = group_paragraphs(chunk.text.split("\n"))
         if len(groups) < 2:
             continue
         for n, group in enumerate(groups, start=1):
             text = "\n".join(group)
-            embed_text = f"{chunk.title} {chunk.article}\n{text}"
             pid = f"{chunk.chunk_id}¶{n}"
-            out[pid] = {
-                "id": pid,
-                "kind": "paragraph",
-                "embed_as": "passage",
-                "doc_id": entry.id,
-                "parent": chunk.chunk_id,
-                "article": chunk.article,
-                "text": text,
-                "embed_text": embed_text,
-                "hash": hashlib.sha256(embed_text.encode("utf-8")).hexdigest(),
-                "meta": chroma_metadata(entry),
-            }
+            out[pid] = pointer_record(
+                pid, kind="paragraph", parent=chunk.chunk_id, article=chunk.article, entry=entry, text=text,
+                embed_as="passage", embed_text=f"{chunk.title} {chunk.article}\n{text}",
+            )
     return out
 
 
@@ -326,19 +320,11 @@ def index_sources(
             continue
         report.resplit_documents += 1
         records.update(notes)
+        # Each 要点 embedded as a question too: worker questions match it as they match articles' questions.
         note_pointers = {
-            f"{cid}?1": {
-                **{k: r[k] for k in ("doc_id", "article", "meta")},
-                "id": f"{cid}?1",
-                "kind": "question",
-                "embed_as": "query",
-                "parent": cid,
-                "text": r["text"],
-                "embed_text": r["text"],
-                "hash": hashlib.sha256(("query: " + r["text"]).encode("utf-8")).hexdigest(),
-            }
+            f"{cid}?1": pointer_record(f"{cid}?1", kind="question", parent=cid, article=r["article"], entry=entry, text=r["text"], embed_as="query")
             for cid, r in notes.items()
-        }  # the note embedded as a question too: worker questions match it as they match articles' questions
+        }
         pointers.update(note_pointers)
         documents[entry.id] = {"fingerprint": fingerprint, "chunks": list(notes), "pointers": list(note_pointers)}
 

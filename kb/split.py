@@ -105,6 +105,17 @@ def parse_chinese_numeral(text: str) -> int:
     return total + current
 
 
+def group_paragraphs(lines: list[str]) -> list[list[str]]:
+    """Lines of an article grouped into 款: each paragraph with the item lines (项) that follow it."""
+    groups: list[list[str]] = []
+    for line in lines:
+        if groups and ITEM_RE.match(line):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
+
+
 def split_articles(
     source: SourceText,
     *,
