@@ -20,7 +20,7 @@ def server(bot):
 def test_worker_asks_and_sees_cited_answer(server, network_attempts):
     from gradio_client import Client
 
-    client = Client(server, verbose=False)
+    client = Client(server, verbose=False, analytics_enabled=False)
     history, sources, box = client.predict(RIDER, "浙江", [], api_name="/answer_question")
     assert history[-1]["role"] == "assistant" and "第十四条" in sources
     assert "官方来源" in sources and box == ""
