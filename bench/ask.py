@@ -12,7 +12,6 @@ is the process's own maximum resident size.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -23,8 +22,8 @@ from laoquan.settings import (  # first: telemetry off before anything else
     REPO_ROOT,
     load_settings,
 )
+from bench.results import report
 
-RESULTS = REPO_ROOT / "bench" / "results.jsonl"
 GOLD = REPO_ROOT / "evals" / "gold" / "questions.yaml"
 
 
@@ -94,14 +93,6 @@ def run(*, warmup: int = 5, repeat: int = 1) -> dict:
         "answers_per_s": round(len(answer_ms) / answer_s, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
-
-
-def report(row: dict) -> None:
-    print("| measure | value |\n|---|---|")
-    for key, value in row.items():
-        print(f"| {key} | {value} |")
-    with open(RESULTS, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ model build. Peak RSS is the process's own maximum resident size.
 """
 from __future__ import annotations
 
-import json
 import platform
 import resource
 import tempfile
@@ -16,9 +15,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from laoquan.settings import REPO_ROOT, load_settings
+from bench.results import report
+from laoquan.settings import load_settings
 
-RESULTS = REPO_ROOT / "bench" / "results.jsonl"
 
 
 def main() -> None:
@@ -47,11 +46,7 @@ def main() -> None:
         "no_change_embedded": again.embedded,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
-    print("| measure | value |\n|---|---|")
-    for key, value in row.items():
-        print(f"| {key} | {value} |")
-    with open(RESULTS, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    report(row)
 
 
 if __name__ == "__main__":

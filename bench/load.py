@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import os
 import platform
 import random
@@ -33,8 +32,8 @@ from pathlib import Path
 from laoquan.settings import (
     REPO_ROOT,  # first: telemetry (Gradio analytics included) off
 )
+from bench.results import report
 
-RESULTS = REPO_ROOT / "bench" / "results.jsonl"
 GOLD = REPO_ROOT / "evals" / "gold" / "questions.yaml"
 LAOQUAN = Path(sys.executable).with_name("laoquan")
 HOST = "127.0.0.1"
@@ -229,14 +228,6 @@ def run(*, users: int = 50, questions: int = 4, max_seconds: float = 300, start_
         "client_max_ms": round(ordered[-1]) if ordered else 0,
         "server_peak_rss_mb": server_rss,
     }
-
-
-def report(row: dict) -> None:
-    print("| measure | value |\n|---|---|")
-    for key, value in row.items():
-        print(f"| {key} | {value} |")
-    with open(RESULTS, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def main() -> None:
