@@ -46,7 +46,7 @@ class Settings:
     sources: Path = field(default_factory=_default_sources)
     """Folder with the official texts (read-only; never copied into the repo)."""
     data_dir: Path = REPO_ROOT / "data"
-    """Chroma store, BM25 cache, the built embedding model, logs and eval reports (git-ignored)."""
+    """Chroma store, the chunk manifest, caches, fetched texts and time-stamped eval reports (git-ignored)."""
     models_dir: Path = REPO_ROOT / "data" / "models"
     """Models built at set-up (the e5 folder, ~470 MB); separate so a temporary data folder can share it."""
     catalog: Path = REPO_ROOT / "corpus" / "catalog.yaml"
@@ -88,8 +88,6 @@ class Settings:
     """Cite a further article only if its similarity is within this of the best one (chosen on dev)."""
     quote_chars: int = 300
     max_question_chars: int = 500
-    log_questions: bool = False
-    """Keep raw question text in logs only when an operator turns this on."""
 
     # Serving
     host: str = "127.0.0.1"
