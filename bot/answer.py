@@ -91,7 +91,8 @@ class AnswerBot:
 
         if looks_like_injection(text):
             return self._refusal(base, "injection", "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。", started)
-        missing = self._missing_articles(text)
+        named = self._named_articles(text)
+        missing = self._missing_articles(named)
         if missing:
             return self._refusal(base, "no_such_article", f"知识库里的{missing}并不存在，请核对条文序号。", started)
 
@@ -101,7 +102,7 @@ class AnswerBot:
             return self._refusal(base, "foreign_law", "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
 
         retrieval = self.retriever.search(text, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.max_citations))
-        hits = self._pin_cited_articles(text, retrieval)
+        hits = self._pin_cited_articles(text, named, retrieval)
         pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
         if not hits or (not pinned and refuses(retrieval, refuse_below=self.settings.refuse_below, no_concept_below=self.settings.no_concept_below)):
             return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
@@ -170,24 +171,21 @@ class AnswerBot:
                     best = (entry, len(candidate))
         return best[0] if best else None
 
-    def _missing_articles(self, text: str) -> str:
+    def _named_articles(self, text: str) -> list[tuple[object, str]]:
+        """(catalog entry, ``第X条``) for each article the question names of an indexed law."""
+        return [(entry, ref.label) for ref in article_refs(text) if (entry := self._law_of(ref.law))]
+
+    def _missing_articles(self, named: list[tuple[object, str]]) -> str:
         """「劳动法第二百条」 → "《劳动法》第二百条" when that law is indexed but has no such article."""
-        for ref in article_refs(text):
-            entry = self._law_of(ref.law)
-            if entry and ref.label not in self._articles_by_doc.get(entry.id, set()):
-                return f"《{entry.short_name}》{ref.label}"
+        for entry, label in named:
+            if label not in self._articles_by_doc.get(entry.id, set()):
+                return f"《{entry.short_name}》{label}"
         return ""
 
-    def _pin_cited_articles(self, text: str, retrieval: Retrieval) -> list[Hit]:
+    def _pin_cited_articles(self, text: str, named: list[tuple[object, str]], retrieval: Retrieval) -> list[Hit]:
         """An article the user names explicitly goes first, whatever its similarity."""
         hits = list(retrieval.hits)
-        pinned = []
-        for ref in article_refs(text):
-            entry = self._law_of(ref.law)
-            if entry:
-                hit = self.retriever.lookup(entry.id, ref.label, query=text)
-                if hit:
-                    pinned.append(hit)
+        pinned = [hit for entry, label in named if (hit := self.retriever.lookup(entry.id, label, query=text))]
         ids = {h.chunk_id for h in pinned}
         return pinned + [h for h in hits if h.chunk_id not in ids]
 

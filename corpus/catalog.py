@@ -17,7 +17,6 @@ text is noticed before it is indexed.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Iterator
 
 import yaml
+
+from laoquan.files import file_sha256
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 OVERLAY_NAME = "catalog.local.yaml"
@@ -445,7 +446,7 @@ def _check_files(entry: CatalogEntry, sources_dir: Path) -> list[Problem]:
         if not path.is_file():
             problems.append(Problem(entry.id, f"{field}.path", f"文件不存在 / file not found: {source.path}"))
             continue
-        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        actual = file_sha256(path)
         if actual != source.sha256:
             problems.append(Problem(entry.id, f"{field}.sha256",
                                     f"文件内容已变 / hash mismatch: {source.path} expected {source.sha256[:12]}…, "

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from laoquan.files import write_atomic
 from corpus.catalog import OVERLAY_NAME, SUFFIX_FORMATS, Catalog, CatalogEntry, read_overlay
 
 USER_AGENT = "laoquan/0.1 (laoquan policy-knowledge bot; corpus fetch run by an operator)"
@@ -140,31 +141,17 @@ def detect_format(data: bytes, content_type: str = "", name: str = "") -> str:
 
 
 def _decodes(data: bytes) -> bool:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            data.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
+    from kb.load import SourceError, decode_text
+
+    try:
+        decode_text(data, name="")
+        return True
+    except SourceError:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------
 # Checking, storing, recording
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def check_text(data: bytes, fmt: str, entry: CatalogEntry, workdir: Path) -> tuple[int, int, str]:
@@ -205,7 +192,7 @@ def store(
     documents = dict(read_overlay(overlay))  # a broken overlay stops here, before anything is written
     target = sources_dir / f"{entry.id}.{EXTENSIONS[fmt]}"
     sha256 = hashlib.sha256(data).hexdigest()
-    _write_atomic(target, data)
+    write_atomic(target, data)
     previous = documents.get(entry.id) or {}
     documents[entry.id] = {
         "sources": [{"path": target.relative_to(data_dir).as_posix(), "sha256": sha256, "format": fmt}],
@@ -230,7 +217,7 @@ def write_overlay(path: Path, documents: dict) -> None:
         "# that have none in corpus/catalog.yaml. Paths are relative to this folder (the data folder).\n"
     )
     body = yaml.safe_dump({"documents": documents}, allow_unicode=True, sort_keys=False)
-    _write_atomic(Path(path), (header + body).encode("utf-8"))
+    write_atomic(Path(path), (header + body).encode("utf-8"))
 
 
 def _size_label(fmt: str, data: bytes) -> str:

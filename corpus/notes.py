@@ -6,11 +6,12 @@ articles and cited as 「要点（非原文）」 with their link — never as q
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from laoquan.files import file_sha256_or_empty
 
 NOTES_DIR = Path(__file__).with_name("notes")
 
@@ -62,5 +63,4 @@ def load_notes(doc_id: str, folder: Path = NOTES_DIR) -> list[NotePoint]:
 
 
 def notes_fingerprint(doc_id: str, folder: Path = NOTES_DIR) -> str:
-    path = notes_file(doc_id, folder)
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    return file_sha256_or_empty(notes_file(doc_id, folder))

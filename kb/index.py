@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, load_source
 from kb.split import Chunk, group_paragraphs, split_articles
 from kb.store import VectorStore, date_key
+from laoquan.files import file_sha256, write_atomic
 from laoquan.settings import Settings
 
 SPLIT_VERSION = 4
@@ -87,14 +87,8 @@ def read_manifest(index_dir: Path) -> dict:
 
 
 def write_manifest(index_dir: Path, manifest: dict) -> None:
-    """Write to a temporary file, flush it to disk, then rename over the old one."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir / (MANIFEST_NAME + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, index_dir / MANIFEST_NAME)
+    """Replace the manifest atomically: a killed run leaves the previous one whole."""
+    write_atomic(index_dir / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
 
 
 def entry_fingerprint(entry: CatalogEntry, file_sha256: str, questions_sha256: str = "", extra: str = "") -> str:
@@ -240,10 +234,6 @@ def token_counter(model_dir: Path) -> Callable[[str], int]:
     return lambda text: len(tokenizer.encode("passage: " + text).ids)
 
 
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def index_sources(
     settings: Settings,
     *,
@@ -271,7 +261,7 @@ def index_sources(
         path = settings.sources / source.path
         try:
             fingerprint = entry_fingerprint(
-                entry, _file_sha256(path), questions_fingerprint(entry.id, settings.questions_dir), f"paragraphs={settings.paragraph_vectors}"
+                entry, file_sha256(path), questions_fingerprint(entry.id, settings.questions_dir), f"paragraphs={settings.paragraph_vectors}"
             )
         except OSError as exc:
             report.problems.append(f"{entry.id}: 读不到文件 / cannot read {path}: {exc.strerror or exc}")

@@ -63,16 +63,19 @@ def load_source(path: Path, *, format: str | None = None) -> SourceText:
 
 
 def read_text(path: Path) -> str:
+    return decode_text(path.read_bytes(), name=path.name)
+
+
+def decode_text(data: bytes, *, name: str) -> str:
     """Decode bytes as UTF-8 (with or without BOM), else GB18030; refuse binary data."""
-    data = path.read_bytes()
     if b"\x00" in data[:4096]:
-        raise SourceError(f"不是文本文件 / binary data: {path.name}")
+        raise SourceError(f"不是文本文件 / binary data: {name}")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SourceError(f"无法识别文件编码（请另存为UTF-8）/ unknown encoding: {path.name}")
+    raise SourceError(f"无法识别文件编码（请另存为UTF-8）/ unknown encoding: {name}")
 
 
 _INFO_END = "<!-- INFO END -->"

@@ -105,11 +105,12 @@ def parse_chinese_numeral(text: str) -> int:
     return total + current
 
 
-def group_paragraphs(lines: list[str]) -> list[list[str]]:
-    """Lines of an article grouped into 款: each paragraph with the item lines (项) that follow it."""
-    groups: list[list[str]] = []
+def group_paragraphs(lines: list, *, text=lambda line: line) -> list[list]:
+    """Lines of an article grouped into 款: each paragraph with the item lines (项) that follow it.
+    ``text`` gives a line's text when the lines are not plain strings."""
+    groups: list[list] = []
     for line in lines:
-        if groups and ITEM_RE.match(line):
+        if groups and ITEM_RE.match(text(line)):
             groups[-1].append(line)
         else:
             groups.append([line])
@@ -227,14 +228,7 @@ def _pack(lines: list[Line], budget: int, count_tokens: Callable[[str], int]) ->
     that follow it; a 款 larger than the budget is packed line by line, and a line larger than
     the budget is cut at sentence ends.
     """
-    paras: list[tuple[int, list[Line]]] = []  # (款 number, its lines)
-    number = 0
-    for line in lines:
-        if ITEM_RE.match(line.text) and paras:
-            paras[-1][1].append(line)
-        else:
-            number += 1
-            paras.append((number, [line]))
+    paras = list(enumerate(group_paragraphs(lines, text=lambda line: line.text), start=1))  # (款 number, its lines)
 
     pieces: list[tuple[int, list[Line]]] = []
     for number, para_lines in paras:

