@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
+from bot.conversation import Conversation, Turn, rewrite_follow_up
 from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection, mentions_foreign_law, outside_labour_law
+from corpus.guides import UNKNOWN, Cite, Guide
 from corpus.catalog import Catalog
 from corpus.regions import applicable_regions, normalise_region, province_of
 from corpus.referrals import Referral, load_referrals
@@ -62,6 +65,21 @@ class Answer:
     timings_ms: dict = field(default_factory=dict)
     reason: str = ""
     """Why the bot refused or answered partially (for staff and for the evals)."""
+    conclusion: str = ""
+    """One sentence in everyday words (at most 40 characters), shown first."""
+    points: list[str] = field(default_factory=list)
+    """3–5 short points, each ending with the citation markers that back it, e.g. ``…[1]``."""
+    actions: dict | None = None
+    """行动清单 for a problem: ``{"evidence": [...], "steps": [{"what", "who", "deadline", "cite"}]}``;
+    a deadline is a verbatim sentence of the cited article ``cite``."""
+    triage: dict | None = None
+    """A missing fact that changes the answer: ``{"ask": question, "choices": [labels]}``."""
+    guide: str | None = None
+    """The 办事指南 the answer follows, if any."""
+    asked: str = ""
+    """What was searched for: the question, or a follow-up rewritten with the question before it."""
+    llm: dict | None = None
+    """When an LLM wrote the text: backend, model, whether the check passed, or that it fell back."""
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -82,33 +100,79 @@ class AnswerBot:
             record = retriever.record(chunk_id)
             self._articles_by_doc.setdefault(record["doc_id"], set()).add(record["article"])
 
-    def ask(self, question: str, *, region: str | None = None, as_of: date | None = None) -> Answer:
-        """Answer one question. Raises :class:`QuestionError` for input it cannot take."""
+    def ask(
+        self,
+        question: str,
+        *,
+        region: str | None = None,
+        as_of: date | None = None,
+        conversation: Conversation | None = None,
+    ) -> Answer:
+        """Answer one question. Raises :class:`QuestionError` for input it cannot take.
+
+        With a ``conversation`` the bot remembers the region and the facts given, answers a pending
+        triage question when the worker taps a choice, and reads a follow-up together with the
+        question before it; the conversation is updated in place."""
         started = time.perf_counter()
         as_of = as_of or date.today()
         text = clean_question(question, max_chars=self.settings.max_question_chars)
-        base = {"question": text, "region": region, "as_of": as_of.isoformat()}
+        given: tuple[str, str] | None = None  # (guide id, branch) from a tapped triage choice
+        asked = text
+        if conversation is not None:
+            region = region or conversation.region
+            conversation.region = region
+            choice = conversation.take_choice(text)
+            if choice:
+                asked, guide_id, branch = choice
+                given = (guide_id, branch)
+            else:
+                asked = rewrite_follow_up(text, conversation)
+        facts = dict(conversation.facts) if conversation is not None else {}
+        answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started)
+        if conversation is not None:
+            if answer.triage and answer.guide:
+                guide = self.retriever.guides.guides[answer.guide]
+                conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
+            conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide))
+        return answer
+
+    def stream(self, question: str, **options) -> Iterator[Answer]:
+        """The answer in stages for a page that shows it as it comes: first the conclusion alone,
+        then the complete answer. (The default answer is computed at once; an LLM backend streams
+        for real.)"""
+        answer = self.ask(question, **options)
+        yield replace(answer, points=[], actions=None, citations=[], answer=answer.conclusion)
+        yield answer
+
+    def _answer(self, text: str, asked: str, *, region: str | None, as_of: date, facts: dict, started: float) -> Answer:
+        base = {"question": text, "region": region, "as_of": as_of.isoformat(), "asked": asked}
 
         if looks_like_injection(text):
             return self._refusal(base, "injection", "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。", started)
-        named = self._named_articles(text)
+        named = self._named_articles(asked)
         missing = self._missing_articles(named)
         if missing:
             return self._refusal(base, "no_such_article", f"知识库里的{missing}并不存在，请核对条文序号。", started)
 
-        if outside_labour_law(text):
+        if outside_labour_law(asked):
             return self._refusal(base, "other_law", "这个问题不属于劳动保障政策的范围，知识库里没有相关规定。", started)
-        if mentions_foreign_law(text):
+        if mentions_foreign_law(asked):
             return self._refusal(base, "foreign_law", "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
 
-        retrieval = self.retriever.search(text, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.max_citations))
-        hits = self._pin_cited_articles(text, named, retrieval)
+        retrieval = self.retriever.search(asked, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.max_citations))
+        hits = self._pin_cited_articles(asked, named, retrieval)
         pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
         if not hits or (not pinned and refuses(retrieval, refuse_below=self.settings.refuse_below, no_concept_below=self.settings.no_concept_below)):
             return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
+
+        if not pinned:
+            guided = self._guided(base, asked, retrieval, region=region, as_of=as_of, facts=facts, started=started)
+            if guided:
+                return guided
+
         outcome = ANSWERED if pinned or retrieval.top_dense >= self.settings.partial_below else PARTIAL
         chosen = choose_citations(hits, pinned=pinned, max_citations=self.settings.max_citations, within=self.settings.cite_within)
-        if about_platform_work(text):
+        if about_platform_work(asked):
             chosen += choose_notes(
                 retrieval.notes,
                 already=chosen,
@@ -116,18 +180,113 @@ class AnswerBot:
                 floor=self.settings.refuse_below,
                 is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国",
             )
-        citations = [self._citation(n, hit, text, as_of, region) for n, hit in enumerate(chosen, start=1)]
+        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(chosen, start=1)]
         referrals = self.referrals.for_outcome(outcome)
-        body = compose_answer(citations, outcome=outcome, referrals=referrals, local_gap=self._local_gap(region, citations))
+        conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        points = excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        body = compose_answer(
+            citations,
+            outcome=outcome,
+            referrals=referrals,
+            local_gap=self._local_gap(region, citations),
+            conclusion=conclusion,
+            points=points,
+        )
         timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
         return Answer(
             **base,
             outcome=outcome,
             answer=body,
             citations=citations,
-            referrals=[r.to_json() for r in referrals],
+            referrals=[referral_json(r) for r in referrals],
             timings_ms=timings,
             reason="" if outcome == ANSWERED else "low_confidence",
+            conclusion=conclusion,
+            points=points,
+        )
+
+    # -- 办事指南 --------------------------------------------------------------------------
+
+    def _guided(self, base: dict, asked: str, retrieval: Retrieval, *, region, as_of: date, facts: dict, started: float) -> Answer | None:
+        """The answer along the closest 办事指南, when the question is close enough to one of its
+        phrasings and every text the chosen branch cites is indexed and applies (in force on the
+        as-of date, in the worker's region). None otherwise: the bot then answers from the articles."""
+        if not retrieval.guides or retrieval.guides[0].similarity < self.settings.guide_min_similarity:
+            return None
+        guide: Guide = retrieval.guides[0].guide
+        branch = guide.branch_for(asked, facts.get(guide.id))
+        regions = applicable_regions(region)
+        numbered: dict[Cite, int] = {}
+        hits: list[Hit] = []
+
+        def cite(c: Cite, *, containing: str = "") -> int | None:
+            if c in numbered:
+                return numbered[c]
+            hit = self.retriever.lookup_note(c.doc_id, c.note_id) if c.note_id else self.retriever.lookup(c.doc_id, c.article, query=asked, containing=containing)
+            if hit is None or not self.retriever.applies(hit.chunk_id, as_of=as_of, regions=regions):
+                return None
+            hits.append(hit)
+            numbered[c] = len(hits)
+            return numbered[c]
+
+        points = []
+        for point in branch.points:
+            n = cite(point.cite)
+            if n is None:
+                return None  # the conclusion may rest on a text that does not apply here: do not use the guide
+            points.append(f"{point.text}[{n}]")
+        actions = None
+        if guide.kind == "problem" and (guide.evidence or guide.steps):
+            steps = []
+            for step in guide.steps:
+                deadline, n = None, None
+                if step.deadline:
+                    n = cite(step.deadline.cite, containing=step.deadline.match)
+                    if n is not None:
+                        deadline = sentence_with(hits[n - 1].text, step.deadline.match)
+                        n = n if deadline else None
+                steps.append({"what": step.what, "who": step.who, "deadline": deadline, "cite": n})
+            actions = {"evidence": list(guide.evidence), "steps": steps}
+
+        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(hits, start=1)]
+        if actions:  # a deadline's citation quotes the sentence with the deadline
+            for step in actions["steps"]:
+                if step["deadline"] and step["cite"]:
+                    i = step["cite"] - 1
+                    if step["deadline"] not in citations[i].quote:
+                        citations[i] = replace(citations[i], quote=step["deadline"])
+        points += [f"注意：{c.note}[{c.n}]" for c in citations if c.note.startswith("注意")][:1]
+
+        triage = None
+        outcome, reason = ANSWERED, ""
+        if guide.facts and branch.name == UNKNOWN:
+            triage = {"ask": guide.facts.ask, "choices": [c.label for c in guide.facts.choices]}
+            outcome, reason = PARTIAL, "needs_fact"
+        referrals = self.referrals.for_guide(guide.referrals)
+        body = compose_answer(
+            citations,
+            outcome=outcome,
+            referrals=referrals,
+            local_gap=self._local_gap(region, citations) if guide.jobs else "",
+            conclusion=branch.conclusion,
+            points=points,
+            actions=actions,
+            triage=triage,
+        )
+        timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
+        return Answer(
+            **base,
+            outcome=outcome,
+            answer=body,
+            citations=citations,
+            referrals=[referral_json(r) for r in referrals],
+            timings_ms=timings,
+            reason=reason,
+            conclusion=branch.conclusion,
+            points=points,
+            actions=actions,
+            triage=triage,
+            guide=guide.id,
         )
 
     # -- pieces ---------------------------------------------------------------------------
@@ -138,7 +297,15 @@ class AnswerBot:
         referrals = self.referrals.for_outcome(REFUSED)
         phones = "、".join(f"{r.name}" for r in referrals if r.phone)
         body = f"抱歉，{why}我不想猜测，以免误导你。\n建议咨询：{phones}。"
-        return Answer(**base, outcome=REFUSED, answer=body, referrals=[r.to_json() for r in referrals], timings_ms=timings, reason=reason)
+        return Answer(
+            **base,
+            outcome=REFUSED,
+            answer=body,
+            referrals=[referral_json(r) for r in referrals],
+            timings_ms=timings,
+            reason=reason,
+            conclusion="这个问题我没有可靠的依据，请打12333问清楚。",
+        )
 
     def _local_gap(self, region: str | None, citations: list[Citation]) -> str:
         """When the worker named a region but nothing local is cited: say so, and say which local
@@ -269,14 +436,35 @@ def refuses(retrieval: Retrieval, *, refuse_below: float, no_concept_below: floa
     return not retrieval.concepts and retrieval.top_dense < no_concept_below
 
 
-def compose_answer(citations: list[Citation], *, outcome: str, referrals: list[Referral] = (), local_gap: str = "") -> str:
-    """The answer text: which provisions apply, their quotes with [n], where to turn next."""
-    names = "、".join(f"《{c.title}》{c.article}[{c.n}]" for c in citations)
-    if outcome == ANSWERED:
-        lead = f"和你的问题直接相关的规定是：{names}。内容如下："
-    else:
-        lead = f"没有找到和你的情况完全对应的规定。下面这些条文可能相关，请对照自己的情况看，拿不准时打12333问清楚：{names}。"
-    lines = [lead, ""]
+def compose_answer(
+    citations: list[Citation],
+    *,
+    outcome: str,
+    referrals: list[Referral] = (),
+    local_gap: str = "",
+    conclusion: str = "",
+    points: list[str] = (),
+    actions: dict | None = None,
+    triage: dict | None = None,
+) -> str:
+    """The answer as plain text, in the order a worker reads it: the conclusion, the points, what
+    to do (行动清单), the question that would settle it, then 「依据」 — the numbered sources with
+    their verbatim quotes or labelled 要点 — and where to turn."""
+    lines = [conclusion, ""] if conclusion else []
+    if outcome == PARTIAL and not triage:
+        lines += ["没有找到和你的情况完全对应的规定，下面这些可能相关，请对照自己的情况看，拿不准时打12333问清楚。", ""]
+    lines += [f"{i}. {p}" for i, p in enumerate(points, start=1)]
+    if triage:
+        lines += ["", f"还需要知道：{triage['ask']}（{' / '.join(triage['choices'])}）"]
+    if actions:
+        lines += ["", "行动清单"]
+        if actions.get("evidence"):
+            lines.append("先保存好：" + "、".join(actions["evidence"]))
+        for i, step in enumerate(actions.get("steps") or [], start=1):
+            who = f"（{step['who']}）" if step.get("who") else ""
+            deadline = f" 期限：「{step['deadline']}」[{step['cite']}]" if step.get("deadline") else ""
+            lines.append(f"{i}) {step['what']}{who}{deadline}")
+    lines += ["", "依据"]
     for c in citations:
         if c.kind == "原文":
             where = f"（第{c.page}页）" if c.page else ""
@@ -289,9 +477,54 @@ def compose_answer(citations: list[Citation], *, outcome: str, referrals: list[R
     if local_gap:
         lines += ["", local_gap]
     if referrals:
-        lines += ["", "下一步可以找：" + "；".join(f"{r.name}（{r.what}）" for r in referrals) + "。"]
+        lines += ["", "可以找：" + "；".join(f"{r.name}" + (f"（电话 {r.phone}）" if r.phone else "") + f"：{r.what}" for r in referrals) + "。"]
     lines += ["", DISCLAIMER]
     return "\n".join(lines)
+
+
+def plain_conclusion(citations: list[Citation], *, outcome: str, short_name) -> str:
+    """The conclusion line of an answer without a 办事指南: it names where the answer is, and says
+    nothing the quotes below do not (at most 40 characters)."""
+    if outcome != ANSWERED:
+        return "没找到完全对应的规定，下面几条可能相关。"
+    first = citations[0]
+    if first.kind != "原文":
+        return "相关的是政策要点（非原文），见下面。"
+    line = f"相关规定是《{short_name(first)}》{first.article}，原文见下。"
+    return line if len(line) <= 40 else "找到了相关规定，最相关的一条见[1]。"
+
+
+def excerpt_points(citations: list[Citation], *, short_name, max_chars: int = 48) -> list[str]:
+    """One point per citation: where it is and its first sentence, verbatim (cut with …)."""
+    points = []
+    for c in citations:
+        body = c.quote if c.kind == "原文" else c.summary
+        body = re.sub(r"^第[一二三四五六七八九十百零〇]+条\s*", "", body.strip()).split("\n")[0]
+        first = re.split(r"(?<=[。；！？])", body, maxsplit=1)[0]
+        if len(first) > max_chars:
+            first = first[:max_chars] + "…"
+        label = f"《{short_name(c)}》{c.article}" if c.kind == "原文" else f"《{short_name(c)}》要点"
+        points.append(f"{label}：{first}[{c.n}]")
+    return points
+
+
+def sentence_with(text: str, words: str) -> str:
+    """The sentence (up to 。；) of ``text`` that contains ``words``, verbatim; empty if none."""
+    at = text.find(words)
+    if at < 0:
+        return ""
+    start = max(text.rfind(p, 0, at) for p in "。；\n") + 1
+    ends = [i for i in (text.find(p, at) for p in "。；\n") if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    return text[start:end].strip()
+
+
+def referral_json(referral: Referral) -> dict:
+    """A referral as data, with a ``tel:`` link when it has a phone number."""
+    data = referral.to_json()
+    if referral.phone:
+        data["tel"] = f"tel:{referral.phone}"
+    return data
 
 
 def select_quote(text: str, question: str, *, max_chars: int) -> str:

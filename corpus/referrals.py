@@ -40,6 +40,12 @@ class Referrals:
         return [self.by_id[i] for i in order if i in self.by_id]
 
 
+    def for_guide(self, ids: tuple[str, ...]) -> list[Referral]:
+        """A guide's referrals in its order, the 12333 hotline first when the guide does not name it."""
+        order = list(ids) if "hotline-12333" in ids else ["hotline-12333", *ids]
+        return [self.by_id[i] for i in order if i in self.by_id]
+
+
 def load_referrals(path: Path = REFERRALS_FILE) -> Referrals:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     items = []

@@ -61,11 +61,12 @@ class IndexReport:
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    guide_vectors: int = 0
 
     def summary(self) -> str:
         lines = [
             f"文档 {self.documents} 份，条文块 {self.chunks} 个（其中政策要点 {self.notes} 个），示例问题 {self.questions} 个，款级向量 {self.paragraphs} 个；重新切分 {self.resplit_documents} 份，"
-            f"新嵌入 {self.embedded} 个，复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；"
+            f"新嵌入 {self.embedded} 个（另有办事指南问法 {self.guide_vectors} 个），复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；"
             f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
         ]
         lines += [f"  ! {p}" for p in self.problems]
@@ -345,6 +346,7 @@ def index_sources(
     store.delete(removed)
     report.deleted = len(removed)
     write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "pointers": pointers})
+    report.guide_vectors = _index_guides(settings, embedder, report)
 
     report.notes = sum(1 for r in records.values() if r["kind"] == "note")
     report.documents = len(documents)
@@ -353,6 +355,26 @@ def index_sources(
     report.paragraphs = sum(1 for p in pointers.values() if p["kind"] == "paragraph")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _index_guides(settings: Settings, embedder, report) -> int:
+    """Embed the 办事指南 phrasings not embedded yet (a small cache beside the manifest)."""
+    from corpus.guides import GuideError, load_guides
+    from kb.guide_matcher import build_guide_vectors
+
+    try:
+        guides = load_guides(settings.guides_dir)
+    except GuideError as exc:
+        report.problems.append(f"办事指南有误 / bad guide: {exc}")
+        return 0
+    def get_embedder():
+        if embedder is not None:
+            return embedder
+        from kb.embeddings import Embedder, ensure_model_folder
+
+        return Embedder(ensure_model_folder(settings.model_dir))
+
+    return build_guide_vectors(guides, settings.index_dir, get_embedder=get_embedder)
 
 
 def _keep_previous(doc_id: str, manifest: dict, records: dict, pointers: dict, documents: dict) -> None:

@@ -69,6 +69,8 @@ class Retrieval:
     platform_words: tuple[str, ...] = ()
     notes: list[Hit] = field(default_factory=list)
     """The best 要点 (policy notes) for the question, whatever the articles' ranks."""
+    guides: list = field(default_factory=list)
+    """The closest 办事指南 (:class:`kb.guide_matcher.GuideMatch`), best first."""
 
 
 class HybridRetriever:
@@ -98,6 +100,7 @@ class HybridRetriever:
 
             embedder = Embedder(ensure_model_folder(settings.model_dir))
         self.embedder = embedder
+        self.guides = self._load_guides()
 
     def __len__(self) -> int:
         return len(self._records)
@@ -108,14 +111,36 @@ class HybridRetriever:
     def chunk_ids(self) -> list[str]:
         return list(self._ids)
 
-    def lookup(self, doc_id: str, article: str, *, query: str = "") -> Hit | None:
-        """The chunk of one named article (the part sharing most words with ``query``)."""
-        parts = [r for r in self._records.values() if r["doc_id"] == doc_id and r["article"] == article]
+    def lookup(self, doc_id: str, article: str, *, query: str = "", containing: str = "") -> Hit | None:
+        """The chunk of one named article (the part sharing most words with ``query``, or the part
+        whose text has the words ``containing``)."""
+        parts = [r for r in self._records.values() if r["doc_id"] == doc_id and r["article"] == article and r.get("kind", "article") == "article"]
         if not parts:
             return None
+        if containing:
+            parts = [r for r in parts if containing in r["text"]] or parts
         words = set(tokenize(query)) if query else set()
         best = max(parts, key=lambda r: (len(words & set(r["tokens"])), -r["part"]))
         return _hit(best, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None)
+
+    def lookup_note(self, doc_id: str, point_id: str) -> Hit | None:
+        """The 要点 with id ``point_id`` of a document's notes (labels are ``要点N`` or ``第X条（要点N）``)."""
+        for r in self._records.values():
+            if r["doc_id"] == doc_id and r.get("kind") == "note" and (r["article"] == f"要点{point_id}" or r["article"].endswith(f"（要点{point_id}）")):
+                return _hit(r, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None)
+        return None
+
+    def _load_guides(self):
+        """The 办事指南 matcher, or None when there are no guides (or they cannot be read: the bot
+        then answers without them, and ``laoquan index`` reports the problem)."""
+        from corpus.guides import GuideError
+        from kb.guide_matcher import load_guide_matcher
+
+        try:
+            matcher = load_guide_matcher(self.settings.guides_dir, self.settings.index_dir, embedder=self.embedder)
+        except GuideError:
+            return None
+        return matcher if len(matcher) else None
 
     def applies(self, chunk_id: str, *, as_of: date, regions: tuple[str, ...]) -> bool:
         meta = self._records[chunk_id]["meta"]
@@ -136,6 +161,7 @@ class HybridRetriever:
         started = time.perf_counter()
         dense, top_question = self._dense(vector, regions=regions, as_of=as_of)
         notes = self.search_notes(query, k=12, region=region, as_of=as_of, vector=vector)
+        guides = self.guides.match(vector, k=3) if self.guides else []
         timings["dense"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -184,6 +210,7 @@ class HybridRetriever:
             top_bm25=bm25[0][1] if bm25 else 0.0,
             concepts=tuple(c.id for c in concepts.concepts),
             notes=notes,
+            guides=guides,
             platform_words=concepts.platform_words,
             timings_ms=timings,
         )

@@ -54,6 +54,8 @@ class Settings:
     """The project's 政策要点 for documents whose official text is not in the sources folder."""
     questions_dir: Path = REPO_ROOT / "corpus" / "article_questions"
     """Project-written worker questions per article, indexed as extra vectors for their article."""
+    guides_dir: Path = REPO_ROOT / "corpus" / "guides"
+    """办事指南: plain-language answers (conclusion, cited points, 行动清单) to the situations asked most."""
     chroma_url: str = ""
     """``http://host:port`` of a Chroma server; empty means a local PersistentClient."""
     collection: str = "laoquan_articles"
@@ -86,6 +88,8 @@ class Settings:
     max_citations: int = 3
     cite_within: float = 0.02
     """Cite a further article only if its similarity is within this of the best one (chosen on dev)."""
+    guide_min_similarity: float = 0.93
+    """Answer along a 办事指南 only when the question is at least this similar to one of its phrasings (chosen on dev)."""
     quote_chars: int = 300
     max_question_chars: int = 500
 

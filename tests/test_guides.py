@@ -1,0 +1,213 @@
+"""办事指南 (corpus/guides): every committed guide checked against the texts; the bot's guided
+answers (conclusion, points, 行动清单 with quoted deadlines, triage) and conversations."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.conversation import Conversation, is_follow_up, rewrite_follow_up
+from corpus.catalog import load_catalog
+from corpus.guides import CONCLUSION_MAX, GuideError, check_guides, load_guides, parse_guide
+from corpus.notes import load_notes
+from corpus.referrals import load_referrals
+from kb.load import load_source
+from kb.split import split_articles
+from laoquan.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def article_texts(sources_dir):
+    """(doc_id, 第X条) → the article's whole text, for every catalogued text in the sources folder."""
+    settings = load_settings()
+    texts: dict[tuple[str, str], str] = {}
+    for entry in load_catalog(settings.catalog).with_text():
+        path = sources_dir / entry.primary_source.path
+        for chunk in split_articles(load_source(path), doc_id=entry.id, title=entry.short_name, kind=entry.kind):
+            key = (entry.id, chunk.article)
+            texts[key] = texts.get(key, "") + "\n" + chunk.text
+    return texts
+
+
+def test_every_committed_guide_is_backed_by_the_texts(article_texts):
+    guides = load_guides()
+    assert len(guides) >= 1
+    problems = check_guides(
+        guides,
+        article_text=lambda doc, art: article_texts.get((doc, art)),
+        note_ids=lambda doc: {p.id for p in load_notes(doc)},
+        referral_ids=set(load_referrals().by_id),
+    )
+    assert problems == []
+    for guide in guides:
+        assert len(guide.questions) >= 5, guide.id
+        for branch in guide.branches.values():
+            assert 1 <= len(branch.points) <= 6, (guide.id, branch.name)
+
+
+def test_check_guides_catches_missing_articles_wrong_deadlines_and_long_conclusions():
+    guide = parse_guide(
+        {
+            "id": "demo",
+            "kind": "problem",
+            "questions": ["工伤怎么申请"],
+            "branches": {"default": {"conclusion": "很长" * 25, "points": [{"text": "一点", "cite": ["gongshang-baoxian-tiaoli", "第九百条"]}]}},
+            "actions": {"steps": [{"what": "申请", "deadline": {"cite": ["gongshang-baoxian-tiaoli", "第十七条"], "match": "三年内"}}], "referrals": ["nowhere"]},
+        }
+    )
+    texts = {("gongshang-baoxian-tiaoli", "第十七条"): "……之日起1年内，可以直接……"}
+    problems = check_guides([guide], article_text=lambda d, a: texts.get((d, a)), note_ids=lambda d: set(), referral_ids={"hotline-12333"})
+    assert any("第九百条 does not exist" in p for p in problems)
+    assert any("三年内" in p for p in problems)
+    assert any(f"max {CONCLUSION_MAX}" in p for p in problems)
+    assert any("unknown referral nowhere" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        ({"id": "x", "questions": ["问"], "branches": {"default": {"points": [{"text": "点", "cite": ["d", "第一条"]}]}}}, "no conclusion"),
+        ({"id": "x", "questions": ["问"], "branches": {"default": {"conclusion": "结论", "points": [{"text": "点", "cite": "第一条"}]}}}, "cite must be"),
+        ({"id": "x", "questions": [], "branches": {}}, "no questions"),
+        (
+            {
+                "id": "x",
+                "questions": ["问"],
+                "facts": {"ask": "签合同了吗？", "choices": [{"label": "签了", "branch": "yes"}, {"label": "没签", "branch": "no"}]},
+                "branches": {"yes": {"conclusion": "结论", "points": [{"text": "点", "cite": ["d", "第一条"]}]}},
+            },
+            "do not exist",
+        ),
+        ({"id": "x", "kind": "story", "questions": ["问"], "branches": {}}, "kind must be"),
+    ],
+)
+def test_broken_guides_get_clear_errors(broken, message):
+    with pytest.raises(GuideError, match=message):
+        parse_guide(broken, source="x.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("那我要去哪里申请？", True),
+        ("要多久？", True),
+        ("需要什么材料", True),
+        ("那如果公司不同意呢", True),
+        ("送外卖路上被车撞了，算工伤吗？", False),
+        ("公司不签劳动合同怎么办", False),
+        ("那加班费怎么算", False),  # names its own topic
+    ],
+)
+def test_follow_ups_are_recognised(text, expected):
+    assert is_follow_up(text) is expected
+
+
+def test_a_follow_up_is_read_with_the_question_before():
+    conversation = Conversation()
+    assert rewrite_follow_up("要多久？", conversation) == "要多久？"
+    from bot.conversation import Turn
+
+    conversation.remember(Turn(question="工伤认定怎么申请", asked="工伤认定怎么申请"))
+    assert rewrite_follow_up("要多久？", conversation) == "工伤认定怎么申请 要多久？"
+    again = Conversation.from_json(conversation.to_json())
+    assert again.last_asked == "工伤认定怎么申请"
+
+
+# -- the bot along a guide, on the small real index -------------------------------------------
+
+GUIDE = {
+    "id": "injury-at-work-test",
+    "title": "上班时受伤",
+    "kind": "problem",
+    "questions": ["上班的时候受伤了算不算工伤", "干活时被机器砸伤了能认定工伤吗", "工作中受伤了怎么办", "在单位干活摔伤了算工伤吗", "工作时间受了伤找谁"],
+    "facts": {
+        "ask": "你和单位签了劳动合同吗？",
+        "choices": [
+            {"label": "签了劳动合同", "match": ["劳动合同", "正式员工"], "branch": "employee"},
+            {"label": "没签，是临时帮忙", "match": ["临时帮忙"], "branch": "helper"},
+            {"label": "不清楚", "branch": "unknown"},
+        ],
+    },
+    "branches": {
+        "employee": {"conclusion": "上班时因工作受伤，一般算工伤。", "points": [{"text": "工作时间因工作原因受伤，应当认定为工伤。", "cite": ["gongshang-baoxian-tiaoli", "第十四条"]}]},
+        "helper": {"conclusion": "先弄清和单位有没有劳动关系。", "points": [{"text": "单位和劳动者建立劳动关系，适用劳动合同法。", "cite": ["laodong-hetong-fa", "第二条"]}]},
+        "unknown": {
+            "conclusion": "要看你和单位有没有劳动关系。",
+            "points": [
+                {"text": "有劳动关系的，工作时间因工作原因受伤，应当认定为工伤。", "cite": ["gongshang-baoxian-tiaoli", "第十四条"]},
+                {"text": "单位和劳动者建立劳动关系，适用劳动合同法。", "cite": ["laodong-hetong-fa", "第二条"]},
+            ],
+        },
+    },
+    "actions": {
+        "evidence": ["病历", "考勤记录"],
+        "steps": [
+            {"what": "先治疗，保存病历"},
+            {"what": "单位不申请工伤认定的，自己申请", "who": "人社局", "deadline": {"cite": ["gongshang-baoxian-tiaoli", "第十七条"], "match": "1年内"}},
+        ],
+        "referrals": ["hotline-12333", "arbitration"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def guided_bot(workspace, first_index, embedder, tmp_path_factory):
+    from laoquan.app import load_bot
+
+    folder = tmp_path_factory.mktemp("guides")
+    (folder / "injury-at-work-test.yaml").write_text(yaml.safe_dump(GUIDE, allow_unicode=True), encoding="utf-8")
+    return load_bot(workspace.replace(guides_dir=folder), embedder=embedder)
+
+
+def test_a_question_with_the_fact_gets_the_guides_answer(guided_bot):
+    answer = guided_bot.ask("我是正式员工，上班的时候受伤了算不算工伤？")
+    assert answer.guide == "injury-at-work-test"
+    assert answer.outcome == "answered"
+    assert answer.conclusion == "上班时因工作受伤，一般算工伤。"
+    assert answer.points[0].endswith("[1]")
+    assert (answer.citations[0].doc_id, answer.citations[0].article) == ("gongshang-baoxian-tiaoli", "第十四条")
+    step = answer.actions["steps"][1]
+    cited = answer.citations[step["cite"] - 1]
+    assert cited.article == "第十七条" and "1年内" in step["deadline"]
+    assert step["deadline"] in guided_bot.retriever.lookup("gongshang-baoxian-tiaoli", "第十七条", containing="1年内").text
+    assert answer.triage is None
+    assert answer.referrals[0]["tel"] == "tel:12333"
+    assert answer.answer.startswith(answer.conclusion)
+
+
+def test_a_missing_fact_is_asked_and_the_tapped_choice_answers_it(guided_bot):
+    conversation = Conversation(region="浙江")
+    first = guided_bot.ask("上班的时候受伤了算不算工伤", conversation=conversation)
+    assert first.outcome == "partial" and first.reason == "needs_fact"
+    assert first.triage == {"ask": "你和单位签了劳动合同吗？", "choices": ["签了劳动合同", "没签，是临时帮忙", "不清楚"]}
+    assert {c.article for c in first.citations} >= {"第十四条", "第二条"}  # it says on what it depends, with both sources
+    second = guided_bot.ask("签了劳动合同", conversation=conversation)
+    assert second.outcome == "answered"
+    assert second.conclusion == "上班时因工作受伤，一般算工伤。"
+    assert second.asked == "上班的时候受伤了算不算工伤" and second.region == "浙江"
+    assert conversation.facts == {"injury-at-work-test": "employee"} and conversation.pending is None
+    follow = guided_bot.ask("那要去哪里申请？", conversation=conversation)
+    assert follow.asked.startswith("上班的时候受伤了算不算工伤")
+    assert follow.guide == "injury-at-work-test" and follow.conclusion == second.conclusion  # the fact given is remembered
+
+
+def test_an_article_not_in_force_on_the_as_of_date_drops_the_guide(guided_bot):
+    from datetime import date
+
+    answer = guided_bot.ask("我是正式员工，上班的时候受伤了算不算工伤？", as_of=date(2009, 1, 1))
+    assert answer.guide is None  # 工伤保险条例 (2010 revision) was not in force: no guided conclusion resting on it
+    assert all(c.doc_id != "gongshang-baoxian-tiaoli" for c in answer.citations)
+
+
+def test_answers_without_a_guide_still_lead_with_a_short_conclusion(bot):
+    answer = bot.ask("公司拖欠工资两个月了，去哪里投诉？")
+    assert answer.conclusion and len(answer.conclusion) <= CONCLUSION_MAX
+    assert answer.points and all("[" in p for p in answer.points)
+    for point, c in zip(answer.points, answer.citations):
+        excerpt = point.split("：", 1)[1].rsplit("[", 1)[0].rstrip("…")
+        assert excerpt in c.quote  # the point is the quote's own words
+
+
+def test_stream_gives_the_conclusion_first(bot):
+    stages = list(bot.stream("干了三个月老板还不签合同怎么办"))
+    assert stages[0].conclusion == stages[-1].conclusion and not stages[0].citations
+    assert stages[-1].citations
