@@ -116,22 +116,20 @@ class AnswerBot:
         started = time.perf_counter()
         as_of = as_of or date.today()
         text = clean_question(question, max_chars=self.settings.max_question_chars)
-        given: tuple[str, str] | None = None  # (guide id, branch) from a tapped triage choice
         asked = text
         if conversation is not None:
             region = region or conversation.region
             conversation.region = region
-            choice = conversation.take_choice(text)
+            choice = conversation.take_choice(text)  # records the fact given for its guide
             if choice:
-                asked, guide_id, branch = choice
-                given = (guide_id, branch)
+                asked = choice[0]
             else:
                 asked = rewrite_follow_up(text, conversation)
         facts = dict(conversation.facts) if conversation is not None else {}
         answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started)
         if conversation is not None:
             if answer.triage and answer.guide:
-                guide = self.retriever.guides.guides[answer.guide]
+                guide = self.retriever.guide(answer.guide)
                 conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
             conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide))
         return answer
@@ -180,10 +178,16 @@ class AnswerBot:
                 floor=self.settings.refuse_below,
                 is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国",
             )
-        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(chosen, start=1)]
-        referrals = self.referrals.for_outcome(outcome)
+        sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=chosen)
+        points = []
+        actions, referrals = None, self.referrals.for_outcome(outcome)
+        route = self.retriever.fallback_guide(asked)
+        if route and describes_problem(asked):
+            actions = guide_actions(route, sources)
+            referrals = self.referrals.for_guide(route.referrals)
+        citations = self._citations(sources, asked, as_of, region, actions)
         conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
-        points = excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name)
         body = compose_answer(
             citations,
             outcome=outcome,
@@ -191,6 +195,7 @@ class AnswerBot:
             local_gap=self._local_gap(region, citations),
             conclusion=conclusion,
             points=points,
+            actions=actions,
         )
         timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
         return Answer(
@@ -203,6 +208,7 @@ class AnswerBot:
             reason="" if outcome == ANSWERED else "low_confidence",
             conclusion=conclusion,
             points=points,
+            actions=actions,
         )
 
     # -- 办事指南 --------------------------------------------------------------------------
@@ -211,50 +217,28 @@ class AnswerBot:
         """The answer along the closest 办事指南, when the question is close enough to one of its
         phrasings and every text the chosen branch cites is indexed and applies (in force on the
         as-of date, in the worker's region). None otherwise: the bot then answers from the articles."""
-        if not retrieval.guides or retrieval.guides[0].similarity < self.settings.guide_min_similarity:
+        if not retrieval.guides or not guide_agrees(retrieval, min_similarity=self.settings.guide_min_similarity):
             return None
         guide: Guide = retrieval.guides[0].guide
         branch = guide.branch_for(asked, facts.get(guide.id))
-        regions = applicable_regions(region)
-        numbered: dict[Cite, int] = {}
-        hits: list[Hit] = []
-
-        def cite(c: Cite, *, containing: str = "") -> int | None:
-            if c in numbered:
-                return numbered[c]
-            hit = self.retriever.lookup_note(c.doc_id, c.note_id) if c.note_id else self.retriever.lookup(c.doc_id, c.article, query=asked, containing=containing)
-            if hit is None or not self.retriever.applies(hit.chunk_id, as_of=as_of, regions=regions):
-                return None
-            hits.append(hit)
-            numbered[c] = len(hits)
-            return numbered[c]
-
+        sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region)
         points = []
         for point in branch.points:
-            n = cite(point.cite)
+            n = sources.cite(point.cite)
             if n is None:
                 return None  # the conclusion may rest on a text that does not apply here: do not use the guide
             points.append(f"{point.text}[{n}]")
-        actions = None
-        if guide.kind == "problem" and (guide.evidence or guide.steps):
-            steps = []
-            for step in guide.steps:
-                deadline, n = None, None
-                if step.deadline:
-                    n = cite(step.deadline.cite, containing=step.deadline.match)
-                    if n is not None:
-                        deadline = sentence_with(hits[n - 1].text, step.deadline.match)
-                        n = n if deadline else None
-                steps.append({"what": step.what, "who": step.who, "deadline": deadline, "cite": n})
-            actions = {"evidence": list(guide.evidence), "steps": steps}
+        referrals = self.referrals.for_guide(guide.referrals) if guide.referrals else None
+        actions = guide_actions(guide, sources) if guide.kind == "problem" and (guide.evidence or guide.steps) else None
+        route = self.retriever.fallback_guide(asked)
+        if actions is None and route and describes_problem(asked):
+            actions = guide_actions(route, sources)  # an info guide for a problem: add the general route
+            referrals = referrals or self.referrals.for_guide(route.referrals)
 
-        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(hits, start=1)]
-        if actions:  # a deadline's citation quotes the sentence with the deadline
-            for step in actions["steps"]:
-                if step["deadline"] and step["cite"]:
-                    i = step["cite"] - 1
-                    if step["deadline"] not in citations[i].quote:
-                        citations[i] = replace(citations[i], quote=step["deadline"])
+        best = retrieval.hits[0] if retrieval.hits else None
+        if best is not None and best.kind == "article" and sources.add(best):
+            points.append(f"另见《{self.catalog.get(best.doc_id).short_name}》{best.article}[{len(sources.hits)}]")  # the retriever's best article stays in view
+        citations = self._citations(sources, asked, as_of, region, actions)
         points += [f"注意：{c.note}[{c.n}]" for c in citations if c.note.startswith("注意")][:1]
 
         triage = None
@@ -262,7 +246,7 @@ class AnswerBot:
         if guide.facts and branch.name == UNKNOWN:
             triage = {"ask": guide.facts.ask, "choices": [c.label for c in guide.facts.choices]}
             outcome, reason = PARTIAL, "needs_fact"
-        referrals = self.referrals.for_guide(guide.referrals)
+        referrals = referrals or self.referrals.for_outcome(outcome)
         body = compose_answer(
             citations,
             outcome=outcome,
@@ -290,6 +274,16 @@ class AnswerBot:
         )
 
     # -- pieces ---------------------------------------------------------------------------
+
+    def _citations(self, sources: "CitedSources", asked: str, as_of: date, region: str | None, actions: dict | None) -> list[Citation]:
+        """The numbered citations of ``sources``; a deadline's citation quotes the sentence with it."""
+        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(sources.hits, start=1)]
+        for step in (actions or {}).get("steps") or []:
+            if step["deadline"] and step["cite"]:
+                i = step["cite"] - 1
+                if step["deadline"] not in citations[i].quote:
+                    citations[i] = replace(citations[i], quote=step["deadline"])
+        return citations
 
     def _refusal(self, base: dict, reason: str, why: str, started: float, retrieval: Retrieval | None = None) -> Answer:
         timings = dict(retrieval.timings_ms) if retrieval else {}
@@ -388,6 +382,89 @@ class AnswerBot:
             kind="要点（非原文）" if is_note else "原文",
             summary=hit.text if is_note else "",
         )
+
+
+class CitedSources:
+    """The passages an answer cites, numbered in order of first use. A guide's citation is looked
+    up through the retriever and used only if it applies (in force on the as-of date, in the region)."""
+
+    def __init__(self, retriever: HybridRetriever, *, asked: str, as_of: date, region: str | None, hits: list[Hit] = ()):
+        self.retriever = retriever
+        self.asked = asked
+        self.as_of = as_of
+        self.regions = applicable_regions(region)
+        self.hits: list[Hit] = list(hits)
+
+    def _number(self, doc_id: str, article: str) -> int | None:
+        return next((i for i, h in enumerate(self.hits, start=1) if (h.doc_id, h.article) == (doc_id, article)), None)
+
+    def add(self, hit: Hit) -> bool:
+        """Add a retrieved passage unless the same article is cited already."""
+        if self._number(hit.doc_id, hit.article):
+            return False
+        self.hits.append(hit)
+        return True
+
+    def cite(self, cite: Cite, *, containing: str = "") -> int | None:
+        """The citation number of ``cite`` (adding it), or None when it is not indexed or does not apply."""
+        if cite.note_id:
+            hit = self.retriever.lookup_note(cite.doc_id, cite.note_id)
+        else:
+            hit = self.retriever.lookup(cite.doc_id, cite.article, query=self.asked, containing=containing)
+        if hit is None or not self.retriever.applies(hit.chunk_id, as_of=self.as_of, regions=self.regions):
+            return None
+        n = self._number(hit.doc_id, hit.article)
+        if n and (not containing or containing in self.hits[n - 1].text):
+            return n
+        if n:  # the same article, but the part with the deadline's words
+            self.hits[n - 1] = hit
+            return n
+        self.hits.append(hit)
+        return len(self.hits)
+
+
+def guide_actions(guide: Guide, sources: CitedSources) -> dict:
+    """A guide's 行动清单: evidence, steps in order, each deadline quoted from the article it cites
+    (a deadline whose article does not apply is left out, the step kept)."""
+    steps = []
+    for step in guide.steps:
+        deadline, n = None, None
+        if step.deadline:
+            n = sources.cite(step.deadline.cite, containing=step.deadline.match)
+            if n is not None:
+                deadline = sentence_with(sources.hits[n - 1].text, step.deadline.match) or None
+                n = n if deadline else None
+        steps.append({"what": step.what, "who": step.who, "deadline": deadline, "cite": n})
+    return {"evidence": list(guide.evidence), "steps": steps}
+
+
+_PROBLEM = re.compile(
+    r"怎么办|咋办|咋整|咋弄|怎么弄|怎么处理|怎么维权|维权|投诉|举报|告他|告公司|起诉|仲裁|要回|讨薪|讨回|不给|不发|没发|拖欠|欠薪|欠我|克扣|扣了|扣我|扣钱|"
+    r"罚款|罚了|罚我|辞退|开除|炒了|赶走|不让|不签|不交|不缴|没交|没缴|受伤|摔|撞了|砸伤|骨折|伤了|工伤|职业病|尘肺|赔偿|赔钱|不赔|押金|扣押|强迫|逼我|违法|"
+    r"让我走|走人|不用来|不要我了|岗位没了|自己扛|不认|不管|合理吗|合法吗|违法吗|能这样吗|还能补|后悔|没见过合同|"
+    r"what can i do|what should i do|not paid|unpaid|fired|injured|complain|allowed|legal\?"
+)
+
+
+def describes_problem(question: str) -> bool:
+    """Whether the worker describes something that went wrong (then the answer carries a 行动清单)."""
+    return bool(_PROBLEM.search(question.lower()))
+
+
+def guide_agrees(retrieval: Retrieval, *, min_similarity: float) -> bool:
+    """Follow the closest 办事指南 only when the question is close to one of its phrasings *and* the
+    retriever, on its own, ranks something the guide cites among its top five articles or top three
+    要点 (the rule and threshold chosen on dev by ``python -m evals.tune --guides``)."""
+    top = retrieval.guides[0]
+    if top.similarity < min_similarity:
+        return False
+    found = {(h.doc_id, h.article) for h in retrieval.hits[:5]} | {(h.doc_id, h.article) for h in retrieval.notes[:3]}
+    for cite in top.guide.cites():
+        if cite.note_id is None and (cite.doc_id, cite.article) in found:
+            return True
+        if cite.note_id is not None and any(d == cite.doc_id and (a == cite.article or a.endswith(f"（{cite.article}）")) for d, a in found):
+            return True
+    return False
 
 
 def choose_citations(hits: list[Hit], *, pinned: bool, max_citations: int, within: float) -> list[Hit]:

@@ -20,6 +20,7 @@ import yaml
 
 GUIDES_DIR = Path(__file__).with_name("guides")
 KINDS = ("problem", "info")
+USES = ("match", "fallback")
 CONCLUSION_MAX = 40
 UNKNOWN = "unknown"
 
@@ -87,6 +88,11 @@ class Guide:
     steps: tuple[Step, ...] = ()
     referrals: tuple[str, ...] = ()
     fingerprint: str = ""
+    use: str = "match"
+    when: tuple[str, ...] = ()
+    """For a fallback guide: words of which one must be in the question (none: any problem)."""
+    """``match``: chosen when a question is close to its phrasings; ``fallback``: never matched — its
+    行动清单 serves problems no other guide fits (the general dispute route)."""
 
     def cites(self) -> list[Cite]:
         """Every citation the guide can show (points of all branches, then deadlines)."""
@@ -135,8 +141,11 @@ def parse_guide(data: dict, *, source: str = "guide", fingerprint: str = "") -> 
     kind = data.get("kind", "info")
     if kind not in KINDS:
         raise GuideError(f"{where}: kind must be one of {KINDS}, got {kind!r}")
+    use = data.get("use", "match")
+    if use not in USES:
+        raise GuideError(f"{where}: use must be one of {USES}, got {use!r}")
     questions = tuple(str(q).strip() for q in data.get("questions") or () if str(q).strip())
-    if not questions:
+    if not questions and use == "match":
         raise GuideError(f"{where}: no questions")
     branches = {}
     for name, raw in (data.get("branches") or {}).items():
@@ -188,6 +197,8 @@ def parse_guide(data: dict, *, source: str = "guide", fingerprint: str = "") -> 
         steps=tuple(steps),
         referrals=tuple(str(r) for r in actions.get("referrals") or data.get("referrals") or ()),
         fingerprint=fingerprint,
+        use=use,
+        when=tuple(str(w) for w in data.get("when") or ()),
     )
 
 

@@ -118,6 +118,7 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
         "expired_citations": sum(len(r.expired) for r in ours),
         "policy": policy,
         "items": [_item_json(r) for r in ours],
+        "actionability": _actionability(bot, split),
     }
     markdown = render_markdown(report)
     for folder in (out_dir or REPORTS_DIR, settings.reports_dir):
@@ -175,6 +176,35 @@ def _fmt(key: str, value) -> str:
     return f"{value:.2f}"
 
 
+def _actionability(bot, split: str) -> dict:
+    """The actionability set (``evals/gold/actions.yaml``) through the bot: figures per split and per item."""
+    from evals.actionability import ACTIONS_FILE, load_actions, run_actions, summarise
+
+    if not ACTIONS_FILE.is_file():
+        return {}
+    items = [i for i in load_actions() if split == "all" or i.split == split]
+    rows = run_actions(bot, items)
+    return {
+        **{sp: summarise([r for r in rows if r["split"] == sp]) for sp in ("dev", "test") if split in ("all", sp)},
+        "items": rows,
+    }
+
+
+ACTION_METRICS = [
+    ("with_conclusion", "answers with a conclusion (≤ 40 chars)"),
+    ("guided", "answers following a 办事指南"),
+    ("refused", "refused"),
+    ("steps", "required next steps named"),
+    ("referral", "a required referral offered"),
+    ("deadline", "required time limit quoted with its article"),
+    ("evidence", "evidence kinds mentioned"),
+    ("asks_or_conditions", "missing fact asked or answered conditionally"),
+    ("actionability", "actionability (steps, referral, deadline)"),
+    ("chars_per_sentence", "characters per sentence (conclusion + points)"),
+    ("jargon_per_100", "legal jargon words per 100 characters"),
+]
+
+
 def render_markdown(report: dict) -> str:
     systems = list(report["figures"])
     splits = list(report["figures"][systems[0]])
@@ -217,6 +247,21 @@ def render_markdown(report: dict) -> str:
                     f"| {sp} | {name} | {f['n']} | {_fmt('x', f.get('cites_right_doc'))} | {_fmt('x', f.get('right_doc_in_top5'))} | "
                     f"{_fmt('x', f.get('cites_forbidden'))} | {_fmt('x', f.get('refusal_accuracy'))} | {f.get('expired_citations', 0)} |"
                 )
+    actions = report.get("actionability") or {}
+    if actions:
+        splits_here = [sp for sp in ("dev", "test") if sp in actions]
+        lines += [
+            "",
+            "## Can a worker act on it? (`evals/gold/actions.yaml`)",
+            "",
+            "Scored on the worker-facing parts only (conclusion, points, 行动清单, triage, referrals), never on the quoted sources; "
+            "see `evals/actionability.py` for each definition.",
+            "",
+            "| metric | " + " | ".join(f"{sp} (n={actions[sp]['n']})" for sp in splits_here) + " |",
+            "|---|" + "---|" * len(splits_here),
+        ]
+        for key, label in ACTION_METRICS:
+            lines.append(f"| {label} | " + " | ".join(_fmt("x", actions[sp].get(key)) for sp in splits_here) + " |")
     for field, groups in report["slices"].items():
         lines += ["", f"## Test split by {field} (laoquan)", "", f"| {field} | n | doc hit@5 | article hit@5 | refusal accuracy |", "|---|---|---|---|---|"]
         for name, f in groups.items():

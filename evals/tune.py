@@ -99,6 +99,43 @@ def tune(settings: Settings) -> None:
     print(f"refusal rule on dev: {rule} -> {figures}")
 
 
+def guide_threshold(settings: Settings, *, min_doc: float = 0.9, min_article: float = 0.7) -> float | None:
+    """The lowest similarity at which following the closest 办事指南 is right often enough on dev.
+
+    The guide must also agree with the retriever (:func:`bot.answer.guide_agrees`). It is right
+    for a question when one of the articles it can cite is among the question's gold articles
+    (article-right) or cites a gold document (doc-right); for a question the bot must refuse, any
+    guide is wrong. Prints the table and returns the chosen threshold."""
+    from bot.answer import guide_agrees
+    from laoquan.app import load_bot
+
+    items = [i for i in load_gold(GOLD_FILE) if i.split == "dev"]
+    bot = load_bot(settings)
+    rows = []
+    for item in items:
+        r = bot.retriever.search(item.question, k=5)
+        if not r.guides or not guide_agrees(r, min_similarity=0.0):
+            continue
+        cites = {(c.doc_id, c.article) for c in r.guides[0].guide.cites()}
+        article_ok = item.expect == "answer" and any(c in item.citations for c in cites)
+        doc_ok = item.expect == "answer" and bool({d for d, _ in cites} & {d for d, _ in item.citations})
+        rows.append((r.guides[0].similarity, article_ok, doc_ok, item.expect))
+    print("threshold | fires on | article-right | doc-right | fires on refuse items")
+    chosen = None
+    for t in [x / 1000 for x in range(880, 971, 5)]:
+        fired = [r for r in rows if r[0] >= t]
+        if not fired:
+            continue
+        art = sum(r[1] for r in fired) / len(fired)
+        doc = sum(r[2] for r in fired) / len(fired)
+        refuse = sum(r[3] == "refuse" for r in fired)
+        print(f"{t:.3f} | {len(fired)}/{len(items)} | {art:.2f} | {doc:.2f} | {refuse}")
+        if chosen is None and art >= min_article and doc >= min_doc and not refuse:
+            chosen = t
+    print(f"chosen on dev: guide_min_similarity={chosen}")
+    return chosen
+
+
 ABLATION = [
     ("all layers", {}),
     ("− worker questions (§2)", {"question_vectors": False}),
@@ -141,8 +178,12 @@ def ablation(settings: Settings) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ablation", action="store_true")
+    parser.add_argument("--guides", action="store_true", help="choose the 办事指南 similarity threshold on dev")
     args = parser.parse_args()
     settings = load_settings()
+    if args.guides:
+        guide_threshold(settings)
+        return
     print(ablation(settings) if args.ablation else "", end="")
     if not args.ablation:
         tune(settings)

@@ -48,7 +48,7 @@ def build_guide_vectors(guides: list[Guide], index_dir: Path, *, get_embedder) -
     Returns how many phrasings were embedded."""
     path = index_dir / CACHE_NAME
     cache = _read_cache(path)
-    wanted = {_key(q): q for g in guides for q in g.questions}
+    wanted = {_key(q): q for g in guides if g.use == "match" for q in g.questions}
     missing = [k for k in wanted if k not in cache]
     if missing:
         vectors = get_embedder().embed_queries([wanted[k] for k in missing])
@@ -68,6 +68,11 @@ class GuideMatcher:
 
     def __init__(self, guides: list[Guide], index_dir: Path, *, embedder):
         self.guides = {g.id: g for g in guides}
+        self.fallbacks = [g for g in guides if g.use == "fallback"]
+        """General routes for problems no guide fits (their 行动清单 and referrals): the ones with
+        ``when`` words first, then the catch-all."""
+        self.fallbacks.sort(key=lambda g: not g.when)
+        guides = [g for g in guides if g.use == "match"]
         cache = _read_cache(index_dir / CACHE_NAME)
         rows, owners, texts = [], [], []
         missing = [(g, q) for g in guides for q in g.questions if _key(q) not in cache]
@@ -84,6 +89,11 @@ class GuideMatcher:
 
     def __len__(self) -> int:
         return len(self.guides)
+
+    def fallback_for(self, question: str) -> Guide | None:
+        """The general route for a problem: the first whose ``when`` words the question has, else the catch-all."""
+        text = question.lower()
+        return next((g for g in self.fallbacks if not g.when or any(w.lower() in text for w in g.when)), None)
 
     def match(self, vector: np.ndarray, *, k: int = 3) -> list[GuideMatch]:
         """The ``k`` best guides for a query vector, each with its best phrasing's similarity."""

@@ -130,6 +130,14 @@ class HybridRetriever:
                 return _hit(r, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None)
         return None
 
+    def guide(self, guide_id: str):
+        """A 办事指南 by id (None when unknown or when there are no guides)."""
+        return self.guides.guides.get(guide_id) if self.guides else None
+
+    def fallback_guide(self, question: str):
+        """The general route for a problem no guide fits (injury or dispute; None when there is none)."""
+        return self.guides.fallback_for(question) if self.guides else None
+
     def _load_guides(self):
         """The 办事指南 matcher, or None when there are no guides (or they cannot be read: the bot
         then answers without them, and ``laoquan index`` reports the problem)."""

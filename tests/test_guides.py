@@ -39,7 +39,7 @@ def test_every_committed_guide_is_backed_by_the_texts(article_texts):
     )
     assert problems == []
     for guide in guides:
-        assert len(guide.questions) >= 5, guide.id
+        assert len(guide.questions) >= 5 or guide.use == "fallback", guide.id
         for branch in guide.branches.values():
             assert 1 <= len(branch.points) <= 6, (guide.id, branch.name)
 
@@ -211,3 +211,21 @@ def test_stream_gives_the_conclusion_first(bot):
     stages = list(bot.stream("干了三个月老板还不签合同怎么办"))
     assert stages[0].conclusion == stages[-1].conclusion and not stages[0].citations
     assert stages[-1].citations
+
+
+def test_a_problem_no_guide_fits_gets_the_general_route(bot):
+    """The 5-document test index has no guide phrasings close enough; the general routes (with
+    deadlines quoted from the indexed texts) still tell the worker what to do."""
+    answer = bot.ask("老板拖欠我三个月工资不给，怎么办")
+    assert answer.actions and answer.actions["steps"]
+    assert any("监察" in (s["what"] + (s["who"] or "")) for s in answer.actions["steps"])
+    ids = [r["id"] for r in answer.referrals]
+    assert ids[0] == "hotline-12333" and "labour-inspection" in ids
+    injury = bot.ask("在厂里干活被机器砸伤了，老板不管")
+    steps = injury.actions["steps"]
+    quoted = [s for s in steps if s["deadline"]]
+    assert quoted and "1年内" in quoted[0]["deadline"]
+    cited = injury.citations[quoted[0]["cite"] - 1]
+    assert (cited.doc_id, cited.article) == ("gongshang-baoxian-tiaoli", "第十七条") and quoted[0]["deadline"] in cited.quote
+    info = bot.ask("劳动合同法第十条是怎么规定的")
+    assert info.actions is None  # not a problem: no 行动清单
