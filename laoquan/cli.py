@@ -1,4 +1,4 @@
-"""The ``laoquan`` command: index, ask, corpus check / fetch / add, eval, serve.
+"""The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import, eval, serve.
 
 Every sub-command reads its settings from :mod:`laoquan.settings` (``LAOQUAN_*`` variables), with
 the flags here overriding them. Errors a user can fix are printed as one friendly line (exit 2),
@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = corpus_sub.add_parser("add", help="load the text of a catalog document from a file you already have")
     c.add_argument("file", type=Path, help="the official text: PDF, HTML, Markdown or plain text")
     c.add_argument("--id", required=True, help="catalog id of the document")
+    c = corpus_sub.add_parser("services-import", help="import service points (CSV or GeoJSON) into the local directory overlay")
+    c.add_argument("file", type=Path, help="a .csv (header row of field names) or .geojson file of service points")
+    c.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
 
     p = sub.add_parser("eval", help="score retrieval, citations, refusals and latency on the gold set")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
@@ -135,6 +138,8 @@ def _print_answer(bot, question: str, args, QuestionError) -> int:
 
 
 def cmd_corpus(args, settings: Settings) -> int:
+    if args.corpus_command == "services-import":
+        return _services_import(args, settings)
     from corpus.catalog import CatalogError, check_catalog, format_problems, load_catalog, load_catalog_for
 
     try:
@@ -170,6 +175,18 @@ def _corpus_fetch(args, settings: Settings, catalog, base) -> int:
     if any(r.ok for r in results):
         print("运行 laoquan index 把新原文编入索引 / run `laoquan index` to index the new texts")
     return 1 if any(not r.ok and not r.skipped for r in results) else 0
+
+
+def _services_import(args, settings: Settings) -> int:
+    """``corpus services-import FILE``: every row validated; all good → merged into the overlay; exit 1 otherwise."""
+    from corpus.services import ServiceError, import_file, overlay_path
+
+    try:
+        report = import_file(args.file, overlay_path(settings), dry_run=args.dry_run)
+    except ServiceError as exc:
+        raise UserFacingError(f"站点文件有误 / directory error: {exc}") from exc
+    print(report.summary() + (" (dry run: nothing written)" if args.dry_run and report.ok else ""))
+    return 0 if report.ok else 1
 
 
 def cmd_eval(args, settings: Settings) -> int:
