@@ -258,51 +258,47 @@ def build_messages(answer: Answer) -> list:
     return [SystemMessage(content=SYSTEM_PROMPT.format(numbers=numbers)), HumanMessage(content="\n".join(parts))]
 
 
-# -- the Answer's llm field -----------------------------------------------------------------------
-
-_EXTRA_FIELDS = {"conclusion": (str, ""), "points": (list, None), "llm": (dict, None)}
-_EXTENDED: dict[type, type] = {}
+# -- the Answer's llm field and text -------------------------------------------------------------
 
 
 def with_llm(original: Answer, llm: dict, /, **changes) -> Answer:
-    """A copy of ``original`` with ``llm`` (and ``changes``) set. Uses the Answer's own fields when
-    it has them; otherwise a subclass that adds the missing ones, so ``to_json()`` includes them."""
-    names = {f.name for f in dataclasses.fields(original)}
-    wanted = {"llm": llm, **changes}
-    if set(wanted) <= names:
-        return dataclasses.replace(original, **wanted)
-    base = type(original)
-    if base not in _EXTENDED:
-        missing = [
-            (name, kind, field(default_factory=list) if kind is list else field(default=default))
-            for name, (kind, default) in _EXTRA_FIELDS.items()
-            if name not in names
-        ]
-        _EXTENDED[base] = dataclasses.make_dataclass(base.__name__, missing, bases=(base,))
-    values = {f.name: getattr(original, f.name) for f in dataclasses.fields(original) if f.init}
-    return _EXTENDED[base](**{**values, **wanted})
+    """A copy of ``original`` with ``llm`` (and ``changes``) set."""
+    return dataclasses.replace(original, llm=llm, **changes)
+
+
+_POINT_LINE = re.compile(r"^\d+\. ")
+_TAIL_START = ("行动清单", "依据", "依据：")
 
 
 def compose_text(answer: Answer, conclusion: str, points: list[str], *, model: str) -> str:
-    """The whole answer text: conclusion, points, the passages they cite, where to turn next."""
-    from bot.answer import DISCLAIMER
+    """The whole answer text with the checked conclusion and points in place of the LLM-free ones.
+    Everything after the points in the LLM-free text (triage question, 行动清单, 依据 with the
+    quotes, local gaps, where to turn, disclaimer) is kept as it is."""
+    lines = answer.answer.split("\n")
+    start = next((i for i, line in enumerate(lines) if line in _TAIL_START or line.startswith("还需要知道：")), None)
+    note = f"（结论和要点由大模型（{model}）根据下面所引原文改写，已逐句核对出处；如有出入，以原文为准。）"
+    head = [conclusion, ""]
+    if start is not None:
+        notices = [line for line in lines[:start] if line and line != answer.conclusion and not _POINT_LINE.match(line)]
+        head += [*notices, ""] if notices else []
+    head += [f"{i}. {p}" for i, p in enumerate(points, start=1)] + ["", note, ""]
+    if start is not None:
+        return "\n".join(head + lines[start:])
+    from bot.answer import DISCLAIMER  # an LLM-free text of another shape: list the sources here
 
-    lines = [conclusion, ""]
-    lines += [f"{i}. {p}" for i, p in enumerate(points, start=1)]
-    lines += ["", "依据："]
+    tail = ["依据"]
     for c in answer.citations:
         if c.kind == "原文":
             where = f"（第{c.page}页）" if c.page else ""
-            lines.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
+            tail.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
         else:
             link = f"（来源：{c.source_url}）" if c.source_url else ""
-            lines.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
+            tail.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
         if c.note:
-            lines.append(f"    {c.note}")
+            tail.append(f"    {c.note}")
     if answer.referrals:
-        lines += ["", "下一步可以找：" + "；".join(f"{r.get('name')}（{r.get('what')}）" for r in answer.referrals) + "。"]
-    lines += ["", f"以上结论和要点由大模型（{model}）根据所引原文改写，已逐句核对出处；如有出入，以原文为准。{DISCLAIMER}"]
-    return "\n".join(lines)
+        tail += ["", "可以找：" + "；".join(f"{r.get('name')}：{r.get('what')}" for r in answer.referrals) + "。"]
+    return "\n".join(head + tail + ["", DISCLAIMER])
 
 
 # -- the writer -----------------------------------------------------------------------------------
@@ -444,8 +440,9 @@ class LLMAnswerBot:
         base = self.bot.ask(question, **options)
         stream = self.writer.stream(base, chat_model=self.chat_model)
         for _ in stream:
+            draft = parse_draft(stream.text)
             meta = {"backend": self.writer.backend, "model": self.writer.model, "checked": False, "fallback": False, "draft": True, "flags": []}
-            yield with_llm(base, meta, answer=stream.text)
+            yield with_llm(base, meta, answer=stream.text, conclusion=draft.conclusion, points=draft.points)
         yield stream.answer
 
 

@@ -21,7 +21,7 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
-from bot.answer import Answer, Citation
+from bot.answer import Answer, Citation, compose_answer
 from bot.faithfulness import check_draft, check_sentence, evidence_for, is_connective, numbers_in, parse_draft
 from bot.llm import (
     LLMAnswerBot,
@@ -29,7 +29,6 @@ from bot.llm import (
     LLMWriter,
     build_messages,
     chat_model_from_settings,
-    with_llm,
     with_llm_writer,
 )
 from corpus.referrals import load_referrals
@@ -73,10 +72,13 @@ def _citation(n: int, article: str, text: str) -> Citation:
 def answer(articles) -> Answer:
     """The LLM-free answer to the rider's question: 第十四条 [1] and 第十七条 [2], with referrals."""
     citations = [_citation(1, "第十四条", articles["第十四条"]), _citation(2, "第十七条", articles["第十七条"])]
+    referrals = load_referrals().for_outcome("answered")
+    conclusion, points = "可能算工伤，要看是不是上下班途中[1]。", ["第十四条列出了应当认定为工伤的情形[1]", "第十七条讲工伤认定申请[2]"]
+    actions = {"evidence": ["事故认定书"], "steps": [{"what": "申请工伤认定", "who": "用人单位", "deadline": "30日内", "cite": 2}]}
+    text = compose_answer(citations, outcome="answered", referrals=referrals, conclusion=conclusion, points=points, actions=actions)
     return Answer(
-        question=QUESTION, outcome="answered", answer="和你的问题直接相关的规定是：……（LLM-free text）",
-        citations=citations, referrals=[r.to_json() for r in load_referrals().for_outcome("answered")],
-        region=None, as_of="2026-11-24", timings_ms={"total": 50.0},
+        question=QUESTION, outcome="answered", answer=text, citations=citations, referrals=[r.to_json() for r in referrals],
+        region=None, as_of="2026-11-24", timings_ms={"total": 50.0}, conclusion=conclusion, points=points, actions=actions,
     )
 
 
@@ -223,7 +225,10 @@ def test_faithful_rewrite_replaces_the_text_and_keeps_the_citations(answer):
     assert out.conclusion == "上下班途中被车撞、不是你的主要责任，应当认定为工伤[1]。"
     assert len(out.points) == 5 and out.points[2].endswith("[2]。")
     assert out.citations == answer.citations and out.referrals == answer.referrals
-    assert out.answer.startswith(out.conclusion) and "依据：" in out.answer and answer.citations[1].quote in out.answer
+    assert out.answer.startswith(out.conclusion + "\n") and "\n5. 拿不准的话" in out.answer
+    assert "第十七条讲工伤认定申请" not in out.answer  # the LLM-free points are replaced ...
+    assert "\n行动清单\n" in out.answer and "\n依据\n" in out.answer and answer.citations[1].quote in out.answer  # ... the rest is kept
+    assert "由大模型（fake-model）" in out.answer and out.actions == answer.actions
     assert "llm" in out.timings_ms
     data = out.to_json()
     assert data["conclusion"] == out.conclusion and data["points"] == out.points
@@ -364,23 +369,17 @@ def test_the_bot_wrapper_streams_drafts_then_the_final_answer(answer):
     answers = list(bot.stream(QUESTION, region=None))
     drafts, final = answers[:-1], answers[-1]
     assert drafts and all(_llm(a)["draft"] is True and _llm(a)["checked"] is False for a in drafts)
+    assert drafts[-1].conclusion == "上下班途中被车撞、不是你的主要责任，应当认定为工伤[1]。" and len(drafts[-1].points) == 5
     assert FAITHFUL.startswith(drafts[-1].answer) and len(drafts[-1].answer) > len(drafts[0].answer)
     assert _llm(final)["checked"] is True and "draft" not in _llm(final)
     assert _llm(bot.ask(QUESTION))["checked"] is True
 
 
-def test_with_llm_uses_the_answer_fields_when_they_exist(answer):
-    @dataclasses.dataclass
-    class Future(Answer):
-        conclusion: str = ""
-        points: list = dataclasses.field(default_factory=list)
-        llm: dict | None = None
-
-    native = Future(**{f.name: getattr(answer, f.name) for f in dataclasses.fields(answer)})
-    out = with_llm(native, {"checked": True}, conclusion="结论")
-    assert type(out) is Future and out.llm == {"checked": True} and out.conclusion == "结论"
-    attached = with_llm(answer, {"checked": False})
-    assert isinstance(attached, Answer) and attached.to_json()["llm"] == {"checked": False} and attached.points == []
+def test_an_llm_free_text_of_another_shape_still_gets_its_sources_listed(answer):
+    plain = dataclasses.replace(answer, answer="一段没有固定格式的文字。")
+    out = writer().rewrite(plain, chat_model=fake(FAITHFUL))
+    assert out.answer.startswith(out.conclusion) and "\n依据\n[1]《工伤保险条例》第十四条：「" in out.answer
+    assert "12333 人力资源社会保障服务热线" in out.answer
 
 
 # -- the real ChatOpenAI path against a loopback server -------------------------------------------
