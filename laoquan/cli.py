@@ -106,12 +106,13 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def _load_bot(settings: Settings):
+    from bot.llm import LLMConfigError
     from kb.retriever import IndexMissingError
     from laoquan.app import load_bot
 
     try:
         return load_bot(settings)
-    except IndexMissingError as exc:
+    except (IndexMissingError, LLMConfigError) as exc:
         raise UserFacingError(str(exc)) from exc
 
 

@@ -93,6 +93,22 @@ class Settings:
     quote_chars: int = 300
     max_question_chars: int = 500
 
+    # Optional LLM writing of answers (off by default: the cited LLM-free answer is the product)
+    llm: str = ""
+    """``""`` (off), ``openai`` (any OpenAI-compatible service: DeepSeek, Qwen, vLLM, Ollama, a
+    llama.cpp server) or ``gguf:/path/model.gguf`` (in-process; needs ``pip install 'laoquan[gguf]'``)."""
+    llm_base_url: str = ""
+    """For ``openai``: the service's base URL, e.g. ``http://127.0.0.1:8080/v1``."""
+    llm_model: str = ""
+    """For ``openai``: the model name the service expects (e.g. ``deepseek-chat``, ``qwen-plus``)."""
+    llm_api_key: str = field(default="", repr=False)
+    """From ``LAOQUAN_LLM_API_KEY`` only; never printed or logged (kept out of ``repr``)."""
+    llm_timeout: float = 60.0
+    """Seconds the LLM may take for one answer before the LLM-free answer is shown instead."""
+    llm_min_support: float = 0.5
+    """Share of a sentence's content words that must occur in the passage(s) it cites (see
+    :mod:`bot.faithfulness`); a sentence below it is dropped and flagged."""
+
     # Serving
     host: str = "127.0.0.1"
     port: int = 7860
@@ -120,7 +136,7 @@ class Settings:
 
 
 def _coerce(kind: type | str, raw: str):
-    kind = {"Path": Path, "str": str, "int": int, "bool": bool}.get(kind, kind) if isinstance(kind, str) else kind
+    kind = {"Path": Path, "str": str, "int": int, "float": float, "bool": bool}.get(kind, kind) if isinstance(kind, str) else kind
     if kind is Path:
         return Path(raw).expanduser().resolve()
     if kind is bool:
