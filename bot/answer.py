@@ -157,6 +157,10 @@ class AnswerBot:
         if mentions_foreign_law(asked):
             return self._refusal(base, "foreign_law", "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
 
+        documents = self._named_documents(asked, as_of)
+        if documents:
+            return self._document_answer(base, asked, documents, as_of=as_of, region=region, started=started)
+
         retrieval = self.retriever.search(asked, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.max_citations))
         hits = self._pin_cited_articles(asked, named, retrieval)
         pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
@@ -188,6 +192,7 @@ class AnswerBot:
         citations = self._citations(sources, asked, as_of, region, actions)
         conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
         points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        points += warning_points(citations)
         body = compose_answer(
             citations,
             outcome=outcome,
@@ -239,7 +244,7 @@ class AnswerBot:
         if best is not None and best.kind == "article" and sources.add(best):
             points.append(f"另见《{self.catalog.get(best.doc_id).short_name}》{best.article}[{len(sources.hits)}]")  # the retriever's best article stays in view
         citations = self._citations(sources, asked, as_of, region, actions)
-        points += [f"注意：{c.note}[{c.n}]" for c in citations if c.note.startswith("注意")][:1]
+        points += warning_points(citations)
 
         triage = None
         outcome, reason = ANSWERED, ""
@@ -271,6 +276,72 @@ class AnswerBot:
             actions=actions,
             triage=triage,
             guide=guide.id,
+        )
+
+    # -- documents named by the worker, whose text is not in the knowledge base --------------
+
+    def _named_documents(self, text: str, as_of: date) -> list:
+        """Catalog documents without indexed text that the question names (title, short name, 文号
+        or a common alias such as 「56号文」), in force on ``as_of``; the longest name wins, at most two."""
+        wanted = normalise_doc_name(text)
+        found: dict[str, tuple[int, object]] = {}
+        for entry in self.catalog:
+            if entry.sources or not entry.in_force(as_of):
+                continue  # texts are found article by article by the retriever
+            for name in entry.names():
+                if normalise_doc_name(name) in wanted:
+                    found[entry.id] = max(found.get(entry.id, (0, entry)), (len(name), entry), key=lambda x: x[0])
+        if not found:
+            return []
+        best = max(length for length, _ in found.values())
+        return [entry for length, entry in sorted(found.values(), key=lambda x: -x[0]) if length == best][:2]
+
+    def _document_answer(self, base: dict, asked: str, documents: list, *, as_of: date, region: str | None, started: float) -> Answer:
+        """The worker names a document whose official text is not here: say so plainly, give its
+        best-matching 要点 (labelled, with links) — the point on an article they name first — or,
+        without notes, what the catalog knows (issuer, 文号, dates, status, official link)."""
+        refs = article_refs(asked)
+        article = refs[0].label if refs else ""
+        hits: list[Hit] = []
+        for entry in documents:
+            notes = self.retriever.search_notes(asked, k=6, region=entry.region, as_of=as_of, doc_id=entry.id)
+            if article:
+                notes.sort(key=lambda h: not h.article.startswith(article))
+            hits += notes[: 2 if len(documents) == 1 else 1]
+        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(hits, start=1)]
+        for entry in documents:
+            if not any(c.doc_id == entry.id for c in citations):
+                citations.append(self._catalog_card(len(citations) + 1, entry))
+        named = documents[0].short_name
+        if article and not any(c.article.startswith(article) for c in citations):
+            conclusion = f"这份文件{article}的原文未收录，下面是已知要点和官方链接。"
+        else:
+            conclusion = "这份文件的全文未收录，下面是要点（非原文）和官方链接。"
+        points = [f"《{named}》：{self.catalog.get(documents[0].id).issuer}发布，全文未收录，以官方链接为准[{citations[0].n}]"]
+        points += excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        points += warning_points(citations)
+        referrals = self.referrals.for_outcome(ANSWERED)
+        body = compose_answer(citations, outcome=ANSWERED, referrals=referrals, conclusion=conclusion, points=points)
+        return Answer(
+            **base,
+            outcome=ANSWERED,
+            answer=body,
+            citations=citations,
+            referrals=[referral_json(r) for r in referrals],
+            timings_ms={"total": (time.perf_counter() - started) * 1000},
+            reason="document_named",
+            conclusion=conclusion,
+            points=points,
+        )
+
+    def _catalog_card(self, n: int, entry) -> Citation:
+        """A citation of what the catalog records about a document with neither text nor notes."""
+        when = (entry.effective_from or entry.issued).isoformat() if (entry.effective_from or entry.issued) else "日期未核实"
+        summary = f"{entry.issuer}发布" + (f"，文号{entry.doc_no}" if entry.doc_no else "") + f"，{when}起施行，现状：{entry.status}。全文和要点都未收录，请看官方链接。"
+        return Citation(
+            n=n, doc_id=entry.id, title=entry.title, doc_no=entry.doc_no, article="目录信息", page=None, quote="",
+            status=entry.status, effective_from=when if entry.effective_from or entry.issued else None, region=entry.region,
+            source_url=entry.source_url, score=0.0, authority="目录", kind="要点（非原文）", summary=summary,
         )
 
     # -- pieces ---------------------------------------------------------------------------
@@ -583,6 +654,20 @@ def excerpt_points(citations: list[Citation], *, short_name, max_chars: int = 48
         label = f"《{short_name(c)}》{c.article}" if c.kind == "原文" else f"《{short_name(c)}》要点"
         points.append(f"{label}：{first}[{c.n}]")
     return points
+
+
+_BRACKETS = str.maketrans({"〔": "(", "［": "(", "[": "(", "【": "(", "（": "(", "〕": ")", "］": ")", "]": ")", "】": ")", "）": ")", " ": None, "　": None, "—": "-", "－": "-"})
+
+
+def normalise_doc_name(text: str) -> str:
+    """Names compared loosely: 〔2021〕, [2021], （2021） and (2021) are the same; spaces dropped."""
+    return text.translate(_BRACKETS)
+
+
+def warning_points(citations: list[Citation]) -> list[str]:
+    """The first warning of the cited sources as a point (a pilot that does not cover the worker's
+    province, an article repealed in part), so it is read before the sources."""
+    return [f"{c.note}[{c.n}]" for c in citations if c.note.startswith("注意")][:1]
 
 
 def sentence_with(text: str, words: str) -> str:

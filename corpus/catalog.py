@@ -53,7 +53,7 @@ SOURCE_SUBDIRS = ("texts", "pdf")
 
 _REQUIRED = ("id", "title", "short_name", "issuer", "kind", "region", "status")
 _OPTIONAL = ("doc_no", "issued", "effective_from", "effective_to", "supersedes", "superseded_by",
-             "article_changes", "source_url", "sources", "notes", "scope", "retroactive")
+             "article_changes", "source_url", "sources", "notes", "scope", "retroactive", "aliases")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -108,6 +108,15 @@ class CatalogEntry:
     """Where a national pilot applies (list of provinces) or free text; None means all of ``region``."""
     retroactive: bool = False
     """True when the document itself takes effect before the date it was issued (checked, not an error)."""
+    aliases: tuple[str, ...] = ()
+    """Other names people use for it (「56号文」, 「指导性案例238号」), so a question naming it is recognised."""
+
+    def names(self) -> tuple[str, ...]:
+        """Every name a question may use for this document: title, short name, 文号, aliases."""
+        found = [self.title, self.short_name, *(self.aliases or ())]
+        if self.doc_no:
+            found.append(self.doc_no)
+        return tuple(n for n in found if n and len(n) >= 4)
 
     @property
     def has_text(self) -> bool:
@@ -307,6 +316,7 @@ def _parse_entry(raw: object, n: int) -> CatalogEntry:
         notes=_text(raw, "notes", label),
         scope=_scope(raw.get("scope"), label),
         retroactive=retroactive,
+        aliases=tuple(str(a) for a in _list(raw, "aliases", label)),
     )
 
 

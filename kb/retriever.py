@@ -251,8 +251,11 @@ class HybridRetriever:
         self._note_parent = [manifest["pointers"][i]["parent"] if i in manifest.get("pointers", {}) else i for i in self._note_rows]
         self._note_matrix = np.stack([got[i] for i in self._note_rows]) if self._note_rows else np.zeros((0, 384), np.float32)
 
-    def search_notes(self, query: str, *, k: int = 3, region: str | None = None, as_of: date | None = None, vector=None) -> list[Hit]:
-        """The best 要点 for ``query`` that apply in ``region`` on ``as_of`` (dense similarity only)."""
+    def search_notes(
+        self, query: str, *, k: int = 3, region: str | None = None, as_of: date | None = None, vector=None, doc_id: str | None = None
+    ) -> list[Hit]:
+        """The best 要点 for ``query`` that apply in ``region`` on ``as_of`` (dense similarity only),
+        of one document when ``doc_id`` is given."""
         if not self._note_rows:
             return []
         as_of = as_of or date.today()
@@ -260,6 +263,8 @@ class HybridRetriever:
         vector = self.embedder.embed_query(query) if vector is None else vector
         best: dict[str, float] = {}
         for parent, sim in zip(self._note_parent, self._note_matrix @ vector):
+            if doc_id and self._records[parent]["doc_id"] != doc_id:
+                continue
             if self.applies(parent, as_of=as_of, regions=regions):
                 best[parent] = max(best.get(parent, -1.0), float(sim))
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:k]
