@@ -22,11 +22,18 @@ class QuestionError(ValueError):
         self.code = code
 
 
+_FULLWIDTH_ALNUM = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+
+
 def clean_question(raw: str, *, max_chars: int) -> str:
     """Trim, drop control characters, refuse empty or overlong input (nothing is silently cut)."""
     if raw is None:
         raise QuestionError("请先输入你的问题。", code="empty")
+    # Control, format (zero-width, BOM) and surrogate characters go; full-width Latin letters and
+    # digits (ＡＢＣ１２３ from a Chinese keyboard) become ordinary ones, so 「第１４条」 and
+    # 「Ｉ ｇｏｔ ｈｕｒｔ」 read like their half-width forms. Chinese punctuation is left as typed.
     text = "".join(ch for ch in str(raw) if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    text = text.translate(_FULLWIDTH_ALNUM)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise QuestionError("请先输入你的问题。", code="empty")
@@ -42,6 +49,10 @@ def clean_question(raw: str, *, max_chars: int) -> str:
 _INJECTION = re.compile(
     r"忽略(以上|上面|之前|前面|所有|你的)|无视(以上|上面|之前|规则|你的)|不要管(以上|上面|规定|规则)|"
     r"(系统|system)\s*(提示|prompt)|提示词|你的(指令|设定|规则)是|扮演|越狱|"
+    r"忘(掉|记)(你的|之前的?|以上的?|前面的?|所有的?)(指令|规则|设定|提示|规定)|假装你是|从现在(开始|起)[，, ]?你(就)?是|"
+    r"(告诉我|说出|打印|输出|显示|重复|列出|泄露)(一下)?你的(指令|设定|规则|提示|配置|初始)|开发者模式|"
+    r"pretend (that )?you are|forget (all |everything |your |the )?(previous |above |prior )?(instructions|rules)|"
+    r"(reveal|print|show|repeat) (me )?your (instructions|prompt|rules)|developer mode|"
     r"ignore (all |the |your |any )?(previous|prior|above|earlier)? ?(instructions|rules|prompts?)|"
     r"disregard (the |your |all )?(previous |above )?(instructions|rules)|system prompt|jailbreak|you are now",
     re.IGNORECASE,
@@ -53,7 +64,7 @@ def looks_like_injection(text: str) -> bool:
     return bool(_INJECTION.search(text))
 
 
-_NUM = "一二三四五六七八九十百千零〇两"
+_NUM = "一二三四五六七八九十百千万零〇两"
 _ARTICLE_REF = re.compile(rf"《?([\u4e00-\u9fff（）()]{{2,40}}?)》?\s*第\s*([{_NUM}]+|\d+)\s*条")
 
 
@@ -89,26 +100,47 @@ _ENGLISH_REF = re.compile(
 )
 
 
-def article_refs(text: str) -> list[ArticleRef]:
-    """Explicit article references like 「劳动合同法第八十二条」, 「工伤保险条例第14条」 or
-    "Article 82 of the Labor Contract Law"."""
+def article_label(number: int) -> str:
+    """``第十四条`` for 14, as the texts write article headings; up to 第九千九百九十九条 (the longest
+    code, 民法典, has 1,260). Beyond that, or for 0, a label no text has (``第0条``), so the
+    answer says the article does not exist instead of failing."""
     from kb.split import chinese_numeral
 
+    if 0 < number < 1000:
+        return f"第{chinese_numeral(number)}条"
+    if 1000 <= number < 10000:
+        thousands, rest = divmod(number, 1000)
+        tail = "" if rest == 0 else ("零" if rest < 100 else "") + (chinese_numeral(rest) if rest >= 20 or rest < 10 else "一" + chinese_numeral(rest))
+        return f"第{chinese_numeral(thousands)}千{tail}条"
+    return f"第{number}条"
+
+
+def _parse_number(raw: str) -> int:
+    """Arabic (also full-width) or Chinese numerals, with 万 for the absurdly large."""
+    if raw.isdigit():
+        return int(raw)
+    if "万" in raw:
+        high, _, low = raw.partition("万")
+        return (parse_chinese_numeral(high) if high else 1) * 10000 + (parse_chinese_numeral(low) if low else 0)
+    return parse_chinese_numeral(raw)
+
+
+def article_refs(text: str) -> list[ArticleRef]:
+    """Explicit article references like 「劳动合同法第八十二条」, 「工伤保险条例第14条」 or
+    "Article 82 of the Labor Contract Law". Impossible numbers (第0条, 第一万条) are kept: the
+    answer then says that the law has no such article."""
     refs = []
     for m in _ENGLISH_REF.finditer(text):
         law = ENGLISH_LAW_NAMES.get(m.group(2).lower().strip())
         number = int(m.group(1))
-        if law and number > 0:
-            refs.append(ArticleRef(law=law, number=number, label=f"第{chinese_numeral(number)}条"))
+        if law:
+            refs.append(ArticleRef(law=law, number=number, label=article_label(number)))
     for m in _ARTICLE_REF.finditer(text):
-        raw = m.group(2)
         try:
-            number = int(raw) if raw.isdigit() else parse_chinese_numeral(raw)
+            number = _parse_number(m.group(2))
         except ValueError:
             continue
-        if number <= 0:
-            continue
-        refs.append(ArticleRef(law=m.group(1), number=number, label=f"第{chinese_numeral(number)}条"))
+        refs.append(ArticleRef(law=m.group(1), number=number, label=article_label(number)))
     return refs
 
 

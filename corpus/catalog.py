@@ -208,9 +208,12 @@ def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None) -> Cata
     entries: list[CatalogEntry] = []
     seen: set[str] = set()
     for n, raw in enumerate(data["documents"], start=1):
-        entry = _parse_entry(raw, n)
+        try:
+            entry = _parse_entry(raw, n)
+        except CatalogError as exc:  # say which file, too: the catalog or a copy of it
+            raise CatalogError(f"{path}: {exc}") from None
         if entry.id in seen:
-            raise CatalogError(f"{entry.id} · id: id 重复 / duplicate id (entry #{n})")
+            raise CatalogError(f"{path}: {entry.id} · id: id 重复 / duplicate id (entry #{n})")
         seen.add(entry.id)
         entries.append(entry)
     catalog = Catalog(entries)
@@ -234,6 +237,8 @@ def _read_yaml(path: Path) -> object:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except OSError as exc:
         raise CatalogError(f"{path}: 读不到目录文件 / cannot read the catalog: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: 目录文件不是 UTF-8 编码（第 {exc.start} 字节）/ the catalog is not UTF-8 (byte {exc.start})") from exc
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc
 

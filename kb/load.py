@@ -58,7 +58,8 @@ def load_source(path: Path, *, format: str | None = None) -> SourceText:
     loader = {"markdown": load_markdown, "text": load_plain_text, "html": load_html, "pdf": load_pdf}[fmt]
     source = loader(path)
     if not any(line.text.strip() for line in source.lines):
-        raise SourceError(f"没有读出任何文字（可能是扫描件或图片PDF）/ no text found: {path.name}")
+        why = "可能是扫描件或图片PDF" if fmt == "pdf" else "只有空白、标记或脚本"
+        raise SourceError(f"没有读出任何文字（{why}）/ no text found: {path.name}")
     return source
 
 
@@ -66,16 +67,58 @@ def read_text(path: Path) -> str:
     return decode_text(path.read_bytes(), name=path.name)
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# Control characters a text never needs: dropped (a form feed or vertical tab becomes a line break).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_MOSTLY_CHINESE = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
 def decode_text(data: bytes, *, name: str) -> str:
-    """Decode bytes as UTF-8 (with or without BOM), else GB18030; refuse binary data."""
-    if b"\x00" in data[:4096]:
-        raise SourceError(f"不是文本文件 / binary data: {name}")
-    for encoding in ("utf-8-sig", "gb18030"):
+    """Decode a text file: UTF-8 (with or without BOM), UTF-16/UTF-32 with their BOM, else GB18030
+    (which covers GBK and GB2312); a file whose lines mix UTF-8 and GB18030 (two texts pasted
+    together) is decoded line by line. Binary data (NUL bytes) and undecodable bytes are refused
+    with a message naming the file, never guessed."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _clean(data.decode(encoding))
+            except UnicodeDecodeError:
+                raise SourceError(f"无法按 {encoding.upper()} 读取（文件可能已损坏）/ invalid {encoding.upper()} text: {name}") from None
+    if b"\x00" in data:
+        raise SourceError(f"不是文本文件（含空字节，可能是二进制文件或已损坏）/ binary data (NUL bytes): {name}")
+    try:
+        return _clean(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    utf8_lines = [line for line in lines if _is_chinese_utf8(line)]
+    if not utf8_lines:
         try:
-            return data.decode(encoding)
+            return _clean(data.decode("gb18030"))
         except UnicodeDecodeError:
-            continue
-    raise SourceError(f"无法识别文件编码（请另存为UTF-8）/ unknown encoding: {name}")
+            raise SourceError(f"无法识别文件编码（请另存为UTF-8）/ unknown encoding: {name}") from None
+    try:  # some lines are UTF-8 Chinese, others are not: mixed encodings, decoded line by line
+        return _clean("\n".join(_decode_line(line) for line in lines))
+    except UnicodeDecodeError:
+        raise SourceError(f"无法识别文件编码（请另存为UTF-8）/ unknown encoding: {name}") from None
+
+
+def _is_chinese_utf8(line: bytes) -> bool:
+    try:
+        return bool(_MOSTLY_CHINESE.search(line.decode("utf-8")))
+    except UnicodeDecodeError:
+        return False
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return line.decode("gb18030")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text.replace("\x0c", "\n").replace("\x0b", "\n"))
 
 
 _INFO_END = "<!-- INFO END -->"
@@ -133,22 +176,26 @@ def load_pdf(path: Path) -> SourceText:
     """Text page by page with pypdf; radicals repaired, page marks dropped, wrapped lines joined.
     Each paragraph keeps the page(s) it came from."""
     import pypdf
-    from pypdf.errors import PdfReadError
 
     try:
         reader = pypdf.PdfReader(str(path))
         if reader.is_encrypted:
+            # A PDF with only an owner password opens with the empty user password; one that needs
+            # a password to open does not (decrypt returns NOT_DECRYPTED, or raises for AES
+            # without the cryptography package).
             try:
-                reader.decrypt("")
+                opened = reader.decrypt("")
             except Exception as exc:  # pypdf raises several kinds here
                 raise SourceError(f"PDF已加密，无法读取 / encrypted PDF: {path.name}") from exc
+            if opened == pypdf.PasswordType.NOT_DECRYPTED:
+                raise SourceError(f"PDF需要密码才能打开，请提供未加密的文件 / password-protected PDF: {path.name}")
         raw_lines: list[tuple[str, int]] = []
         for number, page in enumerate(reader.pages, start=1):
-            text = fix_radicals(page.extract_text() or "")
+            text = _clean(fix_radicals(page.extract_text() or ""))
             raw_lines.extend((line, number) for line in text.splitlines() if not is_page_mark(line))
     except SourceError:
         raise
-    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+    except Exception as exc:  # pypdf on a malformed file raises many kinds (PdfReadError, RecursionError, IndexError…)
         raise SourceError(f"PDF文件损坏或不完整 / broken PDF ({type(exc).__name__}): {path.name}") from exc
     paragraphs = join_wrapped_lines(raw_lines)
     return SourceText(path, "pdf", tuple(Line(text, first, last) for text, first, last in paragraphs))
