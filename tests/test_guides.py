@@ -229,3 +229,39 @@ def test_a_problem_no_guide_fits_gets_the_general_route(bot):
     assert (cited.doc_id, cited.article) == ("gongshang-baoxian-tiaoli", "第十七条") and quoted[0]["deadline"] in cited.quote
     info = bot.ask("劳动合同法第十条是怎么规定的")
     assert info.actions is None  # not a problem: no 行动清单
+
+
+# -- documents named by the worker, whose text is not in the knowledge base -------------------
+
+
+@pytest.fixture(scope="module")
+def bot_with_full_catalog(bot):
+    """The small index, but the whole catalog: documents with no text and (here) no indexed notes."""
+    from bot.answer import AnswerBot
+
+    return AnswerBot(bot.retriever, load_catalog(load_settings().catalog), bot.settings)
+
+
+@pytest.mark.parametrize(
+    "question, doc_id",
+    [
+        ("国市监网监发[2021]38号是哪个文件，管啥的", "waimai-songcanyuan-quanyi-zhidao-yijian-2021"),
+        ("指导性案例238号讲的啥", "zhidaoxing-anli-237-240"),
+        ("56号文说了哪三种情况", "xinjiuye-quanyi-zhidao-yijian-2021"),
+        ("职业伤害保障办法第四条讲的是什么", "zhiye-shanghai-baozhang-banfa-2025"),
+    ],
+)
+def test_a_named_document_without_text_is_named_with_its_source(bot_with_full_catalog, question, doc_id):
+    answer = bot_with_full_catalog.ask(question)
+    assert answer.outcome == "answered" and answer.reason == "document_named"
+    assert "未收录" in answer.conclusion and len(answer.conclusion) <= CONCLUSION_MAX
+    card = answer.citations[0]
+    assert card.doc_id == doc_id and card.kind == "要点（非原文）" and not card.quote
+    assert "全文和要点都未收录" in card.summary and card.doc_no in card.summary
+
+
+def test_a_document_not_in_force_is_not_named_as_current(bot_with_full_catalog):
+    from datetime import date
+
+    answer = bot_with_full_catalog.ask("职业伤害保障办法第四条讲的是什么", as_of=date(2024, 1, 1))
+    assert all(c.doc_id != "zhiye-shanghai-baozhang-banfa-2025" for c in answer.citations)  # in force from 2025-07-01
