@@ -14,7 +14,11 @@ triage, referral names — never the quoted 依据, whose legal words would cred
 - **evidence**: share of required evidence kinds mentioned (two shared characters count);
 - **asks or conditions**: when a fact is missing, the answer asks it (triage) or says 如果/要看;
 - **actionability** = mean of steps, referral and (when required) deadline;
-- **readability**: characters per sentence and legal jargon words per 100 characters.
+- **readability**: characters per sentence and legal jargon words per 100 characters;
+- **faithfulness**: share of points the passage they cite supports (``bot.faithfulness.check_sentence``:
+  citation exists, numbers and negations in the passage, most content words from it);
+- **misattribution**: share of points their own citation does not support but another citation of
+  the same answer does (the right fact with the wrong [n]).
 """
 from __future__ import annotations
 
@@ -139,7 +143,25 @@ def score_answer(item: ActionItem, answer) -> dict:
     parts = [out["steps"], 1.0 if out["referral"] else 0.0] + ([1.0 if out["deadline"] else 0.0] if item.deadline else [])
     out["actionability"] = sum(parts) / len(parts)
     out.update(readability([answer.conclusion, *answer.points]))
+    out.update(faithfulness(answer))
     return out
+
+
+def faithfulness(answer, *, min_support: float = 0.5) -> dict:
+    """Supported points / all points, and points backed only by another citation (see above)."""
+    from bot.faithfulness import check_sentence, evidence_for
+
+    evidence = evidence_for(answer.citations)
+    points = [p for p in answer.points if re.search(r"\[\d+\]", p)]
+    if not points:
+        return {"faithfulness": None, "misattribution": None}
+    ok = wrong_cite = 0
+    for point in points:
+        if check_sentence(point, evidence, min_support=min_support).ok:
+            ok += 1
+        elif check_sentence(re.sub(r"\[\d+\]", "", point), evidence, min_support=min_support, cites_all=True).ok:
+            wrong_cite += 1
+    return {"faithfulness": ok / len(points), "misattribution": wrong_cite / len(points)}
 
 
 def readability(lines: list[str]) -> dict:
@@ -174,6 +196,8 @@ def summarise(rows: list[dict]) -> dict:
         "actionability": mean("actionability"),
         "chars_per_sentence": mean("chars_per_sentence"),
         "jargon_per_100": mean("jargon_per_100"),
+        "faithfulness": mean("faithfulness"),
+        "misattribution": mean("misattribution"),
     }
 
 

@@ -202,6 +202,8 @@ ACTION_METRICS = [
     ("actionability", "actionability (steps, referral, deadline)"),
     ("chars_per_sentence", "characters per sentence (conclusion + points)"),
     ("jargon_per_100", "legal jargon words per 100 characters"),
+    ("faithfulness", "faithfulness (points supported by the passage they cite)"),
+    ("misattribution", "citation misattribution (point backed only by another citation)"),
 ]
 
 
