@@ -612,7 +612,18 @@ def compose_answer(
             who = f"（{step['who']}）" if step.get("who") else ""
             deadline = f" 期限：「{step['deadline']}」[{step['cite']}]" if step.get("deadline") else ""
             lines.append(f"{i}) {step['what']}{who}{deadline}")
-    lines += ["", "依据"]
+    lines += ["", "依据", *source_lines(citations)]
+    if local_gap:
+        lines += ["", local_gap]
+    if referrals:
+        lines += ["", "可以找：" + "；".join(f"{r.name}" + (f"（电话 {r.phone}）" if r.phone else "") + f"：{r.what}" for r in referrals) + "。"]
+    lines += ["", DISCLAIMER]
+    return "\n".join(lines)
+
+
+def source_lines(citations: list[Citation]) -> list[str]:
+    """「依据」 as text: each source with its verbatim quote, or its 要点 labelled as not the official text."""
+    lines = []
     for c in citations:
         if c.kind == "原文":
             where = f"（第{c.page}页）" if c.page else ""
@@ -622,12 +633,7 @@ def compose_answer(
             lines.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
         if c.note:
             lines.append(f"    {c.note}")
-    if local_gap:
-        lines += ["", local_gap]
-    if referrals:
-        lines += ["", "可以找：" + "；".join(f"{r.name}" + (f"（电话 {r.phone}）" if r.phone else "") + f"：{r.what}" for r in referrals) + "。"]
-    lines += ["", DISCLAIMER]
-    return "\n".join(lines)
+    return lines
 
 
 def plain_conclusion(citations: list[Citation], *, outcome: str, short_name) -> str:

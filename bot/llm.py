@@ -21,6 +21,7 @@ Neither the question nor the API key is ever logged; errors are recorded by thei
 from __future__ import annotations
 
 import dataclasses
+import functools
 import queue
 import re
 import threading
@@ -75,7 +76,7 @@ def chat_model_from_settings(settings: Settings) -> BaseChatModel | None:
         if not path.is_file():
             raise LLMConfigError(f"找不到 GGUF 模型文件：{path}")
         _import_xllamacpp()
-        return XllamacppChatModel(model_path=str(path), max_tokens=MAX_TOKENS)
+        return _xllamacpp_chat_model_class()(model_path=str(path), max_tokens=MAX_TOKENS)
     raise LLMConfigError(f"LAOQUAN_LLM 只能是空（不用大模型）、openai 或 gguf:/路径/模型.gguf，收到 {spec!r}")
 
 
@@ -93,6 +94,7 @@ def _import_xllamacpp():
     return xllamacpp
 
 
+@functools.cache
 def _xllamacpp_chat_model_class():
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import AIMessage, AIMessageChunk
@@ -206,9 +208,7 @@ def _raise_for_error(result: Any) -> None:
 def __getattr__(name: str):
     # The class needs langchain_core and pydantic; build it on first use so importing bot.llm stays cheap.
     if name == "XllamacppChatModel":
-        cls = _xllamacpp_chat_model_class()
-        globals()[name] = cls
-        return cls
+        return _xllamacpp_chat_model_class()
     raise AttributeError(name)
 
 
@@ -284,18 +284,12 @@ def compose_text(answer: Answer, conclusion: str, points: list[str], *, model: s
     head += [f"{i}. {p}" for i, p in enumerate(points, start=1)] + ["", note, ""]
     if start is not None:
         return "\n".join(head + lines[start:])
-    from bot.answer import DISCLAIMER  # an LLM-free text of another shape: list the sources here
+    from bot.answer import (  # an LLM-free text of another shape: list the sources here
+        DISCLAIMER,
+        source_lines,
+    )
 
-    tail = ["依据"]
-    for c in answer.citations:
-        if c.kind == "原文":
-            where = f"（第{c.page}页）" if c.page else ""
-            tail.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
-        else:
-            link = f"（来源：{c.source_url}）" if c.source_url else ""
-            tail.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
-        if c.note:
-            tail.append(f"    {c.note}")
+    tail = ["依据", *source_lines(answer.citations)]
     if answer.referrals:
         tail += ["", "可以找：" + "；".join(f"{r.get('name')}：{r.get('what')}" for r in answer.referrals) + "。"]
     return "\n".join(head + tail + ["", DISCLAIMER])

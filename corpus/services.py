@@ -38,7 +38,7 @@ from urllib.parse import quote, urlencode
 
 import yaml
 
-from corpus.regions import CITIES, PROVINCE_OF, normalise_region
+from corpus.regions import PROVINCE_OF, normalise_region
 from laoquan.files import write_atomic
 
 SERVICES_FILE = Path(__file__).with_name("services.yaml")

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from contextlib import redirect_stdout
-from pathlib import Path
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
