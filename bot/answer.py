@@ -19,6 +19,7 @@ from corpus.guides import UNKNOWN, Cite, Guide
 from corpus.catalog import Catalog
 from corpus.regions import applicable_regions, normalise_region, province_of
 from corpus.referrals import Referral, load_referrals
+from corpus.services import load_directory_for, navigation_links, services_for_referrals, tel_link
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
 from kb.split import group_paragraphs
@@ -95,6 +96,7 @@ class AnswerBot:
         self.catalog = catalog
         self.settings = settings
         self.referrals = load_referrals()
+        self.services = load_directory_for(settings)
         self._articles_by_doc: dict[str, set[str]] = {}
         for chunk_id in retriever.chunk_ids():
             record = retriever.record(chunk_id)
@@ -208,7 +210,7 @@ class AnswerBot:
             outcome=outcome,
             answer=body,
             citations=citations,
-            referrals=[referral_json(r) for r in referrals],
+            referrals=self._referrals_json(referrals, base["region"]),
             timings_ms=timings,
             reason="" if outcome == ANSWERED else "low_confidence",
             conclusion=conclusion,
@@ -268,7 +270,7 @@ class AnswerBot:
             outcome=outcome,
             answer=body,
             citations=citations,
-            referrals=[referral_json(r) for r in referrals],
+            referrals=self._referrals_json(referrals, base["region"]),
             timings_ms=timings,
             reason=reason,
             conclusion=branch.conclusion,
@@ -327,7 +329,7 @@ class AnswerBot:
             outcome=ANSWERED,
             answer=body,
             citations=citations,
-            referrals=[referral_json(r) for r in referrals],
+            referrals=self._referrals_json(referrals, base["region"]),
             timings_ms={"total": (time.perf_counter() - started) * 1000},
             reason="document_named",
             conclusion=conclusion,
@@ -345,6 +347,19 @@ class AnswerBot:
         )
 
     # -- pieces ---------------------------------------------------------------------------
+
+    def _referrals_json(self, referrals: list[Referral], region: str | None) -> list[dict]:
+        """Referrals as data; where the worker's city is known and the directory (corpus/services.yaml)
+        has matching places there, each referral lists them (name, address, phone, tel: and map links,
+        source) — the local arbitration commission for 仲裁, and so on."""
+        places = services_for_referrals([r.id for r in referrals], normalise_region(region), directory=self.services) if region else {}
+        out = []
+        for r in referrals:
+            data = referral_json(r)
+            if places.get(r.id):
+                data["places"] = [{**p.to_json(), "tel": tel_link(p), "navigation": navigation_links(p)} for p in places[r.id]]
+            out.append(data)
+        return out
 
     def _citations(self, sources: "CitedSources", asked: str, as_of: date, region: str | None, actions: dict | None) -> list[Citation]:
         """The numbered citations of ``sources``; a deadline's citation quotes the sentence with it."""
@@ -366,7 +381,7 @@ class AnswerBot:
             **base,
             outcome=REFUSED,
             answer=body,
-            referrals=[referral_json(r) for r in referrals],
+            referrals=self._referrals_json(referrals, base["region"]),
             timings_ms=timings,
             reason=reason,
             conclusion="这个问题我没有可靠的依据，请打12333问清楚。",

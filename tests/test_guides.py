@@ -265,3 +265,12 @@ def test_a_document_not_in_force_is_not_named_as_current(bot_with_full_catalog):
 
     answer = bot_with_full_catalog.ask("职业伤害保障办法第四条讲的是什么", as_of=date(2024, 1, 1))
     assert all(c.doc_id != "zhiye-shanghai-baozhang-banfa-2025" for c in answer.citations)  # in force from 2025-07-01
+
+
+def test_referrals_list_the_places_in_the_workers_city(bot):
+    answer = bot.ask("老板拖欠我三个月工资不给，怎么办", region="北京")
+    arbitration = next(r for r in answer.referrals if r["id"] == "arbitration")
+    assert arbitration["places"] and all(p["city"] == "北京" and p["source_url"].startswith("http") for p in arbitration["places"])
+    assert all(p["navigation"]["web"].startswith("https://") for p in arbitration["places"])
+    nowhere = bot.ask("老板拖欠我三个月工资不给，怎么办")
+    assert all("places" not in r for r in nowhere.referrals)  # no city, no guess
