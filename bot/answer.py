@@ -133,6 +133,8 @@ class AnswerBot:
             if answer.triage and answer.guide:
                 guide = self.retriever.guide(answer.guide)
                 conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
+            elif answer.triage:
+                conversation.pending = {"guide": None, "question": asked, "choices": {c: c for c in answer.triage["choices"]}}
             conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide))
         return answer
 
@@ -192,7 +194,13 @@ class AnswerBot:
             actions = guide_actions(route, sources)
             referrals = self.referrals.for_guide(route.referrals)
         citations = self._citations(sources, asked, as_of, region, actions)
+        triage = None
+        if needs_employment_status(asked):
+            triage = dict(EMPLOYMENT_TRIAGE)
+            outcome = PARTIAL
         conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        if triage:
+            conclusion = EMPLOYMENT_TRIAGE["conclusion"]
         points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name)
         points += warning_points(citations)
         body = compose_answer(
@@ -203,6 +211,7 @@ class AnswerBot:
             conclusion=conclusion,
             points=points,
             actions=actions,
+            triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
         )
         timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
         return Answer(
@@ -212,10 +221,11 @@ class AnswerBot:
             citations=citations,
             referrals=self._referrals_json(referrals, base["region"]),
             timings_ms=timings,
-            reason="" if outcome == ANSWERED else "low_confidence",
+            reason="needs_fact" if triage else ("" if outcome == ANSWERED else "low_confidence"),
             conclusion=conclusion,
             points=points,
             actions=actions,
+            triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
         )
 
     # -- 办事指南 --------------------------------------------------------------------------
@@ -532,6 +542,20 @@ _PROBLEM = re.compile(
 )
 
 
+EMPLOYMENT_TRIAGE = {
+    "conclusion": "要看你和站点或公司有没有劳动关系，两种情况走的路不同。",
+    "ask": "你和站点、公司或平台签了劳动合同吗？",
+    "choices": ["签了劳动合同", "没签，在平台接单", "不清楚"],
+}
+_STATUS_GIVEN = re.compile(r"劳动合同|签了合同|没签合同|没有合同|员工|专送|众包|个体户|兼职|外包|劳务|合作协议|承揽|派遣|正式工|临时工|contract|employee")
+
+
+def needs_employment_status(question: str) -> bool:
+    """A platform worker's problem whose answer turns on whether they are an employee (工伤 vs
+    职业伤害保障, 仲裁 vs civil claim), when the question does not say."""
+    return about_platform_work(question) and describes_problem(question) and not _STATUS_GIVEN.search(question)
+
+
 def describes_problem(question: str) -> bool:
     """Whether the worker describes something that went wrong (then the answer carries a 行动清单)."""
     return bool(_PROBLEM.search(question.lower()))
@@ -542,7 +566,7 @@ def guide_agrees(retrieval: Retrieval, *, min_similarity: float) -> bool:
     retriever, on its own, ranks something the guide cites among its top five articles or top three
     要点 (the rule and threshold chosen on dev by ``python -m evals.tune --guides``)."""
     top = retrieval.guides[0]
-    if top.similarity < min_similarity:
+    if top.similarity < min_similarity or not top.guide.fits(retrieval.query):
         return False
     found = {(h.doc_id, h.article) for h in retrieval.hits[:5]} | {(h.doc_id, h.article) for h in retrieval.notes[:3]}
     for cite in top.guide.cites():

@@ -40,7 +40,8 @@ class Conversation:
     """Guide id → the branch the worker's answer selected (e.g. ``injury-while-delivering`` → ``platform``)."""
     turns: list[Turn] = field(default_factory=list)
     pending: dict | None = None
-    """The triage question awaiting an answer: ``{"guide": id, "question": asked, "choices": {label: branch}}``."""
+    """The triage question awaiting an answer: ``{"guide": id, "question": asked, "choices": {label: branch}}``
+    (``guide`` None for the general question about employment status)."""
 
     def remember(self, turn: Turn) -> None:
         self.turns = [*self.turns, turn][-MAX_TURNS:]
@@ -60,8 +61,10 @@ class Conversation:
             return None
         guide = self.pending["guide"]
         question = self.pending["question"]
-        self.facts[guide] = branch
         self.pending = None
+        if guide is None:  # a general question (no guide): the answer joins the question as a fact
+            return f"{question}（{label}）", None, branch
+        self.facts[guide] = branch
         return question, guide, branch
 
     def to_json(self) -> dict:

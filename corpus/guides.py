@@ -91,6 +91,13 @@ class Guide:
     use: str = "match"
     when: tuple[str, ...] = ()
     """For a fallback guide: words of which one must be in the question (none: any problem)."""
+    requires: tuple[str, ...] = ()
+    """Words of which one must be in the question for the guide to be followed (its defining fact:
+    a death, a pregnancy, a dispatch agency…); sentence embeddings alone confuse such situations."""
+
+    def fits(self, question: str) -> bool:
+        text = question.lower()
+        return not self.requires or any(w.lower() in text for w in self.requires)
     """``match``: chosen when a question is close to its phrasings; ``fallback``: never matched — its
     行动清单 serves problems no other guide fits (the general dispute route)."""
 
@@ -199,6 +206,7 @@ def parse_guide(data: dict, *, source: str = "guide", fingerprint: str = "") -> 
         fingerprint=fingerprint,
         use=use,
         when=tuple(str(w) for w in data.get("when") or ()),
+        requires=tuple(str(w) for w in data.get("requires") or ()),
     )
 
 

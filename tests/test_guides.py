@@ -274,3 +274,23 @@ def test_referrals_list_the_places_in_the_workers_city(bot):
     assert all(p["navigation"]["web"].startswith("https://") for p in arbitration["places"])
     nowhere = bot.ask("老板拖欠我三个月工资不给，怎么办")
     assert all("places" not in r for r in nowhere.referrals)  # no city, no guess
+
+
+def test_a_platform_workers_problem_without_employment_status_asks_for_it(bot):
+    conversation = Conversation()
+    first = bot.ask("送外卖的时候在店里摔伤了，平台不管，怎么办", conversation=conversation)
+    assert first.outcome == "partial" and first.reason == "needs_fact"
+    assert first.triage["choices"] == ["签了劳动合同", "没签，在平台接单", "不清楚"]
+    assert first.actions and first.actions["steps"]  # still says what to do meanwhile
+    second = bot.ask("签了劳动合同", conversation=conversation)
+    assert second.asked.endswith("（签了劳动合同）") and second.triage is None
+    given = bot.ask("我是众包骑手，送外卖的时候摔伤了，平台不管，怎么办")
+    assert given.triage is None  # the status is in the question: nothing to ask
+
+
+def test_a_guide_is_not_followed_without_its_defining_fact():
+    from corpus.guides import load_guides
+
+    death = next(g for g in load_guides() if g.id == "work-death")
+    assert death.fits("骑手送餐出车祸去世了家属怎么办")
+    assert not death.fits("跑滴滴被乘客打了，平台不管怎么办")
