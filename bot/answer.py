@@ -151,6 +151,9 @@ class AnswerBot:
 
         if looks_like_injection(text):
             return self._refusal(base, "injection", "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。", started)
+        unknown_law = self._unknown_law(asked)
+        if unknown_law:
+            return self._refusal(base, "law_not_indexed", f"知识库里没有《{unknown_law}》的原文，不能告诉你它的条文。", started)
         named = self._named_articles(asked)
         missing = self._missing_articles(named)
         if missing:
@@ -427,6 +430,17 @@ class AnswerBot:
                 if candidate and name.endswith(candidate) and (best is None or len(candidate) > best[1]):
                     best = (entry, len(candidate))
         return best[0] if best else None
+
+    def _unknown_law(self, text: str) -> str:
+        """The name of a law whose article the question asks for («职业病防治法第三十五条») when the
+        knowledge base has neither its text nor a catalog entry for it; empty otherwise."""
+        for ref in article_refs(text):
+            name = ref.law.strip("《》 的")
+            if len(name) < 3 or not re.search(r"(法|条例|规定|办法|解释|细则)$", name):
+                continue
+            if self._law_of(name) is None and not any(normalise_doc_name(name) in normalise_doc_name(n) for e in self.catalog for n in e.names()):
+                return name
+        return ""
 
     def _named_articles(self, text: str) -> list[tuple[object, str]]:
         """(catalog entry, ``第X条``) for each article the question names of an indexed law."""

@@ -294,3 +294,9 @@ def test_a_guide_is_not_followed_without_its_defining_fact():
     death = next(g for g in load_guides() if g.id == "work-death")
     assert death.fits("骑手送餐出车祸去世了家属怎么办")
     assert not death.fits("跑滴滴被乘客打了，平台不管怎么办")
+
+
+def test_an_article_of_a_law_not_in_the_knowledge_base_is_refused_not_guessed(bot):
+    answer = bot.ask("职业病防治法第三十五条讲什么")
+    assert answer.outcome == "refused" and answer.reason == "law_not_indexed" and "职业病防治法" in answer.answer
+    assert bot.ask("工伤保险条例第十四条说啥").citations[0].article == "第十四条"
