@@ -120,6 +120,13 @@ def score(results: list[ItemResult], *, k: int = 5) -> dict:
         shown = [(r, ref) for r in answerable if r.outcome != "refused" for ref in r.cited]
         correct = sum(1 for r, ref in shown if any(article_matches(ref, g) for g in r.item.citations))
         out["citation_precision"] = correct / len(shown) if shown else 0.0
+        # An answer with 办事指南 points cites several sources by design; what a worker needs is that
+        # the right provision is among them.
+        answered = [r for r in answerable if r.outcome != "refused"]
+        out["cites_gold_article"] = (
+            sum(any(article_matches(ref, g) for ref in r.cited for g in r.item.citations) for r in answered) / len(answered) if answered else 0.0
+        )
+        out["citations_per_answer"] = len(shown) / len(answered) if answered else 0.0
         out["false_refusal_rate"] = sum(r.outcome == "refused" for r in answerable) / n
     if refusable:
         out["refusal_recall"] = sum(r.outcome == "refused" for r in refusable) / len(refusable)

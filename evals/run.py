@@ -29,6 +29,8 @@ METRICS = [
     ("article_recall_at_5", "article recall@5"),
     ("mrr", "MRR"),
     ("citation_precision", "citation precision"),
+    ("cites_gold_article", "answers citing a gold article"),
+    ("citations_per_answer", "citations per answer"),
     ("refusal_accuracy", "refusal accuracy"),
     ("refusal_recall", "refusals caught"),
     ("false_refusal_rate", "false refusals"),
