@@ -561,7 +561,9 @@ EMPLOYMENT_TRIAGE = {
     "ask": "你和站点、公司或平台签了劳动合同吗？",
     "choices": ["签了劳动合同", "没签，在平台接单", "不清楚"],
 }
-_STATUS_GIVEN = re.compile(r"劳动合同|签了合同|没签合同|没有合同|员工|专送|众包|个体户|兼职|外包|劳务|合作协议|承揽|派遣|正式工|临时工|contract|employee")
+_STATUS_GIVEN = re.compile(
+    r"劳动合同|签了合同|没签合同|没有合同|员工|专送|众包|个体户|兼职|外包|劳务|合作协议|承揽|派遣|正式工|临时工|上班|发工资|月薪|底薪|考勤|contract|employee"
+)
 
 
 def needs_employment_status(question: str) -> bool:
