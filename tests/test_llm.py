@@ -517,7 +517,7 @@ def test_cli_ask_json_uses_the_llm_when_configured(workspace, first_index, monke
         with redirect_stdout(out):
             assert main(["ask", "--json", "送外卖路上被车撞了，算工伤吗？我电话13912345678"]) == 0
     data = json.loads(out.getvalue())
-    assert data["outcome"] == "answered" and data["citations"]
+    assert data["outcome"] in ("answered", "partial") and data["citations"]
     assert data["llm"]["checked"] is True and data["llm"]["backend"] == "openai" and data["llm"]["model"] == "stub-model"
     assert data["conclusion"] and len(data["points"]) >= 2 and data["answer"].startswith(data["conclusion"])
     [request] = stub.requests
