@@ -1,4 +1,4 @@
-"""The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import, eval, serve.
+"""The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import / diff, feeds push / show, eval, serve.
 
 Every sub-command reads its settings from :mod:`laoquan.settings` (``LAOQUAN_*`` variables), with
 the flags here overriding them. Errors a user can fix are printed as one friendly line (exit 2),
@@ -50,6 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     c = corpus_sub.add_parser("services-import", help="import service points (CSV or GeoJSON) into the local directory overlay")
     c.add_argument("file", type=Path, help="a .csv (header row of field names) or .geojson file of service points")
     c.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    c = corpus_sub.add_parser("diff", help="what changed between two versions of the catalog (one line per change)")
+    c.add_argument("old", type=Path, help="the older catalog.yaml")
+    c.add_argument("new", type=Path, help="the newer catalog.yaml")
+
+    p = sub.add_parser("feeds", help="政策直达: the policy-change feeds and their webhooks")
+    feeds_sub = p.add_subparsers(dest="feeds_command", required=True)
+    c = feeds_sub.add_parser("push", help="send each new change once to every webhook in <data>/webhooks.yaml")
+    c.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
+    c = feeds_sub.add_parser("show", help="print the feed of a province or city and a job")
+    c.add_argument("province", help="province or city, e.g. 浙江, 杭州, zhejiang")
+    c.add_argument("job", help="外卖 快递 网约车 货运 主播 家政 其他 (or pinyin: waimai …)")
+    c.add_argument("--since", type=_date, help="only changes recorded on or after this day")
+    c.add_argument("--json", action="store_true", help="print the JSON Feed")
 
     p = sub.add_parser("eval", help="score retrieval, citations, refusals and latency on the gold set")
     p.add_argument("--split", choices=["dev", "test", "all"], default="all")
@@ -141,6 +154,8 @@ def _print_answer(bot, question: str, args, QuestionError) -> int:
 def cmd_corpus(args, settings: Settings) -> int:
     if args.corpus_command == "services-import":
         return _services_import(args, settings)
+    if args.corpus_command == "diff":
+        return _corpus_diff(args, settings)
     from corpus.catalog import CatalogError, check_catalog, format_problems, load_catalog, load_catalog_for
 
     try:
@@ -190,6 +205,65 @@ def _services_import(args, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
+def _corpus_diff(args, settings: Settings) -> int:
+    """``corpus diff OLD NEW``: one Chinese line per change (exit 0 whether or not anything changed)."""
+    from corpus.catalog import CatalogError, load_catalog
+    from corpus.changes import ChangeLogError, describe, diff_catalogs, load_changes
+
+    catalogs = []
+    for which, path in (("旧", args.old), ("新", args.new)):
+        if not path.is_file():
+            raise UserFacingError(f"找不到{which}目录文件 {path} / catalog file not found")
+        try:
+            catalogs.append(load_catalog(path))
+        except CatalogError as exc:
+            raise UserFacingError(f"{which}目录文件读不了 / cannot use the {'old' if which == '旧' else 'new'} catalog: {exc}") from exc
+    old, new = catalogs
+    try:
+        log = load_changes(settings.changes)
+    except ChangeLogError:
+        log = None  # jobs are then left out; the diff itself does not need the log
+    changes = diff_catalogs(old, new, changes=log)
+    for change in changes:
+        entry = new.get(change.doc_id) or old.get(change.doc_id)
+        print(f"{change.doc_id}　{describe(change, entry)}")
+    print(f"共 {len(changes)} 处变化（{len(old)} → {len(new)} 份文档）" if changes else f"两个目录没有差别（{len(new)} 份文档）")
+    return 0
+
+
+def cmd_feeds(args, settings: Settings) -> int:
+    from bot.feeds import FeedError, FeedSource, feed_title, render_json, resolve_job, resolve_region
+    from bot.webhooks import WebhookError, push_for_settings
+    from corpus.catalog import CatalogError
+    from corpus.changes import ChangeLogError
+
+    try:
+        if args.feeds_command == "show":
+            region, job = resolve_region(args.province), resolve_job(args.job)
+            items = FeedSource.for_settings(settings).items(region=region, job=job, since=args.since)
+            if args.json:
+                print(render_json(items, feed_url=f"/feeds/{region}/{job}.json", title=feed_title(region, job)).decode("utf-8"))
+                return 0
+            for item in items:
+                print(f"{item.date}　{item.headline}\n　　{item.summary}")
+            print(f"{feed_title(region, job)}：共 {len(items)} 条")
+            return 0
+        if not settings.webhooks_path.is_file():
+            print(f"还没有配置 webhook：在 {settings.webhooks_path} 里写 webhooks: 列表（见 README 的“政策直达”）"
+                  f" / no webhooks configured")
+            return 0
+        report = push_for_settings(settings, dry_run=args.dry_run, on_delivery=lambda d: print(d.line, flush=True))
+    except (FeedError, WebhookError) as exc:
+        raise UserFacingError(str(exc)) from exc
+    except (CatalogError, ChangeLogError) as exc:
+        raise UserFacingError(f"目录或变更记录有误 / catalog or change log error: {exc}") from exc
+    for name, n in report.baselined.items():
+        print(f"新 webhook「{name}」：已有的 {n} 条变化记为起点，不补发（要补发请在 webhooks.yaml 写 since: YYYY-MM-DD）"
+              f" / new webhook: {n} existing changes taken as its baseline")
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from evals.run import run_eval
 
@@ -205,7 +279,7 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "eval": cmd_eval, "serve": cmd_serve}
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "feeds": cmd_feeds, "eval": cmd_eval, "serve": cmd_serve}
 
 if __name__ == "__main__":
     sys.exit(main())

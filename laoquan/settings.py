@@ -50,6 +50,8 @@ class Settings:
     models_dir: Path = REPO_ROOT / "data" / "models"
     """Models built at set-up (the e5 folder, ~470 MB); separate so a temporary data folder can share it."""
     catalog: Path = REPO_ROOT / "corpus" / "catalog.yaml"
+    changes: Path = REPO_ROOT / "corpus" / "catalog_changes.yaml"
+    """The catalog's change log (政策直达: the feeds and webhooks are made from it)."""
     notes_dir: Path = REPO_ROOT / "corpus" / "notes"
     """The project's 政策要点 for documents whose official text is not in the sources folder."""
     questions_dir: Path = REPO_ROOT / "corpus" / "article_questions"
@@ -112,6 +114,19 @@ class Settings:
     # Serving
     host: str = "127.0.0.1"
     port: int = 7860
+    public_url: str = ""
+    """The server's public address (e.g. ``https://laoquan.example.org``) for links in feeds and
+    webhook messages; empty: the address a request came to (feeds) / no link (webhooks)."""
+
+    # Webhooks (政策直达: ``laoquan feeds push``)
+    webhook_timeout: float = 10.0
+    """Seconds per webhook request."""
+    webhook_attempts: int = 4
+    """Tries per delivery in one push (the first and up to three retries on 5xx / 429 / timeouts)."""
+    webhook_backoff: float = 1.0
+    """Seconds before the first retry; doubled for each next one (capped at 30 s)."""
+    webhook_max_attempts: int = 12
+    """Tries per delivery over all pushes; after that it is recorded as failed and not tried again."""
 
     @property
     def model_dir(self) -> Path:
@@ -129,6 +144,16 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def webhooks_path(self) -> Path:
+        """The operators' webhook list (``webhooks.yaml`` in the data folder)."""
+        return self.data_dir / "webhooks.yaml"
+
+    @property
+    def deliveries_path(self) -> Path:
+        """The webhook delivery ledger (SQLite, WAL) in the data folder."""
+        return self.data_dir / "webhooks.sqlite3"
 
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed (``None`` values are ignored)."""
