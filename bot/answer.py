@@ -204,7 +204,7 @@ class AnswerBot:
         conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
         if triage:
             conclusion = EMPLOYMENT_TRIAGE["conclusion"]
-        points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked)
         points += warning_points(citations)
         body = compose_answer(
             citations,
@@ -333,7 +333,7 @@ class AnswerBot:
         else:
             conclusion = "这份文件的全文未收录，下面是要点（非原文）和官方链接。"
         points = [f"《{named}》：{self.catalog.get(documents[0].id).issuer}发布，全文未收录，以官方链接为准[{citations[0].n}]"]
-        points += excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        points += excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked)
         points += warning_points(citations)
         referrals = self.referrals.for_outcome(ANSWERED)
         body = compose_answer(citations, outcome=ANSWERED, referrals=referrals, conclusion=conclusion, points=points)
@@ -703,15 +703,23 @@ def plain_conclusion(citations: list[Citation], *, outcome: str, short_name) -> 
     return line if len(line) <= 40 else "找到了相关规定，最相关的一条见[1]。"
 
 
-def excerpt_points(citations: list[Citation], *, short_name, max_chars: int = 48) -> list[str]:
-    """One point per citation: where it is and its first sentence, verbatim (cut with …)."""
+def excerpt_points(citations: list[Citation], *, short_name, question: str = "", max_chars: int = 48) -> list[str]:
+    """One point per citation: where it is and its first sentence, verbatim (cut with …). When that
+    sentence only introduces a list («有下列情形之一的，应当认定为工伤：»), the item sharing most
+    words with the question follows it, also verbatim."""
+    words = set(tokenize(question)) if question else set()
     points = []
     for c in citations:
         body = c.quote if c.kind == "原文" else c.summary
-        body = re.sub(r"^第[一二三四五六七八九十百零〇]+条\s*", "", body.strip()).split("\n")[0]
-        first = re.split(r"(?<=[。；！？])", body, maxsplit=1)[0]
+        lines = re.sub(r"^第[一二三四五六七八九十百零〇]+条\s*", "", body.strip()).split("\n")
+        first = re.split(r"(?<=[。；！？])", lines[0], maxsplit=1)[0]
         if len(first) > max_chars:
             first = first[:max_chars] + "…"
+        elif first.endswith("：") and len(lines) > 1 and words:
+            items = [line for line in lines[1:] if re.match(r"^[（(][一二三四五六七八九十]+[）)]", line)]
+            best = max(items, key=lambda line: len(words & set(tokenize(line))), default="")
+            if best and words & set(tokenize(best)):
+                first += best if len(best) <= max_chars else best[:max_chars] + "…"
         label = f"《{short_name(c)}》{c.article}" if c.kind == "原文" else f"《{short_name(c)}》要点"
         points.append(f"{label}：{first}[{c.n}]")
     return points

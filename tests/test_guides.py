@@ -2,6 +2,8 @@
 answers (conclusion, points, 行动清单 with quoted deadlines, triage) and conversations."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -204,7 +206,14 @@ def test_answers_without_a_guide_still_lead_with_a_short_conclusion(bot):
     assert answer.points and all("[" in p for p in answer.points)
     for point, c in zip(answer.points, answer.citations):
         excerpt = point.split("：", 1)[1].rsplit("[", 1)[0].rstrip("…")
-        assert excerpt in c.quote  # the point is the quote's own words
+        for piece in re.split(r"(?<=：)(?=[（(])", excerpt):  # a list's introduction, then its item
+            assert piece in c.quote  # the point is the quote's own words
+
+
+def test_a_list_introduction_is_followed_by_the_item_the_question_is_about(bot):
+    answer = bot.ask("上下班路上被车撞了算工伤吗")
+    point = next(p for p in answer.points if "第十四条" in p)
+    assert re.search(r"应当认定为工伤：[（(]六[）)]", point) and "上下班途中" in point
 
 
 def test_stream_gives_the_conclusion_first(bot):
