@@ -1,96 +1,330 @@
-"""``laoquan serve``: a first Gradio chat page — the answer, then its citations with their sources.
+"""``laoquan serve``: the worker page (``/``) and the staff page (``/staff``, behind a login).
 
-The bot (model, index) is loaded once per process and shared by every request; Gradio's queue
-runs a few answers at once. Analytics are off (``laoquan.settings`` sets the variable) and the
-theme uses system fonts, so the page loads nothing from outside the machine.
+Two separate Gradio apps mounted on one FastAPI server, so that nothing the worker page exposes —
+its page, its API, its files — can reach staff data: the staff app has its own endpoints and its
+own login (:mod:`bot.staff`). The bot (model, index) is loaded once per process and shared by
+every request; Gradio's queue runs ``settings.web_concurrency`` answers at once and lets at most
+``settings.web_queue_max`` wait (beyond that a worker is told, in Chinese, that the server is busy).
+
+The worker page is made for a phone held in one hand: region and job chosen once with big buttons
+and remembered in the browser (``gr.BrowserState``), the conclusion first, citations as cards that
+open on tap, 有用 / 没用 on every answer, and a form to leave a problem report (诉求反映). Nothing
+about the worker is stored except what they send on purpose; see :mod:`bot.records`.
 """
 from __future__ import annotations
 
-import html
-import re
+import inspect
+import logging
+from dataclasses import dataclass
 
 import laoquan.settings  # noqa: F401  (analytics off before gradio is imported)
+import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
+from bot.records import RecordError, Records
+from bot.render import CLICK_JS, CSS, esc, notice_html, transcript_html
+from corpus.regions import CITIES, province_of
 
-PROVINCES = ["（不选）", "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西",
+log = logging.getLogger(__name__)
+
+PROVINCES = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西",
              "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆"]
+NO_REGION = "不告诉"
+WHOLE_PROVINCE = "全省"
+JOBS = ["外卖", "快递", "网约车", "货运", "主播", "其他"]
+EXAMPLES = ["送外卖路上被车撞了，算工伤吗？", "干了三个月老板还不签合同怎么办", "公司拖欠工资两个月了，去哪里投诉？", "平台说我不是员工，受伤了谁来赔？"]
+MAX_TURNS = 20
+"""Turns kept per browser session (older ones drop off the page)."""
 
-EXAMPLES = ["送外卖路上被车撞了，算工伤吗？", "干了三个月老板还不签合同怎么办", "公司拖欠工资两个月了，去哪里投诉？", "加班费怎么算？"]
-
-
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def as_plain_text(text: str) -> str:
-    """``text`` for a Markdown/HTML renderer (the chat and the citation cards) shown exactly as
-    written: HTML is escaped and Markdown syntax backslash-escaped, so a question or a source text
-    holding ``<img onerror=…>``, ``<script>`` or ``[x](javascript:…)`` is displayed, never run or linked."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(str(text or ""), quote=False))
-
-
-def safe_link(url: str | None) -> str:
-    """An http(s) URL as a Markdown link target (parentheses and spaces encoded), or "" for anything
-    else (``javascript:``, ``data:``): only official web pages are linked."""
-    if not url or not re.match(r"(?i)https?://[^\s<>\"']+$", url.strip()):
-        return ""
-    return html.escape(url.strip(), quote=True).replace("(", "%28").replace(")", "%29")
+BUSY = "现在提问的人太多，服务器忙不过来。请过一两分钟再试；急事请直接拨打 12333。"
+BROKEN = "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。"
+PROFILE_SECRET = "laoquan-profile-v1"
+"""BrowserState encrypts with this; the profile (a province and a job) is not secret, so a fixed key
+is enough — and it keeps the choice across server restarts."""
 
 
-def citations_markdown(answer) -> str:
-    """The citation cards as Markdown: title, article, 文号, status, date, link, verbatim quote."""
-    if not answer.citations:
-        refs = "；".join(as_plain_text(r["name"]) for r in answer.referrals)
-        return f"**没有可引用的依据。** 可以咨询：{refs}" if refs else ""
-    parts = ["### 依据"]
-    for c in answer.citations:
-        url = safe_link(c.source_url)
-        link = f" · [官方来源]({url})" if url else ""
-        facts = (c.authority, c.doc_no, c.status, f"{c.effective_from}起施行" if c.effective_from else "", f"第{c.page}页" if c.page else "")
-        meta = " · ".join(as_plain_text(x) for x in facts if x)
-        heading = f"**\\[{c.n}\\] 《{as_plain_text(c.title)}》{as_plain_text(c.article)}**"
-        if c.kind == "原文":
-            quote = "<br>".join(as_plain_text(line) for line in c.quote.split("\n"))
-            parts.append(f"{heading}  \n{meta}{link}\n\n> {quote}")
-        else:  # the project's note: labelled, never shown as a quotation
-            parts.append(f"{heading} · 要点（非原文，全文未收录）  \n{meta}{link}\n\n{as_plain_text(c.summary)}")
-        if c.note:
-            parts.append(f"⚠️ {as_plain_text(c.note)}")
-    return "\n\n".join(parts)
+def region_of(profile: dict | None) -> str | None:
+    """The region the bot is asked with: the city when one was chosen, else the province."""
+    profile = profile or {}
+    return profile.get("city") or profile.get("province") or None
 
 
-def build_app(bot):
-    import gradio as gr
+def region_key(region: str | None) -> str:
+    """Vetted answers are kept per province ("" = national only): rules differ between provinces."""
+    return province_of(region) or ""
 
+
+def profile_label(profile: dict | None) -> str:
+    profile = profile or {}
+    where = region_of(profile) or "全国（未选地区）"
+    job = profile.get("job") or "未选工作"
+    return f'<div id="lq-profile-text"><span class="where">{esc(where)}</span> · {esc(job)}</div>'
+
+
+@dataclass
+class Asker:
+    """Asks the bot the way the page needs it: with the conversation when the bot takes one,
+    streaming when it can, a vetted answer first when staff approved one for this question."""
+
+    bot: object
+    records: Records
+    settings: object
+
+    def __post_init__(self):
+        params = inspect.signature(self.bot.ask).parameters
+        self.takes_conversation = "conversation" in params
+        self.conversation_cls = None
+        if self.takes_conversation:
+            try:
+                from bot.conversation import Conversation
+
+                self.conversation_cls = Conversation
+            except ImportError:
+                self.conversation_cls = None
+
+    def conversation(self, state: dict | None):
+        if self.conversation_cls is None:
+            return None
+        return self.conversation_cls.from_json(state) if state else self.conversation_cls()
+
+    def vetted(self, question: str, region: str | None, conversation) -> dict | None:
+        """The approved answer for this question in this province, unless it has gone stale or a
+        triage question is pending (then the words are an answer to it, not a new question)."""
+        from bot.records import stale_reasons
+
+        if conversation is not None and (getattr(conversation, "pending", None) or getattr(conversation, "pending_triage", None)):
+            return None
+        vetted = self.records.vetted_for(question, region_key(region))
+        if vetted is None or stale_reasons(vetted, self.bot.catalog, notes_dir=self.settings.notes_dir):
+            return None
+        return {"answer": {**vetted.answer, "question": question}, "by": vetted.vetted_by, "at": vetted.vetted_at}
+
+    def answers(self, question: str, *, region: str | None, job: str | None, conversation):
+        """Yields progressively complete Answers (one when the bot does not stream)."""
+        kwargs = {"region": region}
+        if self.takes_conversation:
+            if conversation is not None and job and hasattr(conversation, "job") and not getattr(conversation, "job"):
+                conversation.job = job
+            kwargs["conversation"] = conversation
+        stream = getattr(self.bot, "stream", None)
+        if callable(stream):
+            yield from stream(question, **kwargs)
+        else:
+            yield self.bot.ask(question, **kwargs)
+
+
+def build_worker_app(bot, records: Records, settings):
+    """The worker page (a ``gr.Blocks``)."""
     from bot.guards import QuestionError
 
-    def answer_question(question: str, province: str, history: list | None):
-        history = list(history or [])
-        region = None if not province or province.startswith("（") else province
-        try:
-            answer = bot.ask(question, region=region)
-        except QuestionError as exc:
-            return history, f"⚠️ {exc.message}", question  # keep what the user typed
-        except Exception:  # never show a stack trace to a worker
-            return history, "⚠️ 服务出了点问题，请稍后再试，或直接拨打12333咨询。", question
-        history += [{"role": "user", "content": as_plain_text(answer.question)}, {"role": "assistant", "content": as_plain_text(answer.answer)}]
-        return history, citations_markdown(answer), ""
+    asker = Asker(bot, records, settings)
 
-    with gr.Blocks(title="劳权通") as app:
-        gr.Markdown("## 劳权通 · 新就业形态劳动者政策问答\n只根据法规原文回答，每句都有出处；拿不准时会请你打 12333。")
-        province = gr.Dropdown(PROVINCES, value=PROVINCES[0], label="你在哪个省工作？")
-        chat = gr.Chatbot(label="对话", height=420)
-        question = gr.Textbox(label="你的问题", placeholder="例如：送外卖路上被车撞了，算工伤吗？", lines=2)
-        send = gr.Button("提问", variant="primary")
-        sources = gr.Markdown()
-        gr.Examples(EXAMPLES, inputs=question)
-        send.click(answer_question, [question, province, chat], [chat, sources, question])
-        question.submit(answer_question, [question, province, chat], [chat, sources, question])
+    def render(turns):
+        return transcript_html(turns, examples=EXAMPLES)
+
+    def ask(question: str, profile: dict | None, conv: dict | None, turns: list | None, *, from_button: bool = False):
+        """Yields (transcript, notice, question box, conversation, turns) as the answer grows."""
+        turns = list(turns or [])
+        region = region_of(profile)
+        try:
+            conversation = asker.conversation(conv)
+            vetted = None if from_button else asker.vetted(question or "", region, conversation)
+            if vetted:
+                turns = (turns + [{"question": question.strip(), "answer": vetted["answer"], "vetted": vetted, "final": True}])[-MAX_TURNS:]
+                yield render(turns), "", "", conv, turns
+                return
+            answer = None
+            for answer in asker.answers(question or "", region=region, job=(profile or {}).get("job"), conversation=conversation):
+                partial = turns + [{"question": answer.question, "answer": answer.to_json(), "final": False}]
+                yield render(partial[-MAX_TURNS:]), "", "", conv, turns
+        except QuestionError as exc:
+            yield render(turns), notice_html(exc.message), question, conv, turns  # keep what they typed
+            return
+        except Exception:  # never a stack trace to a worker
+            log.exception("answering failed")
+            yield render(turns), notice_html(BROKEN), question, conv, turns
+            return
+        data = answer.to_json()
+        turns = (turns + [{"question": answer.question, "answer": data, "final": True}])[-MAX_TURNS:]
+        if answer.outcome == "refused" and settings.queue_refused and answer.reason not in ("injection",):
+            try:
+                records.add_refused(question=answer.question, region=region, reason=answer.reason)
+            except Exception:
+                log.exception("could not queue a refused question")
+        conv_out = conversation.to_json() if conversation is not None and hasattr(conversation, "to_json") else conv
+        yield render(turns), "", "", conv_out, turns
+
+    def feedback(turns: list | None, turn: str, value: str, profile: dict | None):
+        turns = list(turns or [])
+        try:
+            i = int(turn)
+            t = dict(turns[i])
+        except (ValueError, IndexError):
+            return render(turns), notice_html("这条回答已经不在页面上了，请重新提问。"), turns
+        if t.get("feedback") or not t.get("final", True):
+            return render(turns), "", turns
+        a = t["answer"]
+        try:
+            records.add_feedback(useful=value == "有用", question=t["question"], region=region_of(profile), outcome=a.get("outcome", ""),
+                                 reason=a.get("reason", ""), conclusion=a.get("conclusion", ""),
+                                 doc_ids=[c["doc_id"] for c in a.get("citations") or []])
+        except Exception:
+            log.exception("could not store feedback")
+            return render(turns), notice_html("反馈没有保存成功，请稍后再试。"), turns
+        t["feedback"] = value
+        turns[i] = t
+        return render(turns), "", turns
+
+    def on_click(profile, conv, turns, evt: gr.EventData):
+        data = getattr(evt, "_data", None) or {}
+        if data.get("act") == "fb":
+            html, notice, turns = feedback(turns, data.get("turn", ""), data.get("text", ""), profile)
+            yield html, notice, gr.skip(), conv, turns
+            return
+        if data.get("act") == "ask":
+            yield from ask(data.get("text", ""), profile, conv, turns, from_button=bool(turns))
+            return
+        yield render(turns), "", gr.skip(), conv, turns
+
+    def load_profile(profile: dict | None):
+        chosen = bool(profile and profile.get("chosen"))
+        province = (profile or {}).get("province") or (NO_REGION if chosen else None)
+        city = (profile or {}).get("city")
+        cities = _city_choices(province)
+        return (
+            gr.update(visible=not chosen),
+            gr.update(visible=chosen),
+            profile_label(profile),
+            gr.update(value=province),
+            gr.update(choices=cities, value=city or (WHOLE_PROVINCE if cities else None), visible=bool(cities)),
+            gr.update(value=(profile or {}).get("job")),
+        )
+
+    def province_changed(province):
+        cities = _city_choices(province)
+        return gr.update(choices=cities, value=WHOLE_PROVINCE if cities else None, visible=bool(cities))
+
+    def save_profile(province, city, job):
+        profile = {
+            "chosen": True,
+            "province": None if not province or province == NO_REGION else province,
+            "city": None if not city or city == WHOLE_PROVINCE or province == NO_REGION else city,
+            "job": job or None,
+        }
+        return profile, gr.update(visible=False), gr.update(visible=True), profile_label(profile), report_city_default(profile)
+
+    def report_city_default(profile):
+        return region_of(profile) or ""
+
+    def submit_report(what, platform, city, contact):
+        try:
+            report = records.add_report(what=what, platform=platform, city=city, contact=contact)
+        except RecordError as exc:
+            return notice_html(exc.message), what
+        except Exception:
+            log.exception("could not store a report")
+            return notice_html(BROKEN), what
+        message = f"已收到你的诉求。编号：{report.number}。请记下这个编号，之后可以在下面查进度。"
+        return notice_html(message, kind="ok"), ""
+
+    def lookup_report(number):
+        report = records.report(number or "")
+        if report is None:
+            return notice_html("没有找到这个编号，请核对后再查（编号像 LQ-7K3M-9QX2）。")
+        parts = [f"编号 {report.number}：{report.status}"]
+        if report.forwarded_to:
+            parts.append(f"已转交：{report.forwarded_to}")
+        if report.outcome:
+            parts.append(f"处理结果：{report.outcome}")
+        return notice_html("；".join(parts) + "。", kind="ok")
+
+    with gr.Blocks(title="劳权通 · 问政策") as app:
+        profile = gr.BrowserState({}, storage_key="laoquan-profile", secret=PROFILE_SECRET)
+        conv = gr.State(None)
+        turns = gr.State([])
+        gr.HTML('<h1>劳权通</h1><p>外卖、快递、网约车、货运、主播的劳动权益问答 · 只按法规原文回答，条条有出处</p>', elem_id="lq-header")
+        with gr.Row(visible=False, elem_id="lq-profile", equal_height=True) as profile_bar:
+            profile_text = gr.HTML(profile_label(None), scale=3)
+            change = gr.Button("改地区/工作", size="sm", scale=1, min_width=110, elem_id="lq-change")
+        with gr.Column(visible=True, elem_id="lq-setup") as setup:
+            gr.HTML("<h3>先选一次，下次自动记住</h3>")
+            province = gr.Radio([NO_REGION] + PROVINCES, label="你在哪个省（区、市）工作？", elem_id="lq-province")
+            city = gr.Radio([], label="哪个城市？", visible=False, elem_id="lq-city")
+            job = gr.Radio(JOBS, label="你做什么工作？", elem_id="lq-job")
+            save = gr.Button("好了，开始提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-save")
+        transcript = gr.HTML(render([]), elem_id="lq-transcript", js_on_load=CLICK_JS, autoscroll=False)
+        notice = gr.HTML("", elem_id="lq-notice")
+        question = gr.Textbox(label="你的问题", placeholder="用大白话说说你遇到的情况，例如：送外卖路上被车撞了，算工伤吗？", lines=2,
+                              elem_id="lq-question")
+        send = gr.Button("提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-send")
+        with gr.Accordion("诉求反映：把遇到的问题告诉站点工作人员", open=False, elem_id="lq-report"):
+            gr.HTML('<p class="lq-small">工作人员会看到你写的内容，帮你转给 12333、工会、调解中心或法律援助。'
+                    '手机号、身份证号等会自动遮掉，只有“怎么联系你”一栏按原样保存，只给工作人员看。</p>')
+            what = gr.Textbox(label="发生了什么（必填）", lines=4, elem_id="lq-report-what")
+            platform = gr.Textbox(label="哪个平台或公司", elem_id="lq-report-platform")
+            report_city = gr.Textbox(label="在哪个城市", elem_id="lq-report-city")
+            contact = gr.Textbox(label="怎么联系你（可不填）", placeholder="手机或微信", elem_id="lq-report-contact")
+            report_btn = gr.Button("提交诉求", variant="primary", elem_classes=["lq-big"], elem_id="lq-report-send")
+            report_notice = gr.HTML("", elem_id="lq-report-notice")
+            number = gr.Textbox(label="查进度：输入编号", placeholder="LQ-XXXX-XXXX", elem_id="lq-lookup-number")
+            lookup_btn = gr.Button("查询", elem_classes=["lq-big"], elem_id="lq-lookup")
+            lookup_out = gr.HTML("", elem_id="lq-lookup-out")
+        gr.HTML('<p class="lq-small">不用注册。除了你主动点的“有用/没用”和提交的诉求，这里不保存你的任何信息；'
+                '没答上来的问题会去掉个人信息后留给工作人员改进知识库。回答帮你找依据，不是律师意见。'
+                '急事请拨 <a href="tel:12333">12333</a>。</p>')
+
+        outputs = [transcript, notice, question, conv, turns]
+        app.load(load_profile, [profile], [setup, profile_bar, profile_text, province, city, job], api_visibility="private")
+        province.change(province_changed, [province], [city], api_visibility="private")
+        save.click(save_profile, [province, city, job], [profile, setup, profile_bar, profile_text, report_city], api_name="save_profile")
+        change.click(lambda: (gr.update(visible=True), gr.update(visible=False)), None, [setup, profile_bar], api_visibility="private")
+        send.click(ask, [question, profile, conv, turns], outputs, api_name="ask")
+        question.submit(ask, [question, profile, conv, turns], outputs, api_visibility="private")
+        transcript.click(on_click, [profile, conv, turns], outputs, api_visibility="private")
+        report_btn.click(submit_report, [what, platform, report_city, contact], [report_notice, what], api_name="report")
+        lookup_btn.click(lookup_report, [number], [lookup_out], api_name="lookup_report")
     return app
 
 
-def serve(bot, *, host: str, port: int) -> None:
-    import gradio as gr
+def _city_choices(province: str | None) -> list[str]:
+    cities = CITIES.get(province or "", ())
+    return [WHOLE_PROVINCE, *cities] if cities else []
 
-    app = build_app(bot)
-    app.queue(default_concurrency_limit=4)
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"])
-    app.launch(server_name=host, server_port=port, theme=theme, show_error=False, share=False)
+
+def build_server(bot, *, settings, records: Records | None = None, accounts=None):
+    """The FastAPI app: the staff app at ``/staff`` (login required), the worker app at ``/``."""
+    from fastapi import FastAPI
+
+    from bot.staff import StaffAccounts, build_staff_app
+
+    records = records or Records(settings.records_path)
+    accounts = accounts or StaffAccounts(settings.staff_path)
+    theme = gr.themes.Default(primary_hue="emerald", font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"], font_mono=["monospace"])
+    server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    server.middleware("http")(_busy_in_chinese)
+    common = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
+                  head='<meta name="viewport" content="width=device-width, initial-scale=1">')
+    staff = build_staff_app(bot, records, settings, accounts)
+    staff.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
+    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **common)
+    worker = build_worker_app(bot, records, settings)
+    worker.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
+    gr.mount_gradio_app(server, worker, path="/", **common)
+    return server
+
+
+async def _busy_in_chinese(request, call_next):
+    """Gradio answers a full queue with an English 503; workers get a plain Chinese sentence."""
+    response = await call_next(request)
+    if response.status_code == 503 and request.url.path.endswith("/queue/join"):
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse({"detail": BUSY}, status_code=503)
+    return response
+
+
+def serve(bot, *, settings, host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(build_server(bot, settings=settings), host=host, port=port, log_level="warning")
+
+
+__all__ = ["build_server", "build_worker_app", "serve", "region_of", "JOBS", "EXAMPLES"]

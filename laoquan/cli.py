@@ -69,9 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
     p.add_argument("--out", type=Path, help="report folder (default evals/reports)")
 
-    p = sub.add_parser("serve", help="the web UI on 127.0.0.1")
+    p = sub.add_parser("serve", help="the web UI on 127.0.0.1: workers at /, staff at /staff (login)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+
+    p = sub.add_parser("staff", help="staff accounts for the /staff page")
+    staff_sub = p.add_subparsers(dest="staff_command", required=True)
+    c = staff_sub.add_parser("add", help="create an account (or set a new password); asks for the password")
+    c.add_argument("name")
+    c.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin (for scripts)")
+    c = staff_sub.add_parser("remove", help="delete an account")
+    c.add_argument("name")
+    staff_sub.add_parser("list", help="list the accounts")
     return parser
 
 
@@ -273,13 +282,48 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
+    from bot.staff import StaffAccounts
     from bot.web import serve
 
-    serve(_load_bot(settings), host=args.host or settings.host, port=args.port or settings.port)
+    bot = _load_bot(settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"劳权通：工人页面 http://{host}:{port}/ · 工作人员 http://{host}:{port}/staff", flush=True)
+    if not StaffAccounts(settings.staff_path).names():
+        print("还没有工作人员账号，/staff 暂时无人能登录：用 `laoquan staff add 名字` 创建。", flush=True)
+    serve(bot, settings=settings, host=host, port=port)
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "feeds": cmd_feeds, "eval": cmd_eval, "serve": cmd_serve}
+def cmd_staff(args, settings: Settings) -> int:
+    import getpass
+
+    from bot.staff import AccountError, StaffAccounts
+
+    accounts = StaffAccounts(settings.staff_path)
+    if args.staff_command == "list":
+        names = accounts.names()
+        print("\n".join(names) if names else f"还没有账号（{settings.staff_path}）")
+        return 0
+    if args.staff_command == "remove":
+        if not accounts.remove(args.name):
+            raise UserFacingError(f"没有这个账号：{args.name}")
+        print(f"已删除 {args.name}")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"{args.name} 的密码：")
+        if getpass.getpass("再输入一次：") != password:
+            raise UserFacingError("两次输入的密码不一样，没有保存。")
+    try:
+        accounts.add(args.name, password)
+    except AccountError as exc:
+        raise UserFacingError(str(exc)) from exc
+    print(f"已保存账号 {args.name}（{settings.staff_path}）")
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "feeds": cmd_feeds, "eval": cmd_eval, "serve": cmd_serve, "staff": cmd_staff}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -128,6 +128,15 @@ class Settings:
     webhook_max_attempts: int = 12
     """Tries per delivery over all pushes; after that it is recorded as failed and not tried again."""
 
+    # The web page (``laoquan serve``)
+    web_concurrency: int = 4
+    """Answers the web page computes at once (Gradio's queue ``default_concurrency_limit``; its own default is 1)."""
+    web_queue_max: int = 64
+    """Questions allowed to wait in the web queue; beyond this a worker is told the server is busy."""
+    queue_refused: bool = True
+    """Keep the text of questions the bot refused (personal data redacted, nothing about who asked) in
+    the staff queue, so the knowledge base can be improved."""
+
     @property
     def model_dir(self) -> Path:
         return self.models_dir / "multilingual-e5-small"
@@ -154,6 +163,16 @@ class Settings:
     def deliveries_path(self) -> Path:
         """The webhook delivery ledger (SQLite, WAL) in the data folder."""
         return self.data_dir / "webhooks.sqlite3"
+
+    @property
+    def records_path(self) -> Path:
+        """SQLite file of the web page's records: feedback, the staff queue, vetted answers, reports."""
+        return self.data_dir / "records.sqlite3"
+
+    @property
+    def staff_path(self) -> Path:
+        """Staff accounts (names and scrypt password hashes), written by ``laoquan staff add``."""
+        return self.data_dir / "staff.yaml"
 
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed (``None`` values are ignored)."""

@@ -117,3 +117,15 @@ def bot(workspace, first_index, embedder):
     return load_bot(workspace, embedder=embedder)
 
 
+
+
+@pytest.fixture(scope="session")
+def web(bot, workspace, tmp_path_factory):
+    """``laoquan serve``'s app (workers at /, staff at /staff) on a free loopback port, over the
+    ``bot`` index, with its own records and one staff account (tests/webserver.py). One per session:
+    the API tests and the browser tests share it."""
+    from tests.webserver import start
+
+    server = start(bot, workspace, tmp_path_factory.mktemp("web"))
+    yield server
+    server.stop()

@@ -1,38 +1,267 @@
-"""The web page, driven over HTTP on loopback with gradio_client (the endpoint is the handler's name)."""
+"""The web server over HTTP on loopback: the worker page's API (gradio_client), the staff page behind
+its login, what a worker-side URL can and cannot reach, the records behind both, and the pieces
+(rendering, accounts, staleness) on their own."""
 from __future__ import annotations
 
+import json
+import sqlite3
+from dataclasses import replace
+
+import httpx
 import pytest
+import yaml
 
 from tests.conftest import RIDER
+from tests.webserver import STAFF_NAME, STAFF_PASSWORD
+
+PROFILE = {"chosen": True, "province": "浙江", "city": "杭州", "job": "外卖"}
 
 
-@pytest.fixture(scope="module")
-def server(bot):
-    from bot.web import build_app
-
-    app = build_app(bot)
-    app.queue(default_concurrency_limit=2)
-    _, url, _ = app.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, share=False)
-    yield url
-    app.close()
-
-
-def test_worker_asks_and_sees_cited_answer(server, network_attempts):
+def worker(web):
     from gradio_client import Client
 
-    client = Client(server, verbose=False, analytics_enabled=False)
-    history, sources, box = client.predict(RIDER, "浙江", [], api_name="/answer_question")
-    assert history[-1]["role"] == "assistant" and "第十四条" in sources
-    assert "官方来源" in sources and box == ""
-    history, sources, box = client.predict("   ", "（不选）", [], api_name="/answer_question")
-    assert history == [] and "请先输入" in sources and box == "   "  # friendly error, nothing lost
+    return Client(web.url, verbose=False, analytics_enabled=False)
+
+
+def staff(web):
+    from gradio_client import Client
+
+    return Client(web.url + "/staff/", verbose=False, analytics_enabled=False, auth=(STAFF_NAME, STAFF_PASSWORD))
+
+
+# -- worker page ------------------------------------------------------------------------------
+
+
+def test_worker_asks_and_sees_cited_answer(web, network_attempts):
+    transcript, notice, box = worker(web).predict(RIDER, PROFILE, api_name="/ask")
+    assert notice == "" and box == ""
+    assert 'class="conclusion"' in transcript and "第十四条" in transcript
+    assert '<details class="cite"' in transcript and "查看官方原文" in transcript and "现行有效" in transcript
+    assert 'href="tel:12333"' in transcript  # the hotline is a tap-to-call link
+    assert 'data-act="fb"' in transcript and "有用" in transcript and "没用" in transcript
     assert not network_attempts
 
 
-def test_citation_cards_escape_html():
-    from bot.answer import Answer, Citation
-    from bot.web import citations_markdown
+def test_worker_errors_are_plain_chinese_and_keep_the_question(web):
+    client = worker(web)
+    transcript, notice, box = client.predict("   ", PROFILE, api_name="/ask")
+    assert "请先输入" in notice and box == "   " and "Traceback" not in notice
+    long = "工资" * 400
+    transcript, notice, box = client.predict(long, PROFILE, api_name="/ask")
+    assert "太长" in notice and box == long and "class=\"turn\"" not in transcript
 
-    c = Citation(1, "d", "某法", None, "第一条", None, "<script>alert(1)</script>", "现行有效", "2020-01-01", "全国", None, 0.9)
-    text = citations_markdown(Answer("q", "answered", "a", [c]))
-    assert "<script>" not in text and "&lt;script&gt;" in text
+
+def test_user_text_is_escaped(web):
+    evil = '<img src=x onerror="alert(1)">送外卖被车撞了算工伤吗'
+    transcript, _, _ = worker(web).predict(evil, PROFILE, api_name="/ask")
+    assert "<img" not in transcript and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in transcript
+
+
+def test_refused_question_goes_to_the_staff_queue_redacted(web):
+    question = "我叫张三，手机13812345678，请问火星上的房子怎么买？"
+    transcript, _, _ = worker(web).predict(question, PROFILE, api_name="/ask")
+    assert 'class="answer refused"' in transcript
+    queued = [q for q in web.records.queue() if "火星" in q.question]
+    assert queued and queued[0].kind == "refused"
+    assert "13812345678" not in queued[0].question and "张三" not in queued[0].question
+
+
+def test_report_is_stored_redacted_and_can_be_looked_up(web):
+    client = worker(web)
+    notice, what = client.predict("平台扣了我三天的跑单费，我叫王五，身份证 110101199003074514", "美团", "杭州", "微信 wang5-rider",
+                                  api_name="/report")
+    assert "编号" in notice and what == ""
+    number = notice.split("编号：")[1][:12]
+    stored = web.records.report(number)
+    assert stored.status == "已收到" and stored.contact == "微信 wang5-rider"  # given on purpose: kept as typed
+    assert "110101199003074514" not in stored.what and "王五" not in stored.what
+    assert "已收到" in client.predict(number.lower(), api_name="/lookup_report")
+    assert "没有找到" in client.predict("LQ-0000-0000", api_name="/lookup_report")
+    notice, what = client.predict("   ", "", "", "", api_name="/report")
+    assert "请填写" in notice
+
+
+# -- the worker side cannot reach staff data -------------------------------------------------------
+
+
+def test_worker_side_cannot_reach_staff_data(web):
+    from gradio_client import Client
+
+    named = worker(web).view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert set(named) == {"/save_profile", "/ask", "/report", "/lookup_report"}
+    with httpx.Client(base_url=web.url, timeout=10) as http:
+        for path in ("/staff/gradio_api/info", "/staff/config", "/staff/gradio_api/queue/join"):
+            response = http.post(path, json={}) if path.endswith("join") else http.get(path)
+            assert response.status_code in (401, 403), path
+        page = http.get("/staff/", follow_redirects=True)
+        assert "lq-reports" not in page.text and "LQ-" not in page.text
+        for path in (f"/gradio_api/file={web.settings.records_path}", f"/gradio_api/file={web.settings.staff_path}"):
+            response = http.get(path)
+            assert response.status_code in (403, 404) and b"SQLite" not in response.content and b"scrypt" not in response.content
+        # A staff endpoint called through the worker app's own API does not exist there (Gradio
+        # answers an unknown name with an error status) and nothing of the reports comes back.
+        response = http.post("/gradio_api/call/reports", json={"data": []})
+        assert response.status_code >= 400 and "LQ-" not in response.text
+    with pytest.raises(Exception):
+        Client(web.url + "/staff/", verbose=False, analytics_enabled=False)
+    with pytest.raises(Exception):
+        Client(web.url + "/staff/", verbose=False, analytics_enabled=False, auth=(STAFF_NAME, "wrong-password"))
+
+
+# -- staff page -----------------------------------------------------------------------------------
+
+
+def test_staff_sees_what_the_bot_saw_and_vets_an_answer(web):
+    client = staff(web)
+    transcript, seen, notice, *_ = client.predict(RIDER, "浙江", "", api_name="/staff_ask")
+    assert notice == "" and "第十四条" in transcript
+    assert "机器看到了什么" in seen and 'id="lq-retrieved"' in seen and "向量相似度" in seen
+    assert "全国、浙江" in seen and "当天有效" in seen  # the filters applied
+    refused = client.predict("火星上的房子怎么买？", "全国（不选地区）", "2024-01-01", api_name="/staff_ask")[1]
+    assert "拒答" in refused and "not_found" in refused and "2024-01-01" in refused
+
+    question = "骑手送餐路上摔伤了能认定工伤吗"
+    client.predict(question, "浙江", "", api_name="/staff_ask")
+    assert "已保存为审核答案" in client.predict("核对过第十四条", api_name="/vet")
+    vetted = web.records.vetted_for(question, "浙江")
+    assert vetted.vetted_by == STAFF_NAME and vetted.cited and all(c.sha256 for c in vetted.cited)
+
+    # A worker in 杭州 (浙江) asking the same words sees the approved answer, marked; one in 广东 does not.
+    transcript, _, _ = worker(web).predict(" 骑手送餐路上摔伤了，能认定工伤吗？", PROFILE, api_name="/ask")
+    assert "站点已审核" in transcript
+    transcript, _, _ = worker(web).predict(question, {**PROFILE, "province": "广东", "city": None}, api_name="/ask")
+    assert "站点已审核" not in transcript
+
+
+def test_vetted_answer_turns_stale_when_a_cited_document_changes(web, bot):
+    from bot.records import stale_reasons
+
+    question = "送外卖被撞了工伤怎么认定"
+    client = staff(web)
+    client.predict(question, "全国（不选地区）", "", api_name="/staff_ask")
+    client.predict("", api_name="/vet")
+    vetted = web.records.vetted_for(question, "")
+    assert stale_reasons(vetted, bot.catalog) == []
+    doc_id = vetted.cited[0].doc_id
+    original = bot.catalog.entries[doc_id]
+    try:
+        bot.catalog.entries[doc_id] = replace(original, status="已修订")
+        assert any("状态" in r for r in stale_reasons(vetted, bot.catalog))
+        transcript, _, _ = worker(web).predict(question, {"chosen": True}, api_name="/ask")
+        assert "站点已审核" not in transcript and "第十四条" in transcript  # the bot's own answer instead
+        changed = replace(original.sources[0], sha256="0" * 64)
+        bot.catalog.entries[doc_id] = replace(original, sources=(changed, *original.sources[1:]))
+        assert any("文本已变更" in r for r in stale_reasons(vetted, bot.catalog))
+    finally:
+        bot.catalog.entries[doc_id] = original
+    assert "站点已审核" in worker(web).predict(question, {"chosen": True}, api_name="/ask")[0]
+    queue_html = client.predict(api_name="/queue")
+    assert question in queue_html and "有效" in queue_html
+
+
+def test_staff_handles_a_report(web):
+    number = web.records.add_report(what="站点扣押金不退", platform="顺丰", city="杭州", contact="13900001111").number
+    client = staff(web)
+    table = client.predict(api_name="/reports")
+    assert number in table and "13900001111" in table  # the contact is shown to staff
+    notice, table = client.predict(number, "工会", "已联系站点，押金退还", False, api_name="/update_report")
+    assert "已转交" in notice and "工会" in notice
+    report = web.records.report(number)
+    assert (report.status, report.forwarded_to, report.updated_by) == ("已转交", "工会", STAFF_NAME)
+    notice, _ = client.predict(number, None, "押金已退", True, api_name="/update_report")
+    assert web.records.report(number).status == "已办结"
+    assert "已办结" in worker(web).predict(number, api_name="/lookup_report")  # the worker sees the status, not the contact
+    assert "13900001111" not in worker(web).predict(number, api_name="/lookup_report")
+    with pytest.raises(Exception):  # not one of the four places: refused before it reaches the records
+        client.predict(number, "居委会", "", False, api_name="/update_report")
+    assert web.records.report(number).forwarded_to == "工会"
+    from bot.records import RecordError
+
+    with pytest.raises(RecordError):
+        web.records.update_report(number, by=STAFF_NAME, forwarded_to="居委会")
+
+
+def test_server_busy_is_said_in_chinese(bot, workspace, tmp_path):
+    """A full queue (max size 0 here) answers 503 with a plain Chinese sentence, not Gradio's English."""
+    from tests.webserver import start
+
+    server = start(bot, workspace, tmp_path, queue_max=0)
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            info = http.get("/config").json()
+            ask = next(d["id"] for d in info["dependencies"] if d.get("api_name") == "ask")
+            response = http.post("/gradio_api/queue/join", json={"data": ["问题", {}], "fn_index": ask, "session_hash": "abc123"})
+        assert response.status_code == 503 and "服务器忙" in response.json()["detail"]
+    finally:
+        server.stop()
+
+
+# -- pieces ---------------------------------------------------------------------------------------
+
+
+def test_citation_cards_escape_html_and_drop_unsafe_links():
+    from bot.render import answer_html
+
+    answer = {"outcome": "answered", "answer": "<b>a</b>", "conclusion": "<script>alert(1)</script>",
+              "points": ["要点<i>x</i>[1]"], "referrals": [{"name": "<u>热线</u>", "what": "w", "phone": "12333<script>"}],
+              "triage": {"ask": "<b>问</b>", "choices": ["<em>是</em>", "否"]},
+              "actions": {"evidence": ["<svg>"], "steps": [{"what": "<a href=x>申请</a>", "who": "人社局", "deadline": "一年内", "cite": 1}]},
+              "citations": [{"n": 1, "doc_id": "d", "title": "某法<x>", "doc_no": None, "article": "第一条", "page": 3,
+                             "quote": "<script>alert(1)</script>", "status": "现行有效", "effective_from": "2020-01-01",
+                             "region": "全国", "source_url": "javascript:alert(1)", "score": 0.9, "authority": "法律",
+                             "note": "", "kind": "原文", "summary": ""}]}
+    html = answer_html(answer, turn=0)
+    for raw in ("<script>", "<b>", "<i>", "<u>", "<em>", "<svg>", "<a href=x>", "<x>", "javascript:"):
+        assert raw not in html, raw
+    assert "&lt;script&gt;" in html and 'href="tel:12333"' in html and 'type="checkbox"' in html
+    assert "行动清单" in html and 'data-act="ask"' in html and "第3页" in html and "一年内" in html
+
+
+def test_staff_accounts_hash_and_verify(tmp_path):
+    from bot.staff import AccountError, StaffAccounts
+
+    accounts = StaffAccounts(tmp_path / "staff.yaml")
+    accounts.add("lisi", "长长的密码-123")
+    text = (tmp_path / "staff.yaml").read_text(encoding="utf-8")
+    assert "长长的密码" not in text and "scrypt" in text and oct((tmp_path / "staff.yaml").stat().st_mode)[-3:] == "600"
+    assert accounts.verify("lisi", "长长的密码-123")
+    assert not accounts.verify("lisi", "长长的密码-124") and not accounts.verify("wangwu", "长长的密码-123")
+    accounts.add("wangwu", "长长的密码-123")  # the same password: each account has its own salt, so its own hash
+    data = yaml.safe_load((tmp_path / "staff.yaml").read_text(encoding="utf-8"))["staff"]
+    assert data["lisi"]["salt"] != data["wangwu"]["salt"] and data["lisi"]["hash"] != data["wangwu"]["hash"]
+    with pytest.raises(AccountError):
+        accounts.add("x", "short")
+    assert accounts.remove("wangwu") and accounts.names() == ["lisi"]
+
+
+def test_cli_staff_add_reads_the_password_and_lists(tmp_path, monkeypatch, capsys):
+    import io
+
+    from bot.staff import StaffAccounts
+    from laoquan.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("站点密码-2026\n"))
+    assert main(["--data-dir", str(tmp_path), "staff", "add", "zhao", "--password-stdin"]) == 0
+    assert StaffAccounts(tmp_path / "staff.yaml").verify("zhao", "站点密码-2026")
+    assert main(["--data-dir", str(tmp_path), "staff", "list"]) == 0
+    assert "zhao" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["--data-dir", str(tmp_path), "staff", "add", "qian", "--password-stdin"]) == 2
+
+
+def test_records_file_is_wal_and_survives_reopening(tmp_path):
+    from bot.records import Records
+
+    records = Records(tmp_path / "r.sqlite3")
+    number = records.add_report(what="欠薪三个月", contact="13800000000").number
+    records.add_feedback(useful=False, question="问题 13812345678", region="浙江", outcome="partial", reason="low_confidence",
+                         conclusion="", doc_ids=["d"])
+    again = Records(tmp_path / "r.sqlite3")
+    assert again.report(number).what == "欠薪三个月"
+    assert again.feedback_counts() == {"有用": 0, "没用": 1}
+    [item] = again.queue()
+    assert item.kind == "not_useful" and "13812345678" not in item.question
+    assert again.handle_queue_item(item.id, by="s", note="补了问法") and again.queue() == []
+    with sqlite3.connect(tmp_path / "r.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert json.loads(db.execute("SELECT doc_ids FROM feedback").fetchone()[0]) == ["d"]

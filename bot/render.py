@@ -1,0 +1,294 @@
+"""An answer as HTML for the phone: the conclusion first and large, then the points, the 行动清单 as a
+checklist, the triage question as buttons, the hotlines as ``tel:`` links and the citations as
+collapsed cards that open on tap.
+
+Every piece of text that comes from the bot, the catalog or a user is HTML-escaped here; links are
+kept only when they are ``http(s)`` (sources) or digits (``tel:``). Buttons carry ``data-act``
+attributes that the page's one click handler turns into Gradio events (see :mod:`bot.web`).
+Answers are rendered from their JSON form (``Answer.to_json()``), so a live answer and a vetted one
+saved earlier look the same. Fields the bot does not give yet (conclusion, points, actions, triage)
+are optional.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+REASONS = {
+    "not_found": "知识库里没有和问题足够相似的条文",
+    "low_confidence": "最相似的条文也只是可能相关（相似度不高）",
+    "injection": "问题试图改变回答规则",
+    "no_such_article": "问到的条文在法律里不存在",
+    "other_law": "问题不属于劳动保障范围",
+    "foreign_law": "问的是境外法律",
+    "needs_fact": "还缺一个关键事实，先反问",
+}
+"""``Answer.reason`` in words, for staff."""
+
+STATUS_CLASS = {"现行有效": "ok", "试行": "trial"}
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An official link, only when it is plain http(s) (never ``javascript:`` or the like)."""
+    url = (url or "").strip()
+    return url if re.match(r"https?://[^\s\"'<>]+$", url) else None
+
+
+def tel_href(referral: dict) -> str | None:
+    raw = referral.get("tel") or referral.get("phone") or ""
+    digits = re.sub(r"[^0-9+]", "", str(raw).removeprefix("tel:"))
+    return f"tel:{digits}" if digits else None
+
+
+def conclusion_of(answer: dict) -> str:
+    """The one sentence shown first: the bot's own, or one made from the outcome."""
+    if answer.get("conclusion"):
+        return answer["conclusion"]
+    outcome = answer.get("outcome")
+    if outcome == "answered":
+        return "找到了和你的问题直接相关的规定，见下面的依据。"
+    if outcome == "partial":
+        return "没有完全对应的规定，下面几条可能相关，请对照自己的情况看。"
+    first = (answer.get("answer") or "").split("\n")[0]
+    return first.split("我不想猜测")[0].strip() or "没有找到能回答这个问题的规定。"
+
+
+def points_of(answer: dict) -> list[str]:
+    if answer.get("points"):
+        return list(answer["points"])
+    return [f"《{c['title']}》{c['article']}[{c['n']}]" for c in answer.get("citations") or []]
+
+
+def _with_markers(text: str, turn: int) -> str:
+    """Escaped text whose ``[n]`` markers become links that open citation n."""
+    return re.sub(r"\[(\d{1,2})\]", lambda m: f'<a class="cite-ref" href="#c{turn}-{m.group(1)}" data-open="c{turn}-{m.group(1)}">[{m.group(1)}]</a>', esc(text))
+
+
+def citation_card(c: dict, *, turn: int, staff: bool = False) -> str:
+    status = c.get("status") or ""
+    meta = [
+        ("文号", c.get("doc_no")),
+        ("条款", c.get("article")),
+        ("页码", f"第{c['page']}页" if c.get("page") else None),
+        ("施行日期", c.get("effective_from")),
+        ("状态", status),
+        ("效力", c.get("authority")),
+        ("适用地区", c.get("region")),
+    ]
+    if staff:
+        meta.append(("相似度", f"{c.get('score', 0):.3f}"))
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta if v)
+    if c.get("kind", "原文") == "原文":
+        body = f'<div class="kind">原文摘录</div><blockquote class="quote">{esc(c.get("quote"))}</blockquote>'
+    else:
+        body = f'<div class="kind summary-kind">要点（非原文，全文未收录）</div><p class="summary">{esc(c.get("summary"))}</p>'
+    note = f'<p class="note">{esc(c["note"])}</p>' if c.get("note") else ""
+    url = safe_url(c.get("source_url"))
+    link = f'<a class="source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">查看官方原文 ↗</a>' if url else ""
+    badge = f'<span class="status {STATUS_CLASS.get(status, "old")}">{esc(status)}</span>' if status else ""
+    return (
+        f'<details class="cite" id="c{turn}-{c["n"]}"><summary><span class="n">[{c["n"]}]</span> '
+        f'<span class="title">《{esc(c.get("title"))}》{esc(c.get("article"))}</span> {badge}</summary>'
+        f'<div class="cite-body"><dl>{rows}</dl>{body}{note}{link}</div></details>'
+    )
+
+
+def actions_html(actions: dict | None, turn: int) -> str:
+    if not actions:
+        return ""
+    items = []
+    for i, step in enumerate(actions.get("steps") or []):
+        extra = " · ".join(x for x in (step.get("who"), f"期限：{step['deadline']}" if step.get("deadline") else None) if x)
+        cite = f' <a class="cite-ref" href="#c{turn}-{step["cite"]}" data-open="c{turn}-{step["cite"]}">[{step["cite"]}]</a>' if step.get("cite") else ""
+        items.append(f'<li><label><input type="checkbox" id="a{turn}-{i}"> <span>{esc(step.get("what"))}{cite}'
+                     f'{f"<small>{esc(extra)}</small>" if extra else ""}</span></label></li>')
+    evidence = actions.get("evidence") or []
+    ev = ""
+    if evidence:
+        ev = '<h4>要准备的证据</h4><ul class="checklist">' + "".join(
+            f'<li><label><input type="checkbox" id="e{turn}-{i}"> <span>{esc(e)}</span></label></li>' for i, e in enumerate(evidence)) + "</ul>"
+    steps = f'<ul class="checklist">{"".join(items)}</ul>' if items else ""
+    return f'<section class="actions"><h3>行动清单</h3>{steps}{ev}</section>' if (steps or ev) else ""
+
+
+def triage_html(triage: dict | None, *, active: bool) -> str:
+    if not triage or not triage.get("choices"):
+        return ""
+    buttons = "".join(
+        f'<button class="choice" data-act="ask" data-text="{esc(choice)}"{"" if active else " disabled"}>{esc(choice)}</button>'
+        for choice in triage["choices"])
+    return f'<section class="triage"><p class="ask">{esc(triage.get("ask"))}</p><div class="choices">{buttons}</div></section>'
+
+
+def referrals_html(referrals: list[dict]) -> str:
+    if not referrals:
+        return ""
+    items = []
+    for r in referrals:
+        href = tel_href(r)
+        if href:
+            items.append(f'<a class="tel" href="{esc(href)}">拨打 {esc(r.get("name"))}<small>{esc(r.get("what"))}</small></a>')
+        else:
+            items.append(f'<div class="where">{esc(r.get("name"))}<small>{esc(r.get("what"))}</small></div>')
+    return f'<section class="hotlines"><h3>可以找谁</h3>{"".join(items)}</section>'
+
+
+def feedback_html(turn: int, given: str | None) -> str:
+    if given:
+        return f'<div class="fb done">谢谢，你的反馈（{esc(given)}）已记录。</div>'
+    return (f'<div class="fb"><span>这个回答有用吗？</span>'
+            f'<button class="fb-btn" data-act="fb" data-turn="{turn}" data-text="有用">有用</button>'
+            f'<button class="fb-btn" data-act="fb" data-turn="{turn}" data-text="没用">没用</button></div>')
+
+
+def answer_html(answer: dict, *, turn: int, vetted: dict | None = None, feedback: str | None = None,
+                final: bool = True, latest: bool = True, staff: bool = False) -> str:
+    """One answer card. ``final`` False while it is still streaming (no feedback buttons yet)."""
+    outcome = answer.get("outcome", "")
+    mark = ""
+    if vetted:
+        mark = f'<div class="vetted">✓ 站点已审核 <small>{esc(vetted.get("at", "")[:10])}</small></div>'
+    points = "".join(f"<li>{_with_markers(p, turn)}</li>" for p in points_of(answer))
+    cites = "".join(citation_card(c, turn=turn, staff=staff) for c in answer.get("citations") or [])
+    parts = [
+        mark,
+        f'<p class="conclusion">{esc(conclusion_of(answer))}</p>',
+        f'<ol class="points">{points}</ol>' if points else "",
+        actions_html(answer.get("actions"), turn),
+        triage_html(answer.get("triage"), active=latest and final),
+        f'<section class="sources"><h3>依据（点开看原文）</h3>{cites}</section>' if cites else "",
+        referrals_html(answer.get("referrals") or []),
+        f'<details class="full"><summary>完整回答文字</summary><p class="plain">{esc(answer.get("answer"))}</p></details>' if answer.get("answer") else "",
+        "" if staff else (feedback_html(turn, feedback) if final else '<div class="fb pending">正在整理回答…</div>'),
+    ]
+    return f'<section class="answer {esc(outcome)}" data-turn="{turn}">{"".join(parts)}</section>'
+
+
+def transcript_html(turns: list[dict], *, examples: list[str] = (), staff: bool = False) -> str:
+    """All turns of this browser session, newest last; the examples when there are none yet."""
+    if not turns:
+        buttons = "".join(f'<button class="example" data-act="ask" data-text="{esc(q)}">{esc(q)}</button>' for q in examples)
+        return (f'<div class="empty"><p>遇到工伤、欠薪、合同、社保的问题，直接用大白话问。回答只来自法规原文和政策要点，每条都有出处。</p>'
+                f'<p class="try">可以这样问：</p><div class="examples">{buttons}</div></div>')
+    out = []
+    for i, t in enumerate(turns):
+        out.append(f'<article class="turn"><div class="q"><span>你问</span>{esc(t["question"])}</div>'
+                   + answer_html(t["answer"], turn=i, vetted=t.get("vetted"), feedback=t.get("feedback"),
+                                 final=t.get("final", True), latest=i == len(turns) - 1, staff=staff)
+                   + "</article>")
+    return "".join(out)
+
+
+def notice_html(message: str, *, kind: str = "error") -> str:
+    return f'<div class="notice {esc(kind)}" role="alert">{esc(message)}</div>' if message else ""
+
+
+CSS = """
+:root { --lq-accent: #0b6b4f; }
+.gradio-container { max-width: 680px !important; margin: 0 auto !important; font-size: 18px; padding-left: 10px !important; padding-right: 10px !important; }
+.gradio-container main, .gradio-container .main, .gradio-container .wrap.fillable { padding-left: 0 !important; padding-right: 0 !important; }
+footer { display: none !important; }
+#lq-header h1 { font-size: 1.5rem; margin: 0.2rem 0; }
+#lq-header p { margin: 0; color: #555; font-size: 0.95rem; }
+.lq-big button, button.lq-big, .lq-big { min-height: 52px; font-size: 1.1rem !important; }
+#lq-setup .wrap label, #lq-staff-region .wrap label { min-height: 48px; min-width: 4.2em; justify-content: center; font-size: 1.05rem; }
+#lq-profile { font-size: 1rem; }
+#lq-profile .where { font-weight: 600; }
+#lq-question textarea { font-size: 1.1rem !important; }
+.notice { padding: 12px 14px; border-radius: 10px; margin: 6px 0; font-size: 1.05rem; }
+.notice.error { background: #fff1f0; border: 1px solid #ffb3ad; color: #8a1c12; }
+.notice.ok { background: #eefaf3; border: 1px solid #9bd8b5; color: #114d2e; }
+#lq-transcript .empty p { margin: 0.4rem 0; line-height: 1.6; }
+#lq-transcript .examples { display: flex; flex-direction: column; gap: 10px; margin-top: 8px; }
+#lq-transcript button { font: inherit; cursor: pointer; }
+#lq-transcript button.example { text-align: left; padding: 14px 16px; border-radius: 12px; border: 1px solid #c8d7d0; background: #f5faf8; min-height: 52px; }
+#lq-transcript .turn { margin: 14px 0 22px; }
+#lq-transcript .q { background: #eef3ff; border-radius: 12px; padding: 10px 14px; margin-bottom: 10px; line-height: 1.5; }
+#lq-transcript .q span { display: block; font-size: 0.8rem; color: #556; }
+#lq-transcript .answer { border: 1px solid #dde3e0; border-radius: 14px; padding: 14px; background: #fff; }
+#lq-transcript .answer.refused { border-color: #f0c9a0; background: #fffaf3; }
+#lq-transcript .conclusion { font-size: 1.35rem; font-weight: 700; line-height: 1.45; margin: 0 0 10px; color: #13251d; }
+#lq-transcript .vetted { display: inline-block; background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 4px 12px; font-weight: 600; margin-bottom: 8px; }
+#lq-transcript .points { padding-left: 1.3em; margin: 0 0 12px; line-height: 1.6; }
+#lq-transcript .points li { margin: 4px 0; }
+#lq-transcript a.cite-ref { text-decoration: none; font-weight: 600; color: var(--lq-accent); padding: 0 2px; }
+#lq-transcript h3 { font-size: 1.05rem; margin: 14px 0 6px; }
+#lq-transcript h4 { font-size: 0.95rem; margin: 10px 0 4px; }
+#lq-transcript .checklist { list-style: none; padding: 0; margin: 0; }
+#lq-transcript .checklist li { margin: 6px 0; }
+#lq-transcript .checklist label { display: flex; gap: 10px; align-items: flex-start; min-height: 44px; }
+#lq-transcript .checklist input { width: 26px; height: 26px; flex: none; margin-top: 2px; }
+#lq-transcript .checklist small { display: block; color: #555; }
+#lq-transcript .triage .ask { font-weight: 600; margin: 12px 0 6px; }
+#lq-transcript .choices { display: flex; flex-wrap: wrap; gap: 10px; }
+#lq-transcript button.choice { min-height: 48px; padding: 8px 18px; border-radius: 10px; border: 2px solid var(--lq-accent); background: #fff; color: var(--lq-accent); font-weight: 600; }
+#lq-transcript button:disabled { opacity: 0.5; }
+#lq-transcript details.cite { border: 1px solid #dfe5e2; border-radius: 10px; margin: 8px 0; background: #fafcfb; }
+#lq-transcript details.cite > summary { padding: 12px; min-height: 48px; cursor: pointer; line-height: 1.5; list-style-position: inside; }
+#lq-transcript details.cite[open] > summary { border-bottom: 1px solid #e4e9e6; }
+#lq-transcript .cite .n { color: var(--lq-accent); font-weight: 700; }
+#lq-transcript .status { font-size: 0.8rem; padding: 1px 8px; border-radius: 999px; white-space: nowrap; }
+#lq-transcript .status.ok { background: #e5f6ec; color: #0b6b4f; }
+#lq-transcript .status.trial { background: #fff4d6; color: #7a5600; }
+#lq-transcript .status.old { background: #fde8e6; color: #8a1c12; }
+#lq-transcript .cite-body { padding: 8px 12px 12px; }
+#lq-transcript dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0 0 8px; font-size: 0.92rem; }
+#lq-transcript dt { color: #667; }
+#lq-transcript dd { margin: 0; }
+#lq-transcript .kind { font-size: 0.85rem; color: #445; font-weight: 600; }
+#lq-transcript .summary-kind { color: #7a5600; }
+#lq-transcript blockquote.quote { margin: 6px 0; padding: 8px 12px; border-left: 4px solid var(--lq-accent); background: #fff; white-space: pre-wrap; line-height: 1.6; }
+#lq-transcript p.summary { white-space: pre-wrap; line-height: 1.6; margin: 6px 0; }
+#lq-transcript .note { color: #8a4b00; }
+#lq-transcript a.source { display: inline-block; margin-top: 6px; padding: 10px 0; color: var(--lq-accent); }
+#lq-transcript .hotlines a.tel, #lq-transcript .hotlines .where { display: block; padding: 12px 14px; border-radius: 10px; margin: 6px 0; line-height: 1.4; text-decoration: none; }
+#lq-transcript .hotlines a.tel { background: var(--lq-accent); color: #fff; font-weight: 700; font-size: 1.1rem; }
+#lq-transcript .hotlines .where { background: #f3f5f4; }
+#lq-transcript .hotlines small { display: block; font-weight: 400; font-size: 0.85rem; color: inherit; opacity: 0.85; }
+#lq-transcript .hotlines a.tel, #lq-transcript .hotlines a.tel small { color: #fff !important; text-align: left; }
+#lq-transcript details.full { margin-top: 10px; font-size: 0.9rem; color: #444; }
+#lq-transcript details.full summary { min-height: 40px; padding: 8px 0; cursor: pointer; }
+#lq-transcript p.plain { white-space: pre-wrap; line-height: 1.6; }
+#lq-transcript .fb { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin-top: 14px; }
+#lq-transcript button.fb-btn { min-height: 48px; padding: 8px 18px; border-radius: 10px; border: 1px solid #b9c7c0; background: #fff; font-size: 1.05rem; }
+#lq-transcript .fb.done { color: #0b6b4f; }
+#lq-transcript .fb.pending { color: #667; }
+.lq-small { font-size: 0.9rem; color: #555; }
+.lq-small a { color: var(--lq-accent); }
+"""
+
+CLICK_JS = """
+element.addEventListener('click', (event) => {
+  const ref = event.target.closest('[data-open]');
+  if (ref) {
+    const card = element.querySelector('#' + CSS.escape(ref.dataset.open));
+    if (card) { event.preventDefault(); card.open = true; card.scrollIntoView({behavior: 'smooth', block: 'center'}); }
+    return;
+  }
+  const button = event.target.closest('button[data-act]');
+  if (!button || button.disabled) return;
+  event.preventDefault();
+  element.querySelectorAll('button[data-act]').forEach((b) => { b.disabled = true; });
+  trigger('click', {act: button.dataset.act, turn: button.dataset.turn || '', text: button.dataset.text || ''});
+});
+let shown = element.querySelectorAll('.turn').length;
+watch('value', () => {
+  const turns = element.querySelectorAll('.turn');
+  if (turns.length > shown) { turns[turns.length - 1].scrollIntoView({behavior: 'smooth', block: 'start'}); }
+  shown = turns.length;
+});
+"""
+"""One delegated click handler for the transcript: ``[n]`` opens citation n; a button with
+``data-act`` (example, triage choice, feedback) becomes a Gradio ``click`` event with its data."""
+CSS += """
+.lq-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; display: block; overflow-x: auto; margin: 6px 0 12px; }
+.lq-table th, .lq-table td { border: 1px solid #dfe5e2; padding: 6px 8px; text-align: left; vertical-align: top; }
+.lq-table th { background: #f3f6f5; white-space: nowrap; }
+.lq-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.lq-table td.stale { color: #8a1c12; }
+.lq-table td.ok { color: #0b6b4f; }
+"""

@@ -1,0 +1,292 @@
+"""The staff page (``/staff``): the same chat plus what the bot saw, the queue of questions it could
+not answer, vetted answers, and workers' problem reports — behind a login.
+
+Accounts live in a YAML file (``settings.staff_path``, written by ``laoquan staff add``): a name and
+an scrypt hash with its own random salt per account; passwords are compared in constant time. The
+page is a Gradio app of its own, mounted with ``auth=`` so every page, API call and file of it needs
+the login; each handler checks the logged-in name once more before it touches records.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+import laoquan.settings  # noqa: F401  (analytics off before gradio is imported)
+import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
+from bot.records import FORWARD_TARGETS, CitedDoc, RecordError, Records, document_fingerprint, stale_reasons
+from bot.render import CLICK_JS, REASONS, esc, notice_html, transcript_html
+from corpus.regions import CITIES, applicable_regions
+from laoquan.files import write_atomic
+
+log = logging.getLogger(__name__)
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_NAME = re.compile(r"[\w.\-]{2,32}")
+MIN_PASSWORD = 8
+
+
+class AccountError(ValueError):
+    """A name or password that cannot be used; the message says why, in Chinese."""
+
+
+def hash_password(password: str, *, salt: bytes | None = None, n: int = _SCRYPT["n"], r: int = _SCRYPT["r"], p: int = _SCRYPT["p"]) -> dict:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
+    return {"scrypt": {"n": n, "r": r, "p": p}, "salt": salt.hex(), "hash": digest.hex()}
+
+
+class StaffAccounts:
+    """The staff accounts file. Read on every login, so ``laoquan staff add`` needs no restart."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def _load(self) -> dict[str, dict]:
+        if not self.path.is_file():
+            return {}
+        data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+        return dict(data.get("staff") or {})
+
+    def names(self) -> list[str]:
+        return sorted(self._load())
+
+    def add(self, name: str, password: str) -> None:
+        """Create or replace an account (the file is written atomically, readable by its owner only)."""
+        if not _NAME.fullmatch(name or ""):
+            raise AccountError("用户名只能用 2–32 个字母、数字、下划线、点或短横线。")
+        if len(password or "") < MIN_PASSWORD:
+            raise AccountError(f"密码至少 {MIN_PASSWORD} 位。")
+        accounts = self._load()
+        accounts[name] = hash_password(password)
+        text = "# 劳权通 staff accounts (laoquan staff add NAME). Only scrypt hashes; never put a password here.\n"
+        text += yaml.safe_dump({"staff": accounts}, sort_keys=True)
+        write_atomic(self.path, text.encode("utf-8"))
+        os.chmod(self.path, 0o600)
+
+    def remove(self, name: str) -> bool:
+        accounts = self._load()
+        if name not in accounts:
+            return False
+        del accounts[name]
+        write_atomic(self.path, yaml.safe_dump({"staff": accounts}, sort_keys=True).encode("utf-8"))
+        return True
+
+    def verify(self, name: str, password: str) -> bool:
+        """True when ``password`` is this account's. An unknown name costs the same hashing time."""
+        record = self._load().get(name or "")
+        try:
+            params = (record or {}).get("scrypt") or _SCRYPT
+            salt = bytes.fromhex(record["salt"]) if record else b"\0" * 16
+            expected = bytes.fromhex(record["hash"]) if record else b"\0" * 32
+            actual = bytes.fromhex(hash_password(password or "", salt=salt, **params)["hash"])
+        except (KeyError, ValueError, TypeError):
+            return False
+        return hmac.compare_digest(actual, expected) and record is not None
+
+
+REGIONS = ["全国（不选地区）"] + [p for p in ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西",
+                                      "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆")]
+REGIONS += [c for cities in CITIES.values() for c in cities]
+
+
+def _region(choice: str | None) -> str | None:
+    return None if not choice or choice.startswith("全国") else choice
+
+
+def seen_html(answer, *, debug: list | None, catalog) -> str:
+    """What the bot saw: the filters, why it refused or asked back, timings, citations' scores and
+    the retriever's ranked passages."""
+    data = answer.to_json()
+    region = data.get("region")
+    reason = data.get("reason") or ""
+    rows = [
+        ("结果", {"answered": "已回答", "partial": "部分回答（可能相关）", "refused": "拒答"}.get(data["outcome"], data["outcome"])),
+        ("原因", f"{reason}：{REASONS.get(reason, '')}" if reason else "—"),
+        ("地区过滤", f"{region or '未选'} → 只用 {'、'.join(applicable_regions(region))} 的文件"),
+        ("日期", f"{data.get('as_of')}：只检索当天有效的文本（未施行、已废止、已修订的不用）"),
+        ("耗时", " · ".join(f"{k} {v:.0f} ms" for k, v in (data.get("timings_ms") or {}).items())),
+    ]
+    if data.get("triage"):
+        rows.append(("反问", data["triage"].get("ask", "")))
+    if data.get("llm"):
+        rows.append(("LLM", ", ".join(f"{k}={v}" for k, v in data["llm"].items())))
+    head = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    cites = "".join(
+        f"<tr><td>[{c['n']}]</td><td>{esc(c['title'])}{esc(c['article'])}</td><td>{esc(c.get('kind'))}</td><td>{esc(c.get('status'))}</td>"
+        f"<td class='num'>{c.get('score', 0):.3f}</td></tr>" for c in data.get("citations") or [])
+    out = f'<h3>机器看到了什么</h3><table class="lq-table">{head}</table>'
+    out += f'<h4>引用的条文（相似度）</h4><table class="lq-table" id="lq-cited"><tr><th>#</th><th>条文</th><th>类型</th><th>状态</th><th>相似度</th></tr>{cites}</table>' if cites else ""
+    if debug:
+        ranked = "".join(
+            f"<tr><td>{i}</td><td>{esc(catalog.get(h.doc_id).short_name if catalog.get(h.doc_id) else h.doc_id)} {esc(h.article)}</td>"
+            f"<td>{esc(h.kind)}</td><td class='num'>{h.score:.4f}</td><td class='num'>{'' if h.dense is None else f'{h.dense:.3f}'}</td>"
+            f"<td class='num'>{'' if h.bm25 is None else f'{h.bm25:.2f}'}</td></tr>"
+            for i, h in enumerate(debug, start=1))
+        out += ('<h4>检索到的段落（融合排序）</h4><table class="lq-table" id="lq-retrieved"><tr><th>#</th><th>条文</th><th>类型</th>'
+                f'<th>融合分</th><th>向量相似度</th><th>BM25</th></tr>{ranked}</table>')
+    return out
+
+
+def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
+    from bot.guards import QuestionError
+    from bot.web import Asker, region_key
+
+    asker = Asker(bot, records, settings)
+
+    def who(request: gr.Request | None) -> str:
+        name = getattr(request, "username", None) if request is not None else None
+        if not name or name not in accounts.names():
+            raise gr.Error("请先登录。")
+        return name
+
+    def retrieval_debug(question: str, region: str | None, as_of: date):
+        explain = getattr(bot, "explain", None)
+        if callable(explain):
+            return explain(question, region=region, as_of=as_of)
+        return bot.retriever.search(question, region=region, as_of=as_of, k=10).hits
+
+    def ask(question, region_choice, as_of_text, conv, turns, request: gr.Request):
+        who(request)
+        turns = list(turns or [])
+        region = _region(region_choice)
+        try:
+            as_of = date.fromisoformat((as_of_text or "").strip()) if (as_of_text or "").strip() else date.today()
+        except ValueError:
+            return transcript_html(turns, staff=True), "", notice_html("日期格式应为 YYYY-MM-DD。"), conv, turns, None
+        try:
+            conversation = asker.conversation(conv)
+            kwargs = {"region": region, "as_of": as_of}
+            if asker.takes_conversation:
+                kwargs["conversation"] = conversation
+            answer = bot.ask(question or "", **kwargs)
+            debug = retrieval_debug(answer.question, region, as_of)
+        except QuestionError as exc:
+            return transcript_html(turns, staff=True), "", notice_html(exc.message), conv, turns, None
+        except Exception:
+            log.exception("staff ask failed")
+            return transcript_html(turns, staff=True), "", notice_html("出错了，请看服务器日志。"), conv, turns, None
+        turns = (turns + [{"question": answer.question, "answer": answer.to_json(), "final": True}])[-20:]
+        conv_out = conversation.to_json() if conversation is not None and hasattr(conversation, "to_json") else conv
+        last = {"question": answer.question, "region": region, "answer": answer.to_json()}
+        return transcript_html(turns, staff=True), seen_html(answer, debug=debug, catalog=bot.catalog), "", conv_out, turns, last
+
+    def on_click(region_choice, as_of_text, conv, turns, evt: gr.EventData, request: gr.Request):
+        data = getattr(evt, "_data", None) or {}
+        if data.get("act") == "ask":
+            return ask(data.get("text", ""), region_choice, as_of_text, conv, turns, request)
+        return transcript_html(turns or [], staff=True), gr.skip(), "", conv, turns, gr.skip()
+
+    def vet(last, comment, request: gr.Request):
+        name = who(request)
+        if not last:
+            return notice_html("先问一个问题，再保存它的回答。")
+        cited = []
+        for doc_id in dict.fromkeys(c["doc_id"] for c in last["answer"].get("citations") or []):
+            fp = document_fingerprint(bot.catalog, doc_id, notes_dir=settings.notes_dir)
+            if fp:
+                cited.append(fp)
+        try:
+            records.save_vetted(question=last["question"], region=last["region"], region_key=region_key(last["region"]),
+                                answer=last["answer"], cited=cited, by=name, comment=comment or "")
+        except RecordError as exc:
+            return notice_html(exc.message)
+        return notice_html(f"已保存为审核答案：「{last['question']}」（{region_key(last['region']) or '全国'}）。工人再问同样的问题时会看到「站点已审核」。", kind="ok")
+
+    def queue_view(request: gr.Request):
+        who(request)
+        items = records.queue()
+        counts = records.feedback_counts()
+        rows = "".join(
+            f"<tr><td>{q.id}</td><td>{esc(q.created_at[:16])}</td><td>{'拒答' if q.kind == 'refused' else '没用'}</td>"
+            f"<td>{esc(q.question)}</td><td>{esc(q.region or '')}</td><td>{esc(q.reason or '')}</td></tr>" for q in items)
+        html = (f"<p>反馈：有用 {counts['有用']} · 没用 {counts['没用']} · 待处理 {len(items)}</p>"
+                f'<table class="lq-table" id="lq-queue"><tr><th>#</th><th>时间</th><th>来源</th><th>问题</th><th>地区</th><th>原因</th></tr>{rows}</table>')
+        vetted_rows = []
+        for v in records.vetted_answers():
+            stale = stale_reasons(v, bot.catalog, notes_dir=settings.notes_dir)
+            state = "已过期：" + "；".join(stale) if stale else "有效"
+            vetted_rows.append(f"<tr><td>{v.id}</td><td>{esc(v.question)}</td><td>{esc(v.region or '全国')}</td><td>{esc(v.vetted_by)}</td>"
+                               f"<td>{esc(v.vetted_at[:10])}</td><td class='{'stale' if stale else 'ok'}'>{esc(state)}</td></tr>")
+        vetted = ('<h3>审核答案</h3><table class="lq-table" id="lq-vetted"><tr><th>#</th><th>问题</th><th>地区</th><th>审核人</th><th>日期</th><th>状态</th></tr>'
+                  + "".join(vetted_rows) + "</table>") if vetted_rows else "<h3>审核答案</h3><p>还没有。</p>"
+        return html + vetted
+
+    def handle_item(item_id, note, request: gr.Request):
+        name = who(request)
+        try:
+            ok = records.handle_queue_item(int(item_id), by=name, note=note or "")
+        except (TypeError, ValueError):
+            ok = False
+        message = notice_html(f"第 {int(item_id)} 条已标记为处理。", kind="ok") if ok else notice_html("没有这一条。")
+        return message, queue_view(request)
+
+    def reports_view(request: gr.Request):
+        who(request)
+        rows = "".join(
+            f"<tr><td>{esc(r.number)}</td><td>{esc(r.created_at[:16])}</td><td>{esc(r.status)}</td><td>{esc(r.what)}</td>"
+            f"<td>{esc(r.platform or '')}</td><td>{esc(r.city or '')}</td><td>{esc(r.contact or '')}</td>"
+            f"<td>{esc(r.forwarded_to or '')}</td><td>{esc(r.outcome or '')}</td></tr>" for r in records.reports())
+        return ('<table class="lq-table" id="lq-reports"><tr><th>编号</th><th>时间</th><th>状态</th><th>发生了什么</th><th>平台</th>'
+                f'<th>城市</th><th>联系方式</th><th>转交</th><th>结果</th></tr>{rows}</table>')
+
+    def update_report(number, target, outcome, done, request: gr.Request):
+        name = who(request)
+        try:
+            report = records.update_report(number or "", by=name, forwarded_to=target or None, outcome=outcome or None, done=bool(done))
+        except RecordError as exc:
+            return notice_html(exc.message), reports_view(request)
+        return notice_html(f"{report.number}：{report.status}" + (f"（转交 {report.forwarded_to}）" if report.forwarded_to else ""), kind="ok"), reports_view(request)
+
+    with gr.Blocks(title="劳权通 · 工作人员") as app:
+        conv = gr.State(None)
+        turns = gr.State([])
+        last = gr.State(None)
+        gr.HTML('<h1>劳权通 · 工作人员</h1><p class="lq-small">和工人一起用：看回答、看依据、看机器检索到了什么。'
+                '<a href="/staff/logout">退出登录</a></p>', elem_id="lq-header")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                with gr.Row():
+                    region = gr.Dropdown(REGIONS, value=REGIONS[0], label="地区", elem_id="lq-staff-region")
+                    as_of = gr.Textbox(label="按哪天的规定（YYYY-MM-DD，空=今天）", elem_id="lq-staff-asof")
+                transcript = gr.HTML(transcript_html([], staff=True), elem_id="lq-transcript", js_on_load=CLICK_JS)
+                notice = gr.HTML("")
+                question = gr.Textbox(label="问题", lines=2, elem_id="lq-staff-question")
+                send = gr.Button("提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-staff-send")
+                seen = gr.HTML("", elem_id="lq-seen")
+                with gr.Row():
+                    comment = gr.Textbox(label="审核备注（可不填）", scale=3)
+                    vet_btn = gr.Button("保存为审核答案", scale=1, elem_id="lq-vet")
+                vet_notice = gr.HTML("")
+            with gr.Tab("待处理问题", id="queue") as queue_tab:
+                queue_html = gr.HTML("", elem_id="lq-queue-view")
+                with gr.Row():
+                    item_id = gr.Number(label="编号 #", precision=0, elem_id="lq-item-id")
+                    note = gr.Textbox(label="怎么处理的（例如：补了文件、加了问法）", scale=3)
+                handle_btn = gr.Button("标记已处理", elem_id="lq-handle")
+                queue_notice = gr.HTML("")
+            with gr.Tab("诉求反映", id="reports") as reports_tab:
+                reports_html = gr.HTML("", elem_id="lq-reports-view")
+                number = gr.Textbox(label="诉求编号", placeholder="LQ-XXXX-XXXX", elem_id="lq-report-number")
+                target = gr.Radio(list(FORWARD_TARGETS), label="转交给", elem_id="lq-forward")
+                outcome = gr.Textbox(label="处理结果", lines=2, elem_id="lq-outcome")
+                done = gr.Checkbox(label="已办结", elem_id="lq-done")
+                save_report = gr.Button("保存", variant="primary", elem_id="lq-report-save")
+                report_notice = gr.HTML("")
+        outputs = [transcript, seen, notice, conv, turns, last]
+        send.click(ask, [question, region, as_of, conv, turns], outputs, api_name="staff_ask")
+        question.submit(ask, [question, region, as_of, conv, turns], outputs, api_visibility="private")
+        transcript.click(on_click, [region, as_of, conv, turns], outputs, api_visibility="private")
+        vet_btn.click(vet, [last, comment], [vet_notice], api_name="vet")
+        queue_tab.select(queue_view, None, [queue_html], api_name="queue")
+        handle_btn.click(handle_item, [item_id, note], [queue_notice, queue_html], api_name="handle_queue_item")
+        reports_tab.select(reports_view, None, [reports_html], api_name="reports")
+        save_report.click(update_report, [number, target, outcome, done], [report_notice, reports_html], api_name="update_report")
+    return app
