@@ -5,7 +5,7 @@ to ``bench/results.jsonl``.
 
     .venv/bin/python -m bench.load [--users 50] [--questions 4] [--max-seconds 300]
 
-Latency is what a client sees for one ``/answer_question`` call (queueing included; connecting a
+Latency is what a client sees for one ``/ask`` call (queueing included; connecting a
 client is not counted). An error is an exception in the client, a call not finished within the
 time limit, or the page's "服务出了点问题" message; a question the guards refuse is an answer.
 The server's peak RSS is ``VmHWM`` of its process, read just before it is stopped. Every
@@ -37,7 +37,7 @@ from bench.results import report
 GOLD = REPO_ROOT / "evals" / "gold" / "questions.yaml"
 LAOQUAN = Path(sys.executable).with_name("laoquan")
 HOST = "127.0.0.1"
-NO_PROVINCE = "（不选）"
+NO_PROFILE = {"chosen": True}  # the page's BrowserState: region not given
 SERVICE_ERROR = "服务出了点问题"
 
 
@@ -156,8 +156,8 @@ def user(url: str, questions: list[str], tally: Tally, *, deadline: float) -> No
 def ask(client, question: str, tally: Tally, *, timeout: float) -> None:
     started = time.perf_counter()
     try:
-        job = client.submit(question, NO_PROVINCE, [], api_name="/answer_question")
-        _history, sources, _box = job.result(timeout=timeout)
+        job = client.submit(question, NO_PROFILE, api_name="/ask")
+        _transcript, sources, _box = job.result(timeout=timeout)  # ``sources``: the notice line (errors)
     except Exception as exc:  # noqa: BLE001
         tally.error(f"ask: {type(exc).__name__}: {exc}")
         return

@@ -83,7 +83,7 @@ def citation_card(c: dict, *, turn: int, staff: bool = False) -> str:
         meta.append(("相似度", f"{c.get('score', 0):.3f}"))
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta if v)
     if c.get("kind", "原文") == "原文":
-        body = f'<div class="kind">原文摘录</div><blockquote class="quote">{esc(c.get("quote"))}</blockquote>'
+        body = f'<div class="kind">原文摘录</div><blockquote class="quote">{esc((c.get("quote") or "").strip())}</blockquote>'
     else:
         body = f'<div class="kind summary-kind">要点（非原文，全文未收录）</div><p class="summary">{esc(c.get("summary"))}</p>'
     note = f'<p class="note">{esc(c["note"])}</p>' if c.get("note") else ""
@@ -291,4 +291,33 @@ CSS += """
 .lq-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .lq-table td.stale { color: #8a1c12; }
 .lq-table td.ok { color: #0b6b4f; }
+"""
+CSS += """
+#lq-province .wrap { display: grid !important; grid-template-columns: repeat(4, 1fr); gap: 6px; }
+#lq-province .wrap label { min-width: 0 !important; padding-left: 6px !important; padding-right: 6px !important; }
+#lq-seen, #lq-queue-view, #lq-reports-view { max-width: 100%; overflow-wrap: anywhere; }
+.lq-facts { display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; font-size: 0.95rem; }
+.lq-facts dt { color: #667; }
+.lq-facts dd { margin: 0; }
+.lq-list { padding-left: 1.4em; margin: 4px 0 12px; }
+.lq-list li { margin: 6px 0; line-height: 1.45; }
+.lq-list small { display: block; color: #556; font-variant-numeric: tabular-nums; }
+.lq-list .tag { font-size: 0.8rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
+.lq-card { border: 1px solid #dfe5e2; border-left: 4px solid #9fb3aa; border-radius: 10px; padding: 10px 12px; margin: 8px 0; background: #fff; }
+.lq-card.refused { border-left-color: #e0a060; }
+.lq-card.bad { border-left-color: #d9534f; }
+.lq-card .head { font-size: 0.95rem; margin-bottom: 6px; }
+.lq-card .state { font-size: 0.85rem; background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; margin-left: 6px; }
+.lq-card dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0; font-size: 0.95rem; }
+.lq-card dt { color: #667; }
+.lq-card dd { margin: 0; }
+.lq-card .stale { color: #8a1c12; }
+.lq-card .ok { color: #0b6b4f; }
+#lq-header a { color: var(--lq-accent); margin-left: 6px; white-space: nowrap; }
+"""
+CSS += """
+.lq-chips .wrap label { justify-content: center; text-align: center; white-space: nowrap; position: relative; }
+.lq-chips .wrap label input[type=radio] { position: absolute; opacity: 0; width: 1px; height: 1px; margin: 0; }
+.lq-chips .wrap label.selected { background: var(--lq-accent) !important; color: #fff !important; border-color: var(--lq-accent) !important; font-weight: 600; }
+.lq-chips .wrap label:has(input:focus-visible) { outline: 3px solid #7cc4a8; }
 """

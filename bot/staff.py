@@ -101,6 +101,16 @@ def _region(choice: str | None) -> str | None:
     return None if not choice or choice.startswith("全国") else choice
 
 
+def _when(stamp: str | None) -> str:
+    """「2026-11-24T21:31:05+00:00」 → 「11-24 21:31」."""
+    return (stamp or "")[5:16].replace("T", " ")
+
+
+def _card(head: str, rows: list[tuple[str, str | None]], *, cls: str = "") -> str:
+    fields = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
+    return f'<div class="lq-card {cls}"><div class="head">{head}</div><dl>{fields}</dl></div>'
+
+
 def seen_html(answer, *, debug: list | None, catalog) -> str:
     """What the bot saw: the filters, why it refused or asked back, timings, citations' scores and
     the retriever's ranked passages."""
@@ -118,20 +128,19 @@ def seen_html(answer, *, debug: list | None, catalog) -> str:
         rows.append(("反问", data["triage"].get("ask", "")))
     if data.get("llm"):
         rows.append(("LLM", ", ".join(f"{k}={v}" for k, v in data["llm"].items())))
-    head = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    out = '<h3>机器看到了什么</h3><dl class="lq-facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows) + "</dl>"
     cites = "".join(
-        f"<tr><td>[{c['n']}]</td><td>{esc(c['title'])}{esc(c['article'])}</td><td>{esc(c.get('kind'))}</td><td>{esc(c.get('status'))}</td>"
-        f"<td class='num'>{c.get('score', 0):.3f}</td></tr>" for c in data.get("citations") or [])
-    out = f'<h3>机器看到了什么</h3><table class="lq-table">{head}</table>'
-    out += f'<h4>引用的条文（相似度）</h4><table class="lq-table" id="lq-cited"><tr><th>#</th><th>条文</th><th>类型</th><th>状态</th><th>相似度</th></tr>{cites}</table>' if cites else ""
+        f"<li><b>[{c['n']}] {esc(c['title'])}{esc(c['article'])}</b> <span class='tag'>{esc(c.get('kind'))} · {esc(c.get('status'))}</span>"
+        f"<small>相似度 {c.get('score', 0):.3f}</small></li>" for c in data.get("citations") or [])
+    if cites:
+        out += f'<h4>引用的条文</h4><ul class="lq-list" id="lq-cited">{cites}</ul>'
     if debug:
         ranked = "".join(
-            f"<tr><td>{i}</td><td>{esc(catalog.get(h.doc_id).short_name if catalog.get(h.doc_id) else h.doc_id)} {esc(h.article)}</td>"
-            f"<td>{esc(h.kind)}</td><td class='num'>{h.score:.4f}</td><td class='num'>{'' if h.dense is None else f'{h.dense:.3f}'}</td>"
-            f"<td class='num'>{'' if h.bm25 is None else f'{h.bm25:.2f}'}</td></tr>"
-            for i, h in enumerate(debug, start=1))
-        out += ('<h4>检索到的段落（融合排序）</h4><table class="lq-table" id="lq-retrieved"><tr><th>#</th><th>条文</th><th>类型</th>'
-                f'<th>融合分</th><th>向量相似度</th><th>BM25</th></tr>{ranked}</table>')
+            f"<li><b>{esc(catalog.get(h.doc_id).short_name if catalog.get(h.doc_id) else h.doc_id)} {esc(h.article)}</b>"
+            f" <span class='tag'>{'要点' if h.kind == 'note' else '条文'}</span>"
+            f"<small>融合 {h.score:.4f} · 向量 {'—' if h.dense is None else f'{h.dense:.3f}'} · BM25 {'—' if h.bm25 is None else f'{h.bm25:.2f}'}</small></li>"
+            for h in debug)
+        out += f'<h4>检索到的段落（融合排序，含过滤后的全部前 {len(debug)} 名）</h4><ol class="lq-list" id="lq-retrieved">{ranked}</ol>'
     return out
 
 
@@ -204,20 +213,21 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
         who(request)
         items = records.queue()
         counts = records.feedback_counts()
-        rows = "".join(
-            f"<tr><td>{q.id}</td><td>{esc(q.created_at[:16])}</td><td>{'拒答' if q.kind == 'refused' else '没用'}</td>"
-            f"<td>{esc(q.question)}</td><td>{esc(q.region or '')}</td><td>{esc(q.reason or '')}</td></tr>" for q in items)
-        html = (f"<p>反馈：有用 {counts['有用']} · 没用 {counts['没用']} · 待处理 {len(items)}</p>"
-                f'<table class="lq-table" id="lq-queue"><tr><th>#</th><th>时间</th><th>来源</th><th>问题</th><th>地区</th><th>原因</th></tr>{rows}</table>')
-        vetted_rows = []
+        cards = "".join(
+            _card(f"#{q.id} · {'拒答' if q.kind == 'refused' else '没用'} · {esc(_when(q.created_at))}",
+                  [("问题", q.question), ("地区", q.region), ("原因", f"{q.reason}：{REASONS.get(q.reason or '', '')}" if q.reason else None),
+                   ("当时的结论", q.conclusion)], cls="refused" if q.kind == "refused" else "bad")
+            for q in items)
+        html = (f'<p>反馈：有用 {counts["有用"]} · 没用 {counts["没用"]} · 待处理 {len(items)}</p>'
+                f'<div id="lq-queue">{cards or "<p>没有待处理的问题。</p>"}</div>')
+        vetted = []
         for v in records.vetted_answers():
             stale = stale_reasons(v, bot.catalog, notes_dir=settings.notes_dir)
             state = "已过期：" + "；".join(stale) if stale else "有效"
-            vetted_rows.append(f"<tr><td>{v.id}</td><td>{esc(v.question)}</td><td>{esc(v.region or '全国')}</td><td>{esc(v.vetted_by)}</td>"
-                               f"<td>{esc(v.vetted_at[:10])}</td><td class='{'stale' if stale else 'ok'}'>{esc(state)}</td></tr>")
-        vetted = ('<h3>审核答案</h3><table class="lq-table" id="lq-vetted"><tr><th>#</th><th>问题</th><th>地区</th><th>审核人</th><th>日期</th><th>状态</th></tr>'
-                  + "".join(vetted_rows) + "</table>") if vetted_rows else "<h3>审核答案</h3><p>还没有。</p>"
-        return html + vetted
+            vetted.append(_card(f"审核 #{v.id} · <span class='{'stale' if stale else 'ok'}'>{esc(state)}</span>",
+                                [("问题", v.question), ("地区", v.region or "全国"), ("审核人", v.vetted_by), ("日期", v.vetted_at[:10]),
+                                 ("备注", v.comment)]))
+        return html + '<h3>审核答案</h3><div id="lq-vetted">' + ("".join(vetted) or "<p>还没有。</p>") + "</div>"
 
     def handle_item(item_id, note, request: gr.Request):
         name = who(request)
@@ -230,12 +240,12 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
 
     def reports_view(request: gr.Request):
         who(request)
-        rows = "".join(
-            f"<tr><td>{esc(r.number)}</td><td>{esc(r.created_at[:16])}</td><td>{esc(r.status)}</td><td>{esc(r.what)}</td>"
-            f"<td>{esc(r.platform or '')}</td><td>{esc(r.city or '')}</td><td>{esc(r.contact or '')}</td>"
-            f"<td>{esc(r.forwarded_to or '')}</td><td>{esc(r.outcome or '')}</td></tr>" for r in records.reports())
-        return ('<table class="lq-table" id="lq-reports"><tr><th>编号</th><th>时间</th><th>状态</th><th>发生了什么</th><th>平台</th>'
-                f'<th>城市</th><th>联系方式</th><th>转交</th><th>结果</th></tr>{rows}</table>')
+        cards = "".join(
+            _card(f"<b>{esc(r.number)}</b> <span class='state'>{esc(r.status)}</span>",
+                  [("时间", _when(r.created_at)), ("发生了什么", r.what), ("平台", r.platform), ("城市", r.city), ("联系方式", r.contact),
+                   ("转交", r.forwarded_to), ("结果", r.outcome), ("经办", r.updated_by)])
+            for r in records.reports())
+        return f'<div id="lq-reports">{cards or "<p>还没有诉求。</p>"}</div>'
 
     def update_report(number, target, outcome, done, request: gr.Request):
         name = who(request)

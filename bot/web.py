@@ -246,9 +246,9 @@ def build_worker_app(bot, records: Records, settings):
             change = gr.Button("改地区/工作", size="sm", scale=1, min_width=110, elem_id="lq-change")
         with gr.Column(visible=True, elem_id="lq-setup") as setup:
             gr.HTML("<h3>先选一次，下次自动记住</h3>")
-            province = gr.Radio([NO_REGION] + PROVINCES, label="你在哪个省（区、市）工作？", elem_id="lq-province")
-            city = gr.Radio([], label="哪个城市？", visible=False, elem_id="lq-city")
-            job = gr.Radio(JOBS, label="你做什么工作？", elem_id="lq-job")
+            province = gr.Radio([NO_REGION] + PROVINCES, label="你在哪个省（区、市）工作？", elem_id="lq-province", elem_classes=["lq-chips"])
+            city = gr.Radio([], label="哪个城市？", visible=False, elem_id="lq-city", elem_classes=["lq-chips"])
+            job = gr.Radio(JOBS, label="你做什么工作？", elem_id="lq-job", elem_classes=["lq-chips"])
             save = gr.Button("好了，开始提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-save")
         transcript = gr.HTML(render([]), elem_id="lq-transcript", js_on_load=CLICK_JS, autoscroll=False)
         notice = gr.HTML("", elem_id="lq-notice")
@@ -272,15 +272,16 @@ def build_worker_app(bot, records: Records, settings):
                 '急事请拨 <a href="tel:12333">12333</a>。</p>')
 
         outputs = [transcript, notice, question, conv, turns]
-        app.load(load_profile, [profile], [setup, profile_bar, profile_text, province, city, job], api_visibility="private")
-        province.change(province_changed, [province], [city], api_visibility="private")
-        save.click(save_profile, [province, city, job], [profile, setup, profile_bar, profile_text, report_city], api_name="save_profile")
-        change.click(lambda: (gr.update(visible=True), gr.update(visible=False)), None, [setup, profile_bar], api_visibility="private")
+        # Only answering waits in the queue; choosing a region, reports and look-ups never wait behind it.
+        app.load(load_profile, [profile], [setup, profile_bar, profile_text, province, city, job], api_visibility="private", queue=False)
+        province.change(province_changed, [province], [city], api_visibility="private", queue=False)
+        save.click(save_profile, [province, city, job], [profile, setup, profile_bar, profile_text, report_city], api_name="save_profile", queue=False)
+        change.click(lambda: (gr.update(visible=True), gr.update(visible=False)), None, [setup, profile_bar], api_visibility="private", queue=False)
         send.click(ask, [question, profile, conv, turns], outputs, api_name="ask")
         question.submit(ask, [question, profile, conv, turns], outputs, api_visibility="private")
         transcript.click(on_click, [profile, conv, turns], outputs, api_visibility="private")
-        report_btn.click(submit_report, [what, platform, report_city, contact], [report_notice, what], api_name="report")
-        lookup_btn.click(lookup_report, [number], [lookup_out], api_name="lookup_report")
+        report_btn.click(submit_report, [what, platform, report_city, contact], [report_notice, what], api_name="report", queue=False)
+        lookup_btn.click(lookup_report, [number], [lookup_out], api_name="lookup_report", queue=False)
     return app
 
 
@@ -312,12 +313,16 @@ def build_server(bot, *, settings, records: Records | None = None, accounts=None
 
 
 async def _busy_in_chinese(request, call_next):
-    """Gradio answers a full queue with an English 503; workers get a plain Chinese sentence."""
+    """A full queue, said in plain Chinese. Gradio answers it with a 503, and its page then shows a
+    fixed English sentence; the page shows the server's own words only for a 422. So a browser gets
+    a 422 whose ``detail`` is the Chinese sentence; API clients (which parse a 422 as a validation
+    error) get the 503 with the same sentence."""
     response = await call_next(request)
     if response.status_code == 503 and request.url.path.endswith("/queue/join"):
         from fastapi.responses import JSONResponse
 
-        return JSONResponse({"detail": BUSY}, status_code=503)
+        browser = "Mozilla" in request.headers.get("user-agent", "")
+        return JSONResponse({"detail": BUSY}, status_code=422 if browser else 503, headers={"Retry-After": "60"})
     return response
 
 

@@ -115,7 +115,7 @@ def test_staff_sees_what_the_bot_saw_and_vets_an_answer(web):
     client = staff(web)
     transcript, seen, notice, *_ = client.predict(RIDER, "浙江", "", api_name="/staff_ask")
     assert notice == "" and "第十四条" in transcript
-    assert "机器看到了什么" in seen and 'id="lq-retrieved"' in seen and "向量相似度" in seen
+    assert "机器看到了什么" in seen and 'id="lq-retrieved"' in seen and "融合" in seen and "BM25" in seen
     assert "全国、浙江" in seen and "当天有效" in seen  # the filters applied
     refused = client.predict("火星上的房子怎么买？", "全国（不选地区）", "2024-01-01", api_name="/staff_ask")[1]
     assert "拒答" in refused and "not_found" in refused and "2024-01-01" in refused
@@ -182,7 +182,8 @@ def test_staff_handles_a_report(web):
 
 
 def test_server_busy_is_said_in_chinese(bot, workspace, tmp_path):
-    """A full queue (max size 0 here) answers 503 with a plain Chinese sentence, not Gradio's English."""
+    """A full queue (max size 0 here) is answered with a plain Chinese sentence, not Gradio's English
+    (as a 422, the one status whose ``detail`` the page shows as it is); picking a region never queues."""
     from tests.webserver import start
 
     server = start(bot, workspace, tmp_path, queue_max=0)
@@ -190,8 +191,11 @@ def test_server_busy_is_said_in_chinese(bot, workspace, tmp_path):
         with httpx.Client(base_url=server.url, timeout=10) as http:
             info = http.get("/config").json()
             ask = next(d["id"] for d in info["dependencies"] if d.get("api_name") == "ask")
-            response = http.post("/gradio_api/queue/join", json={"data": ["问题", {}], "fn_index": ask, "session_hash": "abc123"})
-        assert response.status_code == 503 and "服务器忙" in response.json()["detail"]
+            body = {"data": ["问题", {}], "fn_index": ask, "session_hash": "abc123"}
+            response = http.post("/gradio_api/queue/join", json=body)
+            assert response.status_code == 503 and "服务器忙" in response.json()["detail"]
+            response = http.post("/gradio_api/queue/join", json=body, headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14)"})
+            assert response.status_code == 422 and "服务器忙" in response.json()["detail"]
     finally:
         server.stop()
 
@@ -265,3 +269,31 @@ def test_records_file_is_wal_and_survives_reopening(tmp_path):
     with sqlite3.connect(tmp_path / "r.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert json.loads(db.execute("SELECT doc_ids FROM feedback").fetchone()[0]) == ["d"]
+
+
+def test_asker_streams_when_the_bot_can(bot, tmp_path):
+    """With ``bot.stream`` the page shows each progressively complete Answer; the conversation is
+    passed when ``ask`` takes one."""
+    from bot.records import Records
+    from bot.web import Asker
+
+    class Streaming:
+        def __init__(self, inner):
+            self.inner, self.catalog, self.seen = inner, inner.catalog, []
+
+        def ask(self, question, *, region=None, as_of=None, conversation=None):
+            self.seen.append(("ask", region, conversation))
+            return self.inner.ask(question, region=region, as_of=as_of)
+
+        def stream(self, question, **kwargs):
+            full = self.ask(question, **kwargs)
+            yield replace(full, citations=[])  # the conclusion first
+            yield full
+
+    streaming = Streaming(bot)
+    asker = Asker(streaming, Records(tmp_path / "r.sqlite3"), bot.settings)
+    assert asker.takes_conversation
+    answers = list(asker.answers(RIDER, region="浙江", job="外卖", conversation=None))
+    assert len(answers) == 2 and not answers[0].citations and answers[-1].citations
+    assert streaming.seen == [("ask", "浙江", None)]
+    assert len(list(Asker(bot, Records(tmp_path / "r.sqlite3"), bot.settings).answers(RIDER, region=None, job=None, conversation=None))) == 1

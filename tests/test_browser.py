@@ -1,0 +1,246 @@
+"""The pages in a real browser: headless Chromium (Debian's ``chromium``, installed by ``./run``'s
+set-up) driven by Playwright, at a phone's size (390×844), against the session's one web server.
+
+A worker picks a region and a job (remembered across a reload), asks, sees the conclusion, opens a
+citation and taps 有用; a staffer logs in, sees the retrieved passages and hands a worker's report
+on; a worker-side page cannot reach staff data. Every request the page makes to anything but the
+loopback server is blocked and fails the test (nothing phones home).
+
+``LAOQUAN_SCREENSHOTS=1`` (or a folder) saves the main screens as PNGs to docs/screenshots/:
+``LAOQUAN_SCREENSHOTS=1 .venv/bin/python -m pytest tests/test_browser.py``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import RIDER
+from tests.webserver import STAFF_NAME, STAFF_PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+SHOTS = os.environ.get("LAOQUAN_SCREENSHOTS", "")
+SHOT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots" if SHOTS in ("1", "true", "yes") else (Path(SHOTS) if SHOTS else None)
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("Chromium is not installed (./run test installs it: apt-get install chromium)", allow_module_level=True)
+from playwright.sync_api import sync_playwright  # noqa: E402  (a dev dependency)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def outside():
+    """Requests the page tried to make to anything but loopback (each one blocked)."""
+    return []
+
+
+def phone(browser, outside):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, locale="zh-CN")
+
+    def route(r):
+        host = urlparse(r.request.url).hostname or ""
+        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    return context
+
+
+def shot(page, name: str, *, full_page: bool = False) -> None:
+    if SHOT_DIR is None:
+        return
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)  # let smooth scrolling and transitions settle
+    page.screenshot(path=str(SHOT_DIR / f"{name}.png"), full_page=full_page)
+
+
+def box(elem_id: str) -> str:
+    """The text field of a Gradio Textbox (an input or a textarea, depending on its lines)."""
+    return f"#{elem_id} textarea, #{elem_id} input[type=text]"
+
+
+def choose_profile(page, province: str, job: str, city: str | None = None) -> None:
+    page.locator("#lq-province").get_by_label(province, exact=True).check()
+    if city:
+        page.locator("#lq-city").get_by_label(city, exact=True).check()
+    page.locator("#lq-job").get_by_label(job, exact=True).check()
+    page.click("#lq-save")
+    page.wait_for_selector("#lq-profile-text", state="visible")
+
+
+def ask(page, question: str) -> None:
+    before = page.locator("#lq-transcript .turn").count()
+    page.fill(box("lq-question"), question)
+    page.click("#lq-send")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#lq-transcript .turn').length > n && !document.querySelector('#lq-transcript .fb.pending')",
+        arg=before, timeout=30_000)
+
+
+def test_worker_asks_opens_a_citation_and_taps_feedback(browser, web, outside):
+    context = phone(browser, outside)
+    page = context.new_page()
+    page.goto(web.url)
+    page.wait_for_selector("#lq-transcript .examples button")
+    assert page.is_visible("#lq-setup")
+    shot(page, "worker-start")
+
+    choose_profile(page, "浙江", "外卖", city="杭州")
+    assert page.inner_text("#lq-profile-text").replace(" ", "") == "杭州·外卖"
+    page.reload()
+    page.wait_for_selector("#lq-profile-text", state="visible")
+    assert not page.is_visible("#lq-setup")  # remembered in this browser
+    assert "杭州" in page.inner_text("#lq-profile-text")
+
+    ask(page, RIDER)
+    conclusion = page.locator("#lq-transcript .conclusion").last
+    assert conclusion.inner_text().strip()
+    assert float(conclusion.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 20  # shown large
+    assert page.locator("#lq-transcript a.tel").first.get_attribute("href") == "tel:12333"
+    shot(page, "worker-answer")
+
+    card = page.locator("#lq-transcript details.cite").first
+    assert not card.evaluate("e => e.open")
+    card.locator("summary").click()
+    assert card.evaluate("e => e.open")
+    quote = card.locator("blockquote.quote")
+    assert quote.is_visible() and "第十四条" in quote.inner_text()
+    assert "现行有效" in card.inner_text() and "施行日期" in card.inner_text()
+    card.scroll_into_view_if_needed()
+    page.evaluate("() => document.querySelector('#lq-transcript details.cite').scrollIntoView({block: 'start'})")
+    shot(page, "worker-citation")
+
+    useful_before = web.records.feedback_counts()["有用"]
+    page.locator("#lq-transcript .answer").last.get_by_role("button", name="有用").click()
+    page.wait_for_selector("#lq-transcript .fb.done")
+    assert web.records.feedback_counts()["有用"] == useful_before + 1
+    assert outside == []
+    context.close()
+
+
+def test_worker_taps_an_example_sees_escaped_text_and_plain_errors(browser, web, outside):
+    context = phone(browser, outside)
+    page = context.new_page()
+    page.goto(web.url)
+    page.wait_for_selector("#lq-transcript .examples button")
+    choose_profile(page, "不告诉", "其他")
+    assert "全国" in page.inner_text("#lq-profile-text")
+
+    page.locator("#lq-transcript .examples button").first.click()
+    page.wait_for_selector("#lq-transcript .turn .conclusion")
+
+    page.click("#lq-send")  # empty question
+    page.wait_for_selector("#lq-notice .notice.error")
+    assert "请先输入" in page.inner_text("#lq-notice")
+
+    ask(page, "<b>粗体</b>加班费怎么算？")
+    last_q = page.locator("#lq-transcript .turn .q").last
+    assert "<b>粗体</b>" in last_q.inner_text() and last_q.locator("b").count() == 0
+
+    not_useful = len(web.records.queue())
+    page.locator("#lq-transcript .answer").last.get_by_role("button", name="没用").click()
+    page.wait_for_selector("#lq-transcript .answer >> nth=-1 >> .fb.done")
+    assert len(web.records.queue()) == not_useful + 1
+    assert outside == []
+    context.close()
+
+
+def test_staff_logs_in_sees_passages_and_handles_a_report(browser, web, outside):
+    worker = phone(browser, outside)
+    page = worker.new_page()
+    page.goto(web.url)
+    page.wait_for_selector("#lq-transcript .examples button")
+    page.locator("#lq-report").get_by_text("诉求反映").click()
+    page.fill(box("lq-report-what"), "站点扣了我 500 元押金不退，我的手机 13812345678")
+    page.fill(box("lq-report-platform"), "美团")
+    page.fill(box("lq-report-city"), "杭州")
+    page.fill(box("lq-report-contact"), "13812345678")
+    page.click("#lq-report-send")
+    page.wait_for_selector("#lq-report-notice .notice.ok")
+    number = re.search(r"LQ-[0-9A-Z]{4}-[0-9A-Z]{4}", page.inner_text("#lq-report-notice")).group(0)
+    worker.close()
+
+    context = phone(browser, outside)
+    staff = context.new_page()
+    staff.goto(web.url + "/staff/")
+    staff.fill("input[type=text]", STAFF_NAME)
+    staff.fill("input[type=password]", STAFF_PASSWORD)
+    staff.get_by_role("button", name="登录").click()
+    staff.wait_for_selector(box("lq-staff-question"), timeout=20_000)
+
+    staff.fill(box("lq-staff-question"), RIDER)
+    staff.click("#lq-staff-send")
+    staff.wait_for_selector("#lq-retrieved li", timeout=30_000)
+    assert staff.locator("#lq-retrieved li").count() >= 3
+    assert "第十四条" in staff.inner_text("#lq-seen") and "地区过滤" in staff.inner_text("#lq-seen")
+    staff.locator("#lq-seen").scroll_into_view_if_needed()
+    shot(staff, "staff-chat")
+
+    staff.get_by_role("tab", name="待处理问题").click()
+    staff.wait_for_selector("#lq-queue")
+    shot(staff, "staff-queue")
+
+    staff.get_by_role("tab", name="诉求反映").click()
+    staff.wait_for_selector(f"#lq-reports >> text={number}")
+    row = staff.locator("#lq-reports .lq-card", has_text=number)
+    assert "13812345678" in row.inner_text()  # the contact, given on purpose, is shown to staff
+    assert "〔手机号〕" in row.inner_text()  # while the same number inside the story was redacted
+    staff.fill(box("lq-report-number"), number)
+    staff.locator("#lq-forward").get_by_label("法律援助", exact=True).check()
+    staff.fill(box("lq-outcome"), "已约法律援助中心周三面谈")
+    staff.click("#lq-report-save")
+    staff.wait_for_selector("#lq-reports >> text=已约法律援助中心周三面谈")
+    report = web.records.report(number)
+    assert (report.status, report.forwarded_to) == ("已转交", "法律援助")
+    staff.evaluate("() => window.scrollTo(0, 0)")
+    shot(staff, "staff-report")
+    assert outside == []
+    context.close()
+
+
+def test_worker_pages_cannot_reach_staff_data(browser, web, outside):
+    web.records.add_report(what="秘密的诉求内容", contact="13700000000")
+    context = phone(browser, outside)
+    page = context.new_page()
+    page.goto(web.url)
+    page.wait_for_selector("#lq-transcript")
+    status = page.evaluate("() => fetch('/staff/gradio_api/info').then(r => r.status)")
+    assert status == 401
+    body = page.evaluate("() => fetch('/gradio_api/info').then(r => r.text())")
+    assert "reports" not in body and "staff" not in body
+    page.goto(web.url + "/staff/")
+    page.wait_for_selector("input[type=password]")
+    assert "秘密的诉求内容" not in page.content() and "13700000000" not in page.content()
+    context.close()
+
+
+def test_a_full_server_says_busy_in_chinese(browser, bot, workspace, tmp_path, outside):
+    from tests.webserver import start
+
+    server = start(bot, workspace, tmp_path, queue_max=0)  # every answer is refused at the door
+    context = phone(browser, outside)
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#lq-transcript .examples button")
+        choose_profile(page, "广东", "快递")  # choosing never waits in the queue
+        page.fill(box("lq-question"), "加班费怎么算")
+        page.click("#lq-send")
+        page.wait_for_selector("text=服务器忙不过来")
+        assert "This application" not in page.inner_text("body")
+    finally:
+        context.close()
+        server.stop()
