@@ -140,7 +140,7 @@ def seen_html(answer, *, debug: list | None, catalog) -> str:
             f" <span class='tag'>{'要点' if h.kind == 'note' else '条文'}</span>"
             f"<small>融合 {h.score:.4f} · 向量 {'—' if h.dense is None else f'{h.dense:.3f}'} · BM25 {'—' if h.bm25 is None else f'{h.bm25:.2f}'}</small></li>"
             for h in debug)
-        out += f'<h4>检索到的段落（融合排序，含过滤后的全部前 {len(debug)} 名）</h4><ol class="lq-list" id="lq-retrieved">{ranked}</ol>'
+        out += f'<h4>检索到的段落（地区和日期过滤后，融合排序前 {len(debug)} 名）</h4><ol class="lq-list" id="lq-retrieved">{ranked}</ol>'
     return out
 
 

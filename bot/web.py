@@ -305,7 +305,8 @@ def build_server(bot, *, settings, records: Records | None = None, accounts=None
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
     staff = build_staff_app(bot, records, settings, accounts)
     staff.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
-    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **common)
+    staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
+    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**common, "css": staff_css})
     worker = build_worker_app(bot, records, settings)
     worker.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
     gr.mount_gradio_app(server, worker, path="/", **common)
