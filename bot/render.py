@@ -124,16 +124,33 @@ def triage_html(triage: dict | None, *, active: bool) -> str:
     return f'<section class="triage"><p class="ask">{esc(triage.get("ask"))}</p><div class="choices">{buttons}</div></section>'
 
 
+def place_html(place: dict) -> str:
+    """A service point of the worker's city: name, address, hours, a tap-to-call and a map link."""
+    lines = [f'<b>{esc(place.get("name"))}</b>']
+    lines += [f"<small>{esc(place[k])}</small>" for k in ("address", "hours") if place.get(k)]
+    links = []
+    if href := tel_href(place):
+        links.append(f'<a href="{esc(href)}">拨打 {esc(href[4:])}</a>')
+    if url := safe_url((place.get("navigation") or {}).get("web")):
+        links.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">地图</a>')
+    if links:
+        lines.append(f'<span class="links">{" · ".join(links)}</span>')
+    return f'<li class="place">{"".join(lines)}</li>'
+
+
 def referrals_html(referrals: list[dict]) -> str:
     if not referrals:
         return ""
     items = []
     for r in referrals:
         href = tel_href(r)
+        places = r.get("places") or []
+        near = (f'<details class="places"><summary>当地办事地点（{len(places)}）</summary><ul>{"".join(place_html(p) for p in places)}</ul></details>'
+                if places else "")
         if href:
-            items.append(f'<a class="tel" href="{esc(href)}">拨打 {esc(r.get("name"))}<small>{esc(r.get("what"))}</small></a>')
+            items.append(f'<a class="tel" href="{esc(href)}">拨打 {esc(r.get("name"))}<small>{esc(r.get("what"))}</small></a>{near}')
         else:
-            items.append(f'<div class="where">{esc(r.get("name"))}<small>{esc(r.get("what"))}</small></div>')
+            items.append(f'<div class="where">{esc(r.get("name"))}<small>{esc(r.get("what"))}</small>{near}</div>')
     return f'<section class="hotlines"><h3>可以找谁</h3>{"".join(items)}</section>'
 
 
@@ -219,9 +236,10 @@ footer { display: none !important; }
 #lq-transcript h3 { font-size: 1.05rem; margin: 14px 0 6px; }
 #lq-transcript h4 { font-size: 0.95rem; margin: 10px 0 4px; }
 #lq-transcript .checklist { list-style: none; padding: 0; margin: 0; }
-#lq-transcript .checklist li { margin: 6px 0; }
-#lq-transcript .checklist label { display: flex; gap: 10px; align-items: flex-start; min-height: 44px; }
-#lq-transcript .checklist input { width: 26px; height: 26px; flex: none; margin-top: 2px; }
+#lq-transcript .checklist li { margin: 0; }
+#lq-transcript .checklist label { display: flex; gap: 10px; align-items: flex-start; min-height: 44px; padding: 6px 0; cursor: pointer; }
+#lq-transcript .checklist input { width: 24px; height: 24px; flex: none; margin: 2px 0 0; accent-color: var(--lq-accent); }
+#lq-transcript .checklist input:checked + span { color: #667; text-decoration: line-through; }
 #lq-transcript .checklist small { display: block; color: #555; }
 #lq-transcript .triage .ask { font-weight: 600; margin: 12px 0 6px; }
 #lq-transcript .choices { display: flex; flex-wrap: wrap; gap: 10px; }
@@ -320,4 +338,12 @@ CSS += """
 .lq-chips .wrap label input[type=radio] { position: absolute; opacity: 0; width: 1px; height: 1px; margin: 0; }
 .lq-chips .wrap label.selected { background: var(--lq-accent) !important; color: #fff !important; border-color: var(--lq-accent) !important; font-weight: 600; }
 .lq-chips .wrap label:has(input:focus-visible) { outline: 3px solid #7cc4a8; }
+"""
+CSS += """
+#lq-transcript details.places { margin: 6px 0 0; font-size: 0.92rem; }
+#lq-transcript details.places summary { min-height: 40px; padding: 8px 0; cursor: pointer; color: var(--lq-accent); }
+#lq-transcript details.places ul { list-style: none; padding: 0; margin: 0; }
+#lq-transcript li.place { padding: 8px 0; border-top: 1px solid #e2e8e5; line-height: 1.45; }
+#lq-transcript li.place small { display: block; color: #444; }
+#lq-transcript li.place .links a { display: inline-block; padding: 6px 0; color: var(--lq-accent); }
 """

@@ -180,24 +180,30 @@ def chunk_texts(bot):
     return _chunk_texts(bot)
 
 
-_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+_PAGE_TAGS = {"article", "section", "div", "span", "p", "ol", "ul", "li", "a", "details", "summary", "dl", "dt", "dd",
+              "blockquote", "h3", "h4", "small", "label", "input", "button", "b"}
+"""The elements the web page's renderer (bot/render.py) writes itself; anything else came from text."""
 
 
-def assert_renders_inert(markdown_text: str) -> None:
-    """Rendered as the web page renders Markdown (with raw HTML allowed, the worst case), the text
-    holds no element but paragraphs, emphasis, headings, quotes and line breaks, and no link."""
-    from markdown_it import MarkdownIt
+def assert_renders_inert(page_html: str) -> None:
+    """The HTML the web page shows holds only the renderer's own elements, no event handler
+    attribute, and links only to web pages, phone numbers or its own citation cards."""
+    from html.parser import HTMLParser
 
-    rendered = MarkdownIt("commonmark").render(markdown_text)
-    tags = {m.group(1).lower() for m in _TAG.finditer(rendered)}
-    assert tags <= {"p", "br", "strong", "h3", "blockquote", "a"}, tags
-    for href in re.findall(r'href="([^"]*)"', rendered):
-        assert href.startswith(("http://", "https://")), href
+    class Check(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            assert tag in _PAGE_TAGS, tag
+            for name, value in attrs:
+                assert not name.startswith("on"), name
+                if name == "href":
+                    assert value.startswith(("http://", "https://", "tel:", "#c")), value
+
+    Check().feed(page_html)
 
 
 def check_answer(answer, chunk_texts) -> None:
     """What every answer must satisfy, whatever the question was."""
-    from bot.web import as_plain_text, citations_markdown
+    from bot.render import esc, transcript_html
 
     assert answer.outcome in ("answered", "partial", "refused")
     json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")  # printable by the CLI
@@ -209,10 +215,9 @@ def check_answer(answer, chunk_texts) -> None:
     if answer.outcome == "refused":
         assert not answer.citations and "12333" in answer.answer
     # what the page shows: the question and the answer as typed, never as markup
-    for shown in (answer.question, answer.answer):
-        assert_renders_inert(as_plain_text(shown))
-        assert not _TAG.search(as_plain_text(shown))
-    assert_renders_inert(citations_markdown(answer))
+    page = transcript_html([{"question": answer.question, "answer": answer.to_json()}])
+    assert_renders_inert(page)
+    assert esc(answer.question) in page
 
 
 @pytest.mark.parametrize("text, expect", [pytest.param(t, e, id=i) for i, t, e in QUESTIONS])
@@ -255,39 +260,30 @@ def test_redacted_question_is_answered_like_the_original(bot):
     assert bot.ask(masked).citations[0].article == bot.ask(original).citations[0].article == "第十四条"
 
 
-def test_web_page_shows_markup_as_text(bot, network_attempts):
-    """Through the real page over loopback: the chat shows the question as typed, inert."""
+def test_web_page_shows_markup_as_text(web, network_attempts):
+    """Through the real page over loopback: the question is shown as typed, inert."""
     from gradio_client import Client
 
-    from bot.web import build_app
-
-    app = build_app(bot)
-    app.queue(default_concurrency_limit=1)
-    _, url, _ = app.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, share=False)
-    try:
-        client = Client(url, verbose=False, analytics_enabled=False)
-        question = "<img src=x onerror=alert(1)>被辞退有补偿吗 [点我](javascript:alert(1))"
-        history, sources, _ = client.predict(question, "（不选）", [], api_name="/answer_question")
-    finally:
-        app.close()
-    shown = history[0]["content"]
-    if not isinstance(shown, str):  # Gradio 6 sends message content as a list of parts
-        shown = "".join(part.get("text", "") for part in shown)
-    assert "<img" not in shown and "&lt;img" in shown and "\\[点我\\]" in shown
-    assert "第四十七条" in sources
+    client = Client(web.url, verbose=False, analytics_enabled=False)
+    question = "<img src=x onerror=alert(1)>被辞退有补偿吗 [点我](javascript:alert(1))"
+    transcript, notice, _ = client.predict(question, {"chosen": True}, api_name="/ask")
+    assert notice == ""
+    assert "<img" not in transcript and "&lt;img src=x onerror=alert(1)&gt;" in transcript
+    assert_renders_inert(transcript)
+    assert "第四十七条" in transcript
     assert not network_attempts
 
 
 def test_citation_links_are_only_web_pages():
-    from bot.answer import Answer, Citation
-    from bot.web import citations_markdown
+    from bot.render import citation_card
 
     def card(url, title="某法"):
-        c = Citation(1, "d", title, "人社部发〔2021〕56号", "第一条", 3, "正文 *强调* [x](javascript:alert(1))", "现行有效", "2020-01-01", "全国", url, 0.9)
-        return citations_markdown(Answer("q", "answered", "a", [c]))
+        return citation_card({"n": 1, "doc_id": "d", "title": title, "doc_no": "人社部发〔2021〕56号", "article": "第一条", "page": 3,
+                              "quote": "正文 *强调* [x](javascript:alert(1))", "status": "现行有效", "effective_from": "2020-01-01",
+                              "region": "全国", "source_url": url, "score": 0.9}, turn=0)
 
-    assert "官方来源" not in card("javascript:alert(1)") and "官方来源" not in card("data:text/html,<script>")
-    assert "](https://www.mohrss.gov.cn/a%28b%29.html)" in card("https://www.mohrss.gov.cn/a(b).html")
+    assert "官方原文" not in card("javascript:alert(1)") and "官方原文" not in card("data:text/html,<script>")
+    assert 'href="https://www.mohrss.gov.cn/a(b).html"' in card("https://www.mohrss.gov.cn/a(b).html")
     text = card("https://example.gov.cn", title="<img src=x onerror=alert(1)>")
     assert "<img" not in text
     assert_renders_inert(text)

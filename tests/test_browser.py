@@ -123,6 +123,19 @@ def test_worker_asks_opens_a_citation_and_taps_feedback(browser, web, outside):
     page.evaluate("() => document.querySelector('#lq-transcript details.cite').scrollIntoView({block: 'start'})")
     shot(page, "worker-citation")
 
+    # The triage question's buttons send the choice as the next message, in the same conversation.
+    choices = page.locator("#lq-transcript .answer").last.locator("button.choice")
+    assert choices.count() >= 2
+    label = choices.first.inner_text()
+    before = page.locator("#lq-transcript .turn").count()
+    choices.first.click()
+    page.wait_for_function("n => document.querySelectorAll('#lq-transcript .turn').length > n && !document.querySelector('#lq-transcript .fb.pending')",
+                           arg=before, timeout=30_000)
+    assert page.locator("#lq-transcript .turn .q").last.inner_text().endswith(label)
+    followed = page.locator("#lq-transcript .answer").last
+    assert "refused" not in followed.get_attribute("class") and followed.locator("details.cite").count() > 0
+    shot(page, "worker-triage-followed")
+
     useful_before = web.records.feedback_counts()["有用"]
     page.locator("#lq-transcript .answer").last.get_by_role("button", name="有用").click()
     page.wait_for_selector("#lq-transcript .fb.done")
