@@ -237,8 +237,8 @@ footer { display: none !important; }
 #lq-transcript h4 { font-size: 0.95rem; margin: 10px 0 4px; }
 #lq-transcript .checklist { list-style: none; padding: 0; margin: 0; }
 #lq-transcript .checklist li { margin: 0; }
-#lq-transcript .checklist label { display: flex; gap: 10px; align-items: flex-start; min-height: 44px; padding: 6px 0; cursor: pointer; }
-#lq-transcript .checklist input { width: 24px; height: 24px; flex: none; margin: 2px 0 0; accent-color: var(--lq-accent); }
+#lq-transcript .checklist label { display: flex; gap: 10px; align-items: center; min-height: 44px; padding: 4px 0; cursor: pointer; line-height: 1.45; }
+#lq-transcript .checklist input { width: 24px; height: 24px; flex: none; margin: 0; accent-color: var(--lq-accent); }
 #lq-transcript .checklist input:checked + span { color: #667; text-decoration: line-through; }
 #lq-transcript .checklist small { display: block; color: #555; }
 #lq-transcript .triage .ask { font-weight: 600; margin: 12px 0 6px; }

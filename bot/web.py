@@ -142,6 +142,9 @@ def build_worker_app(bot, records: Records, settings):
             log.exception("answering failed")
             yield render(turns), notice_html(BROKEN), question, conv, turns
             return
+        if answer is None:  # a stream that yielded nothing
+            yield render(turns), notice_html(BROKEN), question, conv, turns
+            return
         data = answer.to_json()
         turns = (turns + [{"question": answer.question, "answer": data, "final": True}])[-MAX_TURNS:]
         if answer.outcome == "refused" and settings.queue_refused and answer.reason not in ("injection",):
