@@ -294,7 +294,8 @@ def _city_choices(province: str | None) -> list[str]:
 
 
 def build_server(bot, *, settings, records: Records | None = None, accounts=None):
-    """The FastAPI app: the staff app at ``/staff`` (login required), the worker app at ``/``."""
+    """The FastAPI app: the policy feeds at ``/feeds``, the staff app at ``/staff`` (login required),
+    the worker app at ``/``."""
     from fastapi import FastAPI
 
     from bot.staff import StaffAccounts, build_staff_app
@@ -304,6 +305,9 @@ def build_server(bot, *, settings, records: Records | None = None, accounts=None
     theme = gr.themes.Default(primary_hue="emerald", font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"], font_mono=["monospace"])
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     server.middleware("http")(_busy_in_chinese)
+    from bot.feeds import feed_router
+
+    server.include_router(feed_router(settings))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
     common = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
     staff = build_staff_app(bot, records, settings, accounts)

@@ -81,6 +81,13 @@ def test_report_is_stored_redacted_and_can_be_looked_up(web):
     assert "请填写" in notice
 
 
+def test_policy_feeds_are_served_beside_the_page(web):
+    with httpx.Client(base_url=web.url, timeout=10) as http:
+        feed = http.get("/feeds/zhejiang/waimai.json")
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/feed+json")
+        assert http.get("/feeds/火星/外卖.json").status_code == 404
+
+
 # -- the worker side cannot reach staff data -------------------------------------------------------
 
 
