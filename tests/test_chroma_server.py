@@ -211,3 +211,25 @@ def test_chroma_server_talks_to_loopback_only(chroma_server, server_index):
     assert remote, "the server holds no socket: is it running?"
     outside = [str(a) for a in remote if not (a.is_loopback or a.is_unspecified or (a.ipv4_mapped and a.ipv4_mapped.is_loopback))]
     assert not outside, f"chroma run has connections beyond loopback: {outside}"
+
+
+def test_crash_leftovers_on_the_server_are_ignored_then_repaired(server_settings, server_index, embedder):
+    """Vectors no manifest names (a crash's leftovers) in the served collection on the server: the
+    retriever ignores them, the next run deletes exactly them, embeds nothing, writes no generation."""
+    import numpy as np
+
+    from kb.index import index_sources, read_manifest
+    from kb.retriever import HybridRetriever
+    from kb.store import VectorStore
+
+    store = VectorStore(server_settings)
+    stray = ["gongshang-baoxian-tiaoli#第十四条?99", "gongshang-baoxian-tiaoli#第九百条"]
+    vector = embedder.embed_query(RIDER)
+    meta = {"doc_id": "x", "region": "全国", "effective_from": 0, "effective_to": 99991231, "kind": "article", "content_hash": "h", "record_hash": "r"}
+    store.upsert(stray, np.stack([vector, vector]), ["半截写入", "半截写入"], [meta, meta])
+    manifest = read_manifest(server_settings.index_dir)
+    hits = HybridRetriever(server_settings, embedder=embedder).search(RIDER, k=5).hits
+    assert hits and all(h.chunk_id in manifest["chunks"] for h in hits)
+    report = index_sources(server_settings, embedder=embedder, progress=False)
+    assert (report.deleted, report.embedded, report.new_generation) == (2, 0, False)
+    assert set(VectorStore(server_settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
