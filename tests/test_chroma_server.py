@@ -132,7 +132,7 @@ def test_search_and_answer_from_the_server(server_settings, server_index, embedd
     hits = bot.retriever.search(RIDER, k=5).hits
     assert ("gongshang-baoxian-tiaoli", "第十四条") in [(h.doc_id, h.article) for h in hits]
     answer = bot.ask(RIDER)
-    assert answer.outcome == "answered"
+    assert answer.outcome in ("answered", "partial")  # partial: the bot asks whether the rider has a labour contract
     c = next(c for c in answer.citations if c.article == "第十四条")
     source = (server_settings.sources / "texts" / "工伤保险条例(2010-12-20).md").read_text(encoding="utf-8")
     assert all(line in source for line in c.quote.split("\n"))

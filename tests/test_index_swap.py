@@ -98,7 +98,7 @@ def test_server_answers_through_a_reindex_and_swaps_when_complete(copy, embedder
         # the collection this index reads holds exactly its manifest's vectors: never half-built,
         # never written to while it is served
         assert stored == _expected_store(manifest)
-        assert answer.outcome == "answered"
+        assert answer.outcome != "refused" and any(c.article == "第十四条" for c in answer.citations)
         for c in answer.citations:
             if c.kind == "原文":
                 text = _article_text(manifest, c.article) if c.doc_id == LAW else None
@@ -164,7 +164,7 @@ def test_old_generations_are_dropped_only_after_the_grace_period(copy, embedder)
 
     assert idle.generation == g and g not in names()
     answer = idle.ask(RIDER)  # its collection is gone: it loads the newest index and answers
-    assert answer.outcome == "answered" and idle.generation == g + 2
+    assert answer.outcome != "refused" and answer.citations and idle.generation == g + 2
 
 
 def test_index_runs_one_at_a_time(copy):
