@@ -233,3 +233,39 @@ def test_crash_leftovers_on_the_server_are_ignored_then_repaired(server_settings
     report = index_sources(server_settings, embedder=embedder, progress=False)
     assert (report.deleted, report.embedded, report.new_generation) == (2, 0, False)
     assert set(VectorStore(server_settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
+
+
+def test_sigkill_during_indexing_to_the_server_loses_nothing(server_settings, server_index, embedder, tmp_path):
+    """Killing ``laoquan index`` (SIGKILL) while it works against the server leaves the served
+    generation whole and searchable; the next run completes it exactly."""
+    import random
+
+    from kb.index import index_sources, read_manifest
+    from kb.retriever import HybridRetriever
+    from kb.store import VectorStore
+
+    questions = tmp_path / "questions"
+    shutil.copytree(server_settings.questions_dir, questions)
+    settings = server_settings.replace(questions_dir=questions)
+    path = questions / "gongshang-baoxian-tiaoli.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("吗", "么").replace("，", ","), encoding="utf-8")
+    index_sources(server_settings, embedder=embedder, progress=False)  # the served index, whatever earlier tests did
+    before = read_manifest(settings.index_dir)
+    env = {**os.environ, "LAOQUAN_CHROMA_URL": settings.chroma_url, "LAOQUAN_SOURCES": str(settings.sources),
+           "LAOQUAN_DATA_DIR": str(settings.data_dir), "LAOQUAN_CATALOG": str(settings.catalog),
+           "LAOQUAN_MODELS_DIR": str(settings.models_dir), "LAOQUAN_QUESTIONS_DIR": str(questions)}
+    process = subprocess.Popen([sys.executable, "-m", "laoquan.cli", "index", "--quiet"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(random.Random(11).uniform(7.0, 12.0))
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert read_manifest(settings.index_dir) == before
+    hits = HybridRetriever(settings, embedder=embedder).search(RIDER, k=5).hits
+    assert hits and all(h.chunk_id in before["chunks"] for h in hits)
+
+    report = index_sources(settings, embedder=embedder, progress=False)
+    assert not report.problems and report.new_generation
+    manifest = read_manifest(settings.index_dir)
+    assert set(VectorStore(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
+    again = index_sources(settings, embedder=embedder, progress=False)
+    assert (again.embedded, again.deleted, again.new_generation) == (0, 0, False)

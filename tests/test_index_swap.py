@@ -130,7 +130,8 @@ def test_no_change_reindex_writes_no_generation_and_keeps_the_bot(copy, embedder
     assert seconds < 5, f"no-change re-index took {seconds:.1f} s"
     assert manifest_signature(copy.index_dir) == signature  # not even rewritten
     assert [c.name for c in generation_collections(copy)] == collections
-    bot.ask(RIDER)
+    streamed = list(bot.stream(RIDER))  # the same stream interface as the bot underneath
+    assert streamed and streamed[-1].citations == bot.ask(RIDER).citations
     assert bot.current() is loaded
 
 
