@@ -35,7 +35,6 @@ from laoquan.settings import (
 from bench.results import report
 
 GOLD = REPO_ROOT / "evals" / "gold" / "questions.yaml"
-LAOQUAN = Path(sys.executable).with_name("laoquan")
 HOST = "127.0.0.1"
 NO_PROFILE = {"chosen": True}  # the page's BrowserState: region not given
 SERVICE_ERROR = "服务出了点问题"
@@ -73,8 +72,9 @@ def free_port() -> int:
 
 
 def start_server(port: int, *, log) -> subprocess.Popen:
-    """``laoquan serve --host 127.0.0.1 --port N`` in its own process group, output to ``log``."""
-    return subprocess.Popen([str(LAOQUAN), "serve", "--host", HOST, "--port", str(port)], stdout=log,
+    """``laoquan serve --host 127.0.0.1 --port N`` of this checkout (``python -m laoquan.cli`` from the
+    repo folder, not whatever the ``laoquan`` script points at) in its own process group, output to ``log``."""
+    return subprocess.Popen([sys.executable, "-m", "laoquan.cli", "serve", "--host", HOST, "--port", str(port)], stdout=log,
                             stderr=subprocess.STDOUT, cwd=REPO_ROOT, start_new_session=True)
 
 

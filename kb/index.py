@@ -10,8 +10,11 @@ What makes it incremental:
 - chunks of documents that changed or left the catalog are deleted.
 
 The manifest (``<data>/index/manifest.json``) holds every chunk's text, its place in the law and its
-BM25 tokens; it is written atomically *after* the vectors, so a killed run leaves the previous
-manifest in place, and the next run repairs the store from the hashes it finds there.
+BM25 tokens, and names the Chroma collection of its vectors. A run that changes anything writes a
+new *generation* — a new collection, then the manifest naming it, replaced atomically — so a
+running server keeps reading the previous pair until it swaps, and a killed run leaves the
+previous index whole; the next run continues the half-built collection from the hashes it finds
+there. A run that changes nothing writes nothing. See :mod:`kb.generations` for the whole rule.
 
 Besides the articles, the store holds *pointer* vectors that stand for an article: the
 project-written worker questions (``corpus/article_questions``) and, when enabled, each 款 of a
@@ -33,17 +36,16 @@ import yaml
 from corpus.catalog import Catalog, CatalogEntry, load_catalog_for
 from corpus.notes import NotePoint, load_notes, notes_fingerprint
 from corpus.questions import load_article_questions, questions_fingerprint
+from kb.generations import MANIFEST_NAME, Pointer, collection_name, index_lock, pointer_of, retire_old_generations
 from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, detect_format, load_source
 from kb.split import Chunk, group_paragraphs, split_articles
-from kb.store import VectorStore, date_key
+from kb.store import CollectionMissingError, VectorStore, date_key
 from laoquan.files import file_sha256, write_atomic
 from laoquan.settings import Settings
 
 SPLIT_VERSION = 4
 """Bump when loading or splitting changes, so that every document is split again."""
-
-MANIFEST_NAME = "manifest.json"
 
 
 @dataclass
@@ -63,20 +65,31 @@ class IndexReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     guide_vectors: int = 0
+    generation: int = 0
+    """The index generation served after this run."""
+    new_generation: bool = False
+    """True when this run wrote a new generation (something changed); a no-change run writes none."""
+    dropped_generations: list[str] = field(default_factory=list)
+    """Collections of old generations this run deleted (replaced longer ago than the grace period)."""
 
     def summary(self) -> str:
+        version = f"新索引版本 g{self.generation}" if self.new_generation else f"索引版本 g{self.generation} 未变"
         lines = [
             f"文档 {self.documents} 份，条文块 {self.chunks} 个（其中政策要点 {self.notes} 个），示例问题 {self.questions} 个，款级向量 {self.paragraphs} 个；重新切分 {self.resplit_documents} 份，"
-            f"新嵌入 {self.embedded} 个（另有办事指南问法 {self.guide_vectors} 个），复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；"
+            f"新嵌入 {self.embedded} 个（另有办事指南问法 {self.guide_vectors} 个），复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；{version}；"
             f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
         ]
+        if self.dropped_generations:
+            lines.append(f"  已删除旧索引版本 / dropped old generations: {', '.join(self.dropped_generations)}")
         lines += [f"  ! {p}" for p in self.problems]
         return "\n".join(lines)
 
 
 def read_manifest(index_dir: Path) -> dict:
+    """The manifest, or an empty one marked ``stale`` when there is none, it cannot be read or it
+    was written by another splitter version (it still says which generation it named)."""
     path = index_dir / MANIFEST_NAME
-    empty = {"version": SPLIT_VERSION, "documents": {}, "chunks": {}}
+    empty = {"version": SPLIT_VERSION, "documents": {}, "chunks": {}, "stale": True}
     if not path.is_file():
         return empty
     try:
@@ -84,7 +97,7 @@ def read_manifest(index_dir: Path) -> dict:
     except (OSError, ValueError):
         return empty
     if manifest.get("version") != SPLIT_VERSION:
-        return empty
+        return {**empty, **{k: manifest[k] for k in ("generation", "collection") if k in manifest}}
     return manifest
 
 
@@ -281,7 +294,13 @@ def index_sources(
     """Bring the store and the manifest in line with the catalog and the sources folder.
 
     ``embedder`` (a :class:`kb.embeddings.Embedder`) is loaded only when something must be embedded.
+    One run at a time: a second one waits for the first (:func:`kb.generations.index_lock`).
     """
+    with index_lock(settings.index_dir):
+        return _index_sources(settings, catalog=catalog, embedder=embedder, progress=progress)
+
+
+def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, progress: bool) -> IndexReport:
     started = time.perf_counter()
     report = IndexReport()
     catalog = catalog or load_catalog_for(settings)
@@ -370,34 +389,9 @@ def index_sources(
         pointers.update(note_pointers)
         documents[entry.id] = {"fingerprint": fingerprint, "chunks": list(notes), "pointers": list(note_pointers)}
 
-    store = VectorStore(settings)
-    stored = store.stored_hashes()  # id → (content hash, record hash) kept beside each vector
-    vectors_of = {**records, **pointers}  # everything that has a vector
-    wanted = {cid: _record_hash(r) for cid, r in vectors_of.items()}
-    changed = [cid for cid, h in wanted.items() if stored.get(cid, ("", ""))[1] != h]
-    removed = [cid for cid in stored if cid not in wanted]
-
-    if changed:
-        vectors = _vectors_for(changed, vectors_of, stored, store, settings, embedder, progress, report)
-        store.upsert(
-            changed,
-            np.stack([vectors[vectors_of[c]["hash"]] for c in changed]),
-            [vectors_of[c]["text"] for c in changed],
-            [
-                {
-                    **vectors_of[c]["meta"],
-                    "kind": vectors_of[c]["kind"],
-                    "article": vectors_of[c]["article"],
-                    "content_hash": vectors_of[c]["hash"],
-                    "record_hash": wanted[c],
-                }
-                for c in changed
-            ],
-        )
-    store.delete(removed)
-    report.deleted = len(removed)
-    write_manifest(settings.index_dir, {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "pointers": pointers})
-    report.guide_vectors = _index_guides(settings, embedder, report)
+    new_manifest = {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "pointers": pointers}
+    served = write_generation(settings, manifest, new_manifest, embedder=embedder, progress=progress, report=report)
+    report.dropped_generations = retire_old_generations(settings, current=served)
 
     report.notes = sum(1 for r in records.values() if r["kind"] == "note")
     report.documents = len(documents)
@@ -406,6 +400,73 @@ def index_sources(
     report.paragraphs = sum(1 for p in pointers.values() if p["kind"] == "paragraph")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, embedder, progress: bool, report: IndexReport) -> Pointer:
+    """Make ``new_manifest`` the served index; returns the generation served afterwards.
+
+    When every vector it needs is already in the served generation's collection (same record
+    hashes) and it drops none that the served manifest names, that generation stays: vectors no
+    manifest names (a crash's leftovers) are deleted from it and the manifest is rewritten only if
+    it differs. Otherwise a new generation's collection is filled — continuing a killed run's
+    partial one — with vectors copied by content hash and only new text embedded, and then the
+    manifest naming it replaces the old one atomically."""
+    vectors_of = {**new_manifest["chunks"], **new_manifest["pointers"]}  # everything that has a vector
+    wanted = {cid: _record_hash(r) for cid, r in vectors_of.items()}
+    served = pointer_of(manifest, base=settings.collection)
+    named = set(manifest["chunks"]) | set(manifest.get("pointers", {}))
+    try:
+        current = VectorStore(settings, collection=served.collection, create=False)
+        stored = current.stored_hashes()  # id → (content hash, record hash) kept beside each vector
+    except CollectionMissingError:
+        current, stored = None, {}
+    changed = [cid for cid, h in wanted.items() if stored.get(cid, ("", ""))[1] != h]
+    removed = [cid for cid in stored if cid not in wanted]
+    report.deleted = len(removed)
+
+    if current is not None and not manifest.get("stale") and not changed and not named & set(removed):
+        current.delete(removed)
+        target = served
+    else:
+        target = Pointer(served.generation + 1, collection_name(settings.collection, served.generation + 1))
+        store = VectorStore(settings, collection=target.collection)
+        partial = store.stored_hashes()  # empty, or what a killed run of this generation wrote
+        todo = [cid for cid, h in wanted.items() if partial.get(cid, ("", ""))[1] != h]
+        if todo:
+            donors = [(store, partial)] + ([(current, stored)] if current is not None else [])
+            vectors = _vectors_for(todo, vectors_of, donors, settings, embedder, progress, report)
+            store.upsert(
+                todo,
+                np.stack([vectors[vectors_of[c]["hash"]] for c in todo]),
+                [vectors_of[c]["text"] for c in todo],
+                [
+                    {
+                        **vectors_of[c]["meta"],
+                        "kind": vectors_of[c]["kind"],
+                        "article": vectors_of[c]["article"],
+                        "content_hash": vectors_of[c]["hash"],
+                        "record_hash": wanted[c],
+                    }
+                    for c in todo
+                ],
+            )
+        store.delete([cid for cid in partial if cid not in wanted])
+        report.new_generation = True
+    report.generation = target.generation
+    # The guide phrasings' vectors before the manifest: a server loading the new generation finds them.
+    report.guide_vectors = _index_guides(settings, embedder, report)
+    new_manifest = {"version": SPLIT_VERSION, "generation": target.generation, "collection": target.collection, **new_manifest}
+    encoded = json.dumps(new_manifest, ensure_ascii=False).encode("utf-8")
+    if report.new_generation or _file_bytes(settings.index_dir / MANIFEST_NAME) != encoded:
+        write_atomic(settings.index_dir / MANIFEST_NAME, encoded)  # a no-change run leaves the file (and servers) alone
+    return target
+
+
+def _file_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _index_guides(settings: Settings, embedder, report) -> int:
@@ -445,16 +506,19 @@ def _record_hash(record: dict) -> str:
     return hashlib.sha256(f"{record['hash']}|{meta}".encode()).hexdigest()
 
 
-def _vectors_for(changed, records, stored, store, settings, embedder, progress, report) -> dict[str, np.ndarray]:
-    """Vectors by content hash: copied from the store where the same text is embedded already,
-    computed by the embedding model only for text never seen before."""
+def _vectors_for(changed, records, sources, settings, embedder, progress, report) -> dict[str, np.ndarray]:
+    """Vectors by content hash: copied from the stores in ``sources`` (``(store, its stored
+    hashes)``, first come first used) where the same text is embedded already, computed by the
+    embedding model only for text never seen before."""
     needed = {records[c]["hash"] for c in changed}
-    donors: dict[str, str] = {}  # content hash → a stored chunk id that has it
-    for cid, (content, _) in stored.items():
-        if content in needed:
-            donors.setdefault(content, cid)
-    got = store.embeddings_for(list(donors.values()))
-    by_content = {content: got[cid] for content, cid in donors.items() if cid in got}
+    by_content: dict[str, np.ndarray] = {}
+    for store, stored in sources:
+        donors: dict[str, str] = {}  # content hash → a stored chunk id that has it
+        for cid, (content, _) in stored.items():
+            if content in needed and content not in by_content:
+                donors.setdefault(content, cid)
+        got = store.embeddings_for(list(donors.values()))
+        by_content.update({content: got[cid] for content, cid in donors.items() if cid in got})
     report.reused_vectors = sum(1 for c in changed if records[c]["hash"] in by_content)
     to_embed = sorted(needed - by_content.keys())
     if to_embed:

@@ -13,11 +13,12 @@ from datetime import date
 
 import numpy as np
 
+from kb.generations import pointer_of
 from kb.index import read_manifest
 from corpus.regions import applicable_regions
 from kb.concepts import ConceptMatcher
 from kb.keywords import KeywordIndex, tokenize
-from kb.store import DenseMatch, VectorStore, date_key
+from kb.store import CollectionMissingError, DenseMatch, VectorStore, date_key
 from laoquan.settings import Settings
 
 
@@ -74,7 +75,10 @@ class Retrieval:
 
 
 class HybridRetriever:
-    """Loads the manifest, the BM25 index, the vector store and the embedding model once."""
+    """Loads the manifest, the BM25 index, the vector store and the embedding model once.
+
+    It reads one index generation — the manifest and the collection it names — for its whole
+    life; a newer index is picked up by loading a new retriever (:class:`laoquan.app.ReloadingBot`)."""
 
     def __init__(self, settings: Settings, *, embedder=None):
         self.settings = settings
@@ -83,6 +87,10 @@ class HybridRetriever:
         if not records:
             raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.index_dir}）")
         self._records: dict[str, dict] = records
+        pointer = pointer_of(manifest, base=settings.collection)
+        self.generation: int = pointer.generation
+        """The index generation this retriever reads (see :mod:`kb.generations`)."""
+        self.collection: str = pointer.collection
         pointers = manifest.get("pointers", {})
         use = {"question": settings.question_vectors, "paragraph": settings.paragraph_vectors}
         self._parent_of = {pid: p["parent"] for pid, p in pointers.items() if use.get(p["kind"], False)}
@@ -93,7 +101,12 @@ class HybridRetriever:
         self.concepts = ConceptMatcher.default()
         expand = settings.question_vectors
         self._keywords = KeywordIndex(self._ids, [r["tokens"] + (r.get("question_tokens", []) if expand else []) for r in records.values()])
-        self._store = VectorStore(settings)
+        try:
+            self._store = VectorStore(settings, collection=self.collection, create=False)
+        except CollectionMissingError:
+            raise IndexMissingError(
+                f"索引的向量集合 {self.collection} 不在向量库里（被删除了，或连到了别的 Chroma），请重新运行 `laoquan index`"
+            ) from None
         self._load_note_vectors(manifest)
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder

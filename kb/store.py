@@ -1,8 +1,12 @@
-"""The vector store: one Chroma collection of article vectors, local or on a Chroma server.
+"""The vector store: Chroma collections of article vectors, local or on a Chroma server.
 
 Only this module talks to Chroma. Vectors are always supplied by us (Chroma's default embedding
 function would try to download a model), telemetry is off, and the metadata kept beside each
 vector is what a filter needs: document, region, status and the dates in force as integers.
+
+The index is kept in *generations* (see :mod:`kb.generations`): each is its own collection,
+``<settings.collection>_g<N>``, written once by the index run that creates it and then only read.
+:class:`VectorStore` opens one of them; :func:`generation_collections` lists them for clean-up.
 """
 from __future__ import annotations
 
@@ -31,25 +35,91 @@ class DenseMatch:
     """``article`` or ``question`` (a worker question standing for its article)."""
 
 
+class CollectionMissingError(RuntimeError):
+    """The collection a manifest names is not in the store (dropped, or another store is configured)."""
+
+
+def chroma_client(settings: Settings):
+    """An HTTP client of the Chroma server at ``settings.chroma_url``, else a local persistent
+    client of ``<data>/chroma``; telemetry off either way."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
+        )
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+@dataclass(frozen=True)
+class GenerationCollection:
+    """One generation's collection as the store lists it."""
+
+    name: str
+    generation: int
+    retired_at: float | None
+    """Unix time at which an index run first found it replaced (None: not yet)."""
+
+
+def generation_collections(settings: Settings) -> list[GenerationCollection]:
+    """Every collection of this index's generations in the store (``<collection>`` itself is the
+    generation 0 of indexes built before generations existed), oldest first."""
+    from kb.generations import generation_of
+
+    found = []
+    for collection in chroma_client(settings).list_collections():
+        generation = generation_of(collection.name, settings.collection)
+        if generation is None:
+            continue
+        retired = (collection.metadata or {}).get("laoquan_retired_at")
+        found.append(GenerationCollection(collection.name, generation, float(retired) if retired is not None else None))
+    return sorted(found, key=lambda c: c.generation)
+
+
+def mark_retired(settings: Settings, name: str, when: float) -> None:
+    """Record in the collection's own metadata when it stopped being the current generation."""
+    collection = chroma_client(settings).get_collection(name, embedding_function=None)
+    collection.modify(metadata={**(collection.metadata or {}), "laoquan_retired_at": float(when)})
+
+
+def drop_collection(settings: Settings, name: str) -> None:
+    from chromadb.errors import NotFoundError
+
+    try:
+        chroma_client(settings).delete_collection(name)
+    except (NotFoundError, ValueError):
+        pass  # already gone
+
+
 class VectorStore:
-    """A Chroma collection with cosine distance, opened once per process."""
+    """One Chroma collection with cosine distance.
 
-    def __init__(self, settings: Settings):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+    ``collection`` names it; by default the one the current manifest names (the index being
+    served). With ``create=False`` a missing collection raises :class:`CollectionMissingError`
+    instead of being created empty (a server must never answer from an empty stand-in)."""
 
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if settings.chroma_url:
-            url = urlparse(settings.chroma_url)
-            self.client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
+    def __init__(self, settings: Settings, *, collection: str | None = None, create: bool = True):
+        if collection is None:
+            from kb.generations import read_pointer
+
+            collection = read_pointer(settings.index_dir, base=settings.collection).collection
+        self.name = collection
+        self.client = chroma_client(settings)
+        if create:
+            self.collection = self.client.get_or_create_collection(
+                collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
         else:
-            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-        self.collection = self.client.get_or_create_collection(
-            settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+            from chromadb.errors import NotFoundError
+
+            try:
+                self.collection = self.client.get_collection(collection, embedding_function=None)
+            except (NotFoundError, ValueError) as exc:
+                raise CollectionMissingError(collection) from exc
 
     def count(self) -> int:
         return self.collection.count()
@@ -62,11 +132,12 @@ class VectorStore:
             for i, m in zip(got["ids"], got["metadatas"])
         }
 
-    def embeddings_for(self, ids: list[str]) -> dict[str, np.ndarray]:
-        if not ids:
-            return {}
-        got = self.collection.get(ids=ids, include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+    def embeddings_for(self, ids: list[str], *, batch: int = 500) -> dict[str, np.ndarray]:
+        out = {}
+        for start in range(0, len(ids), batch):
+            got = self.collection.get(ids=ids[start : start + batch], include=["embeddings"])
+            out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])})
+        return out
 
     def upsert(self, ids: list[str], embeddings: np.ndarray, documents: list[str], metadatas: list[dict], *, batch: int = 500) -> None:
         for start in range(0, len(ids), batch):
@@ -75,9 +146,9 @@ class VectorStore:
                 ids=ids[start:end], embeddings=embeddings[start:end], documents=documents[start:end], metadatas=metadatas[start:end]
             )
 
-    def delete(self, ids: list[str]) -> None:
-        if ids:
-            self.collection.delete(ids=ids)
+    def delete(self, ids: list[str], *, batch: int = 500) -> None:
+        for start in range(0, len(ids), batch):
+            self.collection.delete(ids=ids[start : start + batch])
 
     def search(self, vector: np.ndarray, *, k: int, regions: tuple[str, ...] | None = None, as_of: date | None = None) -> list[DenseMatch]:
         """Nearest chunks to ``vector`` that are in force on ``as_of`` and belong to one of ``regions``."""

@@ -61,6 +61,13 @@ class Settings:
     chroma_url: str = ""
     """``http://host:port`` of a Chroma server; empty means a local PersistentClient."""
     collection: str = "laoquan_articles"
+    """Base name of the index's Chroma collections: each index generation is ``<collection>_g<N>``."""
+    index_grace_seconds: float = 600.0
+    """How long an index generation is kept after it was replaced, for servers still reading it
+    (dropped by the first index run after that; see :mod:`kb.generations`)."""
+    index_check_seconds: float = 1.0
+    """A running bot looks (a ``stat``) for a newer index at most this often, on a question, and
+    swaps to it once loaded; 0 checks on every question, a negative value never (no hot reload)."""
 
     # Retrieval
     dense_k: int = 60
