@@ -52,6 +52,9 @@ class Citation:
     """``原文`` (quote is official text) or ``要点（非原文）`` (the project's note; ``quote`` is empty)."""
     summary: str = ""
     """For a 要点: the project's plain-language note (not a quotation)."""
+    official_url: str | None = None
+    """The document's official page from the catalog (``source_url`` of a 要点 is the page its facts
+    were read on, often a reprint); None when the catalog has not recorded one."""
 
 
 @dataclass
@@ -357,6 +360,7 @@ class AnswerBot:
             n=n, doc_id=entry.id, title=entry.title, doc_no=entry.doc_no, article="目录信息", page=None, quote="",
             status=entry.status, effective_from=when if entry.effective_from or entry.issued else None, region=entry.region,
             source_url=entry.source_url, score=0.0, authority="目录", kind="要点（非原文）", summary=summary,
+            official_url=entry.source_url,
         )
 
     # -- pieces ---------------------------------------------------------------------------
@@ -491,6 +495,7 @@ class AnswerBot:
             note="；".join(notes),
             kind="要点（非原文）" if is_note else "原文",
             summary=hit.text if is_note else "",
+            official_url=entry.source_url,
         )
 
 
@@ -684,7 +689,10 @@ def source_lines(citations: list[Citation]) -> list[str]:
             where = f"（第{c.page}页）" if c.page else ""
             lines.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
         else:
-            link = f"（来源：{c.source_url}）" if c.source_url else ""
+            links = [f"来源：{c.source_url}"] if c.source_url else []
+            if c.official_url and c.official_url != c.source_url:
+                links.append(f"官方页面：{c.official_url}")
+            link = f"（{'；'.join(links)}）" if links else ""
             lines.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
         if c.note:
             lines.append(f"    {c.note}")
