@@ -557,7 +557,8 @@ _PROBLEM = re.compile(
     r"怎么办|咋办|咋整|咋弄|怎么弄|怎么处理|怎么维权|维权|投诉|举报|告他|告公司|起诉|仲裁|要回|讨薪|讨回|不给|不发|没发|拖欠|欠薪|欠我|克扣|扣了|扣我|扣钱|"
     r"罚款|罚了|罚我|辞退|开除|炒了|赶走|不让|不签|不交|不缴|没交|没缴|受伤|摔|撞了|砸伤|骨折|伤了|工伤|职业病|尘肺|赔偿|赔钱|不赔|押金|扣押|强迫|逼我|违法|"
     r"让我走|走人|不用来|不要我了|岗位没了|自己扛|不认|不管|合理吗|合法吗|违法吗|能这样吗|还能补|后悔|没见过合同|"
-    r"what can i do|what should i do|not paid|unpaid|fired|injured|complain|allowed|legal\?"
+    r"不肯|拒绝|不同意|少给|克扣|拖着|欺负|骗|坑|威胁|强制|违规|不合理|不公平|凭什么|能要|要求赔|索赔|申诉|帮帮|有什么办法|咋个办|"
+    r"what can i do|what should i do|not paid|unpaid|fired|injured|complain|allowed|legal\?|refus|won't pay|owe|deduct|cheat|help me"
 )
 
 

@@ -127,6 +127,8 @@ def score_answer(item: ActionItem, answer) -> dict:
         "outcome": answer.outcome,
         "guide": getattr(answer, "guide", None),
         "conclusion": bool(answer.conclusion) and len(answer.conclusion) <= 40,
+        "has_actions": bool(answer.actions and answer.actions.get("steps")),
+        "cited_deadline": any(s.get("deadline") and s.get("cite") for s in (answer.actions or {}).get("steps") or []),
         "steps": len(steps) / len(item.steps) if item.steps else 1.0,
         "missing_steps": [s for s in item.steps if s not in steps],
         "referral": bool(referral_ids & set(item.referrals)) if item.referrals else True,
@@ -186,6 +188,8 @@ def summarise(rows: list[dict]) -> dict:
     return {
         "n": len(rows),
         "with_conclusion": mean("conclusion"),
+        "has_actions": mean("has_actions"),
+        "cited_deadline": mean("cited_deadline"),
         "guided": sum(1 for r in rows if r["guide"]) / len(rows) if rows else None,
         "refused": sum(1 for r in rows if r["outcome"] == "refused") / len(rows) if rows else None,
         "steps": mean("steps"),

@@ -194,6 +194,8 @@ def _actionability(bot, split: str) -> dict:
 
 ACTION_METRICS = [
     ("with_conclusion", "answers with a conclusion (≤ 40 chars)"),
+    ("has_actions", "answers with a 行动清单"),
+    ("cited_deadline", "行动清单 with a deadline quoted from a cited article"),
     ("guided", "answers following a 办事指南"),
     ("refused", "refused"),
     ("steps", "required next steps named"),
