@@ -19,7 +19,7 @@ import sqlite3
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from bot.redact import redact
@@ -79,7 +79,20 @@ CREATE TABLE IF NOT EXISTS reports (
     updated_at TEXT,
     updated_by TEXT
 );
+CREATE TABLE IF NOT EXISTS asked (
+    id INTEGER PRIMARY KEY,
+    day TEXT NOT NULL,
+    week TEXT NOT NULL,
+    region TEXT NOT NULL DEFAULT '',
+    job TEXT NOT NULL DEFAULT '',
+    topic TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS asked_week ON asked (week);
 """
+_REPORT_COLUMNS = {"first_response_at": "TEXT", "closed_at": "TEXT"}
+"""Added to ``reports`` after the first release: a records file from before gets them on open."""
 
 QUEUE_REFUSED, QUEUE_NOT_USEFUL = "refused", "not_useful"
 
@@ -143,6 +156,32 @@ class Report:
     outcome: str | None
     updated_at: str | None
     updated_by: str | None
+    first_response_at: str | None = None
+    """When a staffer first acted on it (the 「10分钟响应」 clock stops here)."""
+    closed_at: str | None = None
+    """When it was marked 已办结 (the 「24小时跟踪」 promise)."""
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One answered (or refused) question, anonymously: no text, no time finer than the day, no
+    session — what the station dashboard counts (:mod:`bot.dashboard`)."""
+
+    day: str
+    week: str
+    """ISO week, 「2026-W48」."""
+    region: str
+    """The province the worker chose ("" = none)."""
+    job: str
+    topic: str
+    """The 办事指南 followed, else the top cited document's id ("" when nothing was cited)."""
+    outcome: str
+    reason: str
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def question_key(question: str) -> str:
@@ -183,6 +222,10 @@ class Records:
         with self._connect(durable=True) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            have = {row[1] for row in db.execute("PRAGMA table_info(reports)")}
+            for column, kind in _REPORT_COLUMNS.items():
+                if column not in have:
+                    db.execute(f"ALTER TABLE reports ADD COLUMN {column} {kind}")
 
     @contextmanager
     def _connect(self, *, durable: bool = False):
@@ -226,6 +269,29 @@ class Records:
         with self._connect() as db:
             return db.execute("INSERT INTO queue (created_at, kind, question, region, reason) VALUES (?, ?, ?, ?, ?)",
                               (_now(), QUEUE_REFUSED, q, region, reason)).lastrowid
+
+    def add_asked(self, *, region: str | None, job: str | None, topic: str | None, outcome: str, reason: str | None,
+                  day: date | None = None) -> None:
+        """Count one answer for the dashboard: the ISO week and day, the province, the job, the topic
+        (a guide or document id), the outcome and its reason — never the question or who asked."""
+        from corpus.regions import province_of
+
+        day = day or date.today()
+        with self._connect() as db:
+            db.execute("INSERT INTO asked (day, week, region, job, topic, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (day.isoformat(), iso_week(day), province_of(region) or "", (job or "")[:20], (topic or "")[:120],
+                        outcome or "", reason or ""))
+
+    def asked(self) -> list[Asked]:
+        with self._connect() as db:
+            rows = db.execute("SELECT day, week, region, job, topic, outcome, reason FROM asked ORDER BY id").fetchall()
+        return [Asked(**dict(r)) for r in rows]
+
+    def feedback_rows(self) -> list[dict]:
+        """Feedback without its text: day, 有用 or not, outcome, region (for the dashboard's rates)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT created_at, useful, outcome, region FROM feedback ORDER BY id").fetchall()
+        return [dict(r) for r in rows]
 
     def feedback_counts(self) -> dict[str, int]:
         with self._connect() as db:
@@ -324,10 +390,13 @@ class Records:
         if forwarded_to and forwarded_to not in FORWARD_TARGETS:
             raise RecordError(f"只能转交给：{'、'.join(FORWARD_TARGETS)}。")
         status = REPORT_STATES[2] if done else (REPORT_STATES[1] if (forwarded_to or report.forwarded_to) else report.status)
+        now = _now()
+        closed_at = report.closed_at or (now if status == REPORT_STATES[2] else None)
         with self._connect(durable=True) as db:
-            db.execute("UPDATE reports SET status = ?, forwarded_to = ?, outcome = ?, updated_at = ?, updated_by = ? WHERE number = ?",
+            db.execute("UPDATE reports SET status = ?, forwarded_to = ?, outcome = ?, updated_at = ?, updated_by = ?,"
+                       " first_response_at = COALESCE(first_response_at, ?), closed_at = ? WHERE number = ?",
                        (status, forwarded_to or report.forwarded_to, (outcome or "").strip()[: self.MAX_TEXT] or report.outcome,
-                        _now(), by, report.number))
+                        now, by, now, closed_at, report.number))
         return self.report(report.number)
 
 

@@ -85,7 +85,8 @@ def citation_card(c: dict, *, turn: int, staff: bool = False) -> str:
     if c.get("kind", "原文") == "原文":
         body = f'<div class="kind">原文摘录</div><blockquote class="quote">{esc((c.get("quote") or "").strip())}</blockquote>'
     else:
-        body = f'<div class="kind summary-kind">要点（非原文，全文未收录）</div><p class="summary">{esc(c.get("summary"))}</p>'
+        label = c.get("kind_label") or "要点（非原文，全文未收录）"
+        body = f'<div class="kind summary-kind">{esc(label)}</div><p class="summary">{esc(c.get("summary"))}</p>'
     note = f'<p class="note">{esc(c["note"])}</p>' if c.get("note") else ""
     url = safe_url(c.get("source_url"))
     link = f'<a class="source" href="{esc(url)}" target="_blank" rel="noopener noreferrer">查看官方原文 ↗</a>' if url else ""
@@ -346,4 +347,133 @@ CSS += """
 #lq-transcript li.place { padding: 8px 0; border-top: 1px solid #e2e8e5; line-height: 1.45; }
 #lq-transcript li.place small { display: block; color: #444; }
 #lq-transcript li.place .links a { display: inline-block; padding: 6px 0; color: var(--lq-accent); }
+"""
+
+
+# -- 政策直达 and 服务站点 panels of the worker page ------------------------------------------------
+
+APP_LINK = re.compile(r"(?:baidumap|qqmap|androidamap|iosamap)://[^\s\"'<>]+$")
+LISTING_MARK = "第三方整理，请先电话确认"
+
+
+def nav_url(url: str | None) -> str | None:
+    """A map link: http(s), or one of the map apps' own schemes (高德 / 百度 / 腾讯); nothing else."""
+    url = (url or "").strip()
+    return url if safe_url(url) or APP_LINK.match(url) else None
+
+
+def feed_card(item, n: int) -> str:
+    """One 新政策 item: what changed, its one-line plain summary, and its citation card (closed)."""
+    card = {**item.card(), "n": n, "article": "", "kind": item.summary_kind, "summary": item.summary,
+            "kind_label": "要点（非原文）" if item.summary_kind.startswith("要点") else "目录信息"}
+    when = item.updated.isoformat()
+    return (f'<li class="news-item"><div class="headline"><span class="label">{esc(item.label)}</span> '
+            f'<small>{esc(when)}</small></div><p class="one-line">{esc(item.summary)}</p>'
+            f'{citation_card(card, turn="news")}</li>')
+
+
+def news_html(items: list, *, since: str | None, region: str | None, job: str | None, feed_urls: dict[str, str] | None = None,
+              limit: int = 8, error: str | None = None) -> str:
+    """The 「新政策」 panel: the items since the last visit (``since``; None = first visit, the newest
+    shown), each with its summary and card, and the feed links for this choice."""
+    where = f"{esc(region or '全国')} · {esc(job or '全部工作')}"
+    if error:
+        body = f'<p class="news-none">{esc(error)}</p>'
+    elif not items:
+        body = f'<p class="news-none">自上次来访（{esc(since)}）以来，没有和你相关的新政策。</p>' if since else '<p class="news-none">暂时没有和你相关的政策变化。</p>'
+    else:
+        lead = f"自上次来访（{esc(since)}）以来有 {len(items)} 条新变化：" if since else f"和你相关的最近 {min(limit, len(items))} 条政策变化："
+        more = f'<p class="lq-small">还有 {len(items) - limit} 条，见下面的订阅链接。</p>' if len(items) > limit else ""
+        body = f'<p class="news-lead">{lead}</p><ol class="news">{"".join(feed_card(i, n) for n, i in enumerate(items[:limit], start=1))}</ol>{more}'
+    links = ""
+    if feed_urls:
+        links = ('<p class="feed-links lq-small">订阅（给工会公众号、站点屏幕用）：'
+                 + " · ".join(f'<a href="{esc(u)}" target="_blank" rel="noopener">{esc(k)}</a>' for k, u in feed_urls.items()) + "</p>")
+    elif not job:
+        links = '<p class="lq-small">选了工作以后，可以订阅这份清单（Atom / JSON）。</p>'
+    return f'<div class="lq-panel" id="lq-news-list"><p class="news-where">{where}</p>{body}{links}</div>'
+
+
+def service_point_html(point, *, n: int, distance_m: float | None = None) -> str:
+    """One service point: name, kind, address, hours; a big tap-to-call; 高德 / 百度 / 腾讯 and a web
+    map; a listing's 「请先电话确认」 mark; the page its facts were read on and the day."""
+    from corpus.services import navigation_links
+
+    links = navigation_links(point)
+    head = f'<b>{n}. {esc(point.name)}</b> <span class="tag">{esc(point.kind_label)}</span>'
+    if distance_m is not None:
+        head += f' <span class="dist">{esc(_distance(distance_m))}</span>'
+    rows = [f'<div class="head">{head}</div>']
+    if point.source_type == "listing":
+        rows.append(f'<div class="listing">⚠ {LISTING_MARK}</div>')
+    rows += [f'<div class="line"><span>{k}</span>{esc(v)}</div>' for k, v in (("地址", point.address), ("时间", point.hours)) if v]
+    if point.note:
+        rows.append(f'<div class="line note"><span>说明</span>{esc(point.note)}</div>')
+    actions = []
+    if tel := links.get("tel"):
+        if re.fullmatch(r"tel:\+?\d{3,15}", tel):
+            actions.append(f'<a class="call" href="{esc(tel)}">拨打 {esc(point.phone)}</a>')
+    else:
+        actions.append('<span class="no-phone">页面没有给电话</span>')
+    nav = [(label, nav_url(links.get(key))) for label, key in (("高德", "amap"), ("百度", "baidu"), ("腾讯", "qq"), ("网页地图", "web"))]
+    actions.append('<span class="nav">导航：' + " ".join(
+        f'<a class="map" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>' for label, url in nav if url) + "</span>")
+    rows.append(f'<div class="actions">{"".join(actions)}</div>')
+    source = safe_url(point.source_url)
+    checked = point.checked.isoformat()
+    rows.append(f'<div class="source lq-small">'
+                + (f'<a href="{esc(source)}" target="_blank" rel="noopener noreferrer">信息来源</a>' if source else "信息来源不明")
+                + f" · 核实于 {esc(checked)}</div>")
+    return f'<li class="point{" listing" if point.source_type == "listing" else ""}">{"".join(rows)}</li>'
+
+
+def _distance(metres: float) -> str:
+    return f"约 {metres:.0f} 米" if metres < 1000 else f"约 {metres / 1000:.1f} 公里"
+
+
+def services_html(points: list, *, place: str | None, message: str | None = None, distances: list[float] | None = None,
+                  map_svg: str = "") -> str:
+    """The 服务站点 panel: ``message`` first (why the list is what it is), the static map when any
+    point has coordinates, then the points. No points: say so and point to 12333."""
+    parts = [f'<p class="svc-note">{esc(message)}</p>' if message else ""]
+    if not points:
+        parts.append(f'<p class="svc-none">目录里还没有{esc(place or "你所在地区")}的服务站点。'
+                     f'可以拨打 <a class="call" href="tel:12333">12333</a>（人社服务热线）问最近的仲裁院、劳动监察和社保经办地点。</p>')
+        return f'<div class="lq-panel" id="lq-services-list">{"".join(parts)}</div>'
+    if map_svg:
+        parts.append(f'<div class="svc-map" aria-hidden="false">{map_svg}<p class="lq-small">示意图，只表示相对位置，不是地图。</p></div>')
+    items = "".join(service_point_html(p, n=i, distance_m=distances[i - 1] if distances else None)
+                    for i, p in enumerate(points, start=1))
+    parts.append(f'<ol class="points-list">{items}</ol>')
+    parts.append('<p class="lq-small">地址、电话以来源页面为准；出发前最好先打电话问清楚办公时间。急事拨 '
+                 '<a href="tel:12333">12333</a>。</p>')
+    return f'<div class="lq-panel" id="lq-services-list">{"".join(parts)}</div>'
+
+
+CSS += "\n".join(line.replace("#lq-transcript", ".lq-panel") for line in CSS.splitlines()
+                 if line.startswith("#lq-transcript") and any(k in line for k in ("details.cite", ".cite", ".status", " dl ", " dt ", " dd ",
+                                                                                   ".kind", ".summary", "quote", ".note", "a.source", "p.summary")))
+CSS += """
+.lq-panel { font-size: 1rem; line-height: 1.5; }
+.lq-panel .news-where { font-weight: 600; margin: 0 0 4px; }
+.lq-panel ol.news, .lq-panel ol.points-list { list-style: none; padding: 0; margin: 0; }
+.lq-panel li.news-item, .lq-panel li.point { border-top: 1px solid #e2e8e5; padding: 10px 0; }
+.lq-panel .headline .label { background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; font-size: 0.85rem; font-weight: 600; }
+.lq-panel .headline small { color: #667; margin-left: 4px; }
+.lq-panel p.one-line { margin: 6px 0; font-size: 1.02rem; }
+.lq-panel .news-none, .lq-panel .svc-none, .lq-panel .svc-note { background: #f3f5f4; border-radius: 10px; padding: 10px 12px; margin: 6px 0; }
+.lq-panel .tag { font-size: 0.8rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
+.lq-panel .dist { font-size: 0.85rem; color: #1a73e8; font-weight: 600; }
+.lq-panel .listing { color: #8a4b00; background: #fff4d6; border-radius: 8px; padding: 2px 8px; margin: 4px 0; font-size: 0.9rem; display: inline-block; }
+.lq-panel .line { font-size: 0.95rem; }
+.lq-panel .line span { color: #667; margin-right: 6px; }
+.lq-panel .actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0 4px; }
+.lq-panel a.call { display: inline-block; background: var(--lq-accent); color: #fff !important; border-radius: 10px; padding: 10px 14px; font-weight: 700; text-decoration: none; min-height: 44px; box-sizing: border-box; }
+.lq-panel .nav { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.lq-panel a.map { display: inline-block; border: 1px solid var(--lq-accent); color: var(--lq-accent); border-radius: 10px; padding: 8px 12px; min-height: 40px; box-sizing: border-box; text-decoration: none; }
+.lq-panel .no-phone { color: #667; font-size: 0.9rem; }
+.lq-panel .source a { color: var(--lq-accent); }
+.lq-panel .svc-map svg { width: 100%; height: auto; max-width: 420px; }
+.lq-panel .svc-none a.call { padding: 4px 10px; min-height: 0; }
+.lq-hidden { display: none !important; }
 """

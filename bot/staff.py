@@ -255,6 +255,50 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
             return notice_html(exc.message), reports_view(request)
         return notice_html(f"{report.number}：{report.status}" + (f"（转交 {report.forwarded_to}）" if report.forwarded_to else ""), kind="ok"), reports_view(request)
 
+    def topic_label(topic: str) -> str:
+        """A guide's title or a document's short name, for the dashboard."""
+        guide = None
+        finder = getattr(getattr(bot, "retriever", None), "guide", None)
+        if callable(finder):
+            try:
+                guide = finder(topic)
+            except Exception:
+                guide = None
+        if guide is not None and getattr(guide, "title", None):
+            return f"指南：{guide.title}"
+        entry = bot.catalog.get(topic) if getattr(bot, "catalog", None) is not None else None
+        return getattr(entry, "short_name", None) or topic
+
+    def dashboard_view(request: gr.Request):
+        """The dashboard's summary, table of questions to vet, four plots and the CSV files."""
+        import tempfile
+
+        from bot.dashboard import build_dashboard, plot_provinces, plot_rates, plot_reports, plot_topics
+
+        who(request)
+        board = build_dashboard(records, topic_label=topic_label)
+        pct = lambda r: "—" if r is None else f"{r * 100:.1f}%"  # noqa: E731
+        summary = (f'<dl class="lq-facts" id="lq-dash-summary"><dt>提问</dt><dd>{board.asked} 次（{len(board.weeks)} 周）</dd>'
+                   f"<dt>拒答率</dt><dd>{pct(board.refusal_rate)}（{board.refused} 次）</dd>"
+                   f"<dt>「没用」率</dt><dd>{pct(board.not_useful_rate)}（反馈 {board.feedback} 次，没用 {board.not_useful} 次）</dd></dl>")
+        rows = "".join(f"<tr><td>{esc(q)}</td><td class='num'>{n}</td><td class='num'>{r}</td><td class='num'>{u}</td><td>{esc(g)}</td></tr>"
+                       for q, n, r, u, g, _ in board.need_vetting.rows)
+        vetting = ('<h3>最需要审核答案的问题</h3><p class="lq-small">待处理队列里出现最多的拒答和「没用」问题（个人信息已遮盖）。'
+                   '在「问答」里问一遍，回答对就「保存为审核答案」。</p>'
+                   + (f'<table class="lq-table" id="lq-need-vetting"><tr><th>问题</th><th>次数</th><th>拒答</th><th>没用</th><th>地区</th></tr>{rows}</table>'
+                      if rows else "<p>队列是空的。</p>"))
+        report_rows = "".join(
+            f"<tr><td>{esc(w)}</td><td class='num'>{n}</td><td class='num'>{'—' if m is None else m}</td><td class='num'>{pct(r10)}</td>"
+            f"<td class='num'>{c}</td><td class='num'>{'—' if h is None else h}</td><td class='num'>{pct(r24)}</td></tr>"
+            for w, n, _, m, r10, c, h, r24 in board.reports.rows)
+        reports = ('<h3>诉求：10分钟响应、24小时跟踪</h3>'
+                   + (f'<table class="lq-table" id="lq-report-times"><tr><th>周</th><th>收到</th><th>首次响应中位（分）</th><th>10分钟内</th>'
+                      f'<th>办结</th><th>办结中位（时）</th><th>24小时内办结</th></tr>{report_rows}</table>' if report_rows else "<p>还没有诉求。</p>"))
+        folder = tempfile.mkdtemp(prefix="laoquan-dashboard-")
+        files = board.write_csvs(folder)
+        return (summary, plot_topics(board), plot_rates(board), plot_provinces(board), vetting, plot_reports(board), reports,
+                [str(f) for f in files])
+
     with gr.Blocks(title="劳权通 · 工作人员") as app:
         conv = gr.State(None)
         turns = gr.State([])
@@ -290,6 +334,18 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
                 done = gr.Checkbox(label="已办结", elem_id="lq-done")
                 save_report = gr.Button("保存", variant="primary", elem_id="lq-report-save")
                 report_notice = gr.HTML("")
+            with gr.Tab("看板", id="dashboard") as dashboard_tab:
+                gr.HTML('<p class="lq-small">全部来自本站的匿名统计（周、省、工作、主题、结果；不含问题原文和时间点）、反馈和诉求记录；'
+                        '不发给任何人。图下可以下载每张图的数字（CSV）。</p>')
+                dash_summary = gr.HTML("", elem_id="lq-dash")
+                plot_topics_ = gr.Plot(label="每周提问数（按主题）", format="png", elem_id="lq-plot-topics")
+                plot_rates_ = gr.Plot(label="拒答率与「没用」率", format="png", elem_id="lq-plot-rates")
+                plot_provinces_ = gr.Plot(label="各省提问数", format="png", elem_id="lq-plot-provinces")
+                dash_vetting = gr.HTML("", elem_id="lq-dash-vetting")
+                plot_reports_ = gr.Plot(label="诉求量与响应、办结用时", format="png", elem_id="lq-plot-reports")
+                dash_reports = gr.HTML("", elem_id="lq-dash-reports")
+                dash_files = gr.File(label="下载数据（CSV）", file_count="multiple", interactive=False, elem_id="lq-dash-files")
+                refresh = gr.Button("刷新看板", elem_id="lq-dash-refresh")
         outputs = [transcript, seen, notice, conv, turns, last]
         send.click(ask, [question, region, as_of, conv, turns], outputs, api_name="staff_ask")
         question.submit(ask, [question, region, as_of, conv, turns], outputs, api_visibility="private")
@@ -299,4 +355,7 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
         handle_btn.click(handle_item, [item_id, note], [queue_notice, queue_html], api_name="handle_queue_item")
         reports_tab.select(reports_view, None, [reports_html], api_name="reports")
         save_report.click(update_report, [number, target, outcome, done], [report_notice, reports_html], api_name="update_report")
+        dash_outputs = [dash_summary, plot_topics_, plot_rates_, plot_provinces_, dash_vetting, plot_reports_, dash_reports, dash_files]
+        dashboard_tab.select(dashboard_view, None, dash_outputs, api_name="dashboard")
+        refresh.click(dashboard_view, None, dash_outputs, api_visibility="private")
     return app

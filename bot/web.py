@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import laoquan.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
 from bot.records import RecordError, Records
-from bot.render import CLICK_JS, CSS, esc, notice_html, transcript_html
+from bot.render import CLICK_JS, CSS, esc, news_html, notice_html, services_html, transcript_html
 from corpus.regions import CITIES, province_of
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ PROVINCES = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉
              "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆"]
 NO_REGION = "不告诉"
 WHOLE_PROVINCE = "全省"
-JOBS = ["外卖", "快递", "网约车", "货运", "主播", "其他"]
+JOBS = ["外卖", "快递", "网约车", "货运", "主播", "家政", "其他"]
 EXAMPLES = ["送外卖路上被车撞了，算工伤吗？", "干了三个月老板还不签合同怎么办", "公司拖欠工资两个月了，去哪里投诉？", "平台说我不是员工，受伤了谁来赔？"]
 MAX_TURNS = 20
 """Turns kept per browser session (older ones drop off the page)."""
@@ -111,11 +111,39 @@ class Asker:
             yield self.bot.ask(question, **kwargs)
 
 
-def build_worker_app(bot, records: Records, settings):
-    """The worker page (a ``gr.Blocks``)."""
+def topic_of(answer: dict) -> str:
+    """What an answer was about, for the dashboard's counts: the 办事指南 it followed, else the
+    document it cites first ("" when it cites nothing)."""
+    cites = answer.get("citations") or []
+    return answer.get("guide") or (cites[0].get("doc_id") if cites else "") or ""
+
+
+NEARBY_JS = """
+async (geo, profile) => {
+  const where = await new Promise((resolve) => {
+    if (!navigator.geolocation) { resolve({error: 'unsupported'}); return; }
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({lat: p.coords.latitude, lon: p.coords.longitude}),
+      (e) => resolve({error: e && e.code === 1 ? 'denied' : 'unavailable'}),
+      {enableHighAccuracy: false, timeout: 15000, maximumAge: 300000});
+  });
+  return [JSON.stringify(where), profile];
+}
+"""
+"""「附近」: the browser is asked for its position only when the button is tapped; the answer (or the
+refusal) goes to the server once, for that one list, and is neither stored nor logged."""
+
+
+def build_worker_app(bot, records: Records, settings, *, feeds=None, services=None):
+    """The worker page (a ``gr.Blocks``). ``feeds``: a :class:`bot.feeds.FeedSource` (default: the
+    settings' catalog and change log); ``services``: a callable returning the service directory
+    (default: :func:`corpus.services.load_directory_for`, re-read when the local overlay changes)."""
     from bot.guards import QuestionError
+    from bot.panels import NewsPanel, ServicesPanel
 
     asker = Asker(bot, records, settings)
+    news_panel = NewsPanel(feeds, settings)
+    services_panel = ServicesPanel(services, settings)
 
     def render(turns):
         return transcript_html(turns, examples=EXAMPLES)
@@ -129,6 +157,7 @@ def build_worker_app(bot, records: Records, settings):
             vetted = None if from_button else asker.vetted(question or "", region, conversation)
             if vetted:
                 turns = (turns + [{"question": question.strip(), "answer": vetted["answer"], "vetted": vetted, "final": True}])[-MAX_TURNS:]
+                count(vetted["answer"], profile, reason="vetted")
                 yield render(turns), "", "", conv, turns
                 return
             answer = None
@@ -147,6 +176,7 @@ def build_worker_app(bot, records: Records, settings):
             return
         data = answer.to_json()
         turns = (turns + [{"question": answer.question, "answer": data, "final": True}])[-MAX_TURNS:]
+        count(data, profile)
         if answer.outcome == "refused" and settings.queue_refused and answer.reason not in ("injection",):
             try:
                 records.add_refused(question=answer.question, region=region, reason=answer.reason)
@@ -154,6 +184,14 @@ def build_worker_app(bot, records: Records, settings):
                 log.exception("could not queue a refused question")
         conv_out = conversation.to_json() if conversation is not None and hasattr(conversation, "to_json") else conv
         yield render(turns), "", "", conv_out, turns
+
+    def count(data: dict, profile: dict | None, *, reason: str | None = None) -> None:
+        """One line in the anonymous ``asked`` table (never the question; never fails the answer)."""
+        try:
+            records.add_asked(region=region_of(profile), job=(profile or {}).get("job"), topic=topic_of(data),
+                              outcome=data.get("outcome", ""), reason=reason or data.get("reason") or "")
+        except Exception:
+            log.exception("could not count an answer")
 
     def feedback(turns: list | None, turn: str, value: str, profile: dict | None):
         turns = list(turns or [])
@@ -239,6 +277,29 @@ def build_worker_app(bot, records: Records, settings):
             parts.append(f"处理结果：{report.outcome}")
         return notice_html("；".join(parts) + "。", kind="ok")
 
+    def show_panels(profile: dict | None, visit: dict | None):
+        """On every page load: 新政策 since the last visit (remembered in this browser only) and the
+        chosen city's service points. Returns the visit to remember."""
+        news_label, news_html_, visit = news_panel.render(profile, visit)
+        services_label, services_html_ = services_panel.render(profile)
+        return gr.update(label=news_label), news_html_, visit, gr.update(label=services_label), services_html_
+
+    def show_chosen(profile: dict | None):
+        """After a new choice: the newest items of that choice (as on a first visit) and its service points."""
+        news_label, news_html_, _ = news_panel.render(profile, None)
+        services_label, services_html_ = services_panel.render(profile)
+        return gr.update(label=news_label), news_html_, gr.update(label=services_label), services_html_
+
+    def nearby(geo: str, profile: dict | None):
+        return services_panel.nearby(geo, profile)
+
+    def news_api(profile: dict | None, visit: dict | None):
+        _, html, visit = news_panel.render(profile, visit)
+        return html, visit
+
+    def services_api(profile: dict | None):
+        return services_panel.render(profile)[1]
+
     with gr.Blocks(title="劳权通 · 问政策") as app:
         profile = gr.BrowserState({}, storage_key="laoquan-profile", secret=PROFILE_SECRET)
         conv = gr.State(None)
@@ -253,6 +314,13 @@ def build_worker_app(bot, records: Records, settings):
             city = gr.Radio([], label="哪个城市？", visible=False, elem_id="lq-city", elem_classes=["lq-chips"])
             job = gr.Radio(JOBS, label="你做什么工作？", elem_id="lq-job", elem_classes=["lq-chips"])
             save = gr.Button("好了，开始提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-save")
+        visit = gr.BrowserState({}, storage_key="laoquan-visit", secret=PROFILE_SECRET)
+        with gr.Accordion("新政策", open=False, elem_id="lq-news") as news_box:
+            news = gr.HTML("", elem_id="lq-news-view")
+        with gr.Accordion("服务站点 · 一键导航", open=False, elem_id="lq-services") as services_box:
+            near = gr.Button("📍 附近（用手机定位找最近的）", elem_id="lq-near", elem_classes=["lq-big"])
+            services_view = gr.HTML("", elem_id="lq-services-view")
+            geo = gr.Textbox("", elem_id="lq-geo", elem_classes=["lq-hidden"], show_label=False, container=False)
         transcript = gr.HTML(render([]), elem_id="lq-transcript", js_on_load=CLICK_JS, autoscroll=False)
         notice = gr.HTML("", elem_id="lq-notice")
         question = gr.Textbox(label="你的问题", placeholder="用大白话说说你遇到的情况，例如：送外卖路上被车撞了，算工伤吗？", lines=2,
@@ -277,14 +345,21 @@ def build_worker_app(bot, records: Records, settings):
         outputs = [transcript, notice, question, conv, turns]
         # Only answering waits in the queue; choosing a region, reports and look-ups never wait behind it.
         app.load(load_profile, [profile], [setup, profile_bar, profile_text, province, city, job], api_visibility="private", queue=False)
+        app.load(show_panels, [profile, visit], [news_box, news, visit, services_box, services_view], api_visibility="private", queue=False)
         province.change(province_changed, [province], [city], api_visibility="private", queue=False)
-        save.click(save_profile, [province, city, job], [profile, setup, profile_bar, profile_text, report_city], api_name="save_profile", queue=False)
+        save.click(save_profile, [province, city, job], [profile, setup, profile_bar, profile_text, report_city], api_name="save_profile", queue=False
+                   ).then(show_chosen, [profile], [news_box, news, services_box, services_view], api_visibility="private", queue=False)
+        near.click(nearby, [geo, profile], [services_view], js=NEARBY_JS, api_name="nearby", queue=False)
         change.click(lambda: (gr.update(visible=True), gr.update(visible=False)), None, [setup, profile_bar], api_visibility="private", queue=False)
         send.click(ask, [question, profile, conv, turns], outputs, api_name="ask")
         question.submit(ask, [question, profile, conv, turns], outputs, api_visibility="private")
         transcript.click(on_click, [profile, conv, turns], outputs, api_visibility="private")
         report_btn.click(submit_report, [what, platform, report_city, contact], [report_notice, what], api_name="report", queue=False)
         lookup_btn.click(lookup_report, [number], [lookup_out], api_name="lookup_report", queue=False)
+        news_btn = gr.Button(visible=False)
+        news_btn.click(news_api, [profile, visit], [news, visit], api_name="news", queue=False)
+        services_btn = gr.Button(visible=False)
+        services_btn.click(services_api, [profile], [services_view], api_name="services", queue=False)
     return app
 
 
@@ -293,9 +368,10 @@ def _city_choices(province: str | None) -> list[str]:
     return [WHOLE_PROVINCE, *cities] if cities else []
 
 
-def build_server(bot, *, settings, records: Records | None = None, accounts=None):
+def build_server(bot, *, settings, records: Records | None = None, accounts=None, feeds=None, services=None):
     """The FastAPI app: the policy feeds at ``/feeds``, the staff app at ``/staff`` (login required),
-    the worker app at ``/``."""
+    the worker app at ``/``. ``feeds`` (a :class:`bot.feeds.FeedSource`) and ``services`` (a callable
+    giving the service directory) default to the settings' files."""
     from fastapi import FastAPI
 
     from bot.staff import StaffAccounts, build_staff_app
@@ -307,14 +383,17 @@ def build_server(bot, *, settings, records: Records | None = None, accounts=None
     server.middleware("http")(_busy_in_chinese)
     from bot.feeds import feed_router
 
-    server.include_router(feed_router(settings))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
+    from bot.feeds import FeedSource
+
+    feeds = feeds or FeedSource.for_settings(settings)
+    server.include_router(feed_router(settings, source=feeds))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
     common = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
     staff = build_staff_app(bot, records, settings, accounts)
     staff.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
     staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
     gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**common, "css": staff_css})
-    worker = build_worker_app(bot, records, settings)
+    worker = build_worker_app(bot, records, settings, feeds=feeds, services=services)
     worker.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
     gr.mount_gradio_app(server, worker, path="/", **common)
     return server

@@ -33,6 +33,7 @@ def free_port() -> int:
 def start(bot, settings, data_dir: Path, *, queue_max: int = 16) -> WebServer:
     import uvicorn
 
+    from bot.feeds import FeedSource
     from bot.records import Records
     from bot.staff import StaffAccounts
     from bot.web import build_server
@@ -42,7 +43,13 @@ def start(bot, settings, data_dir: Path, *, queue_max: int = 16) -> WebServer:
     records = Records(settings.records_path)
     accounts = StaffAccounts(settings.staff_path)
     accounts.add(STAFF_NAME, STAFF_PASSWORD)
-    app = build_server(bot, settings=settings, records=records, accounts=accounts)
+    # The pages' 「新政策」 and /feeds read the committed catalog and change log (the tests' 5-document
+    # catalog has no change history of its own); the bot answers from the small index.
+    from laoquan.settings import load_settings
+
+    committed = load_settings()
+    feeds = FeedSource(catalog_path=committed.catalog, changes_path=committed.changes, notes_dir=committed.notes_dir)
+    app = build_server(bot, settings=settings, records=records, accounts=accounts, feeds=feeds)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
