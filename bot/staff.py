@@ -255,6 +255,12 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
             return notice_html(exc.message), reports_view(request)
         return notice_html(f"{report.number}：{report.status}" + (f"（转交 {report.forwarded_to}）" if report.forwarded_to else ""), kind="ok"), reports_view(request)
 
+    import tempfile
+
+    csv_folder = Path(tempfile.mkdtemp(prefix="laoquan-dashboard-"))
+    """The CSVs are rewritten here on every view (one folder per process; Gradio serves copies to the
+    logged-in staffer only)."""
+
     def topic_label(topic: str) -> str:
         """A guide's title or a document's short name, for the dashboard."""
         guide = None
@@ -271,8 +277,6 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
 
     def dashboard_view(request: gr.Request):
         """The dashboard's summary, table of questions to vet, four plots and the CSV files."""
-        import tempfile
-
         from bot.dashboard import build_dashboard, plot_provinces, plot_rates, plot_reports, plot_topics
 
         who(request)
@@ -294,8 +298,7 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
         reports = ('<h3>诉求：10分钟响应、24小时跟踪</h3>'
                    + (f'<table class="lq-table" id="lq-report-times"><tr><th>周</th><th>收到</th><th>首次响应中位（分）</th><th>10分钟内</th>'
                       f'<th>办结</th><th>办结中位（时）</th><th>24小时内办结</th></tr>{report_rows}</table>' if report_rows else "<p>还没有诉求。</p>"))
-        folder = tempfile.mkdtemp(prefix="laoquan-dashboard-")
-        files = board.write_csvs(folder)
+        files = board.write_csvs(csv_folder)
         return (summary, plot_topics(board), plot_rates(board), plot_provinces(board), vetting, plot_reports(board), reports,
                 [str(f) for f in files])
 

@@ -193,6 +193,58 @@ def test_staff_handles_a_report(web):
         web.records.update_report(number, by=STAFF_NAME, forwarded_to="居委会")
 
 
+def test_worker_news_services_and_nearby_over_the_api(web):
+    client = worker(web)
+    beijing = {"chosen": True, "province": "北京", "city": None, "job": "家政"}
+    html, visit = client.predict(beijing, {}, api_name="/news")  # a first visit: the newest items of the choice
+    assert "北京 · 家政" in html and html.count('<li class="news-item">') == 8 and '<details class="cite"' in html
+    assert 'href="/feeds/beijing/jiazheng.xml"' in html and visit["last"] and visit["prev"] is None
+    html, again = client.predict(beijing, visit, api_name="/news")  # a reload the same day: the same list
+    assert again == visit and html.count('<li class="news-item">') == 8
+    html, _ = client.predict(beijing, {"last": "2099-12-31", "prev": None}, api_name="/news")
+    assert "自上次来访（2099-12-31）以来，没有和你相关的新政策" in html
+
+    services = client.predict(beijing, api_name="/services")
+    assert services.count('<li class="point') == 5 and "北京市劳动人事争议仲裁委员会" in services
+    assert 'href="https://uri.amap.com/search?' in services and 'href="baidumap://' in services and "核实于" in services
+    assert "目录里还没有拉萨" not in services
+    nowhere = client.predict({"chosen": True, "province": "西藏", "city": None, "job": "外卖"}, api_name="/services")
+    assert "目录里还没有西藏的服务站点" in nowhere and "tel:12333" in nowhere
+    near = client.predict('{"lat": 39.9042, "lon": 116.4074}', beijing, api_name="/nearby")
+    assert "都还没有坐标" in near and near.count('<li class="point') == 5
+    assert "你没有允许定位" in client.predict('{"error": "denied"}', beijing, api_name="/nearby")
+
+
+def test_answers_are_counted_anonymously_and_the_dashboard_shows_them(web):
+    import csv as csv_module
+    from pathlib import Path
+
+    before = len(web.records.asked())
+    worker(web).predict(RIDER, PROFILE, api_name="/ask")
+    worker(web).predict("火星上的房子怎么买？", PROFILE, api_name="/ask")
+    rows = web.records.asked()[before:]
+    assert [(r.region, r.job) for r in rows] == [("浙江", "外卖"), ("浙江", "外卖")]  # the province, not the city
+    assert rows[0].outcome in ("answered", "partial") and rows[1].outcome == "refused"
+    assert rows[0].topic and rows[1].topic == "" and rows[1].reason
+    number = web.records.add_report(what="押金不退", city="杭州").number
+    web.records.update_report(number, by=STAFF_NAME, forwarded_to="工会")
+
+    summary, topics, rates, provinces, vetting, reports, report_table, files = staff(web).predict(api_name="/dashboard")
+    assert "提问" in summary and "拒答率" in summary and "「没用」率" in summary
+    for plot in (topics, rates, provinces, reports):
+        assert plot["type"] == "matplotlib" and plot["plot"].startswith("data:image/png;base64,")
+    assert "火星" in vetting  # a refused question, queued redacted
+    assert "10分钟" in report_table and "lq-report-times" in report_table
+    names = sorted(Path(f).name for f in files)
+    assert names == ["asked_by_province.csv", "asked_by_topic.csv", "asked_by_week.csv", "need_vetting.csv", "report_times.csv", "reports_by_week.csv"]
+    by_province = {r[0]: r for r in csv_module.reader(open(next(f for f in files if f.endswith("asked_by_province.csv")), encoding="utf-8-sig"))}
+    assert int(by_province["浙江"][1]) >= 2
+    with pytest.raises(Exception):  # the dashboard is staff-only
+        from gradio_client import Client
+
+        Client(web.url + "/staff/", verbose=False, analytics_enabled=False).predict(api_name="/dashboard")
+
+
 def test_server_busy_is_said_in_chinese(bot, workspace, tmp_path):
     """A full queue (max size 0 here) is answered with a plain Chinese sentence, not Gradio's English
     (as a 422, the one status whose ``detail`` the page shows as it is); picking a region never queues."""
