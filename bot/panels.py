@@ -41,6 +41,10 @@ class NewsPanel:
 
             feeds = FeedSource.for_settings(settings)
         self.feeds = feeds
+        try:  # read the catalog and change log now, not on the first worker's page load
+            feeds.load()
+        except Exception:
+            log.exception("policy feeds unreadable at start-up (the panel will say so)")
         self.public_url = (getattr(settings, "public_url", "") or "").rstrip("/")
         self.limit = limit
 
@@ -88,6 +92,10 @@ class ServicesPanel:
         self._directory = directory
         self.settings = settings
         self._cache: tuple | None = None
+        try:
+            self.directory()
+        except Exception:
+            log.exception("service directory unreadable at start-up (the panel will say so)")
 
     def directory(self):
         """The directory (committed file + local overlay), re-read when the overlay changes."""

@@ -7,7 +7,12 @@ a vetted answer — are committed with ``synchronous=FULL``; feedback and queue 
 Nothing here identifies a worker: no session, no address, no account. Free text a worker typed is
 passed through :func:`bot.redact.redact` before it is stored — except the contact field of a report,
 which the worker fills in on purpose so that staff can reach them (it is shown on the staff page only).
-The schema is created when the file is opened.
+The dashboard's counts (:mod:`bot.dashboard`) come from the ``asked`` table: one row per answer with
+the day, ISO week, province, job, topic (a guide or document id), outcome and reason — never the
+question, never a session, no time finer than the day. Reports carry ``first_response_at`` (the first
+staff action) and ``closed_at`` for the 「10分钟响应、24小时跟踪」 figures.
+
+The schema is created when the file is opened (columns added since are added to an older file).
 """
 from __future__ import annotations
 

@@ -363,12 +363,12 @@ def nav_url(url: str | None) -> str | None:
 
 
 def feed_card(item, n: int) -> str:
-    """One 新政策 item: what changed, its one-line plain summary, and its citation card (closed)."""
-    card = {**item.card(), "n": n, "article": "", "kind": item.summary_kind, "summary": item.summary,
-            "kind_label": "要点（非原文）" if item.summary_kind.startswith("要点") else "目录信息"}
+    """One 新政策 item: its kind and date, its one-line plain summary (marked 要点 or 目录信息), and
+    its citation card (closed; inside, exactly what changed)."""
+    card = {**item.card(), "n": n, "article": "", "kind": item.summary_kind, "summary": item.headline, "kind_label": "这次的变化"}
     when = item.updated.isoformat()
     return (f'<li class="news-item"><div class="headline"><span class="label">{esc(item.label)}</span> '
-            f'<small>{esc(when)}</small></div><p class="one-line">{esc(item.summary)}</p>'
+            f'<small>{esc(when)}</small></div><p class="one-line">{esc(item.summary)} <small class="src">（{esc(item.summary_kind)}）</small></p>'
             f'{citation_card(card, turn="news")}</li>')
 
 
@@ -416,7 +416,7 @@ def service_point_html(point, *, n: int, distance_m: float | None = None) -> str
     else:
         actions.append('<span class="no-phone">页面没有给电话</span>')
     nav = [(label, nav_url(links.get(key))) for label, key in (("高德", "amap"), ("百度", "baidu"), ("腾讯", "qq"), ("网页地图", "web"))]
-    actions.append('<span class="nav">导航：' + " ".join(
+    actions.append('<span class="nav-label">用地图导航（打开手机上的地图 App）：</span><span class="nav">' + "".join(
         f'<a class="map" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>' for label, url in nav if url) + "</span>")
     rows.append(f'<div class="actions">{"".join(actions)}</div>')
     source = safe_url(point.source_url)
@@ -461,6 +461,7 @@ CSS += """
 .lq-panel .headline .label { background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; font-size: 0.85rem; font-weight: 600; }
 .lq-panel .headline small { color: #667; margin-left: 4px; }
 .lq-panel p.one-line { margin: 6px 0; font-size: 1.02rem; }
+.lq-panel p.one-line small.src { color: #7a5600; font-size: 0.8rem; white-space: nowrap; }
 .lq-panel .news-none, .lq-panel .svc-none, .lq-panel .svc-note { background: #f3f5f4; border-radius: 10px; padding: 10px 12px; margin: 6px 0; }
 .lq-panel .tag { font-size: 0.8rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
 .lq-panel .dist { font-size: 0.85rem; color: #1a73e8; font-weight: 600; }
@@ -469,8 +470,9 @@ CSS += """
 .lq-panel .line span { color: #667; margin-right: 6px; }
 .lq-panel .actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0 4px; }
 .lq-panel a.call { display: inline-block; background: var(--lq-accent); color: #fff !important; border-radius: 10px; padding: 10px 14px; font-weight: 700; text-decoration: none; min-height: 44px; box-sizing: border-box; }
-.lq-panel .nav { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
-.lq-panel a.map { display: inline-block; border: 1px solid var(--lq-accent); color: var(--lq-accent); border-radius: 10px; padding: 8px 12px; min-height: 40px; box-sizing: border-box; text-decoration: none; }
+.lq-panel .nav-label { width: 100%; font-size: 0.85rem; color: #556; margin-top: 2px; }
+.lq-panel .nav { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; width: 100%; }
+.lq-panel a.map { display: block; text-align: center; border: 1px solid var(--lq-accent); color: var(--lq-accent); border-radius: 10px; padding: 10px 2px; min-height: 44px; box-sizing: border-box; text-decoration: none; white-space: nowrap; }
 .lq-panel .no-phone { color: #667; font-size: 0.9rem; }
 .lq-panel .source a { color: var(--lq-accent); }
 .lq-panel .svc-map svg { width: 100%; height: auto; max-width: 420px; }

@@ -284,7 +284,7 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
         pct = lambda r: "—" if r is None else f"{r * 100:.1f}%"  # noqa: E731
         summary = (f'<dl class="lq-facts" id="lq-dash-summary"><dt>提问</dt><dd>{board.asked} 次（{len(board.weeks)} 周）</dd>'
                    f"<dt>拒答率</dt><dd>{pct(board.refusal_rate)}（{board.refused} 次）</dd>"
-                   f"<dt>「没用」率</dt><dd>{pct(board.not_useful_rate)}（反馈 {board.feedback} 次，没用 {board.not_useful} 次）</dd></dl>")
+                   f"<dt>没用率</dt><dd>{pct(board.not_useful_rate)}（反馈 {board.feedback} 次，没用 {board.not_useful} 次）</dd></dl>")
         rows = "".join(f"<tr><td>{esc(q)}</td><td class='num'>{n}</td><td class='num'>{r}</td><td class='num'>{u}</td><td>{esc(g)}</td></tr>"
                        for q, n, r, u, g, _ in board.need_vetting.rows)
         vetting = ('<h3>最需要审核答案的问题</h3><p class="lq-small">待处理队列里出现最多的拒答和「没用」问题（个人信息已遮盖）。'

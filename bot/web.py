@@ -318,7 +318,7 @@ def build_worker_app(bot, records: Records, settings, *, feeds=None, services=No
         with gr.Accordion("新政策", open=False, elem_id="lq-news") as news_box:
             news = gr.HTML("", elem_id="lq-news-view")
         with gr.Accordion("服务站点 · 一键导航", open=False, elem_id="lq-services") as services_box:
-            near = gr.Button("📍 附近（用手机定位找最近的）", elem_id="lq-near", elem_classes=["lq-big"])
+            near = gr.Button("附近：用手机定位找最近的", elem_id="lq-near", elem_classes=["lq-big"])
             services_view = gr.HTML("", elem_id="lq-services-view")
             geo = gr.Textbox("", elem_id="lq-geo", elem_classes=["lq-hidden"], show_label=False, container=False)
         transcript = gr.HTML(render([]), elem_id="lq-transcript", js_on_load=CLICK_JS, autoscroll=False)

@@ -45,8 +45,8 @@ def outside():
     return []
 
 
-def phone(browser, outside):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, locale="zh-CN")
+def phone(browser, outside, **options):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, locale="zh-CN", **options)
 
     def route(r):
         host = urlparse(r.request.url).hostname or ""
@@ -96,6 +96,8 @@ def test_worker_asks_opens_a_citation_and_taps_feedback(browser, web, outside):
     page.goto(web.url)
     page.wait_for_selector("#lq-transcript .examples button")
     assert page.is_visible("#lq-setup")
+    page.wait_for_selector("#lq-province label")
+    page.wait_for_selector("#lq-news >> text=最近的变化")  # the page's load events are done (the label says it)
     shot(page, "worker-start")
 
     choose_profile(page, "浙江", "外卖", city="杭州")
@@ -220,6 +222,69 @@ def test_staff_logs_in_sees_passages_and_handles_a_report(browser, web, outside)
     assert (report.status, report.forwarded_to) == ("已转交", "法律援助")
     staff.evaluate("() => window.scrollTo(0, 0)")
     shot(staff, "staff-report")
+    assert outside == []
+    context.close()
+
+
+def test_worker_sees_new_policies_and_service_points_for_beijing(browser, web, outside):
+    # The phone gives a position only because the test grants it; the page asks only on 「附近」.
+    context = phone(browser, outside, geolocation={"latitude": 39.9042, "longitude": 116.4074}, permissions=["geolocation"])
+    page = context.new_page()
+    page.goto(web.url)
+    page.wait_for_selector("#lq-transcript .examples button")
+    choose_profile(page, "北京", "外卖")
+    news = page.locator("#lq-news")
+    news.get_by_text("新政策").first.click()
+    page.wait_for_selector("#lq-news-list li.news-item")
+    first = page.locator("#lq-news-list li.news-item").first
+    assert first.locator("p.one-line").inner_text().strip()  # the one-line plain summary
+    first.locator("details.cite summary").click()
+    assert first.locator("details.cite").evaluate("e => e.open") and first.locator(".cite-body dl").is_visible()
+    assert page.locator("#lq-news-list a", has_text="Atom 订阅").get_attribute("href") == "/feeds/beijing/waimai.xml"
+    page.evaluate("() => document.querySelector('#lq-news').scrollIntoView({block: 'start'})")
+    shot(page, "worker-news")
+    news.get_by_text("新政策").first.click()  # close it again
+
+    page.locator("#lq-services").get_by_text("服务站点").first.click()
+    page.wait_for_selector("#lq-services-list li.point")
+    points = page.locator("#lq-services-list li.point")
+    assert points.count() == 5 and "仲裁" in points.first.inner_text()
+    assert points.first.locator("a.map", has_text="高德").get_attribute("href").startswith("https://uri.amap.com/")
+    assert "核实于" in points.first.inner_text()
+    page.evaluate("() => document.querySelector('#lq-services').scrollIntoView({block: 'start'})")
+    shot(page, "worker-services")
+    page.click("#lq-near")
+    page.wait_for_selector("#lq-services-list .svc-note")
+    assert "都还没有坐标" in page.inner_text("#lq-services-list")  # said plainly; the city's list stays
+    assert page.locator("#lq-services-list li.point").count() == 5
+    assert outside == []
+    context.close()
+
+
+def test_staff_sees_the_dashboard(browser, web, outside):
+    from tests.test_dashboard import seed_month
+
+    seed_month(web.records)  # a month of traffic (2026-W45 … W48)
+    context = phone(browser, outside)
+    staff = context.new_page()
+    staff.goto(web.url + "/staff/")
+    staff.fill("input[type=text]", STAFF_NAME)
+    staff.fill("input[type=password]", STAFF_PASSWORD)
+    staff.get_by_role("button", name="登录").click()
+    staff.wait_for_selector(box("lq-staff-question"), timeout=20_000)
+    staff.get_by_role("tab", name="看板").click()
+    staff.wait_for_selector("#lq-plot-topics img", timeout=30_000)
+    assert "拒答率" in staff.inner_text("#lq-dash-summary")
+    assert staff.locator("#lq-need-vetting tr").count() >= 2
+    assert "〔手机号〕" in staff.inner_text("#lq-need-vetting") and "13812345678" not in staff.inner_text("#lq-need-vetting")
+    link = staff.locator('#lq-dash-files a[download="asked_by_week.csv"]')
+    link.wait_for()
+    csv_text = staff.evaluate("u => fetch(u).then(r => r.text())", link.get_attribute("href"))  # with the staffer's login
+    assert csv_text.lstrip("\ufeff").startswith("week,asked,refused,refusal_rate") and "2026-W45" in csv_text
+    size = staff.locator("#lq-plot-topics img").evaluate("e => [e.naturalWidth, e.naturalHeight]")
+    assert size[0] > 300 and size[1] > 150
+    staff.locator("#lq-dash").scroll_into_view_if_needed()
+    shot(staff, "staff-dashboard", full_page=True)
     assert outside == []
     context.close()
 

@@ -22,14 +22,21 @@ def _stamp(day: date, hour: int, minute: int = 0) -> str:
 
 @pytest.fixture
 def month(tmp_path):
-    """Four weeks of traffic: 40 answers in 浙江 / 广东 / none, 10 refused; feedback; 4 reports."""
-    records = Records(tmp_path / "records.sqlite3")
-    start = date(2026, 11, 2)  # a Monday: 2026-W45
+    return seed_month(Records(tmp_path / "records.sqlite3"))
+
+
+TOPICS = ("commute-accident", "laodong-hetong-fa", "deposit-or-id-withheld", "gongshang-baoxian-tiaoli", "arbitration-how")
+
+
+def seed_month(records: Records, start: date = date(2026, 11, 2)) -> Records:
+    """Four weeks of traffic from ``start`` (a Monday; 2026-W45 by default): 40 answers in 浙江 /
+    广东 / none, 10 refused; 10 feedback (3 没用); 4 queued questions; 4 reports with known times.
+    (The browser test seeds the shared server's records with it for the dashboard screenshot.)"""
     for i in range(40):
         day = start + timedelta(days=i % 28)
         region = ("杭州", "广州", None, "浙江")[i % 4]
         refused = i % 4 == 2
-        records.add_asked(region=region, job="外卖" if i % 2 else "快递", topic="" if refused else ("injury-commute" if i % 3 else "laodong-hetong-fa"),
+        records.add_asked(region=region, job="外卖" if i % 2 else "快递", topic="" if refused else TOPICS[i % len(TOPICS)],
                           outcome="refused" if refused else "answered", reason="not_found" if refused else "", day=day)
     for i in range(10):  # 有用 7, 没用 3
         records.add_feedback(useful=i >= 3, question=f"工资的问题{i}，我的手机13812345678", region="杭州", outcome="answered",
@@ -38,7 +45,7 @@ def month(tmp_path):
         records.add_refused(question="我叫张三，手机13812345678，外卖箱被偷了谁赔？", region="杭州", reason="not_found")
     records.add_refused(question="平台封号怎么办", region="广州", reason="low_confidence")
     with sqlite3.connect(records.path) as db:  # feedback dated inside the month (created_at is 'now' otherwise)
-        db.execute("UPDATE feedback SET created_at = ?", (_stamp(start + timedelta(days=8), 10),))
+        db.execute("UPDATE feedback SET created_at = ? WHERE question LIKE '工资的问题%'", (_stamp(start + timedelta(days=8), 10),))
     a = records.add_report(what="被扣钱", city="杭州")
     b = records.add_report(what="押金不退", city="广州")
     c = records.add_report(what="受伤了没人管", city="杭州")
@@ -92,7 +99,7 @@ def test_old_records_file_gets_the_new_report_columns(tmp_path):
 def test_dashboard_counts_rates_and_durations(month):
     from bot.dashboard import build_dashboard
 
-    board = build_dashboard(month, topic_label=lambda t: {"injury-commute": "上下班途中受伤"}.get(t, t),
+    board = build_dashboard(month, topic_label=lambda t: {"commute-accident": "上下班途中受伤"}.get(t, t),
                             now=datetime(2026, 11, 30, 12, tzinfo=CN))
     assert board.weeks == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert (board.asked, board.refused) == (40, 10) and board.refusal_rate == 0.25
