@@ -575,12 +575,21 @@ _STATUS_GIVEN = re.compile(
 def needs_employment_status(question: str) -> bool:
     """A platform worker's problem whose answer turns on whether they are an employee (工伤 vs
     职业伤害保障, 仲裁 vs civil claim), when the question does not say."""
-    return about_platform_work(question) and describes_problem(question) and not _STATUS_GIVEN.search(question)
+    return about_platform_work(question) and bool(_PROBLEM.search(question.lower())) and not _STATUS_GIVEN.search(question)
+
+
+_INFORMATION_ONLY = re.compile(
+    r"第[一二三四五六七八九十百零〇\d]+条.{0,6}(怎么|如何)?(规定|说|讲|写)|是怎么规定的|是什么意思|什么意思|讲的是什么|讲的啥|说了什么|说的啥|"
+    r"什么是|是指什么|指的是|定义|哪一年|哪个部门发|文号|what does .* say|what is (a|an|the) "
+)
 
 
 def describes_problem(question: str) -> bool:
-    """Whether the worker describes something that went wrong (then the answer carries a 行动清单)."""
-    return bool(_PROBLEM.search(question.lower()))
+    """Whether the answer should carry a 行动清单: the worker describes something that went wrong —
+    or at least does not merely ask what a text says. Workers ask because something happened to
+    them, so only a pure lookup («第十条是怎么规定的», «什么是非全日制用工») goes without one."""
+    text = question.lower()
+    return bool(_PROBLEM.search(text)) or not _INFORMATION_ONLY.search(text)
 
 
 def guide_agrees(retrieval: Retrieval, *, min_similarity: float) -> bool:
