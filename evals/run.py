@@ -80,6 +80,9 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
     from laoquan.app import load_bot
 
     items = [i for i in load_gold(gold_path) if split == "all" or i.split == split]
+    # The gold-set figures are the LLM-free product's: an LLM configured for serving is not used here
+    # (``python -m evals.llm_report`` gives the figures with it).
+    settings = settings.replace(llm="")
     bot = load_bot(settings)
     ours, retrieval_ms = run_bot(bot, items)
     systems = {"laoquan": ours}
