@@ -127,10 +127,8 @@ def run_llm_items(llm_bot, plain_bot, items: list[ActionItem], *, min_support: f
             "split": item.split,
             "status": status,
             "reasons": fallback_reasons(llm) if status == "fallback" else [],
-            "dropped": [
-                {k: f.get(k) for k in ("kind", "part", "text", "missing")}
-                for f in llm.get("flags") or [] if f.get("part")
-            ],
+            # kinds only: a dropped sentence can echo the item's question, which stays out of the report
+            "dropped": [{"kind": f.get("kind"), "part": f.get("part")} for f in llm.get("flags") or [] if f.get("part")],
             "shown_sentences": len(shown_sentences(answer)),
             "shown_unsupported": recheck_shown(answer, min_support=min_support),
             "seconds": round(seconds, 2),
