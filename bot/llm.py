@@ -253,7 +253,7 @@ def build_messages(answer: Answer) -> list:
         where = _as_data(f"《{c.title}》{c.article}")
         parts += [f'<资料 编号="{c.n}" 出处="{where}" 类型="{kind}">', _as_data(text), "</资料>", ""]
     if answer.outcome != "answered":
-        parts.append("注意：这些资料不一定和问题完全对应，结论要说清“可能相关”，并建议拿不准时打12333问清楚。")
+        parts.append("注意：这些资料不一定和问题完全对应。结论只写资料里直接说了的内容；最后一条要点写：拿不准时打12333问清楚。")
     parts.append("请按规定格式回答。")
     return [SystemMessage(content=SYSTEM_PROMPT.format(numbers=numbers)), HumanMessage(content="\n".join(parts))]
 

@@ -524,3 +524,15 @@ def test_cli_ask_json_uses_the_llm_when_configured(workspace, first_index, monke
     assert "13912345678" not in json.dumps(request["body"], ensure_ascii=False)
     assert "sk-test-e2e" not in out.getvalue()
     assert network_attempts == []
+
+
+
+def test_the_prompts_own_no_answer_conclusion_passes_the_check(answer):
+    """The prompt tells the model to conclude 「资料里没有直接的答案」 when the passages do not answer;
+    the checker must not reject its own prescription (it made every such draft fall back)."""
+    points = FAITHFUL.split("要点：", 1)[1]
+    result = check_draft(parse_draft("结论：资料里没有直接的答案。\n要点：" + points), answer.citations, min_support=0.5)
+    assert result.ok, result.flags
+    assert result.conclusion.startswith("资料里没有直接的答案")
+    wrong = check_draft(parse_draft("结论：外卖平台必须给骑手买商业保险。\n要点：" + points), answer.citations, min_support=0.5)
+    assert not wrong.ok  # only that exact statement about the passages is exempt
