@@ -209,29 +209,19 @@ class AnswerBot:
             conclusion = EMPLOYMENT_TRIAGE["conclusion"]
         points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked)
         points += warning_points(citations)
-        body = compose_answer(
-            citations,
+        return self._finish(
+            base,
+            started,
+            retrieval.timings_ms,
             outcome=outcome,
-            referrals=referrals,
-            local_gap=self._local_gap(region, citations),
-            conclusion=conclusion,
-            points=points,
-            actions=actions,
-            triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
-        )
-        timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
-        return Answer(
-            **base,
-            outcome=outcome,
-            answer=body,
-            citations=citations,
-            referrals=self._referrals_json(referrals, base["region"]),
-            timings_ms=timings,
             reason="needs_fact" if triage else ("" if outcome == ANSWERED else "low_confidence"),
+            citations=citations,
+            referrals=referrals,
             conclusion=conclusion,
             points=points,
             actions=actions,
             triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
+            local_gap=self._local_gap(region, citations),
         )
 
     # -- 办事指南 --------------------------------------------------------------------------
@@ -270,29 +260,19 @@ class AnswerBot:
             triage = {"ask": guide.facts.ask, "choices": [c.label for c in guide.facts.choices]}
             outcome, reason = PARTIAL, "needs_fact"
         referrals = referrals or self.referrals.for_outcome(outcome)
-        body = compose_answer(
-            citations,
+        return self._finish(
+            base,
+            started,
+            retrieval.timings_ms,
             outcome=outcome,
-            referrals=referrals,
-            local_gap=self._local_gap(region, citations) if guide.jobs else "",
-            conclusion=branch.conclusion,
-            points=points,
-            actions=actions,
-            triage=triage,
-        )
-        timings = {**retrieval.timings_ms, "total": (time.perf_counter() - started) * 1000}
-        return Answer(
-            **base,
-            outcome=outcome,
-            answer=body,
-            citations=citations,
-            referrals=self._referrals_json(referrals, base["region"]),
-            timings_ms=timings,
             reason=reason,
+            citations=citations,
+            referrals=referrals,
             conclusion=branch.conclusion,
             points=points,
             actions=actions,
             triage=triage,
+            local_gap=self._local_gap(region, citations) if guide.jobs else "",
             guide=guide.id,
         )
 
@@ -339,17 +319,8 @@ class AnswerBot:
         points += excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked)
         points += warning_points(citations)
         referrals = self.referrals.for_outcome(ANSWERED)
-        body = compose_answer(citations, outcome=ANSWERED, referrals=referrals, conclusion=conclusion, points=points)
-        return Answer(
-            **base,
-            outcome=ANSWERED,
-            answer=body,
-            citations=citations,
-            referrals=self._referrals_json(referrals, base["region"]),
-            timings_ms={"total": (time.perf_counter() - started) * 1000},
-            reason="document_named",
-            conclusion=conclusion,
-            points=points,
+        return self._finish(
+            base, started, {}, outcome=ANSWERED, reason="document_named", citations=citations, referrals=referrals, conclusion=conclusion, points=points
         )
 
     def _catalog_card(self, n: int, entry) -> Citation:
@@ -364,6 +335,43 @@ class AnswerBot:
         )
 
     # -- pieces ---------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        base: dict,
+        started: float,
+        timings: dict,
+        *,
+        outcome: str,
+        reason: str,
+        citations: list[Citation],
+        referrals: list[Referral],
+        conclusion: str,
+        points: list[str],
+        actions: dict | None = None,
+        triage: dict | None = None,
+        local_gap: str = "",
+        guide: str | None = None,
+    ) -> Answer:
+        """An answered (or partial) Answer: its plain text composed from the parts, the referrals
+        with the worker's local places, the total time."""
+        body = compose_answer(
+            citations, outcome=outcome, referrals=referrals, local_gap=local_gap, conclusion=conclusion, points=points, actions=actions, triage=triage
+        )
+        return Answer(
+            **base,
+            outcome=outcome,
+            answer=body,
+            citations=citations,
+            referrals=self._referrals_json(referrals, base["region"]),
+            timings_ms={**timings, "total": (time.perf_counter() - started) * 1000},
+            reason=reason,
+            conclusion=conclusion,
+            points=points,
+            actions=actions,
+            triage=triage,
+            guide=guide,
+        )
 
     def _referrals_json(self, referrals: list[Referral], region: str | None) -> list[dict]:
         """Referrals as data; where the worker's city is known and the directory (corpus/services.yaml)

@@ -182,11 +182,12 @@ class Catalog:
 # Loading
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings, so a bad date is reported with its entry and field."""
+class TextDatesLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings, so a bad date is reported with its entry and field
+    (used for every dated YAML file of the corpus: catalog, change log, service points)."""
 
 
-_Loader.yaml_implicit_resolvers = {
+TextDatesLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -234,7 +235,7 @@ def load_catalog_for(settings) -> Catalog:
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=TextDatesLoader)
     except OSError as exc:
         raise CatalogError(f"{path}: 读不到目录文件 / cannot read the catalog: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -334,15 +335,21 @@ def _text(raw: dict, field: str, label: str) -> str | None:
     return value.strip() or None
 
 
-def _date(value: object, field: str, label: str) -> date | None:
+def parse_iso_date(value: object) -> date | None:
+    """``YYYY-MM-DD`` text as a date (None for None); ValueError for anything else. The catalog's
+    dates are kept as text so YAML's own date guessing never decides what a date is."""
     if value is None:
         return None
     if isinstance(value, str) and _DATE.fullmatch(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise _fail(label, field, f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD")
+        return date.fromisoformat(value.strip())
+    raise ValueError(value)
+
+
+def _date(value: object, field: str, label: str) -> date | None:
+    try:
+        return parse_iso_date(value)
+    except ValueError:
+        raise _fail(label, field, f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD") from None
 
 
 def _list(raw: dict, field: str, label: str) -> list:

@@ -27,7 +27,13 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from corpus.catalog import Catalog, CatalogEntry, load_catalog
+from corpus.catalog import (
+    Catalog,
+    CatalogEntry,
+    TextDatesLoader,
+    load_catalog,
+    parse_iso_date,
+)
 from corpus.regions import applicable_regions
 
 CHANGES_FILE = Path(__file__).with_name("catalog_changes.yaml")
@@ -70,7 +76,6 @@ FIELDS: dict[str, str] = {
 CHECKED_FIELDS = ("status", "doc_no", "scope", "title", "region", "articles")
 """Fields whose replayed value must equal the catalog's (:func:`check_changes`)."""
 _ENTRY_FIELDS = ("date", "doc_id", "kind", "before", "after", "source_url", "regions", "jobs", "effective", "recorded", "note")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ChangeLogError(Exception):
@@ -147,16 +152,6 @@ def _plain(value: Any) -> Any:
 # Loading the log
 
 
-class _Loader(yaml.SafeLoader):
-    """Dates stay strings, so a bad one is reported with its entry."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load_changes(path: Path = CHANGES_FILE, *, catalog: Catalog | None = None) -> list[Change]:
     """The log's changes in date order (entries of one date in file order), validated.
 
@@ -164,7 +159,7 @@ def load_changes(path: Path = CHANGES_FILE, *, catalog: Catalog | None = None) -
     """
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=TextDatesLoader)
     except OSError as exc:
         raise ChangeLogError(f"{path}: 读不到变更记录 / cannot read the change log: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -232,14 +227,10 @@ def _parse_change(raw: object, n: int) -> Change:
 
 
 def _date(value: object, name: str, n: int) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise _fail(n, name, f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD")
+    try:
+        return parse_iso_date(value)
+    except ValueError:
+        raise _fail(n, name, f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD") from None
 
 
 def _strings(value: object, name: str, n: int) -> tuple[str, ...]:

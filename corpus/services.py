@@ -38,6 +38,7 @@ from urllib.parse import quote, urlencode
 
 import yaml
 
+from corpus.catalog import TextDatesLoader, parse_iso_date
 from corpus.regions import PROVINCE_OF, normalise_region
 from laoquan.files import write_atomic
 
@@ -89,7 +90,6 @@ LON_RANGE = (73.55, 135.09)
 _REQUIRED = ("id", "name", "kind", "address", "province", "city", "source_url", "checked")
 _OPTIONAL = ("hours", "phone", "lat", "lon", "coords", "district", "source_type", "note")
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PHONE = re.compile(
     r"1[3-9]\d{9}"                      # mobile
     r"|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?"   # landline with area code, optional extension
@@ -216,23 +216,13 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 # Loading and validating
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings, so a bad date is reported with its entry and field."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _fail(label: str, field_name: str, zh: str, en: str) -> ServiceError:
     return ServiceError(f"{label} · {field_name}: {zh} / {en}")
 
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=TextDatesLoader)
     except OSError as exc:
         raise ServiceError(f"{path}: 读不到站点文件 / cannot read the directory: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
@@ -312,12 +302,13 @@ def _text(raw: dict, name: str, label: str) -> str | None:
 
 
 def _date(value: str, label: str) -> date:
-    if _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _fail(label, "checked", f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD")
+    try:
+        checked = parse_iso_date(value)
+    except ValueError:
+        checked = None
+    if checked is None:
+        raise _fail(label, "checked", f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD")
+    return checked
 
 
 def _valid_phone(phone: str) -> bool:

@@ -7,6 +7,7 @@ the same search as a LangChain ``BaseRetriever`` for chains that want one.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -96,8 +97,16 @@ class HybridRetriever:
         self._parent_of = {pid: p["parent"] for pid, p in pointers.items() if use.get(p["kind"], False)}
         self._ids = list(records)
         self._first_chunk = {}
+        self._parts_of: dict[tuple[str, str], list[dict]] = {}  # (doc, article) → its article chunks
+        self._note_of: dict[tuple[str, str], dict] = {}  # (doc, 要点 id) → the note
         for cid, r in records.items():
             self._first_chunk.setdefault((r["doc_id"], r["article"]), cid)
+            if r.get("kind", "article") == "article":
+                self._parts_of.setdefault((r["doc_id"], r["article"]), []).append(r)
+            elif r.get("kind") == "note":
+                point = re.search(r"要点([^）]+)）?$", r["article"])
+                if point:
+                    self._note_of.setdefault((r["doc_id"], point.group(1)), r)
         self.concepts = ConceptMatcher.default()
         expand = settings.question_vectors
         self._keywords = KeywordIndex(self._ids, [r["tokens"] + (r.get("question_tokens", []) if expand else []) for r in records.values()])
@@ -127,7 +136,7 @@ class HybridRetriever:
     def lookup(self, doc_id: str, article: str, *, query: str = "", containing: str = "") -> Hit | None:
         """The chunk of one named article (the part sharing most words with ``query``, or the part
         whose text has the words ``containing``)."""
-        parts = [r for r in self._records.values() if r["doc_id"] == doc_id and r["article"] == article and r.get("kind", "article") == "article"]
+        parts = self._parts_of.get((doc_id, article), [])
         if not parts:
             return None
         if containing:
@@ -138,10 +147,8 @@ class HybridRetriever:
 
     def lookup_note(self, doc_id: str, point_id: str) -> Hit | None:
         """The 要点 with id ``point_id`` of a document's notes (labels are ``要点N`` or ``第X条（要点N）``)."""
-        for r in self._records.values():
-            if r["doc_id"] == doc_id and r.get("kind") == "note" and (r["article"] == f"要点{point_id}" or r["article"].endswith(f"（要点{point_id}）")):
-                return _hit(r, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None)
-        return None
+        r = self._note_of.get((doc_id, str(point_id)))
+        return _hit(r, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None) if r else None
 
     def guide(self, guide_id: str):
         """A 办事指南 by id (None when unknown or when there are no guides)."""
