@@ -125,8 +125,6 @@ class ServicesPanel:
         return None, []
 
     def render(self, profile: dict | None) -> tuple[str, str]:
-        from corpus.services import static_map_svg
-
         try:
             place, points = self.points_for(profile)
         except Exception:
@@ -136,12 +134,28 @@ class ServicesPanel:
             return "服务站点 · 一键导航", services_html(
                 [], place=None, message="先选你所在的城市，这里就会列出当地的仲裁院、法律援助等地点；也可以点「附近」。")
         label = f"服务站点 · 一键导航（{place} {len(points)} 处）" if points else f"服务站点 · 一键导航（{place}）"
-        return label, services_html(points, place=place, map_svg=static_map_svg(points))
+        return label, services_html(points, place=place, map_svg=self._map(points))
+
+    def _map(self, points: list, here: tuple[float, float] | None = None) -> str:
+        """The static map of ``points``; those without coordinates at their district's centre."""
+        from corpus.services import static_map_svg
+
+        try:
+            estimated = self.directory().estimated_positions(points)
+        except Exception:  # the district boundaries are a help, never a reason to show nothing
+            log.exception("district boundaries unreadable")
+            estimated = {}
+        return static_map_svg(points, here=here, estimated=estimated)
 
     def nearby(self, geo: str | None, profile: dict | None) -> str:
         """The nearest points to the position the browser gave (JSON ``{"lat", "lon"}`` or
-        ``{"error"}``); says plainly when it cannot, and lists the chosen city's points instead."""
-        from corpus.services import static_map_svg
+        ``{"error"}``); says plainly when it cannot, and lists the chosen city's points instead.
+
+        The position is used for this one list and never stored or logged. It is placed in its
+        district (:mod:`corpus.districts`), and points whose pages gave no coordinates stand at
+        their district's centre: their distances are marked as estimates.
+        """
+        from corpus.districts import district_map
 
         place, points = self.points_for(profile)
         try:
@@ -155,17 +169,29 @@ class ServicesPanel:
             error = where.get("error")
             why = {"denied": "你没有允许定位", "unsupported": "这个浏览器不能定位（有的浏览器只在 https 网页上给位置）"}.get(error, "没有拿到你的位置")
             return services_html(points, place=place, message=f"{why}。" + (f"下面是{place}的站点。" if points else ""),
-                                 map_svg=static_map_svg(points))
+                                 map_svg=self._map(points))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            return services_html(points, place=place, message="位置不对，下面按城市列出。", map_svg=static_map_svg(points))
-        nearest = self.directory().nearest(lat, lon, NEAREST)
+            return services_html(points, place=place, message="位置不对，下面按城市列出。", map_svg=self._map(points))
+        directory = self.directory()
+        try:
+            district = district_map().locate(lat, lon)
+            nearest = directory.nearest(lat, lon, NEAREST, estimate=True)
+        except Exception:
+            log.exception("district boundaries unreadable")
+            district, nearest = None, directory.nearest(lat, lon, NEAREST)
         if not nearest:
-            message = "目录里的站点都还没有坐标（来源页面没有给），没法按距离排。" + (f"下面是{place}的站点。" if points else "请先选城市。")
-            return services_html(points, place=place, message=message, map_svg=static_map_svg(points))
+            message = "目录里的站点都还没有位置信息，没法按距离排。" + (f"下面是{place}的站点。" if points else "请先选城市。")
+            return services_html(points, place=place, message=message, map_svg=self._map(points))
         found = [p for p, _ in nearest]
-        return services_html(found, place=place, distances=[d for _, d in nearest],
-                             message=f"离你最近的 {len(found)} 处（直线距离；只列出有坐标的站点，你的位置不会被保存）：",
-                             map_svg=static_map_svg(found, here=(lat, lon)))
+        estimated = {p.id for p in found if not p.has_coords}
+        where_text = f"你在{district.label}一带。" if district else ""
+        if district and not any(p.city == district.city for p in found):
+            where_text += f"目录里还没有{district.city}的站点，下面最近的几处都在外地；也可以拨打 12333 问本地地点。"
+        message = (f"{where_text}离你最近的 {len(found)} 处（直线距离"
+                   + ("；标「估算」的，来源页面没有给准确位置，按它所在区的中心估算" if estimated else "")
+                   + "；你的位置不会被保存）：")
+        return services_html(found, place=place, distances=[d for _, d in nearest], estimated=estimated,
+                             message=message, map_svg=self._map(found, here=(lat, lon)))
 
 
 __all__ = ["NewsPanel", "ServicesPanel"]

@@ -394,7 +394,7 @@ def news_html(items: list, *, since: str | None, region: str | None, job: str | 
     return f'<div class="lq-panel" id="lq-news-list"><p class="news-where">{where}</p>{body}{links}</div>'
 
 
-def service_point_html(point, *, n: int, distance_m: float | None = None) -> str:
+def service_point_html(point, *, n: int, distance_m: float | None = None, estimated: bool = False) -> str:
     """One service point: name, kind, address, hours; a big tap-to-call; 高德 / 百度 / 腾讯 and a web
     map; a listing's 「请先电话确认」 mark; the page its facts were read on and the day."""
     from corpus.services import navigation_links
@@ -402,7 +402,7 @@ def service_point_html(point, *, n: int, distance_m: float | None = None) -> str
     links = navigation_links(point)
     head = f'<b>{n}. {esc(point.name)}</b> <span class="tag">{esc(point.kind_label)}</span>'
     if distance_m is not None:
-        head += f' <span class="dist">{esc(_distance(distance_m))}</span>'
+        head += f' <span class="dist">{esc(_distance(distance_m, estimated=estimated))}</span>'
     rows = [f'<div class="head">{head}</div>']
     if point.source_type == "listing":
         rows.append(f'<div class="listing">⚠ {LISTING_MARK}</div>')
@@ -427,12 +427,16 @@ def service_point_html(point, *, n: int, distance_m: float | None = None) -> str
     return f'<li class="point{" listing" if point.source_type == "listing" else ""}">{"".join(rows)}</li>'
 
 
-def _distance(metres: float) -> str:
+def _distance(metres: float, *, estimated: bool = False) -> str:
+    """「约 850 米」, 「约 3.2 公里」; an estimate from a district's centre is rounded to whole
+    kilometres and says so (「估算约 3 公里」), since it can be off by the district's size."""
+    if estimated:
+        return f"估算约 {max(1, round(metres / 1000))} 公里（按所在区估算）"
     return f"约 {metres:.0f} 米" if metres < 1000 else f"约 {metres / 1000:.1f} 公里"
 
 
 def services_html(points: list, *, place: str | None, message: str | None = None, distances: list[float] | None = None,
-                  map_svg: str = "") -> str:
+                  map_svg: str = "", estimated: set[str] | frozenset[str] = frozenset()) -> str:
     """The 服务站点 panel: ``message`` first (why the list is what it is), the static map when any
     point has coordinates, then the points. No points: say so and point to 12333."""
     parts = [f'<p class="svc-note">{esc(message)}</p>' if message else ""]
@@ -441,8 +445,9 @@ def services_html(points: list, *, place: str | None, message: str | None = None
                      f'可以拨打 <a class="call" href="tel:12333">12333</a>（人社服务热线）问最近的仲裁院、劳动监察和社保经办地点。</p>')
         return f'<div class="lq-panel" id="lq-services-list">{"".join(parts)}</div>'
     if map_svg:
-        parts.append(f'<div class="svc-map" aria-hidden="false">{map_svg}<p class="lq-small">示意图，只表示相对位置，不是地图。</p></div>')
-    items = "".join(service_point_html(p, n=i, distance_m=distances[i - 1] if distances else None)
+        hollow = ' 空心圆圈的位置按所在区估算（来源页面没有给准确位置）。' if 'class="estimated"' in map_svg else ""
+        parts.append(f'<div class="svc-map" aria-hidden="false">{map_svg}<p class="lq-small">示意图，只表示相对位置，不是地图。{hollow}</p></div>')
+    items = "".join(service_point_html(p, n=i, distance_m=distances[i - 1] if distances else None, estimated=p.id in estimated)
                     for i, p in enumerate(points, start=1))
     parts.append(f'<ol class="points-list">{items}</ol>')
     parts.append('<p class="lq-small">地址、电话以来源页面为准；出发前最好先打电话问清楚办公时间。急事拨 '

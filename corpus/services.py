@@ -360,6 +360,7 @@ class ServiceDirectory:
     def __init__(self, points: Iterable[ServicePoint]):
         self.points: list[ServicePoint] = list(points)
         self.by_id = {p.id: p for p in self.points}
+        self._districts: dict[str, object] = {}
 
     def __iter__(self) -> Iterator[ServicePoint]:
         return iter(self.points)
@@ -381,10 +382,41 @@ class ServiceDirectory:
         return sorted(found, key=lambda p: (p.source_type != "official",))
 
     def nearest(self, lat: float, lon: float, k: int = 5, *, kind: str | Iterable[str] | None = None,
-                coords: str = "wgs84") -> list[tuple[ServicePoint, float]]:
-        """See :func:`nearest`; restricted to ``kind`` when given."""
+                coords: str = "wgs84", estimate: bool = False) -> list[tuple[ServicePoint, float]]:
+        """See :func:`nearest`; restricted to ``kind`` when given. With ``estimate``, a point whose
+        page gave no coordinates stands at its district's centre (:meth:`estimated_position`), so
+        the distance is an estimate at the scale of a district — callers must say so."""
         kinds = _kinds(kind)
-        return nearest([p for p in self.points if kinds is None or p.kind in kinds], lat, lon, k, coords=coords)
+        chosen = [p for p in self.points if kinds is None or p.kind in kinds]
+        return nearest(chosen, lat, lon, k, coords=coords, estimated=self.estimated_positions(chosen) if estimate else None)
+
+    def district_of(self, point: ServicePoint):
+        """The :class:`corpus.districts.District` the point is in: its ``district`` field, else the
+        first district of its city named in its address; None when neither names one we know."""
+        if point.id not in self._districts:
+            from corpus.districts import district_map
+
+            districts = district_map()
+            self._districts[point.id] = (districts.find(point.city, point.district)
+                                         or districts.in_address(point.city, point.address))
+        return self._districts[point.id]
+
+    def estimated_position(self, point: ServicePoint) -> tuple[float, float] | None:
+        """(lat, lon) WGS-84 of the point's district centre, for a point without coordinates of its
+        own; None when it has coordinates (use them) or its district is unknown."""
+        if point.has_coords:
+            return None
+        district = self.district_of(point)
+        return district.centre if district is not None else None
+
+    def estimated_positions(self, points: Iterable[ServicePoint]) -> dict[str, tuple[float, float]]:
+        """``{point id: district centre}`` for those of ``points`` that have only an estimate."""
+        found = {}
+        for point in points:
+            where = self.estimated_position(point)
+            if where is not None:
+                found[point.id] = where
+        return found
 
 
 def _kinds(kind: str | Iterable[str] | None) -> set[str] | None:
@@ -398,19 +430,22 @@ def _kinds(kind: str | Iterable[str] | None) -> set[str] | None:
 
 
 def nearest(points: Iterable[ServicePoint], lat: float, lon: float, k: int = 5, *,
-            coords: str = "wgs84") -> list[tuple[ServicePoint, float]]:
+            coords: str = "wgs84", estimated: dict[str, tuple[float, float]] | None = None,
+            ) -> list[tuple[ServicePoint, float]]:
     """The ``k`` points closest to (``lat``, ``lon``) with their distance in metres, closest first.
 
     The position is WGS-84 by default (what a browser's Geolocation API returns); pass
     ``coords="gcj02"`` for a position from a Chinese map app. Points are converted to WGS-84 first,
-    so mixing datums costs nothing; points without coordinates are skipped.
+    so mixing datums costs nothing. A point without coordinates is placed at ``estimated[point.id]``
+    (WGS-84) when given, and skipped otherwise.
     """
     if coords not in COORD_SYSTEMS:
         raise ValueError(f"coords must be one of {COORD_SYSTEMS}")
     here = gcj02_to_wgs84(lat, lon) if coords == "gcj02" else (lat, lon)
+    estimated = estimated or {}
     ranked = []
     for point in points:
-        where = point.wgs84()
+        where = point.wgs84() or estimated.get(point.id)
         if where is not None:
             ranked.append((point, haversine_m(here[0], here[1], where[0], where[1])))
     ranked.sort(key=lambda pair: (pair[1], pair[0].id))
@@ -588,13 +623,16 @@ def _search_links(point: ServicePoint) -> dict[str, str]:
 
 
 def static_map_svg(points: Iterable[ServicePoint], *, width: int = 320, height: int = 200,
-                   here: tuple[float, float] | None = None, pad: int = 18) -> str:
+                   here: tuple[float, float] | None = None, pad: int = 18,
+                   estimated: dict[str, tuple[float, float]] | None = None) -> str:
     """An inline SVG that places the points (numbered 1, 2, … in the given order) relative to each
     other, and ``here`` (WGS-84 lat, lon) as a distinct dot — no tiles, nothing fetched. Names go
-    into ``<title>`` elements (shown on hover / by screen readers), escaped. Returns "" when no
-    point has coordinates.
+    into ``<title>`` elements (shown on hover / by screen readers), escaped. A point without
+    coordinates is drawn at ``estimated[point.id]`` (its district's centre) as a hollow circle whose
+    title says the place is estimated. Returns "" when no point can be placed.
     """
-    placed = [(i, p, p.wgs84()) for i, p in enumerate(points, start=1)]
+    estimated = estimated or {}
+    placed = [(i, p, p.wgs84() or estimated.get(p.id)) for i, p in enumerate(points, start=1)]
     placed = [(i, p, ll) for i, p, ll in placed if ll is not None]
     if not placed:
         return ""
@@ -623,8 +661,14 @@ def static_map_svg(points: Iterable[ServicePoint], *, width: int = 320, height: 
     for i, point, (lat, lon) in placed:
         x, y = project(lat, lon)
         label = f"{i}. {point.name}（{point.kind_label}）"
-        parts.append(f'<g><circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#d93025"><title>{esc(label)}</title></circle>'
-                     f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" text-anchor="middle" fill="#fff">{i}</text></g>')
+        if point.has_coords:
+            parts.append(f'<g><circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#d93025"><title>{esc(label)}</title></circle>'
+                         f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" text-anchor="middle" fill="#fff">{i}</text></g>')
+        else:  # only its district is known
+            label += "：位置按所在区估算"
+            parts.append(f'<g class="estimated"><circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="#fff" stroke="#d93025" '
+                         f'stroke-width="2" stroke-dasharray="3 2"><title>{esc(label)}</title></circle>'
+                         f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" text-anchor="middle" fill="#d93025">{i}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -255,7 +255,8 @@ def test_worker_sees_new_policies_and_service_points_for_beijing(browser, web, o
     shot(page, "worker-services")
     page.click("#lq-near")
     page.wait_for_selector("#lq-services-list .svc-note")
-    assert "都还没有坐标" in page.inner_text("#lq-services-list")  # said plainly; the city's list stays
+    text = page.inner_text("#lq-services-list")
+    assert "你在北京市东城区一带" in text and "按所在区估算" in text  # estimates, said plainly
     assert page.locator("#lq-services-list li.point").count() == 5
     assert outside == []
     context.close()

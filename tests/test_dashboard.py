@@ -199,14 +199,16 @@ def test_services_panel_lists_a_city_and_says_when_there_is_nothing(tmp_path):
     panel = ServicesPanel(load_directory())
     label, html = panel.render({"province": "北京"})
     assert "北京" in label and html.count('<li class="point') >= 5 and 'href="https://uri.amap.com/search?' in html
-    assert "<svg" not in html  # no committed entry has coordinates
+    assert 'class="estimated"' in html and "空心圆圈" in html  # no entry has coordinates: drawn at their districts
     _, html = panel.render({"province": "广东", "city": "深圳"})
     assert "第三方整理，请先电话确认" in html
     _, html = panel.render({"province": "西藏", "city": None})
     assert "目录里还没有西藏的服务站点" in html and 'href="tel:12333"' in html
-    # 附近: no coordinates anywhere → said plainly, the city's list instead
+    # 附近: no coordinates anywhere → ranked by their districts' centres, said plainly
     html = panel.nearby('{"lat": 39.9, "lon": 116.4}', {"province": "北京"})
-    assert "都还没有坐标" in html and html.count('<li class="point') >= 5
+    assert "按它所在区的中心估算" in html and html.count('<li class="point') == 5 and "估算约" in html
+    nowhere = ServicesPanel(ServiceDirectory([_point(id="x", district=None, address="某路1号")]))
+    assert "都还没有位置信息" in nowhere.nearby('{"lat": 39.9, "lon": 116.4}', {"province": "浙江", "city": "杭州"})
     html = panel.nearby('{"error": "denied"}', {"province": "北京"})
     assert "你没有允许定位" in html
     assert "没有拿到你的位置" in panel.nearby("<not json>", {"province": "北京"})
