@@ -66,8 +66,8 @@ def test_every_committed_entry_is_sourced_and_valid():
         assert date(2020, 1, 1) <= p.checked <= date.today(), p.id
         assert p.kind in KINDS and p.source_type in ("official", "listing")
         assert p.has_coords == (p.coords is not None), p.id  # nothing geocoded: a datum only with coordinates
-        assert p.phone is None or tel_link(p).startswith("tel:0"), p.id
-    assert {p.city for p in points} >= {"北京", "深圳"}
+        assert p.phone is None or re.fullmatch(r"tel:(0\d{9,11}|1\d{4}|1[3-9]\d{9})", tel_link(p)), p.id
+    assert {p.city for p in points} >= {"北京", "深圳", "杭州", "广州", "合肥", "沈阳"}
     assert len({p.id for p in points}) == len(points)
 
 
@@ -143,7 +143,8 @@ def test_csv_import_writes_the_overlay_never_the_committed_file(tmp_path):
     assert SERVICES_FILE.read_bytes() == before
     directory = load_directory(overlay=overlay)
     hz = directory.for_city("杭州", "union-station")
-    assert {p.name for p in hz} == {"杭州市某某暖新驿站", "杭州市某某司机之家"}
+    assert {p.name for p in hz} >= {"杭州市某某暖新驿站", "杭州市某某司机之家"}
+    assert {p.id for p in hz} - {p.id for p in load_directory()} == {p.id for p in load_services(overlay)}
     assert next(p for p in hz if p.has_coords).phone == "0571-88880000"
     again = import_file(source, overlay)  # same rows again: same generated ids, replaced not duplicated
     assert again.ok and sorted(again.replaced) == sorted(report.added) and len(load_services(overlay)) == 2
@@ -279,7 +280,8 @@ def test_referrals_map_to_kinds_and_places(tmp_path):
     assert referral_kind_for("hotline-12351") == ("union-station",)
     assert referral_kind_for("不存在") == ()
     beijing = services_for_referrals(["hotline-12333", "arbitration", "hotline-12348"], "北京市")
-    assert list(beijing) == ["arbitration"] and beijing["arbitration"][0].id == "bj-arbitration-city"
+    assert list(beijing) == ["arbitration", "hotline-12348"] and beijing["arbitration"][0].id == "bj-arbitration-city"
+    assert [p.kind for p in beijing["hotline-12348"]] == ["legal-aid"]  # 12348 → 法律援助
     assert len(beijing["arbitration"]) == 3
     directory = ServiceDirectory([point(id="m", kind="mediation"), point(id="r", kind="arbitration")])
     found = services_for_referrals(["arbitration"], "杭州", directory=directory)
