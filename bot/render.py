@@ -126,14 +126,19 @@ def triage_html(triage: dict | None, *, active: bool) -> str:
 
 
 def place_html(place: dict) -> str:
-    """A service point of the worker's city: name, address, hours, a tap-to-call and a map link."""
-    lines = [f'<b>{esc(place.get("name"))}</b>']
+    """A service point of the worker's city under a referral: name (and 「第三方整理，请先电话确认」 for
+    a listing), address, hours, a tap-to-call, and links that open 高德 / 百度 / 腾讯 on the place
+    (a search by its name in its city when its page gave no coordinates), plus a plain web map."""
+    listing = place.get("source_type") == "listing"
+    lines = [f'<b>{esc(place.get("name"))}</b>' + (f' <small class="listing">⚠ {LISTING_MARK}</small>' if listing else "")]
     lines += [f"<small>{esc(place[k])}</small>" for k in ("address", "hours") if place.get(k)]
     links = []
     if href := tel_href(place):
         links.append(f'<a href="{esc(href)}">拨打 {esc(href[4:])}</a>')
-    if url := safe_url((place.get("navigation") or {}).get("web")):
-        links.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">地图</a>')
+    navigation = place.get("navigation") or {}
+    for label, key in (("高德", "amap"), ("百度", "baidu"), ("腾讯", "qq"), ("网页地图", "web")):
+        if url := nav_url(navigation.get(key)):
+            links.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{label}</a>')
     if links:
         lines.append(f'<span class="links">{" · ".join(links)}</span>')
     return f'<li class="place">{"".join(lines)}</li>'
@@ -346,6 +351,7 @@ CSS += """
 #lq-transcript details.places ul { list-style: none; padding: 0; margin: 0; }
 #lq-transcript li.place { padding: 8px 0; border-top: 1px solid #e2e8e5; line-height: 1.45; }
 #lq-transcript li.place small { display: block; color: #444; }
+#lq-transcript li.place small.listing { color: #8a4b00; }
 #lq-transcript li.place .links a { display: inline-block; padding: 6px 0; color: var(--lq-accent); }
 """
 

@@ -98,7 +98,7 @@ def score(results: list[ItemResult], *, k: int = 5) -> dict:
     refusable = [r for r in results if r.item.expect == "refuse"]
     out: dict = {"items": len(results), "answerable": len(answerable), "refusable": len(refusable)}
     if answerable:
-        doc_at1 = doc_at5 = art_hit5 = art_recall5 = rr = 0.0
+        doc_at1 = doc_at5 = art_hit1 = art_hit5 = art_recall5 = rr = 0.0
         for r in answerable:
             gold_docs = {d for d, _ in r.item.citations}
             top = r.ranked[:k]
@@ -109,10 +109,12 @@ def score(results: list[ItemResult], *, k: int = 5) -> dict:
             art_hit5 += bool(found)
             rank = _first_hit_rank(r.ranked, r.item.citations)
             rr += 1.0 / rank if rank else 0.0
+            art_hit1 += rank == 1
         n = len(answerable)
         out.update(
             doc_recall_at_1=doc_at1 / n,
             doc_recall_at_5=doc_at5 / n,
+            article_hit_at_1=art_hit1 / n,
             article_hit_at_5=art_hit5 / n,
             article_recall_at_5=art_recall5 / n,
             mrr=rr / n,

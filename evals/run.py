@@ -20,11 +20,15 @@ from laoquan.settings import REPO_ROOT, Settings
 
 GOLD_FILE = REPO_ROOT / "evals" / "gold" / "questions.yaml"
 POLICY_FILE = REPO_ROOT / "evals" / "gold" / "policy.yaml"
+WORDS_FILE = REPO_ROOT / "evals" / "gold" / "worker_words.yaml"
+"""A second held-out set: situations in workers' own words, avoiding the articles' legal terms
+(written later, by someone who had not seen the retrieval aids or the other gold sets)."""
 REPORTS_DIR = REPO_ROOT / "evals" / "reports"
 
 METRICS = [
     ("doc_recall_at_1", "doc recall@1"),
     ("doc_recall_at_5", "doc recall@5"),
+    ("article_hit_at_1", "article hit@1 (the article a conclusion names)"),
     ("article_hit_at_5", "article hit@5"),
     ("article_recall_at_5", "article recall@5"),
     ("mrr", "MRR"),
@@ -105,6 +109,19 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
             policy[s_name]["all"] = {"n": len(subset), **score_policy(subset)}
         policy["items"] = [_item_json(r) for r in policy_results]
 
+    words = {}
+    if WORDS_FILE.is_file():
+        word_items = [i for i in load_gold(WORDS_FILE) if split == "all" or i.split == split]
+        word_systems = {"laoquan": run_bot(bot, word_items)[0]}
+        if baseline:
+            word_systems["textbook baseline"] = run_baseline(textbook, word_items)
+        word_splits = ["dev", "test"] if split == "all" else [split]
+        words = {
+            "figures": {name: {sp: score([r for r in rs if r.item.split == sp], k=5 if name == "laoquan" else 10**6)
+                               for sp in word_splits} for name, rs in word_systems.items()},
+            "items": [_item_json(r) for r in word_systems["laoquan"]],
+        }
+
     splits = ["dev", "test"] if split == "all" else [split]
     figures = {}
     for name, results in systems.items():
@@ -122,6 +139,7 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
         "slices": _slices(ours),
         "expired_citations": sum(len(r.expired) for r in ours),
         "policy": policy,
+        "worker_words": words,
         "items": [_item_json(r) for r in ours],
         "actionability": _actionability(bot, split),
     }
@@ -238,6 +256,25 @@ def render_markdown(report: dict) -> str:
         cells = [_fmt(key, report["figures"][s][sp].get(key)) for sp in splits for s in systems]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", f"Citations of texts not in force on the as-of date, over all answers: {report.get('expired_citations', 0)}."]
+    words = report.get("worker_words") or {}
+    if words:
+        w_systems = list(words["figures"])
+        w_splits = list(words["figures"][w_systems[0]])
+        lines += [
+            "",
+            "## Workers' own words (`evals/gold/worker_words.yaml`)",
+            "",
+            "A second held-out set, written later from the texts by someone who had not seen the retrieval aids "
+            "(worker questions, concept lexicon, guides) or the other gold sets: situations described without the "
+            "articles' legal terms. Same metrics, same split rule; the test half is never inspected item by item.",
+            "",
+            "| metric | " + " | ".join(f"{s} ({sp})" for sp in w_splits for s in w_systems) + " |",
+            "|---|" + "---|" * (len(w_splits) * len(w_systems)),
+            "| items (answerable / to refuse) | " + " | ".join(
+                f"{words['figures'][s][sp]['answerable']} / {words['figures'][s][sp]['refusable']}" for sp in w_splits for s in w_systems) + " |",
+        ]
+        for key, label in METRICS:
+            lines.append(f"| {label} | " + " | ".join(_fmt(key, words["figures"][s][sp].get(key)) for sp in w_splits for s in w_systems) + " |")
     policy = report.get("policy") or {}
     if policy:
         lines += [

@@ -258,6 +258,19 @@ def test_worker_sees_new_policies_and_service_points_for_beijing(browser, web, o
     text = page.inner_text("#lq-services-list")
     assert "你在北京市东城区一带" in text and "按所在区估算" in text  # estimates, said plainly
     assert page.locator("#lq-services-list li.point").count() == 5
+    page.evaluate("() => document.querySelector('#lq-services-list').scrollIntoView({block: 'start'})")
+    shot(page, "worker-nearby")
+
+    # an answer's referral: tapping 「当地办事地点」 shows Beijing's arbitration windows with map-app links
+    ask(page, "老板拖欠我三个月工资不给，怎么办")
+    places = page.locator("#lq-transcript .turn").last.locator("details.places").first
+    places.locator("summary").click()
+    first = places.locator("li.place").first
+    assert "仲裁" in first.inner_text() and first.is_visible()
+    assert first.locator("a", has_text="高德").get_attribute("href").startswith("https://uri.amap.com/search?")
+    assert first.locator("a", has_text="百度").get_attribute("href").startswith("baidumap://map/place/search?")
+    places.evaluate("e => e.scrollIntoView({block: 'start'})")
+    shot(page, "worker-referral-places")
     assert outside == []
     context.close()
 

@@ -281,6 +281,18 @@ def test_referrals_list_the_places_in_the_workers_city(bot):
     arbitration = next(r for r in answer.referrals if r["id"] == "arbitration")
     assert arbitration["places"] and all(p["city"] == "北京" and p["source_url"].startswith("http") for p in arbitration["places"])
     assert all(p["navigation"]["web"].startswith("https://") for p in arbitration["places"])
+    # on the page: the place opens the phone's map apps (高德 / 百度 / 腾讯), and a third-party listing says so
+    from bot.render import referrals_html
+
+    html = referrals_html(answer.referrals)
+    first = html[html.index('<li class="place">'):]
+    first = first[: first.index("</li>")]
+    assert arbitration["places"][0]["name"] in first and 'href="https://uri.amap.com/' in first
+    assert 'href="baidumap://map/place/search?' in first and 'href="qqmap://map/search?' in first
+    shenzhen = bot.ask("老板拖欠我三个月工资不给，怎么办", region="深圳")
+    places = [p for r in shenzhen.referrals for p in r.get("places", [])]
+    listings = sum(p["source_type"] == "listing" for p in places)
+    assert places and listings and referrals_html(shenzhen.referrals).count("请先电话确认") == listings
     nowhere = bot.ask("老板拖欠我三个月工资不给，怎么办")
     assert all("places" not in r for r in nowhere.referrals)  # no city, no guess
 
