@@ -18,11 +18,10 @@ import os
 from datetime import date
 
 from bot.render import news_html, services_html
-from corpus.regions import NATIONAL
+from corpus.regions import MUNICIPALITIES, NATIONAL
 
 log = logging.getLogger(__name__)
 
-MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 NEWS_LIMIT = 8
 NEAREST = 5
 

@@ -23,7 +23,7 @@ import laoquan.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
 from bot.records import FORWARD_TARGETS, CitedDoc, RecordError, Records, document_fingerprint, stale_reasons
 from bot.render import CLICK_JS, REASONS, esc, notice_html, transcript_html
-from corpus.regions import CITIES, applicable_regions
+from corpus.regions import CITIES, PROVINCES, applicable_regions
 from laoquan.files import write_atomic
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,7 @@ class StaffAccounts:
         return hmac.compare_digest(actual, expected) and record is not None
 
 
-REGIONS = ["全国（不选地区）"] + [p for p in ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西",
-                                      "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆")]
+REGIONS = ["全国（不选地区）"] + list(PROVINCES)
 REGIONS += [c for cities in CITIES.values() for c in cities]
 
 

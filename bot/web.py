@@ -21,12 +21,10 @@ import laoquan.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
 from bot.records import RecordError, Records
 from bot.render import CLICK_JS, CSS, esc, news_html, notice_html, services_html, transcript_html
-from corpus.regions import CITIES, province_of
+from corpus.regions import CITIES, PROVINCES, province_of
 
 log = logging.getLogger(__name__)
 
-PROVINCES = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西",
-             "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆"]
 NO_REGION = "不告诉"
 WHOLE_PROVINCE = "全省"
 JOBS = ["外卖", "快递", "网约车", "货运", "主播", "家政", "其他"]
@@ -310,7 +308,7 @@ def build_worker_app(bot, records: Records, settings, *, feeds=None, services=No
             change = gr.Button("改地区/工作", size="sm", scale=1, min_width=110, elem_id="lq-change")
         with gr.Column(visible=True, elem_id="lq-setup") as setup:
             gr.HTML("<h3>先选一次，下次自动记住</h3>")
-            province = gr.Radio([NO_REGION] + PROVINCES, label="你在哪个省（区、市）工作？", elem_id="lq-province", elem_classes=["lq-chips"])
+            province = gr.Radio([NO_REGION, *PROVINCES], label="你在哪个省（区、市）工作？", elem_id="lq-province", elem_classes=["lq-chips"])
             city = gr.Radio([], label="哪个城市？", visible=False, elem_id="lq-city", elem_classes=["lq-chips"])
             job = gr.Radio(JOBS, label="你做什么工作？", elem_id="lq-job", elem_classes=["lq-chips"])
             save = gr.Button("好了，开始提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-save")

@@ -25,9 +25,8 @@ import threading
 from dataclasses import dataclass
 from importlib.resources import files
 
-from corpus.regions import normalise_region
+from corpus.regions import MUNICIPALITIES, normalise_region
 
-MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 SIMPLIFY_DEGREES = 0.0005
 """Boundaries are simplified to ~50 m: plenty for 「which district am I in」, a third of the memory."""
 

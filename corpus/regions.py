@@ -7,6 +7,15 @@ from __future__ import annotations
 
 NATIONAL = "全国"
 
+PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西",
+             "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海",
+             "宁夏", "新疆")
+"""The 31 provincial-level divisions of the mainland, short names, in the official order."""
+OTHER_REGIONS = ("香港", "澳门", "台湾")
+"""Named where an address may be (a service point's province), never offered as a choice."""
+MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+"""Provincial-level cities: their city is the province."""
+
 # Cities that have (or are likely to have) their own rules in the catalog, by province.
 CITIES = {
     "浙江": ("杭州", "宁波", "温州", "绍兴", "嘉兴", "湖州", "金华", "台州"),

@@ -39,7 +39,7 @@ from urllib.parse import quote, urlencode
 import yaml
 
 from corpus.catalog import TextDatesLoader, parse_iso_date
-from corpus.regions import PROVINCE_OF, normalise_region
+from corpus.regions import MUNICIPALITIES, OTHER_REGIONS, PROVINCE_OF, PROVINCES, normalise_region
 from laoquan.files import write_atomic
 
 SERVICES_FILE = Path(__file__).with_name("services.yaml")
@@ -69,12 +69,6 @@ KIND_ALIASES: dict[str, str] = {
 COORD_SYSTEMS = ("wgs84", "gcj02")
 SOURCE_TYPES = ("official", "listing")
 
-PROVINCES = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
-    "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古",
-    "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-)
-MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 AREA_CODES = {
     # Dialling codes of the cities in the directory, for local numbers a page gives without one.
     "北京": "010", "上海": "021", "天津": "022", "重庆": "023", "沈阳": "024", "杭州": "0571", "广州": "020",
@@ -265,7 +259,7 @@ def parse_entry(raw: object, *, label: str, named_label=None) -> ServicePoint:
     if kind not in KINDS:
         raise _fail(label, "kind", f"未知类别 {values['kind']!r}", f"unknown kind, expected one of {', '.join(KINDS)}")
     province = normalise_region(values["province"])
-    if province not in PROVINCES:
+    if province not in PROVINCES + OTHER_REGIONS:
         raise _fail(label, "province", f"未知省份 {values['province']!r}", "unknown province")
     city = normalise_region(values["city"])
     if province in MUNICIPALITIES and city != province:

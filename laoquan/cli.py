@@ -176,7 +176,37 @@ def cmd_corpus(args, settings: Settings) -> int:
     problems = check_catalog(catalog, settings.sources)
     errors = [p for p in problems if p.level == "error"]
     print(format_problems(problems) if problems else f"目录无误：{len(list(catalog))} 份文档，原文文件夹 {settings.sources}")
-    return 1 if errors else 0
+    return 1 if errors or not _check_logs_and_directory(settings) else 0
+
+
+def _check_logs_and_directory(settings: Settings) -> bool:
+    """``corpus check``'s other half: the change log agrees with the catalog it records (checked
+    when the two belong together: the committed catalog, or a log named by LAOQUAN_CHANGES), and the
+    service directory with its local overlay loads. Prints one line per problem; True when clean."""
+    from corpus.catalog import CATALOG_FILE, CatalogError, load_catalog
+    from corpus.changes import ChangeLogError, check_changes, load_changes
+    from corpus.services import ServiceError, load_directory_for
+
+    ok = True
+    default_changes = Settings.__dataclass_fields__["changes"].default
+    if Path(settings.catalog).resolve() == CATALOG_FILE.resolve() or Path(settings.changes) != default_changes:
+        try:
+            committed = load_catalog(settings.catalog)
+            problems = check_changes(load_changes(settings.changes, catalog=committed), committed)
+        except (ChangeLogError, CatalogError) as exc:
+            problems = [str(exc)]
+        for line in problems:
+            print(f"变更记录 / change log: {line}")
+        if not problems:
+            print(f"变更记录与目录一致：{settings.changes.name}")
+        ok = not problems
+    try:
+        directory = load_directory_for(settings)
+        print(f"服务站点目录无误：{len(directory)} 个站点")
+    except ServiceError as exc:
+        print(f"服务站点目录 / service directory: {exc}")
+        ok = False
+    return ok
 
 
 def _corpus_fetch(args, settings: Settings, catalog, base) -> int:

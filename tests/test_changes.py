@@ -239,3 +239,24 @@ def test_cli_diff_explains_unreadable_files(two_catalogs, tmp_path, capsys):
     broken.write_bytes("documents: []  # 变更目录".encode("gbk"))
     assert main(["corpus", "diff", str(broken), str(two_catalogs[1])]) == 2
     assert "UTF-8" in capsys.readouterr().err
+
+
+def test_corpus_check_also_checks_the_change_log_and_the_service_directory(tmp_path, monkeypatch, capsys):
+    from laoquan import cli
+
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setenv("LAOQUAN_DATA_DIR", str(data))
+    assert cli.main(["corpus", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "变更记录与目录一致" in out and "服务站点目录无误" in out
+    # a log that forgot a document's 'added' change
+    entries = [e for e in _raw_log() if not (e["doc_id"] == "gonghui-fa" and e["kind"] == "added")]
+    monkeypatch.setenv("LAOQUAN_CHANGES", str(_write_log(tmp_path, entries)))
+    assert cli.main(["corpus", "check"]) == 1
+    assert "gonghui-fa: 变更记录里没有它的 added 条目" in capsys.readouterr().out
+    monkeypatch.delenv("LAOQUAN_CHANGES")
+    # a broken local service overlay
+    (data / "services.local.yaml").write_text("services:\n  - id: 坏\n", encoding="utf-8")
+    assert cli.main(["corpus", "check"]) == 1
+    assert "服务站点目录 / service directory:" in capsys.readouterr().out

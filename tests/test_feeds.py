@@ -509,3 +509,10 @@ def test_cli_feeds_show(capsys):
     assert "试点扩大：《扩大职业伤害保障试点通知》" in out and out.strip().endswith("条") and "广东省维护" not in out
     assert main(["feeds", "show", "火星", "外卖"]) == 2
     assert "没有找到地区" in capsys.readouterr().err
+
+
+def test_every_province_a_worker_can_choose_has_a_feed_id():
+    from bot.feeds import PROVINCE_PINYIN
+    from corpus.regions import PROVINCES
+
+    assert set(PROVINCE_PINYIN) == set(PROVINCES) and len(PROVINCES) == 31
