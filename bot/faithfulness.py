@@ -256,8 +256,29 @@ def negations_in(sentence: str) -> list[str]:
     return [m.group(0) for m in _NEGATION.finditer(text)]
 
 
-def _negation_supported(negation: str, evidence: str) -> bool:
-    return negation in evidence or any(eq in evidence for eq in NEGATION_EQUIVALENTS.get(negation, ()))
+_CLAUSE_END = re.compile(r"[，,。；;：:！!？?\n、（）()]")
+
+
+def negation_scopes(sentence: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each negation of the sentence with the content words it governs: the first two of the rest
+    of its clause (「平台没有责任」 → ("没有", ("责任",))). Empty words when the clause has none."""
+    text = _QUOTE.sub("", _MARKER.sub("", sentence))
+    scopes = []
+    for m in _NEGATION.finditer(text):
+        rest = _CLAUSE_END.split(text[m.end():], 1)[0]
+        scopes.append((m.group(0), tuple(content_words(rest)[:2])))
+    return scopes
+
+
+def _negation_supported(negation: str, evidence: str, scope: Sequence[str] = ()) -> bool:
+    """The negation (or its legal wording) is in the passage — and, when the draft says what it
+    negates, in a clause of the passage that also has one of those words. Without the second
+    condition 「平台没有责任。」 passed against any passage with a 不 somewhere and 责任 elsewhere."""
+    forms = (negation, *NEGATION_EQUIVALENTS.get(negation, ()))
+    if not scope:
+        return any(form in evidence for form in forms)
+    return any(any(form in clause for form in forms) and any(_word_supported(w, clause) for w in scope)
+               for clause in _CLAUSE_END.split(evidence))
 
 
 @dataclass(frozen=True)
@@ -306,7 +327,7 @@ def check_sentence(
     words = content_words(sentence)
     missing = tuple(w for w in words if not _word_supported(w, text))
     support = 1.0 if not words else 1 - len(missing) / len(words)
-    unbacked = tuple(neg for neg in negations_in(sentence) if not _negation_supported(neg, text))
+    unbacked = tuple(neg for neg, scope in negation_scopes(sentence) if not _negation_supported(neg, text, scope))
     if unbacked:
         return SentenceCheck(sentence, cites, round(support, 3), False, "negation_not_in_source", unbacked)
     if support < min_support:

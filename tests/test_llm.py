@@ -186,6 +186,7 @@ def test_faithful_draft_passes_every_sentence(answer):
     [
         ("外卖平台必须给骑手购买商业意外保险[1]。", "unsupported"),
         ("上下班途中被车撞不能认定为工伤[1]。", "negation_not_in_source"),
+        ("平台没有责任[1]。", "negation_not_in_source"),  # a 不 elsewhere in the passage does not back it
         ("公司要在15日内提出工伤认定申请[2]。", "number_not_in_source"),
         ("条例写明「上下班路上出了车祸都算工伤」[1]。", "quote_not_verbatim"),
         ("见第九条[9]。", "bad_citation"),
