@@ -22,6 +22,7 @@ from corpus.referrals import Referral, load_referrals
 from corpus.services import load_directory_for, navigation_links, services_for_referrals, tel_link
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
+from kb.simplified import to_simplified
 from kb.split import group_paragraphs
 from laoquan.settings import Settings
 
@@ -130,6 +131,7 @@ class AnswerBot:
                 asked = choice[0]
             else:
                 asked = rewrite_follow_up(text, conversation)
+        asked = to_simplified(asked)  # 繁體 questions read against the simplified texts
         facts = dict(conversation.facts) if conversation is not None else {}
         answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started)
         if conversation is not None:
