@@ -256,29 +256,38 @@ def negations_in(sentence: str) -> list[str]:
     return [m.group(0) for m in _NEGATION.finditer(text)]
 
 
-_CLAUSE_END = re.compile(r"[，,。；;：:！!？?\n、（）()]")
+_CLAUSE_END = re.compile(r"[，,。；;：:！!？?\n]")
 
 
 def negation_scopes(sentence: str) -> list[tuple[str, tuple[str, ...]]]:
-    """Each negation of the sentence with the content words it governs: the first two of the rest
-    of its clause (「平台没有责任」 → ("没有", ("责任",))). Empty words when the clause has none."""
+    """Each negation of the sentence with the content words it governs: up to four of the rest of
+    its clause, read from just after the negating character (「平台没有责任」 → ("没有", ("责任",)),
+    「不安排休」 → ("不安", ("安排",))). Empty words when the clause has none."""
     text = _QUOTE.sub("", _MARKER.sub("", sentence))
     scopes = []
     for m in _NEGATION.finditer(text):
-        rest = _CLAUSE_END.split(text[m.end():], 1)[0]
-        scopes.append((m.group(0), tuple(content_words(rest)[:2])))
+        rest = _CLAUSE_END.split(text[m.start() + 1:], 1)[0]
+        scopes.append((m.group(0), tuple(content_words(rest)[:4])))
     return scopes
 
 
 def _negation_supported(negation: str, evidence: str, scope: Sequence[str] = ()) -> bool:
     """The negation (or its legal wording) is in the passage — and, when the draft says what it
     negates, in a clause of the passage that also has one of those words. Without the second
-    condition 「平台没有责任。」 passed against any passage with a 不 somewhere and 责任 elsewhere."""
+    condition 「平台没有责任。」 passed against any passage with a 不 somewhere and 责任 elsewhere.
+    (The pattern takes a negating character with the one after it; when that pair is no negation
+    word of its own — 「不安」 of 不安排 — the character alone is what the clause must have.)"""
     forms = (negation, *NEGATION_EQUIVALENTS.get(negation, ()))
+    if not any(form in evidence for form in forms):
+        return False
     if not scope:
-        return any(form in evidence for form in forms)
-    return any(any(form in clause for form in forms) and any(_word_supported(w, clause) for w in scope)
+        return True
+    in_clause = forms if negation in NEGATION_EQUIVALENTS or negation in _NEGATION_WORDS else (*forms, negation[0])
+    return any(any(form in clause for form in in_clause) and any(_word_supported(w, clause) for w in scope)
                for clause in _CLAUSE_END.split(evidence))
+
+
+_NEGATION_WORDS = frozenset({"不得", "不予", "不应", "不再", "不是", "不会", "没有", "未经", "无需", "无须", "不必", "无权", "无效"})
 
 
 @dataclass(frozen=True)
