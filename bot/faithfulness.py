@@ -275,16 +275,37 @@ def _negation_supported(negation: str, evidence: str, scope: Sequence[str] = ())
     """The negation (or its legal wording) is in the passage — and, when the draft says what it
     negates, in a clause of the passage that also has one of those words. Without the second
     condition 「平台没有责任。」 passed against any passage with a 不 somewhere and 责任 elsewhere.
-    (The pattern takes a negating character with the one after it; when that pair is no negation
-    word of its own — 「不安」 of 不安排 — the character alone is what the clause must have.)"""
+
+    The pattern takes a negating character with the one after it (「不超」 of 不超过); the law
+    often puts a modal or a longer verb between them (不得超过, 未及时, 拒不支付), so the pair also
+    matches its negating character's legal forms followed, within two characters, by the same
+    second character. When the pair is no negation word of its own (「不安」 of 不安排), the
+    clause needs only a negating character of its class."""
     forms = (negation, *NEGATION_EQUIVALENTS.get(negation, ()))
-    if not any(form in evidence for form in forms):
+    loose = _loose_negation(negation)
+
+    def has(text: str) -> bool:
+        return any(form in text for form in forms) or bool(loose and loose.search(text))
+
+    if not has(evidence):
         return False
     if not scope:
         return True
-    in_clause = forms if negation in NEGATION_EQUIVALENTS or negation in _NEGATION_WORDS else (*forms, negation[0])
-    return any(any(form in clause for form in in_clause) and any(_word_supported(w, clause) for w in scope)
+    bare = negation not in NEGATION_EQUIVALENTS and negation not in _NEGATION_WORDS
+    return any((has(clause) or (bare and any(c in clause for c in _NEGATION_CLASS.get(negation[0], negation[0]))))
+               and any(_word_supported(w, clause) for w in scope)
                for clause in _CLAUSE_END.split(evidence))
+
+
+_NEGATION_CLASS = {"不": "不未", "没": "没未无", "未": "未没不", "无": "无没未", "非": "非不", "免": "免"}
+"""A negating character and the ones the law writes for it (没签 ← 未签订, 不付 ← 未支付)."""
+
+
+def _loose_negation(negation: str) -> re.Pattern | None:
+    if len(negation) < 2:
+        return None
+    head = _NEGATION_CLASS.get(negation[0], negation[0])
+    return re.compile(f"[{head}][\u4e00-\u9fff]{{0,2}}?{re.escape(negation[1:])}")
 
 
 _NEGATION_WORDS = frozenset({"不得", "不予", "不应", "不再", "不是", "不会", "没有", "未经", "无需", "无须", "不必", "无权", "无效"})

@@ -537,3 +537,22 @@ def test_the_prompts_own_no_answer_conclusion_passes_the_check(answer):
     assert result.conclusion.startswith("资料里没有直接的答案")
     wrong = check_draft(parse_draft("结论：外卖平台必须给骑手买商业保险。\n要点：" + points), answer.citations, min_support=0.5)
     assert not wrong.ok  # only that exact statement about the passages is exempt
+
+
+@pytest.mark.parametrize(("sentence", "ok"), [
+    ("试用期不超过一个月[1]。", True),             # 不超 ← 不得超过
+    ("单位没及时足额付工资的，你可以解除合同[1]。", True),  # 没及 ← 未及时
+    ("单位拒不付工资的，要加付赔偿金[1]。", True),     # 不付 ← 拒不支付 … 付
+    ("交通事故伤害不能认定为工伤[1]。", False),        # the passage's 非 governs 本人主要责任, not 认定
+    ("平台没有责任[1]。", False),
+])
+def test_negations_match_the_laws_wording_within_their_clause(sentence, ok):
+    from bot.faithfulness import Evidence
+
+    passage = ("劳动合同期限三个月以上不满一年的，试用期不得超过一个月。"
+               "用人单位未及时足额支付劳动报酬的，劳动者可以解除劳动合同。"
+               "逾期拒不支付的，责令用人单位按应付金额百分之五十以上百分之一百以下的标准加付赔偿金。"
+               "受到非本人主要责任的交通事故伤害的，应当认定为工伤。")
+    evidence = {1: Evidence(n=1, text="《劳动合同法》\\n" + passage, passage=passage, had_instructions=False)}
+    check = check_sentence(sentence, evidence, min_support=0.3)
+    assert (check.why != "negation_not_in_source") == ok, check
