@@ -14,7 +14,15 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from bot.conversation import Conversation, Turn, rewrite_follow_up
-from bot.guards import QuestionError, article_refs, clean_question, looks_like_injection, mentions_foreign_law, outside_labour_law
+from bot.guards import (
+    QuestionError,
+    article_refs,
+    asks_for_writing,
+    clean_question,
+    looks_like_injection,
+    mentions_foreign_law,
+    outside_labour_law,
+)
 from corpus.guides import UNKNOWN, Cite, Guide
 from corpus.catalog import Catalog
 from corpus.regions import applicable_regions, normalise_region, province_of
@@ -164,6 +172,8 @@ class AnswerBot:
         if missing:
             return self._refusal(base, "no_such_article", f"知识库里的{missing}并不存在，请核对条文序号。", started)
 
+        if asks_for_writing(asked):
+            return self._refusal(base, "chat", "我只回答劳动保障方面的问题（工资、工伤、合同、社保、维权途径），写诗、讲故事这类请求做不了。", started)
         if outside_labour_law(asked):
             return self._refusal(base, "other_law", "这个问题不属于劳动保障政策的范围，知识库里没有相关规定。", started)
         if mentions_foreign_law(asked):

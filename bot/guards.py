@@ -183,3 +183,17 @@ def outside_labour_law(text: str) -> bool:
     """About another branch of law (family, tenancy, private traffic damage, criminal, money) and
     not about work at all."""
     return bool(_OTHER_LAW.search(text)) and not _WORK.search(text)
+
+
+# Requests to write something (a poem, a story, a joke, an advertisement) are not questions about a
+# worker's rights, even when they name the job: 「帮我写首小诗夸夸快递小哥」. Documents a worker
+# needs for a claim (申请书, 欠条, 证明) are not in the list.
+_WRITING = re.compile(
+    r"(写|寫|作|编|編|来|來|讲|講|说|說)(一|两|几|幾)?(首|篇|段|个|個|则|則)?[^，。？！,.?!]{0,8}?"
+    r"(诗|詩|歌词|歌詞|故事|作文|段子|笑话|笑話|对联|對聯|文案|祝福语|祝福語|顺口溜|順口溜|绕口令|繞口令)"
+)
+
+
+def asks_for_writing(text: str) -> bool:
+    """A request to compose or tell something (poem, story, joke, slogan) rather than a question."""
+    return bool(_WRITING.search(text))

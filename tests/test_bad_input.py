@@ -628,3 +628,14 @@ def test_bad_catalog_stops_before_touching_the_index(doc_run, embedder, tmp_path
     assert read_manifest(settings.index_dir)["chunks"].keys() == doc_run.manifest_after["chunks"].keys()
     hits = HybridRetriever(doc_run.settings, embedder=embedder).search("下暴雨送外卖有没有补贴", k=5).hits
     assert hits and hits[0].article == "第三条" and "恶劣天气补贴" in hits[0].text
+
+
+def test_requests_to_write_a_poem_or_a_joke_are_declined_politely(bot):
+    from bot.guards import asks_for_writing
+
+    answer = bot.ask("帮我写首小诗夸夸我们快递小哥")
+    assert answer.outcome == "refused" and "写诗" in answer.answer and answer.citations == []
+    for question in ("给我讲个笑话", "来段顺口溜", "編個故事給我聽"):
+        assert asks_for_writing(question), question
+    for question in ("帮我写仲裁申请书", "老板让我写欠条", "写个证明说我在这干过", "讲讲工伤怎么认定"):
+        assert not asks_for_writing(question), question  # what a worker needs for a claim is answered
