@@ -20,6 +20,7 @@ from corpus.regions import applicable_regions
 from kb.concepts import ConceptMatcher
 from kb.keywords import KeywordIndex, tokenize
 from kb.simplified import to_simplified
+from kb.typos import correct_typos
 from kb.store import CollectionMissingError, DenseMatch, VectorStore, date_key
 from laoquan.settings import Settings
 
@@ -181,7 +182,7 @@ class HybridRetriever:
         k = k or self.settings.top_k
         as_of = as_of or date.today()
         regions = applicable_regions(region)
-        query = to_simplified(query)
+        query = correct_typos(to_simplified(query))
         timings = {}
 
         started = time.perf_counter()
@@ -282,7 +283,7 @@ class HybridRetriever:
             return []
         as_of = as_of or date.today()
         regions = applicable_regions(region)
-        vector = self.embedder.embed_query(to_simplified(query)) if vector is None else vector
+        vector = self.embedder.embed_query(correct_typos(to_simplified(query))) if vector is None else vector
         best: dict[str, float] = {}
         for parent, sim in zip(self._note_parent, self._note_matrix @ vector):
             if doc_id and self._records[parent]["doc_id"] != doc_id:
