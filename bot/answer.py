@@ -216,7 +216,8 @@ class AnswerBot:
         if needs_employment_status(asked):
             triage = dict(EMPLOYMENT_TRIAGE)
             outcome = PARTIAL
-        conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name)
+        conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name,
+                                      named=any((entry.id, label) == (citations[0].doc_id, citations[0].article) for entry, label in named))
         if triage:
             conclusion = EMPLOYMENT_TRIAGE["conclusion"]
         points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked)
@@ -729,15 +730,21 @@ def source_lines(citations: list[Citation]) -> list[str]:
     return lines
 
 
-def plain_conclusion(citations: list[Citation], *, outcome: str, short_name) -> str:
+def plain_conclusion(citations: list[Citation], *, outcome: str, short_name, named: bool = False) -> str:
     """The conclusion line of an answer without a 办事指南: it names where the answer is, and says
-    nothing the quotes below do not (at most 40 characters)."""
+    nothing the quotes below do not (at most 40 characters).
+
+    Only an article the worker named (``named``) is stated as *the* rule. Otherwise the retriever's
+    first article is the right one about seven times in ten (article hit@1 on dev, both gold sets,
+    and no score margin separates the right ones: 0.73–0.77 precision at every cut), so the line
+    says 「最相关的可能是」 and the other citations stay in view."""
     if outcome != ANSWERED:
         return "没找到完全对应的规定，下面几条可能相关。"
     first = citations[0]
     if first.kind != "原文":
         return "相关的是政策要点（非原文），见下面。"
-    line = f"相关规定是《{short_name(first)}》{first.article}，原文见下。"
+    lead = "相关规定是" if named else "最相关的可能是"
+    line = f"{lead}《{short_name(first)}》{first.article}，原文见下。"
     return line if len(line) <= 40 else "找到了相关规定，最相关的一条见[1]。"
 
 
