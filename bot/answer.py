@@ -25,9 +25,9 @@ from bot.guards import (
 )
 from corpus.guides import UNKNOWN, Cite, Guide
 from corpus.catalog import Catalog
-from corpus.regions import applicable_regions, normalise_region, province_of
+from corpus.regions import MUNICIPALITIES, PROVINCES, applicable_regions, normalise_region, province_of
 from corpus.referrals import Referral, load_referrals
-from corpus.services import load_directory_for, navigation_links, services_for_referrals, tel_link
+from corpus.services import KINDS, load_directory_for, navigation_links, referral_kind_for, services_for_referrals, tel_link
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
 from kb.simplified import to_simplified
@@ -390,12 +390,21 @@ class AnswerBot:
         """Referrals as data; where the worker's city is known and the directory (corpus/services.yaml)
         has matching places there, each referral lists them (name, address, phone, tel: and map links,
         source) — the local arbitration commission for 仲裁, and so on."""
-        places = services_for_referrals([r.id for r in referrals], normalise_region(region), directory=self.services) if region else {}
+        place = normalise_region(region)
+        places = services_for_referrals([r.id for r in referrals], place, directory=self.services) if place else {}
         out = []
         for r in referrals:
             data = referral_json(r)
             if places.get(r.id):
                 data["places"] = [{**p.to_json(), "tel": tel_link(p), "navigation": navigation_links(p)} for p in places[r.id]]
+            elif place and not r.id.startswith("hotline-") and (kinds := referral_kind_for(r.id)):
+                # An office the worker has to go to, and none listed: say why, so the silence is not
+                # read as "there is none" (hotlines are answered by phone; their places are extras).
+                what = KINDS[kinds[0]].split(" / ")[0]
+                if place not in PROVINCES or place in MUNICIPALITIES:
+                    data["places_note"] = f"目录里还没有{place}的{what}地址，可以拨打 12333 问。"
+                elif not any("places_note" in d for d in out):
+                    data["places_note"] = "选好所在城市后，这里会列出当地的办事地点（目录里已有的城市）。"
             out.append(data)
         return out
 

@@ -152,7 +152,7 @@ def referrals_html(referrals: list[dict]) -> str:
         href = tel_href(r)
         places = r.get("places") or []
         near = (f'<details class="places"><summary>当地办事地点（{len(places)}）</summary><ul>{"".join(place_html(p) for p in places)}</ul></details>'
-                if places else "")
+                if places else (f'<p class="places-note">{esc(r["places_note"])}</p>' if r.get("places_note") else ""))
         if href:
             items.append(f'<a class="tel" href="{esc(href)}">拨打 {esc(r.get("name"))}<small>{esc(r.get("what"))}</small></a>{near}')
         else:
@@ -352,6 +352,7 @@ CSS += """
 #lq-transcript li.place { padding: 8px 0; border-top: 1px solid #e2e8e5; line-height: 1.45; }
 #lq-transcript li.place small { display: block; color: #444; }
 #lq-transcript li.place small.listing { color: #8a4b00; }
+#lq-transcript p.places-note { margin: 4px 0 0; font-size: 0.88rem; color: #556; }
 #lq-transcript li.place .links a { display: inline-block; padding: 6px 0; color: var(--lq-accent); }
 """
 

@@ -294,7 +294,21 @@ def test_referrals_list_the_places_in_the_workers_city(bot):
     listings = sum(p["source_type"] == "listing" for p in places)
     assert places and listings and referrals_html(shenzhen.referrals).count("请先电话确认") == listings
     nowhere = bot.ask("老板拖欠我三个月工资不给，怎么办")
-    assert all("places" not in r for r in nowhere.referrals)  # no city, no guess
+    assert all("places" not in r and "places_note" not in r for r in nowhere.referrals)  # no city, no guess
+
+
+def test_a_referral_without_a_listed_office_says_why(bot):
+    from bot.render import referrals_html
+
+    hangzhou = bot.ask("老板拖欠我三个月工资不给，怎么办", region="杭州")
+    arbitration = next(r for r in hangzhou.referrals if r["id"] == "arbitration")
+    assert "places" not in arbitration  # the directory has no 杭州 arbitration office (README: not found)
+    assert arbitration["places_note"] == "目录里还没有杭州的劳动人事争议仲裁院地址，可以拨打 12333 问。"
+    assert '<p class="places-note">目录里还没有杭州的劳动人事争议仲裁院地址' in referrals_html(hangzhou.referrals)
+    assert all("places_note" not in r for r in hangzhou.referrals if r["id"].startswith("hotline-"))
+    province = bot.ask("老板拖欠我三个月工资不给，怎么办", region="浙江")
+    notes = [r["places_note"] for r in province.referrals if "places_note" in r]
+    assert notes == ["选好所在城市后，这里会列出当地的办事地点（目录里已有的城市）。"]  # once, not per referral
 
 
 def test_a_platform_workers_problem_without_employment_status_asks_for_it(bot):
