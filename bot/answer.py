@@ -254,6 +254,7 @@ class AnswerBot:
             if n is None:
                 return None  # the conclusion may rest on a text that does not apply here: do not use the guide
             points.append(f"{point.text}[{n}]")
+        conclusion, points = lead_with_the_asked_point(asked, branch.conclusion, points)
         referrals = self.referrals.for_guide(guide.referrals) if guide.referrals else None
         actions = guide_actions(guide, sources) if guide.kind == "problem" and (guide.evidence or guide.steps) else None
         route = self.retriever.fallback_guide(asked)
@@ -281,7 +282,7 @@ class AnswerBot:
             reason=reason,
             citations=citations,
             referrals=referrals,
-            conclusion=branch.conclusion,
+            conclusion=conclusion,
             points=points,
             actions=actions,
             triage=triage,
@@ -737,6 +738,30 @@ def source_lines(citations: list[Citation]) -> list[str]:
         if c.note:
             lines.append(f"    {c.note}")
     return lines
+
+
+def lead_with_the_asked_point(question: str, conclusion: str, points: list[str], *, max_chars: int = 40) -> tuple[str, list[str]]:
+    """A guide answers a family of questions; put first what *this* question asks. The point that
+    shares most words with the question (jieba words of two or more characters) moves to the front
+    when it shares more than the first point does, and it becomes the conclusion when it also shares
+    more than the guide's conclusion and fits in ``max_chars`` — 「怀孕七个月还排夜班」 is answered by
+    「怀孕7个月以上不得加班、上夜班…」, not by the guide's opening line about dismissal."""
+    words = {w for w in tokenize(question) if len(w) >= 2}
+    if not words or not points:
+        return conclusion, points
+
+    def shared(text: str) -> int:
+        return len(words & {w for w in tokenize(text) if len(w) >= 2})
+
+    scores = [shared(p) for p in points]
+    best = max(range(len(points)), key=lambda i: (scores[i], -i))
+    if scores[best] <= scores[0]:
+        return conclusion, points
+    points = [points[best]] + points[:best] + points[best + 1:]
+    text = re.sub(r"\[\d+\]", "", points[0]).strip()
+    if scores[best] > shared(conclusion) and len(text) <= max_chars:
+        conclusion = text
+    return conclusion, points
 
 
 def plain_conclusion(citations: list[Citation], *, outcome: str, short_name, named: bool = False) -> str:

@@ -335,3 +335,20 @@ def test_an_article_of_a_law_not_in_the_knowledge_base_is_refused_not_guessed(bo
     answer = bot.ask("职业病防治法第三十五条讲什么")
     assert answer.outcome == "refused" and answer.reason == "law_not_indexed" and "职业病防治法" in answer.answer
     assert bot.ask("工伤保险条例第十四条说啥").citations[0].article == "第十四条"
+
+
+def test_a_guide_answer_leads_with_the_point_the_question_asks_about():
+    from bot.answer import lead_with_the_asked_point
+
+    points = ["单位不得因怀孕、生育、哺乳降低工资、辞退或解除合同。[1]", "产假98天，其中产前可休15天。[2]",
+              "怀孕7个月以上不得加班、上夜班；产检时间算劳动时间。[4]"]
+    conclusion = "单位不能因为怀孕、生育、哺乳给你降工资或辞退，产假一般98天。"
+    lead, ordered = lead_with_the_asked_point("怀孕七个月了站长还给我排夜班", conclusion, points)
+    assert lead == "怀孕7个月以上不得加班、上夜班；产检时间算劳动时间。" and ordered[0].endswith("[4]")
+    assert sorted(ordered) == sorted(points)  # nothing lost, citation marks kept
+    # a question the guide's own conclusion answers keeps it, and the order
+    assert lead_with_the_asked_point("怀孕了公司要辞退我", conclusion, points) == (conclusion, points)
+    # a better point that is too long to be a conclusion moves up but does not replace it
+    long_point = "怀孕7个月以上不得安排加班和夜班，单位应当在每天的劳动时间内安排一定的休息时间，产检算劳动时间。[4]"
+    lead, ordered = lead_with_the_asked_point("怀孕七个月还排夜班", conclusion, points[:2] + [long_point])
+    assert lead == conclusion and ordered[0] == long_point
