@@ -68,7 +68,11 @@ class Asker:
 
     def __post_init__(self):
         params = inspect.signature(self.bot.ask).parameters
-        self.takes_conversation = "conversation" in params
+        # A wrapper (ReloadingBot, the LLM writer) forwards **options to the AnswerBot inside: it
+        # takes a conversation too. (Checking for the name alone left the served page without one,
+        # so a tapped triage choice was answered as a new question.)
+        self.takes_conversation = "conversation" in params or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         self.conversation_cls = None
         if self.takes_conversation:
             try:

@@ -136,6 +136,9 @@ def test_worker_asks_opens_a_citation_and_taps_feedback(browser, web, outside):
     assert page.locator("#lq-transcript .turn .q").last.inner_text().endswith(label)
     followed = page.locator("#lq-transcript .answer").last
     assert "refused" not in followed.get_attribute("class") and followed.locator("details.cite").count() > 0
+    # the choice answers the pending question (the injury), not 「签了劳动合同」 read as a new one
+    assert "工伤" in followed.locator(".conclusion").inner_text() or "工伤保险条例" in followed.inner_text()
+    assert "劳动合同应当具备" not in followed.inner_text()
     shot(page, "worker-triage-followed")
 
     useful_before = web.records.feedback_counts()["有用"]

@@ -365,3 +365,28 @@ def test_asker_streams_when_the_bot_can(bot, tmp_path):
     assert streaming.seen == [("ask", "浙江", None)]
     real = list(Asker(bot, Records(tmp_path / "r.sqlite3"), bot.settings).answers(RIDER, region=None, job=None, conversation=None))
     assert real[0].conclusion and not real[0].citations and real[-1].citations  # the bot's own stream: conclusion first
+
+
+def test_the_served_bot_keeps_the_conversation(bot, tmp_path):
+    """``laoquan serve`` wraps the AnswerBot (ReloadingBot, the LLM writer), whose ``ask`` takes
+    ``**options``: the page must still pass the conversation, or a tapped triage choice is read as
+    a new question (「签了劳动合同」 → 劳动合同法第十七条 instead of the injury it answers)."""
+    from bot.conversation import Conversation
+    from bot.records import Records
+    from bot.web import Asker
+
+    class Wrapper:  # the shape of laoquan.app.ReloadingBot and bot.llm's writer
+        def __init__(self, inner):
+            self.inner, self.catalog = inner, inner.catalog
+
+        def ask(self, question, **options):
+            return self.inner.ask(question, **options)
+
+    asker = Asker(Wrapper(bot), Records(tmp_path / "r.sqlite3"), bot.settings)
+    assert asker.takes_conversation
+    conversation = asker.conversation(None)
+    first = list(asker.answers(RIDER, region="杭州", job="外卖", conversation=conversation))[-1]
+    assert first.triage and isinstance(conversation, Conversation) and conversation.pending
+    state = conversation.to_json()
+    followed = list(asker.answers(first.triage["choices"][0], region="杭州", job="外卖", conversation=asker.conversation(state)))[-1]
+    assert followed.asked.startswith(RIDER.rstrip("？")) and followed.citations[0].doc_id == "gongshang-baoxian-tiaoli"
