@@ -31,6 +31,7 @@ from corpus.services import KINDS, load_directory_for, navigation_links, referra
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
 from kb.simplified import to_simplified
+from kb.typos import correct_typos
 from kb.split import group_paragraphs
 from laoquan.settings import Settings
 
@@ -109,6 +110,8 @@ class AnswerBot:
         self.settings = settings
         self.referrals = load_referrals()
         self.services = load_directory_for(settings)
+        self._query_vectors: dict = {}
+        self._item_vectors: dict = {}
         self._articles_by_doc: dict[str, set[str]] = {}
         for chunk_id in retriever.chunk_ids():
             record = retriever.record(chunk_id)
@@ -220,7 +223,8 @@ class AnswerBot:
                                       named=any((entry.id, label) == (citations[0].doc_id, citations[0].article) for entry, label in named))
         if triage:
             conclusion = EMPLOYMENT_TRIAGE["conclusion"]
-        points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked)
+        points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked,
+                                pick_item=self._closest_item)
         points += warning_points(citations)
         return self._finish(
             base,
@@ -236,6 +240,23 @@ class AnswerBot:
             triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
             local_gap=self._local_gap(region, citations),
         )
+
+    def _closest_item(self, question: str, items: list[str]) -> str:
+        """The list item (「（六）在上下班途中……」) most similar to the question, by the same
+        embeddings the retriever uses (items embedded once and kept; the query vector is cached)."""
+        import numpy as np
+
+        embedder = self.retriever.embedder
+        query = self._query_vectors.get(question)
+        if query is None:
+            query = embedder.embed_query(correct_typos(to_simplified(question)))
+            self._query_vectors = {question: query}  # one question at a time is enough
+        unseen = [item for item in items if item not in self._item_vectors]
+        if unseen:  # list items are article text: embedded once per process (a few thousand at most)
+            for item, vector in zip(unseen, embedder.embed_passages([re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", i) for i in unseen])):
+                self._item_vectors[item] = vector
+        vectors = np.stack([self._item_vectors[item] for item in items])
+        return items[int(np.argmax(vectors @ query))]
 
     # -- 办事指南 --------------------------------------------------------------------------
 
@@ -330,7 +351,8 @@ class AnswerBot:
         else:
             conclusion = "这份文件的全文未收录，下面是要点（非原文）和官方链接。"
         points = [f"《{named}》：{self.catalog.get(documents[0].id).issuer}发布，全文未收录，以官方链接为准[{citations[0].n}]"]
-        points += excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked)
+        points += excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked,
+                                 pick_item=self._closest_item)
         points += warning_points(citations)
         referrals = self.referrals.for_outcome(ANSWERED)
         return self._finish(
@@ -782,10 +804,14 @@ def plain_conclusion(citations: list[Citation], *, outcome: str, short_name, nam
     return line if len(line) <= 40 else "找到了相关规定，最相关的一条见[1]。"
 
 
-def excerpt_points(citations: list[Citation], *, short_name, question: str = "", max_chars: int = 48) -> list[str]:
+def excerpt_points(citations: list[Citation], *, short_name, question: str = "", max_chars: int = 48,
+                   pick_item=None) -> list[str]:
     """One point per citation: where it is and its first sentence, verbatim (cut with …). When that
-    sentence only introduces a list («有下列情形之一的，应当认定为工伤：»), the item sharing most
-    words with the question follows it, also verbatim."""
+    sentence only introduces a list («有下列情形之一的，应当认定为工伤：»), the item closest to the
+    question follows it, also verbatim: ``pick_item(question, items)`` chooses (the bot passes one
+    that compares embeddings, so 「被车撞」 finds 「交通事故伤害」); without it, the item sharing most
+    words with the question that the introduction does not already have — and none when no item
+    shares one (「工伤」 is in the introduction, so it says nothing about which item)."""
     words = set(tokenize(question)) if question else set()
     points = []
     for c in citations:
@@ -794,10 +820,18 @@ def excerpt_points(citations: list[Citation], *, short_name, question: str = "",
         first = re.split(r"(?<=[。；！？])", lines[0], maxsplit=1)[0]
         if len(first) > max_chars:
             first = first[:max_chars] + "…"
-        elif first.endswith("：") and len(lines) > 1 and words:
+        elif first.endswith("：") and len(lines) > 1 and question:
             items = [line for line in lines[1:] if re.match(r"^[（(][一二三四五六七八九十]+[）)]", line)]
-            best = max(items, key=lambda line: len(words & set(tokenize(line))), default="")
-            if best and words & set(tokenize(best)):
+            specific = [line for line in items if "其他情形" not in line]  # a catch-all item illustrates nothing
+            items = specific or items
+            best = ""
+            if items and pick_item is not None:
+                best = pick_item(question, items)
+            elif items:
+                telling = words - set(tokenize(first))
+                scored = max(items, key=lambda line: len(telling & set(tokenize(line))))
+                best = scored if telling & set(tokenize(scored)) else ""
+            if best:
                 first += best if len(best) <= max_chars else best[:max_chars] + "…"
         label = f"《{short_name(c)}》{c.article}" if c.kind == "原文" else f"《{short_name(c)}》要点"
         points.append(f"{label}：{first}[{c.n}]")

@@ -352,3 +352,26 @@ def test_a_guide_answer_leads_with_the_point_the_question_asks_about():
     long_point = "怀孕7个月以上不得安排加班和夜班，单位应当在每天的劳动时间内安排一定的休息时间，产检算劳动时间。[4]"
     lead, ordered = lead_with_the_asked_point("怀孕七个月还排夜班", conclusion, points[:2] + [long_point])
     assert lead == conclusion and ordered[0] == long_point
+
+
+def test_a_listing_article_is_excerpted_with_the_item_the_question_is_about(bot):
+    commute = bot.ask("下班路上被车撞了")
+    first = next(p for p in commute.points if p.startswith("《工伤保险条例》第十四条"))
+    assert "上下班途中" in first and "其他情形" not in first  # the item, verbatim, after the list's introduction
+    drunk = bot.ask("喝醉了骑车摔伤能算工伤吗")
+    assert any(p.startswith("《工伤保险条例》第十六条") and "醉酒" in p for p in drunk.points)
+
+
+def test_without_embeddings_the_item_is_chosen_by_words_the_introduction_lacks():
+    from types import SimpleNamespace
+
+    from bot.answer import excerpt_points
+
+    quote = ("第十四条 职工有下列情形之一的，应当认定为工伤：\n（一）在工作时间和工作场所内，因工作原因受到事故伤害的；\n"
+             "（六）在上下班途中，受到非本人主要责任的交通事故伤害的；\n（七）法律、行政法规规定应当认定为工伤的其他情形。")
+    cite = SimpleNamespace(kind="原文", quote=quote, summary="", article="第十四条", n=1)
+    name = lambda c: "工伤保险条例"  # noqa: E731
+    [point] = excerpt_points([cite], short_name=name, question="上下班途中出了交通事故算工伤吗")
+    assert "（六）" in point
+    [point] = excerpt_points([cite], short_name=name, question="这算工伤吗")  # 工伤 is in the introduction
+    assert point == "《工伤保险条例》第十四条：职工有下列情形之一的，应当认定为工伤：[1]"
