@@ -95,8 +95,14 @@ class Guide:
     """Words of which one must be in the question for the guide to be followed (its defining fact:
     a death, a pregnancy, a dispatch agency…); sentence embeddings alone confuse such situations."""
 
+    unless: tuple[str, ...] = ()
+    """Words that take the question out of the guide: a fact under which its conclusion does not
+    hold (醉酒 for 「应当认定为工伤」). The bot then answers from the articles, which cite both."""
+
     def fits(self, question: str) -> bool:
         text = question.lower()
+        if any(w.lower() in text for w in self.unless):
+            return False
         return not self.requires or any(w.lower() in text for w in self.requires)
     """``match``: chosen when a question is close to its phrasings; ``fallback``: never matched — its
     行动清单 serves problems no other guide fits (the general dispute route)."""
@@ -207,6 +213,7 @@ def parse_guide(data: dict, *, source: str = "guide", fingerprint: str = "") -> 
         use=use,
         when=tuple(str(w) for w in data.get("when") or ()),
         requires=tuple(str(w) for w in data.get("requires") or ()),
+        unless=tuple(str(w) for w in data.get("unless") or ()),
     )
 
 

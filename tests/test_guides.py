@@ -375,3 +375,20 @@ def test_without_embeddings_the_item_is_chosen_by_words_the_introduction_lacks()
     assert "（六）" in point
     [point] = excerpt_points([cite], short_name=name, question="这算工伤吗")  # 工伤 is in the introduction
     assert point == "《工伤保险条例》第十四条：职工有下列情形之一的，应当认定为工伤：[1]"
+
+
+def test_a_fact_that_undoes_a_guides_conclusion_keeps_the_guide_out():
+    from corpus.guides import load_guides
+
+    guides = {g.id: g for g in load_guides()}
+    commute = guides["commute-accident"]
+    assert commute.fits("上班路上被车撞了算工伤吗")
+    assert not commute.fits("喝醉了骑车上班路上摔伤能算工伤吗")  # 工伤保险条例第十六条: 醉酒 → not 工伤
+    for gid in ("injury-while-delivering", "courier-traffic-accident", "platform-injury-claim"):
+        assert not guides[gid].fits("送餐时酒后骑车摔了"), gid
+
+
+def test_a_drunk_injury_is_answered_from_the_articles_that_exclude_it(bot):
+    answer = bot.ask("喝醉了骑车摔伤能算工伤吗")
+    assert answer.guide is None
+    assert any(p.startswith("《工伤保险条例》第十六条") and "醉酒" in p for p in answer.points)
