@@ -270,9 +270,13 @@ class AnswerBot:
         branch = guide.branch_for(asked, facts.get(guide.id))
         sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region)
         points = []
+        regions = applicable_regions(region)
         for point in branch.points:
             n = sources.cite(point.cite)
             if n is None:
+                entry = self.catalog.get(point.cite.doc_id)
+                if entry is not None and entry.region not in regions:
+                    continue  # another region's rule (在北京…): a point for workers there, not a reason to drop the guide
                 return None  # the conclusion may rest on a text that does not apply here: do not use the guide
             points.append(f"{point.text}[{n}]")
         conclusion, points = lead_with_the_asked_point(asked, branch.conclusion, points)
