@@ -768,12 +768,17 @@ def source_lines(citations: list[Citation]) -> list[str]:
 
 def lead_with_the_asked_point(question: str, conclusion: str, points: list[str], *, max_chars: int = 40) -> tuple[str, list[str]]:
     """A guide answers a family of questions; put first what *this* question asks. The point that
-    shares most words with the question (jieba words of two or more characters) moves to the front
+    shares most words with the question (jieba words of two or more characters, not counting words
+    several points share — the guide's own subject) moves to the front
     when it shares more than the first point does, and it becomes the conclusion when it also shares
     more than the guide's conclusion and fits in ``max_chars`` — 「怀孕七个月还排夜班」 is answered by
     「怀孕7个月以上不得加班、上夜班…」, not by the guide's opening line about dismissal."""
-    words = {w for w in tokenize(question) if len(w) >= 2}
-    if not words or not points:
+    if not points:
+        return conclusion, points
+    point_words = [{w for w in tokenize(p) if len(w) >= 2} for p in points]
+    # a word in several points is the guide's subject (小时工, 怀孕), not what this question singles out
+    words = {w for w in tokenize(question) if len(w) >= 2 and sum(w in pw for pw in point_words) <= 1}
+    if not words:
         return conclusion, points
 
     def shared(text: str) -> int:
