@@ -175,13 +175,26 @@ _OTHER_LAW = re.compile(
 )
 _WORK = re.compile(
     r"公司|老板|老闆|单位|單位|上班|工资|工資|工钱|站长|站點|站点|平台|骑手|騎手|快递|快遞|司机|司機|工伤|工傷|劳动|勞動|"
-    r"合同|雇主|干活|打工|员工|員工|职工|職工|加班|辞退|宿舍|车队|车队长|网点|派送|接单"
+    r"合同|雇主|干活|打工|员工|員工|职工|職工|加班|辞退|宿舍|车队|车队长|网点|派送|接单|失业|失業|社保|仲裁|劳动监察"
+)
+
+
+# Money lent between people — a workmate, a friend, even the boss in person — is 民间借贷 (civil
+# law), whatever job they share: 「同事借了我3000块说发了工资就还，现在拉黑了」. Not 借支 / 预支 (an
+# advance on wages), 借口 (a pretext) or 借调 (a secondment), which are about work.
+_PERSONAL_LOAN = re.compile(
+    r"(同事|工友|朋友|老乡|室友|亲戚|熟人|舍友|队友)[^，。？！,.?!]{0,4}借(?!口|支|调|用)[了走给去]?[^，。？！,.?!]{0,8}?"
+    r"(\d+|[一二两三四五六七八九十百千万几]+)\s*(块|元|万|千|百)"
+    r"|借(?!口|支|调|用)[了给]?(同事|工友|朋友|老乡|室友|亲戚|熟人|舍友|队友)[^，。？！,.?!]{0,8}?"
+    r"(\d+|[一二两三四五六七八九十百千万几]+)\s*(块|元|万|千|百)"
 )
 
 
 def outside_labour_law(text: str) -> bool:
     """About another branch of law (family, tenancy, private traffic damage, criminal, money) and
-    not about work at all."""
+    not about work at all — or a loan between people, which stays civil law whatever their work."""
+    if _PERSONAL_LOAN.search(text):
+        return True
     return bool(_OTHER_LAW.search(text)) and not _WORK.search(text)
 
 

@@ -639,3 +639,21 @@ def test_requests_to_write_a_poem_or_a_joke_are_declined_politely(bot):
         assert asks_for_writing(question), question
     for question in ("帮我写仲裁申请书", "老板让我写欠条", "写个证明说我在这干过", "讲讲工伤怎么认定"):
         assert not asks_for_writing(question), question  # what a worker needs for a claim is answered
+
+
+def test_money_lent_between_workmates_is_civil_law_not_labour_law(bot):
+    from bot.guards import outside_labour_law
+
+    answer = bot.ask("同事借了我3000块说发了工资就还，现在他辞职走人了，微信也把我拉黑了")
+    assert answer.outcome == "refused" and answer.reason == "other_law"
+    assert outside_labour_law("我借给工友两千块他不还")
+    for work in ("找老板借支了两千块工资，现在辞职要还吗", "公司借口我迟到扣了200块", "公司把我借调到别的站点，工资少了500块",
+                 "朋友介绍的活，干了一个月老板不给3000块工钱"):
+        assert not outside_labour_law(work), work
+
+
+def test_a_labour_question_that_mentions_rent_is_still_answered():
+    from bot.guards import outside_labour_law
+
+    assert not outside_labour_law("失业金一个月能领多少钱嘛，够不够交房租哦")
+    assert outside_labour_law("房东不退租房押金，说墙刷脏了要扣钱")
