@@ -31,7 +31,6 @@ from corpus.services import KINDS, load_directory_for, navigation_links, referra
 from kb.keywords import tokenize
 from kb.retriever import Hit, HybridRetriever, Retrieval
 from kb.simplified import to_simplified
-from kb.typos import correct_typos
 from kb.split import group_paragraphs
 from laoquan.settings import Settings
 
@@ -110,8 +109,6 @@ class AnswerBot:
         self.settings = settings
         self.referrals = load_referrals()
         self.services = load_directory_for(settings)
-        self._query_vectors: dict = {}
-        self._item_vectors: dict = {}
         self._articles_by_doc: dict[str, set[str]] = {}
         for chunk_id in retriever.chunk_ids():
             record = retriever.record(chunk_id)
@@ -242,21 +239,10 @@ class AnswerBot:
         )
 
     def _closest_item(self, question: str, items: list[str]) -> str:
-        """The list item (「（六）在上下班途中……」) most similar to the question, by the same
-        embeddings the retriever uses (items embedded once and kept; the query vector is cached)."""
-        import numpy as np
-
-        embedder = self.retriever.embedder
-        query = self._query_vectors.get(question)
-        if query is None:
-            query = embedder.embed_query(correct_typos(to_simplified(question)))
-            self._query_vectors = {question: query}  # one question at a time is enough
-        unseen = [item for item in items if item not in self._item_vectors]
-        if unseen:  # list items are article text: embedded once per process (a few thousand at most)
-            for item, vector in zip(unseen, embedder.embed_passages([re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", i) for i in unseen])):
-                self._item_vectors[item] = vector
-        vectors = np.stack([self._item_vectors[item] for item in items])
-        return items[int(np.argmax(vectors @ query))]
+        """The list item (「（六）在上下班途中……」) closest to the question, asked of the retriever
+        (its embeddings; the item's number left out)."""
+        texts = [re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", item) for item in items]
+        return items[self.retriever.closest(question, texts)]
 
     # -- 办事指南 --------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Sequence
 
 import numpy as np
 
@@ -24,6 +25,11 @@ from kb.typos import correct_typos
 from kb.store import CollectionMissingError, DenseMatch, VectorStore, date_key
 from laoquan.settings import Settings
 
+
+
+def read_query(query: str) -> str:
+    """A question as the retriever reads it: 繁體 as simplified, pinyin-input typos corrected."""
+    return correct_typos(to_simplified(query))
 
 class IndexMissingError(RuntimeError):
     """Nothing is indexed yet: run ``laoquan index`` first."""
@@ -85,6 +91,8 @@ class HybridRetriever:
 
     def __init__(self, settings: Settings, *, embedder=None):
         self.settings = settings
+        self._last_query: tuple[str, object] | None = None
+        self._text_vectors: dict[str, object] = {}
         manifest = read_manifest(settings.index_dir)
         records = manifest["chunks"]
         if not records:
@@ -182,11 +190,11 @@ class HybridRetriever:
         k = k or self.settings.top_k
         as_of = as_of or date.today()
         regions = applicable_regions(region)
-        query = correct_typos(to_simplified(query))
+        query = read_query(query)
         timings = {}
 
         started = time.perf_counter()
-        vector = self.embedder.embed_query(query)
+        vector = self._query_vector(query)
         timings["embed"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -274,6 +282,26 @@ class HybridRetriever:
         self._note_parent = [manifest["pointers"][i]["parent"] if i in manifest.get("pointers", {}) else i for i in self._note_rows]
         self._note_matrix = np.stack([got[i] for i in self._note_rows]) if self._note_rows else np.zeros((0, 384), np.float32)
 
+    def _query_vector(self, text: str):
+        """The embedding of an already read query; the last one is kept, since answering a question
+        asks for it again (:meth:`closest`)."""
+        last = self._last_query
+        if last is not None and last[0] == text:
+            return last[1]
+        vector = self.embedder.embed_query(text)
+        self._last_query = (text, vector)
+        return vector
+
+    def closest(self, query: str, texts: Sequence[str]) -> int:
+        """The index of the text (a list item of an article, say) most similar to ``query`` by
+        the retriever's embeddings. Texts are article text: each is embedded once and kept."""
+        unseen = [t for t in dict.fromkeys(texts) if t not in self._text_vectors]
+        if unseen:
+            for text, vector in zip(unseen, self.embedder.embed_passages(unseen)):
+                self._text_vectors[text] = vector
+        query_vector = self._query_vector(read_query(query))
+        return int(np.argmax(np.stack([self._text_vectors[t] for t in texts]) @ query_vector))
+
     def search_notes(
         self, query: str, *, k: int = 3, region: str | None = None, as_of: date | None = None, vector=None, doc_id: str | None = None
     ) -> list[Hit]:
@@ -283,7 +311,7 @@ class HybridRetriever:
             return []
         as_of = as_of or date.today()
         regions = applicable_regions(region)
-        vector = self.embedder.embed_query(correct_typos(to_simplified(query))) if vector is None else vector
+        vector = self._query_vector(read_query(query)) if vector is None else vector
         best: dict[str, float] = {}
         for parent, sim in zip(self._note_parent, self._note_matrix @ vector):
             if doc_id and self._records[parent]["doc_id"] != doc_id:

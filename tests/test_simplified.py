@@ -32,3 +32,12 @@ def test_a_named_article_in_traditional_characters_is_found(bot):
 def test_the_retriever_converts_queries_it_is_given_directly(bot):
     hits = bot.retriever.search("勞動者被拖欠工資", k=5).hits
     assert [(h.doc_id, h.article) for h in hits] == [(h.doc_id, h.article) for h in bot.retriever.search("劳动者被拖欠工资", k=5).hits]
+
+
+def test_the_retriever_reads_and_compares_a_question_the_same_way_everywhere(bot):
+    from kb.retriever import read_query
+
+    assert read_query("算不算工商？職業傷害") == "算不算工伤？职业伤害"
+    items = ["在工作时间和工作场所内，因工作原因受到事故伤害的；", "在上下班途中，受到非本人主要责任的交通事故伤害的；"]
+    assert bot.retriever.closest("下班路上被車撞了", items) == 1
+    assert bot.retriever.closest("在车间干活被机器夹了手", items) == 0
