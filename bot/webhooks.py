@@ -50,11 +50,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
-import yaml
-
 from bot.feeds import FeedError, FeedItem, card_lines, feed_items, resolve_job, resolve_region
 from corpus.catalog import Catalog
 from corpus.changes import Change
+from laoquan.files import read_yaml
 
 USER_AGENT = "laoquan/0.1 (laoquan policy feed; webhook push run by an operator)"
 KINDS = ("generic", "wecom")
@@ -95,14 +94,7 @@ def load_webhooks(path: Path) -> list[Webhook]:
     path = Path(path)
     if not path.is_file():
         return []
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WebhookError(f"{path}: 读不到 webhook 列表 / cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise WebhookError(f"{path}: 不是 UTF-8 编码 / not UTF-8 (byte {exc.start})") from exc
-    except yaml.YAMLError as exc:
-        raise WebhookError(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc
+    data = read_yaml(path, error=WebhookError, zh="webhook 列表", en="the webhook list")
     if data is None:
         return []
     if not isinstance(data, dict) or not isinstance(data.get("webhooks") or [], list):

@@ -25,7 +25,7 @@ from typing import Iterator
 
 import yaml
 
-from laoquan.files import file_sha256
+from laoquan.files import file_sha256, read_yaml
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 OVERLAY_NAME = "catalog.local.yaml"
@@ -234,14 +234,7 @@ def load_catalog_for(settings) -> Catalog:
 
 
 def _read_yaml(path: Path) -> object:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=TextDatesLoader)
-    except OSError as exc:
-        raise CatalogError(f"{path}: 读不到目录文件 / cannot read the catalog: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise CatalogError(f"{path}: 目录文件不是 UTF-8 编码（第 {exc.start} 字节）/ the catalog is not UTF-8 (byte {exc.start})") from exc
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc
+    return read_yaml(path, error=CatalogError, zh="目录文件", en="the catalog", loader=TextDatesLoader)
 
 
 def read_overlay(path: Path) -> dict[str, dict]:

@@ -25,8 +25,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from corpus.catalog import (
     Catalog,
     CatalogEntry,
@@ -35,6 +33,7 @@ from corpus.catalog import (
     parse_iso_date,
 )
 from corpus.regions import applicable_regions
+from laoquan.files import read_yaml
 
 CHANGES_FILE = Path(__file__).with_name("catalog_changes.yaml")
 
@@ -158,14 +157,7 @@ def load_changes(path: Path = CHANGES_FILE, *, catalog: Catalog | None = None) -
     With ``catalog``, every ``doc_id`` must be one of its documents.
     """
     path = Path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=TextDatesLoader)
-    except OSError as exc:
-        raise ChangeLogError(f"{path}: 读不到变更记录 / cannot read the change log: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ChangeLogError(f"{path}: 不是 UTF-8 编码 / not UTF-8 (byte {exc.start})") from exc
-    except yaml.YAMLError as exc:
-        raise ChangeLogError(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc
+    data = read_yaml(path, error=ChangeLogError, zh="变更记录", en="the change log", loader=TextDatesLoader)
     if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
         raise ChangeLogError(f"{path}: 顶层应为 changes: 列表 / the top level must be a mapping with a 'changes' list")
     changes = []

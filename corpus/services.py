@@ -40,7 +40,7 @@ import yaml
 
 from corpus.catalog import TextDatesLoader, parse_iso_date
 from corpus.regions import MUNICIPALITIES, OTHER_REGIONS, PROVINCE_OF, PROVINCES, normalise_region
-from laoquan.files import write_atomic
+from laoquan.files import read_yaml, write_atomic
 
 SERVICES_FILE = Path(__file__).with_name("services.yaml")
 OVERLAY_NAME = "services.local.yaml"
@@ -215,12 +215,7 @@ def _fail(label: str, field_name: str, zh: str, en: str) -> ServiceError:
 
 
 def _read_yaml(path: Path) -> object:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=TextDatesLoader)
-    except OSError as exc:
-        raise ServiceError(f"{path}: 读不到站点文件 / cannot read the directory: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ServiceError(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc
+    return read_yaml(path, error=ServiceError, zh="站点文件", en="the directory", loader=TextDatesLoader)
 
 
 def load_services(path: Path = SERVICES_FILE) -> list[ServicePoint]:

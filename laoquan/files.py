@@ -1,11 +1,13 @@
-"""File helpers every layer needs: a file's sha256, and writing a file so a reader (or a crash)
-never sees half of it."""
+"""File helpers every layer needs: a file's sha256, writing a file so a reader (or a crash) never
+sees half of it, and reading a YAML file whose every failure is one clear line."""
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
 from pathlib import Path
+
+import yaml
 
 
 def file_sha256(path: Path) -> str:
@@ -37,3 +39,20 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_yaml(path: Path, *, error: type[Exception], zh: str, en: str, loader: type | None = None) -> object:
+    """The parsed YAML of ``path``. A missing or unreadable file, a file not in UTF-8 and broken YAML
+    are each raised as ``error`` with one Chinese / English line naming the file (``zh`` and ``en``
+    name what it is: 「目录文件」 / "the catalog"). ``loader`` defaults to the safe loader."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: 读不到{zh} / cannot read {en}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: {zh}不是 UTF-8 编码（第 {exc.start} 字节）/ {en} is not UTF-8 (byte {exc.start})") from exc
+    try:
+        return yaml.load(text, Loader=loader or yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: YAML 语法错误 / invalid YAML: {exc}") from exc

@@ -344,3 +344,10 @@ def test_static_map_escapes_and_places_points():
     assert 'r="6"' not in svg and 'r="6"' in static_map_svg([a, b], here=(30.05, 120.01))
     assert static_map_svg([point(lat=None, lon=None, coords=None)]) == ""
     assert static_map_svg([a]).count('r="9"') == 1  # a single point does not divide by zero
+
+
+def test_a_directory_file_not_in_utf8_is_a_service_error(tmp_path):
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("services:\n  - id: 坏\n".encode("gbk"))
+    with pytest.raises(ServiceError, match="不是 UTF-8"):
+        load_services(path)
