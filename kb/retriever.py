@@ -18,7 +18,8 @@ import numpy as np
 from kb.generations import pointer_of
 from kb.index import read_manifest
 from corpus.regions import applicable_regions
-from kb.concepts import ConceptMatcher
+from kb.concepts import ConceptMatch, ConceptMatcher
+from kb.lanes import ArticleLanes, LaneScores
 from kb.keywords import KeywordIndex, tokenize
 from kb.simplified import to_simplified
 from kb.typos import correct_typos
@@ -127,6 +128,7 @@ class HybridRetriever:
                 f"索引的向量集合 {self.collection} 不在向量库里（被删除了，或连到了别的 Chroma），请重新运行 `laoquan index`"
             ) from None
         self._load_note_vectors(manifest)
+        self.lanes = self._load_lanes(manifest)
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
 
@@ -281,6 +283,26 @@ class HybridRetriever:
         self._note_rows = [i for i in ids if i in got]
         self._note_parent = [manifest["pointers"][i]["parent"] if i in manifest.get("pointers", {}) else i for i in self._note_rows]
         self._note_matrix = np.stack([got[i] for i in self._note_rows]) if self._note_rows else np.zeros((0, 384), np.float32)
+
+    def _load_lanes(self, manifest: dict) -> ArticleLanes:
+        """The article and worker-question vectors of this generation, in memory for the lanes."""
+        use_questions = self.settings.question_vectors
+        pointers = {pid: p for pid, p in manifest.get("pointers", {}).items() if use_questions and p["kind"] == "question"}
+        articles = [cid for cid, r in self._records.items() if r.get("kind", "article") == "article"]
+        vectors = self._store.embeddings_for(articles + list(pointers))
+        dim = next(iter(vectors.values())).shape[0] if vectors else 384
+        return ArticleLanes(self._records, pointers, vectors, dim=dim)
+
+    def lane_scores(self, query: str, *, region: str | None = None, as_of: date | None = None) -> tuple[LaneScores, ConceptMatch]:
+        """Every single lane's scores of every article for ``query`` (see :mod:`kb.lanes`)."""
+        as_of = as_of or date.today()
+        query = read_query(query)
+        vector = self._query_vector(query)
+        concepts = self.concepts.match(query)
+        expanded = " ".join([query, *concepts.legal_terms]) if self.settings.concept_expansion else query
+        scores = self.lanes.score(query=query, expanded_query=expanded, vector=vector, concepts=concepts,
+                                  regions=applicable_regions(region), as_of=as_of)
+        return scores, concepts
 
     def _query_vector(self, text: str):
         """The embedding of an already read query; the last one is kept, since answering a question
