@@ -24,6 +24,7 @@ from bot.guards import (
     outside_labour_law,
 )
 from corpus.guides import UNKNOWN, Cite, Guide
+from corpus.plain_rules import load_plain_rules
 from corpus.catalog import Catalog
 from corpus.regions import MUNICIPALITIES, PROVINCES, applicable_regions, normalise_region, province_of
 from corpus.referrals import Referral, load_referrals
@@ -64,6 +65,9 @@ class Citation:
     official_url: str | None = None
     """The document's official page from the catalog (``source_url`` of a 要点 is the page its facts
     were read on, often a reprint); None when the catalog has not recorded one."""
+    rule: str = ""
+    """The article's 白话要义 (the project's plain words, not a quotation; empty when there is none
+    or it is stale)."""
 
 
 @dataclass
@@ -109,6 +113,7 @@ class AnswerBot:
         self.settings = settings
         self.referrals = load_referrals()
         self.services = load_directory_for(settings)
+        self.plain_rules = load_plain_rules(settings.plain_rules_dir).current(retriever.article_texts())
         self._articles_by_doc: dict[str, set[str]] = {}
         for chunk_id in retriever.chunk_ids():
             record = retriever.record(chunk_id)
@@ -183,10 +188,10 @@ class AnswerBot:
         if documents:
             return self._document_answer(base, asked, documents, as_of=as_of, region=region, started=started)
 
-        retrieval = self.retriever.search(asked, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.max_citations))
+        retrieval = self.retriever.search(asked, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.cited_articles))
         hits = self._pin_cited_articles(asked, named, retrieval)
         pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
-        if not hits or (not pinned and refuses(retrieval, refuse_below=self.settings.refuse_below, no_concept_below=self.settings.no_concept_below)):
+        if not hits or (not pinned and refuses(retrieval)):
             return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
 
         if not pinned:
@@ -194,16 +199,11 @@ class AnswerBot:
             if guided:
                 return guided
 
-        outcome = ANSWERED if pinned or retrieval.top_dense >= self.settings.partial_below else PARTIAL
-        chosen = choose_citations(hits, pinned=pinned, max_citations=self.settings.max_citations, within=self.settings.cite_within)
+        sure = pinned or retrieval.confidence >= retrieval.sure_above
+        outcome = ANSWERED if sure else PARTIAL
+        chosen = hits[: self.settings.cited_articles]
         if about_platform_work(asked):
-            chosen += choose_notes(
-                retrieval.notes,
-                already=chosen,
-                region=region,
-                floor=self.settings.refuse_below,
-                is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国",
-            )
+            chosen += self._notes_for(retrieval, chosen, region)
         sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=chosen)
         points = []
         actions, referrals = None, self.referrals.for_outcome(outcome)
@@ -216,12 +216,11 @@ class AnswerBot:
         if needs_employment_status(asked):
             triage = dict(EMPLOYMENT_TRIAGE)
             outcome = PARTIAL
-        conclusion = plain_conclusion(citations, outcome=outcome, short_name=lambda c: self.catalog.get(c.doc_id).short_name,
-                                      named=any((entry.id, label) == (citations[0].doc_id, citations[0].article) for entry, label in named))
+        conclusion = plain_conclusion(citations, sure=sure)
         if triage:
             conclusion = EMPLOYMENT_TRIAGE["conclusion"]
-        points = excerpt_points(citations[: len(chosen)], short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked,
-                                pick_item=self._closest_item)
+        points = self._rule_points(citations[: self.settings.stated_articles], asked)
+        points += [p for p in self._rule_points([c for c in citations[len(hits[: self.settings.cited_articles]):] if c.kind != "原文"], asked)]
         points += warning_points(citations)
         return self._finish(
             base,
@@ -237,6 +236,25 @@ class AnswerBot:
             triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
             local_gap=self._local_gap(region, citations),
         )
+
+    def _notes_for(self, retrieval: Retrieval, chosen: list[Hit], region: str | None) -> list[Hit]:
+        """要点 of the new-employment-form policies beside the articles (their own group: they
+        never take an article's place)."""
+        return choose_notes(retrieval.notes, already=chosen, region=region, floor=self.settings.note_min_similarity,
+                            is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国")
+
+    def _rule_points(self, citations: list[Citation], asked: str) -> list[str]:
+        """One point per citation that states its rule: the article's 白话要义, or — where there is
+        none — its first sentence verbatim (a list's introduction with the item closest to the
+        question); a 要点 states its note."""
+        points = []
+        for c in citations:
+            name = self.catalog.get(c.doc_id).short_name
+            if c.rule:
+                points.append(f"《{name}》{c.article}：{c.rule}[{c.n}]")
+            else:
+                points += excerpt_points([c], short_name=lambda c: name, question=asked, pick_item=self._closest_item, max_chars=120)
+        return points
 
     def _closest_item(self, question: str, items: list[str]) -> str:
         """The list item (「（六）在上下班途中……」) closest to the question, asked of the retriever
@@ -254,7 +272,9 @@ class AnswerBot:
             return None
         guide: Guide = retrieval.guides[0].guide
         branch = guide.branch_for(asked, facts.get(guide.id))
-        sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region)
+        # the ranker's articles come first and stay: a guide adds its citations and its wording, it never removes them
+        ranked = retrieval.hits[: self.settings.cited_articles]
+        sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=ranked)
         points = []
         regions = applicable_regions(region)
         for point in branch.points:
@@ -273,9 +293,10 @@ class AnswerBot:
             actions = guide_actions(route, sources)  # an info guide for a problem: add the general route
             referrals = referrals or self.referrals.for_guide(route.referrals)
 
-        best = retrieval.hits[0] if retrieval.hits else None
-        if best is not None and best.kind == "article" and sources.add(best):
-            points.append(f"另见《{self.catalog.get(best.doc_id).short_name}》{best.article}[{len(sources.hits)}]")  # the retriever's best article stays in view
+        used = {int(n) for p in points for n in re.findall(r"\[(\d+)\]", p)}
+        if ranked and 1 not in used:  # the ranker's first article is stated too (its others stay cited)
+            points += self._rule_points([self._citation(1, sources.hits[0], asked, as_of, region)], asked)
+        points, actions = number_by_use(sources, points, actions)
         citations = self._citations(sources, asked, as_of, region, actions)
         points += warning_points(citations)
 
@@ -539,6 +560,7 @@ class AnswerBot:
             kind="要点（非原文）" if is_note else "原文",
             summary=hit.text if is_note else "",
             official_url=entry.source_url,
+            rule=rule.rule if (rule := self.plain_rules.get(hit.doc_id, hit.article)) and not is_note else "",
         )
 
 
@@ -579,6 +601,25 @@ class CitedSources:
             return n
         self.hits.append(hit)
         return len(self.hits)
+
+
+def number_by_use(sources: CitedSources, points: list[str], actions: dict | None) -> tuple[list[str], dict | None]:
+    """Renumber the cited passages in reading order — as the points first mention them, then the
+    行动清单's deadlines, then the rest (the ranker's other articles) — so a guide's first point
+    cites [1]. ``sources`` is reordered in place; the points and steps are returned renumbered."""
+    order: list[int] = []
+    for point in points:
+        order += [int(n) for n in re.findall(r"\[(\d+)\]", point) if int(n) not in order]
+    for step in (actions or {}).get("steps") or []:
+        if step.get("cite") and step["cite"] not in order:
+            order.append(step["cite"])
+    order += [n for n in range(1, len(sources.hits) + 1) if n not in order]
+    new = {old: i for i, old in enumerate(order, start=1)}
+    sources.hits = [sources.hits[old - 1] for old in order]
+    points = [re.sub(r"\[(\d+)\]", lambda m: f"[{new[int(m.group(1))]}]", p) for p in points]
+    if actions:
+        actions = {**actions, "steps": [{**st, "cite": new.get(st["cite"]) if st.get("cite") else st.get("cite")} for st in actions.get("steps") or []]}
+    return points, actions
 
 
 def guide_actions(guide: Guide, sources: CitedSources) -> dict:
@@ -651,17 +692,6 @@ def guide_agrees(retrieval: Retrieval, *, min_similarity: float) -> bool:
     return False
 
 
-def choose_citations(hits: list[Hit], *, pinned: bool, max_citations: int, within: float) -> list[Hit]:
-    """The best hit, plus the next ones whose similarity is within ``within`` of it (chosen on dev:
-    fewer wrong citations for almost no loss of right ones). An article the user named is kept."""
-    first = hits[0]
-    top = first.dense if first.dense is not None else 0.0
-    rest = [h for h in hits[1:max_citations] if h.dense is not None and h.dense >= top - within]
-    if pinned and len(hits) > 1 and hits[1] not in rest and max_citations > 1:
-        rest = [hits[1], *rest][: max_citations - 1]
-    return [first, *rest]
-
-
 _PLATFORM_WORK = re.compile(
     r"平台|外卖|骑手|騎手|跑单|跑單|接单|接單|派单|派單|网约|網約|快递|快遞|主播|代驾|代駕|众包|眾包|专送|货拉拉|滴滴|美团|美團|"
     r"饿了么|闪送|新就业形态|新就業形態|灵活就业|個體戶|个体户|职业伤害|職業傷害|rider|delivery|platform|gig"
@@ -688,13 +718,10 @@ def choose_notes(notes: list[Hit], *, already: list[Hit], region: str | None, fl
     return picked
 
 
-def refuses(retrieval: Retrieval, *, refuse_below: float, no_concept_below: float) -> bool:
-    """The refusal rule (thresholds chosen on the dev split by ``evals/tune.py``): nothing in the
-    knowledge base is similar enough — or the question hits no concept of the lexicon and its best
-    match is only middling."""
-    if retrieval.top_dense < refuse_below:
-        return True
-    return not retrieval.concepts and retrieval.top_dense < no_concept_below
+def refuses(retrieval: Retrieval) -> bool:
+    """The refusal rule: the ranker's calibrated probability that the knowledge base should answer
+    this question is below the cut chosen with it on dev (see :mod:`kb.ranker`)."""
+    return retrieval.in_scope < retrieval.answer_above
 
 
 def compose_answer(
@@ -781,22 +808,28 @@ def lead_with_the_asked_point(question: str, conclusion: str, points: list[str],
     return conclusion, points
 
 
-def plain_conclusion(citations: list[Citation], *, outcome: str, short_name, named: bool = False) -> str:
-    """The conclusion line of an answer without a 办事指南: it names where the answer is, and says
-    nothing the quotes below do not (at most 40 characters).
+RULE_CONCLUSION_MAX = 85
+"""A conclusion that states a rule: its first sentence or clause (at most 80 characters when the
+rule has a clause that short) and the 5-character hedge."""
 
-    Only an article the worker named (``named``) is stated as *the* rule. Otherwise the retriever's
-    first article is the right one about seven times in ten (article hit@1 on dev, both gold sets,
-    and no score margin separates the right ones: 0.73–0.77 precision at every cut), so the line
-    says 「最相关的可能是」 and the other citations stay in view."""
-    if outcome != ANSWERED:
-        return "没找到完全对应的规定，下面几条可能相关。"
+
+def plain_conclusion(citations: list[Citation], *, sure: bool, max_chars: int = 80) -> str:
+    """The conclusion of an answer without a 办事指南: the first article's rule in plain words,
+    hedged with 「可能适用：」 when the ranker's calibrated confidence is below the cut chosen on dev.
+    It is the rule's first sentence, or — when that is longer than ``max_chars`` — its first
+    complete clause (up to 「；」); never a sentence cut in the middle. A 要点, or an article without
+    a plain rule, is named instead."""
     first = citations[0]
     if first.kind != "原文":
         return "相关的是政策要点（非原文），见下面。"
-    lead = "相关规定是" if named else "最相关的可能是"
-    line = f"{lead}《{short_name(first)}》{first.article}，原文见下。"
-    return line if len(line) <= 40 else "找到了相关规定，最相关的一条见[1]。"
+    name = first.title.replace("中华人民共和国", "")
+    if not first.rule:
+        return f"相关规定是《{name}》{first.article}，见下面。" if sure else f"可能相关的是《{name}》{first.article}，见下面。"
+    rule = re.split(r"(?<=[。！？])", first.rule, maxsplit=1)[0]
+    if len(rule) > max_chars:
+        clause = re.split(r"(?<=；)", rule, maxsplit=1)[0]
+        rule = clause[:-1] + "。" if 12 <= len(clause) < len(rule) else rule
+    return rule if sure else f"可能适用：{rule}"
 
 
 def excerpt_points(citations: list[Citation], *, short_name, question: str = "", max_chars: int = 48,

@@ -122,6 +122,11 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
             "items": [_item_json(r) for r in word_systems["laoquan"]],
         }
 
+    from evals.gold_sets import available_sets
+    from evals.slices import by_slice, run_slices
+
+    slices = by_slice(run_slices(bot, available_sets(), baseline=textbook if baseline else None, split=split))
+
     splits = ["dev", "test"] if split == "all" else [split]
     figures = {}
     for name, results in systems.items():
@@ -136,6 +141,7 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
         "retrieval_p50_ms": percentile(retrieval_sorted, 50),
         "retrieval_p95_ms": percentile(retrieval_sorted, 95),
         "figures": figures,
+        "style_slices": slices,
         "slices": _slices(ours),
         "expired_citations": sum(len(r.expired) for r in ours),
         "policy": policy,
@@ -246,6 +252,11 @@ def render_markdown(report: dict) -> str:
         "credited with every article inside its 4 chunks, and it never refuses.",
         "",
     ]
+    from evals.slices import render_slices
+
+    if report.get("style_slices"):
+        lines += render_slices(report["style_slices"])
+        lines += ["## The first gold set in detail (`evals/gold/questions.yaml`)", ""]
     header = "| metric | " + " | ".join(f"{s} ({sp})" for sp in splits for s in systems) + " |"
     lines += [header, "|---|" + "---|" * (len(splits) * len(systems))]
     n_row = "| items (answerable / to refuse) | " + " | ".join(

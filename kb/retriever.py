@@ -19,11 +19,12 @@ from kb.generations import pointer_of
 from kb.index import read_manifest
 from corpus.regions import applicable_regions
 from kb.concepts import ConceptMatch, ConceptMatcher
-from kb.lanes import ArticleLanes, LaneScores
-from kb.keywords import KeywordIndex, tokenize
+from kb.lanes import SINGLE_LANES, ArticleLanes, Lane, LaneScores
+from kb.ranker import RankerModel, candidates, question_signals, scope_features
+from kb.keywords import tokenize
 from kb.simplified import to_simplified
 from kb.typos import correct_typos
-from kb.store import CollectionMissingError, DenseMatch, VectorStore, date_key
+from kb.store import CollectionMissingError, VectorStore, date_key
 from laoquan.settings import Settings
 
 
@@ -52,9 +53,10 @@ class Hit:
     paragraphs: tuple[int, int]
     pages: tuple[int, ...]
     score: float
-    """Fused score (reciprocal-rank fusion); only the order matters."""
+    """The learned ranker's score (:mod:`kb.ranker`); only the order matters. 1.0 for an article
+    looked up by name, a similarity for a 要点."""
     dense: float | None
-    """Cosine similarity of question and chunk, when the chunk was among the dense candidates."""
+    """Best cosine similarity of the question to the article's text or to one of its worker questions."""
     bm25: float | None
     dense_rank: int | None
     bm25_rank: int | None
@@ -75,6 +77,16 @@ class Retrieval:
     """Best similarity to a project-written worker question (0 when none was a candidate)."""
     top_bm25: float
     timings_ms: dict
+    confidence: float = 0.0
+    """Calibrated probability that the first hit is an article a right answer cites."""
+    in_scope: float = 1.0
+    """Calibrated probability that the knowledge base should answer this question at all."""
+    answer_above: float = 0.0
+    """Answer only when ``in_scope`` is at least this (chosen on dev with the ranker)."""
+    sure_above: float = 0.0
+    """Word the answer plainly only when ``confidence`` is at least this; below, 「可能」."""
+    lanes: dict = field(default_factory=dict)
+    """Each single lane's ten best articles (:data:`kb.lanes.SINGLE_LANES`), for the staff page and the evals."""
     concepts: tuple[str, ...] = ()
     """Ids of the lexicon concepts the question hits."""
     platform_words: tuple[str, ...] = ()
@@ -90,7 +102,7 @@ class HybridRetriever:
     It reads one index generation — the manifest and the collection it names — for its whole
     life; a newer index is picked up by loading a new retriever (:class:`laoquan.app.ReloadingBot`)."""
 
-    def __init__(self, settings: Settings, *, embedder=None):
+    def __init__(self, settings: Settings, *, embedder=None, ranker: RankerModel | None = None):
         self.settings = settings
         self._last_query: tuple[str, object] | None = None
         self._text_vectors: dict[str, object] = {}
@@ -104,8 +116,6 @@ class HybridRetriever:
         """The index generation this retriever reads (see :mod:`kb.generations`)."""
         self.collection: str = pointer.collection
         pointers = manifest.get("pointers", {})
-        use = {"question": settings.question_vectors, "paragraph": settings.paragraph_vectors}
-        self._parent_of = {pid: p["parent"] for pid, p in pointers.items() if use.get(p["kind"], False)}
         self._ids = list(records)
         self._first_chunk = {}
         self._parts_of: dict[tuple[str, str], list[dict]] = {}  # (doc, article) → its article chunks
@@ -119,8 +129,7 @@ class HybridRetriever:
                 if point:
                     self._note_of.setdefault((r["doc_id"], point.group(1)), r)
         self.concepts = ConceptMatcher.default()
-        expand = settings.question_vectors
-        self._keywords = KeywordIndex(self._ids, [r["tokens"] + (r.get("question_tokens", []) if expand else []) for r in records.values()])
+        self.ranker = ranker or RankerModel.load()
         try:
             self._store = VectorStore(settings, collection=self.collection, create=False)
         except CollectionMissingError:
@@ -144,6 +153,10 @@ class HybridRetriever:
 
     def chunk_ids(self) -> list[str]:
         return list(self._ids)
+
+    def article_texts(self) -> dict[tuple[str, str], str]:
+        """Each indexed article's full text (its parts joined), as the plain rules are keyed."""
+        return {key: "\n".join(r["text"] for r in sorted(parts, key=lambda r: r["part"])) for key, parts in self._parts_of.items()}
 
     def lookup(self, doc_id: str, article: str, *, query: str = "", containing: str = "") -> Hit | None:
         """The chunk of one named article (the part sharing most words with ``query``, or the part
@@ -188,7 +201,8 @@ class HybridRetriever:
         return meta["effective_from"] <= key <= meta["effective_to"] and meta["region"] in regions
 
     def search(self, query: str, *, k: int | None = None, region: str | None = None, as_of: date | None = None) -> Retrieval:
-        """The ``k`` best chunks for ``query`` among those in force on ``as_of`` (default today)."""
+        """The ``k`` best articles for ``query`` among those in force on ``as_of`` (default today),
+        in the learned ranker's order, with its two calibrated probabilities."""
         k = k or self.settings.top_k
         as_of = as_of or date.today()
         regions = applicable_regions(region)
@@ -200,55 +214,46 @@ class HybridRetriever:
         timings["embed"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        dense, top_question = self._dense(vector, regions=regions, as_of=as_of)
-        notes = self.search_notes(query, k=12, region=region, as_of=as_of, vector=vector)
-        guides = self.guides.match(vector, k=3) if self.guides else []
-        timings["dense"] = (time.perf_counter() - started) * 1000
+        concepts = self.concepts.match(query)
+        expanded = " ".join([query, *concepts.legal_terms]) if self.settings.concept_expansion else query
+        scores = self.lanes.score(query=query, expanded_query=expanded, vector=vector, concepts=concepts, regions=regions, as_of=as_of)
+        timings["lanes"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        concepts = self.concepts.match(query)
-        keyword_query = " ".join([query, *concepts.legal_terms]) if self.settings.concept_expansion else query
-        scores = self._keywords.scores(keyword_query)
-        order = np.argsort(-scores)
-        bm25 = []
-        for i in order:
-            if scores[i] <= 0 or len(bm25) >= self.settings.bm25_k:
-                break
-            if self.applies(self._ids[i], as_of=as_of, regions=regions):
-                bm25.append((self._ids[i], float(scores[i])))
-        concept_ranked = []
-        for ref in concepts.ranked_articles():
-            cid = self._first_chunk.get(ref)
-            if cid and self.applies(cid, as_of=as_of, regions=regions):
-                concept_ranked.append(cid)
-        timings["bm25"] = (time.perf_counter() - started) * 1000
+        notes = self.search_notes(query, k=12, region=region, as_of=as_of, vector=vector)
+        guides = self.guides.match(vector, k=3) if self.guides else []
+        timings["notes"] = (time.perf_counter() - started) * 1000
 
-        s = self.settings
-        fused: dict[str, float] = {}
-        for weight, ranked in (
-            (s.dense_weight, [m.chunk_id for m in dense]),
-            (s.bm25_weight, [cid for cid, _ in bm25]),
-            (s.concept_weight, concept_ranked[: s.bm25_k]),
-        ):
-            for rank, cid in enumerate(ranked, start=1):
-                fused[cid] = fused.get(cid, 0.0) + weight / (s.rrf_k + rank)
-        dense_by_id = {m.chunk_id: (rank, m.similarity) for rank, m in enumerate(dense, start=1)}
-        bm25_by_id = {cid: (rank, score) for rank, (cid, score) in enumerate(bm25, start=1)}
-
-        hits = []
-        for cid, score in sorted(fused.items(), key=lambda kv: -kv[1])[:k]:
-            d_rank, d_sim = dense_by_id.get(cid, (None, None))
-            b_rank, b_score = bm25_by_id.get(cid, (None, None))
-            hits.append(_hit(self._records[cid], score=score, dense=d_sim, bm25=b_score, dense_rank=d_rank, bm25_rank=b_rank))
+        started = time.perf_counter()
+        found = candidates(scores, self.lanes)
+        raw = self.ranker.score(found)
+        order = np.argsort(-raw, kind="stable")
+        signals = question_signals(scores, concepts_hit=len(concepts.concepts))
+        in_scope = self.ranker.in_scope(scope_features(raw, signals))
+        confidence = self.ranker.confidence(float(raw[order[0]])) if len(order) else 0.0
+        dense_order = {a: r for r, a in enumerate(scores.order(Lane.DENSE_ARTICLE, 60), start=1)}
+        bm25_order = {a: r for r, a in enumerate(scores.order(Lane.BM25_EXPANDED, 60), start=1)}
+        hits = [self._ranked_hit(int(found.articles[i]), float(raw[i]), scores, dense_order, bm25_order) for i in order[:k]]
+        timings["rank"] = (time.perf_counter() - started) * 1000
         timings["total"] = sum(timings.values())
+
+        def top(lane: Lane) -> float:
+            finite = scores.scores[lane][np.isfinite(scores.scores[lane])]
+            return float(finite.max()) if len(finite) else 0.0
+
         return Retrieval(
             query=query,
             hits=hits,
             as_of=as_of,
             region=region,
-            top_dense=max((m.similarity for m in dense), default=0.0),
-            top_question=top_question,
-            top_bm25=bm25[0][1] if bm25 else 0.0,
+            top_dense=max(top(Lane.DENSE_ARTICLE), top(Lane.DENSE_QUESTION)),
+            top_question=top(Lane.DENSE_QUESTION),
+            top_bm25=top(Lane.BM25_EXPANDED),
+            confidence=confidence,
+            in_scope=in_scope,
+            answer_above=self.ranker.answer_above,
+            sure_above=self.ranker.sure_above,
+            lanes={lane: [self.lanes.keys[a] for a in scores.order(lane, 10)] for lane in SINGLE_LANES},
             concepts=tuple(c.id for c in concepts.concepts),
             notes=notes,
             guides=guides,
@@ -256,22 +261,17 @@ class HybridRetriever:
             timings_ms=timings,
         )
 
-    def _dense(self, vector, *, regions: tuple[str, ...], as_of: date) -> tuple[list[DenseMatch], float]:
-        """Dense candidates as articles: a pointer vector (worker question, 款) stands for its article,
-        and an article keeps its best similarity from its own text or any of its pointers."""
-        best: dict[str, float] = {}
-        top_question = 0.0
-        for match in self._store.search(vector, k=self.settings.dense_k, regions=regions, as_of=as_of):
-            if match.kind != "article" and match.chunk_id not in self._parent_of:
-                continue  # a kind of pointer that is switched off
-            cid = self._parent_of.get(match.chunk_id, match.chunk_id)
-            if cid not in self._records:
-                continue  # stored by a newer index run than the manifest we loaded
-            if match.kind == "question":
-                top_question = max(top_question, match.similarity)
-            best[cid] = max(best.get(cid, -1.0), match.similarity)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])
-        return [DenseMatch(cid, sim) for cid, sim in ranked], top_question
+    def _ranked_hit(self, article: int, score: float, scores: LaneScores, dense_order: dict, bm25_order: dict) -> Hit:
+        """The hit for a ranked article: its part that matched best (by its text or by one of its
+        worker questions), with the lanes' evidence."""
+        dense_a = float(scores.scores[Lane.DENSE_ARTICLE][article])
+        dense_q = float(scores.scores[Lane.DENSE_QUESTION][article])
+        lane = Lane.DENSE_QUESTION if dense_q > dense_a else Lane.DENSE_ARTICLE
+        chunk_id = self.lanes.chunk_ids[int(scores.best_chunk[lane][article])]
+        bm25 = float(scores.scores[Lane.BM25_EXPANDED][article])
+        best_dense = max(dense_a, dense_q)
+        return _hit(self._records[chunk_id], score=score, dense=best_dense if np.isfinite(best_dense) else None,
+                    bm25=bm25 if np.isfinite(bm25) else None, dense_rank=dense_order.get(article), bm25_rank=bm25_order.get(article))
 
     def _load_note_vectors(self, manifest: dict) -> None:
         """Vectors of the 要点 (and their question-style pointers) in memory: there are few, and a

@@ -176,7 +176,28 @@ def cmd_corpus(args, settings: Settings) -> int:
     problems = check_catalog(catalog, settings.sources)
     errors = [p for p in problems if p.level == "error"]
     print(format_problems(problems) if problems else f"目录无误：{len(list(catalog))} 份文档，原文文件夹 {settings.sources}")
-    return 1 if errors or not _check_logs_and_directory(settings) else 0
+    rules_ok = _check_plain_rules(settings, catalog)
+    return 1 if errors or not _check_logs_and_directory(settings) or not rules_ok else 0
+
+
+def _check_plain_rules(settings: Settings, catalog) -> bool:
+    """The 白话要义 agree with the texts they were written from: a rule whose article changed or is
+    gone is stale (not shown to workers) and listed here."""
+    from corpus.plain_rules import PlainRulesError, load_plain_rules
+    from kb.articles import article_texts
+
+    try:
+        rules = load_plain_rules(settings.plain_rules_dir)
+    except PlainRulesError as exc:
+        print(f"白话要义 / plain rules: {exc}")
+        return False
+    texts = article_texts(catalog, settings.sources)
+    stale = rules.stale(texts)
+    for rule in stale:
+        print(f"白话要义已过期 / stale plain rule: {rule.doc_id} {rule.article}（原文已改动或已不存在 / the article changed or is gone）")
+    missing = [k for k in texts if rules.get(*k) is None]
+    print(f"白话要义：{len(rules)} 条，过期 {len(stale)} 条，没有白话要义的条文 {len(missing)} 条")
+    return not stale
 
 
 def _check_logs_and_directory(settings: Settings) -> bool:

@@ -58,6 +58,8 @@ class Settings:
     """Project-written worker questions per article, indexed as extra vectors for their article."""
     guides_dir: Path = REPO_ROOT / "corpus" / "guides"
     """办事指南: plain-language answers (conclusion, cited points, 行动清单) to the situations asked most."""
+    plain_rules_dir: Path = REPO_ROOT / "corpus" / "plain_rules"
+    """白话要义: one or two plain sentences per article, keyed by the sha256 of the article's text."""
     chroma_url: str = ""
     """``http://host:port`` of a Chroma server; empty means a local PersistentClient."""
     collection: str = "laoquan_articles"
@@ -69,34 +71,24 @@ class Settings:
     """A running bot looks (a ``stat``) for a newer index at most this often, on a question, and
     swaps to it once loaded; 0 checks on every question, a negative value never (no hot reload)."""
 
-    # Retrieval
-    dense_k: int = 60
-    bm25_k: int = 30
-    # Fusion weights, chosen on the dev split by `python -m evals.tune` (hit@5 + MRR).
-    rrf_k: int = 20
-    dense_weight: float = 1.0
-    bm25_weight: float = 0.5
-    concept_weight: float = 0.0
-    """Weight of the concept lexicon's articles as a ranked list in the fusion (0: not used)."""
+    # Retrieval (the learned ranker, kb/ranker_model.json, combines the lanes; retrain it with
+    # `python -m evals.train_ranker`: its refusal and 「可能」 cuts are chosen with it on dev)
     concept_expansion: bool = True
-    """Add the legal terms of the concepts a question hits to its keyword query."""
+    """Add the legal terms of the concepts a question hits to its keyword query (the ``bm25_expanded`` lane)."""
     question_vectors: bool = True
     """Use the project-written worker questions (vectors and BM25 words) for their articles."""
     paragraph_vectors: bool = False
-    """Index each 款 of a multi-paragraph article as a vector pointing to the article, and use them.
+    """Index each 款 of a multi-paragraph article as a vector pointing to the article.
     Off: on dev it changed nothing (hit@5 0.903 / MRR 0.740 either way) and costs ~50 s of indexing."""
     top_k: int = 5
 
-    # Answering (thresholds chosen on the dev split by `python -m evals.tune`)
-    refuse_below: float = 0.885
-    """Refuse when the best similarity of the question to any article or worker question is below this."""
-    no_concept_below: float = 0.91
-    """Refuse also when the question hits no concept of the lexicon and its best similarity is below this."""
-    partial_below: float = 0.91
-    """Answer as ``partial`` (possibly relevant; check with 12333) below this."""
-    max_citations: int = 3
-    cite_within: float = 0.02
-    """Cite a further article only if its similarity is within this of the best one (chosen on dev)."""
+    # Answering
+    cited_articles: int = 5
+    """The ranker's best articles every answer cites, in its order (a guide adds citations, never removes these)."""
+    stated_articles: int = 3
+    """Of those, how many get a point stating their rule in plain words (the rest are cards only)."""
+    note_min_similarity: float = 0.885
+    """A 要点 is shown beside the articles only if the question is at least this similar to it."""
     guide_min_similarity: float = 0.93
     """Answer along a 办事指南 only when the question is at least this similar to one of its phrasings (chosen on dev)."""
     quote_chars: int = 300

@@ -9,6 +9,7 @@ import yaml
 
 from bot.conversation import Conversation, is_follow_up, rewrite_follow_up
 from corpus.catalog import load_catalog
+from bot.answer import RULE_CONCLUSION_MAX
 from corpus.guides import CONCLUSION_MAX, GuideError, check_guides, load_guides, parse_guide
 from corpus.notes import load_notes
 from corpus.referrals import load_referrals
@@ -200,18 +201,36 @@ def test_an_article_not_in_force_on_the_as_of_date_drops_the_guide(guided_bot):
     assert all(c.doc_id != "gongshang-baoxian-tiaoli" for c in answer.citations)
 
 
-def test_answers_without_a_guide_still_lead_with_a_short_conclusion(bot):
+def test_answers_without_a_guide_state_the_rule_in_plain_words(bot):
+    """Issue 15: no bare pointer. The conclusion is the first article's 白话要义 (or its first
+    clause), each point states a cited article's rule in the same words; the quote stays verbatim."""
     answer = bot.ask("公司拖欠工资两个月了，去哪里投诉？")
-    assert answer.conclusion and len(answer.conclusion) <= CONCLUSION_MAX
-    assert answer.points and all("[" in p for p in answer.points)
-    for point, c in zip(answer.points, answer.citations):
-        excerpt = point.split("：", 1)[1].rsplit("[", 1)[0].rstrip("…")
-        for piece in re.split(r"(?<=：)(?=[（(])", excerpt):  # a list's introduction, then its item
-            assert piece in c.quote  # the point is the quote's own words
+    first = answer.citations[0]
+    assert first.rule and answer.conclusion and len(answer.conclusion) <= RULE_CONCLUSION_MAX
+    assert answer.conclusion.removeprefix("可能适用：").rstrip("。；") in first.rule
+    assert "原文见下" not in answer.conclusion and "最相关的可能是" not in answer.conclusion
+    stated = [p for p in answer.points if "》第" in p]
+    assert stated and all(p.endswith("]") for p in answer.points)
+    for point in stated:
+        n = int(re.search(r"\[(\d+)\]$", point).group(1))
+        c = answer.citations[n - 1]
+        assert c.rule and c.rule in point and c.kind == "原文" and c.quote  # the rule as written; the card keeps the verbatim quote
 
 
 def test_a_list_introduction_is_followed_by_the_item_the_question_is_about(bot):
+    """With a plain rule, the point states it (the whole list in plain words); an article without
+    one is excerpted: the introduction, then the item closest to the question, verbatim."""
+    from corpus.plain_rules import PlainRules
+
     answer = bot.ask("上下班路上被车撞了算工伤吗")
+    point = next(p for p in answer.points if "第十四条" in p)
+    assert "上下班途中" in point
+    inner = bot.current().bot
+    rules, inner.plain_rules = inner.plain_rules, PlainRules({})
+    try:
+        answer = inner.ask("上下班路上被车撞了算工伤吗")
+    finally:
+        inner.plain_rules = rules
     point = next(p for p in answer.points if "第十四条" in p)
     assert re.search(r"应当认定为工伤：[（(]六[）)]", point) and "上下班途中" in point
 
