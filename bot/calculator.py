@@ -1,0 +1,1406 @@
+"""算一算: the numbers a worker asks about, worked out by rule from the facts in the question.
+
+A leaf module (standard library only). :func:`read_facts` reads service length, wage, dates, hours
+and the like from a Chinese question; :func:`calculate` decides which rules the question asks
+about, works each one out with the article it rests on, and lists the facts still missing.
+What the law leaves to local rules (the average-wage cap, the minimum wage, extra local leave) is
+said in a caveat, never given as a number.
+
+Periods are counted as 民法典第二百零一、二百零二条 say: the first day is not counted; a period of
+months or years ends on the same day of the last month, or on that month's last day when it has
+no such day (one year from 2024-02-29 ends on 2025-02-28).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, fields, replace
+from datetime import date, timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+# ----------------------------------------------------------------------------------- results
+
+
+class Kind(StrEnum):
+    """What a calculation works out."""
+
+    SEVERANCE = "经济补偿"
+    NOTICE_PAY = "代通知金"
+    UNLAWFUL_DISMISSAL = "违法解除赔偿金"
+    DOUBLE_WAGE = "未签合同二倍工资"
+    OPEN_ENDED_FROM = "视为无固定期限合同"
+    PROBATION_LIMIT = "试用期上限"
+    PROBATION_WAGE = "试用期工资下限"
+    OVERTIME_WORKDAY = "工作日加班费"
+    OVERTIME_REST_DAY = "休息日加班费"
+    OVERTIME_HOLIDAY = "法定节假日加班费"
+    OVERTIME_TOTAL = "加班费合计"
+    ANNUAL_LEAVE = "年休假天数"
+    LEAVE_THIS_YEAR = "当年折算年休假"
+    UNUSED_LEAVE_PAY = "未休年假工资"
+    MATERNITY_LEAVE = "产假天数"
+    DISABILITY_GRANT = "一次性伤残补助金"
+    INJURY_LEAVE = "停工留薪期"
+    INJURY_CLAIM_EMPLOYER = "单位申请工伤认定期限"
+    INJURY_CLAIM_WORKER = "本人申请工伤认定期限"
+    INJURY_DECISION = "工伤认定决定期限"
+    ARBITRATION = "劳动仲裁时效"
+    RESIGNATION_NOTICE = "辞职通知期"
+    LEAVING_PAPERS = "档案和社保转移期限"
+
+
+class Unit(StrEnum):
+    YUAN = "元"
+    DAY = "天"
+    MONTH = "个月"
+    DATE = "日期"
+
+
+class ContractType(StrEnum):
+    FIXED = "固定期限"
+    OPEN_ENDED = "无固定期限"
+    TASK = "以完成一定工作任务为期限"
+
+
+class FactName(StrEnum):
+    """A fact a calculation may need (the :class:`Facts` field it fills)."""
+
+    SERVICE = "service_months"
+    WAGE = "monthly_wage"
+    START_DATE = "start_date"
+    END_DATE = "end_date"
+    INCIDENT_DATE = "incident_date"
+    APPLIED_DATE = "applied_date"
+    CONTRACT = "contract_months"
+    OVERTIME_HOURS = "overtime_hours"
+    OVERTIME_KIND = "overtime_kind"
+    OVERTIME_DAYS = "overtime_workday_days"
+    DISABILITY_GRADE = "disability_grade"
+    CAREER = "career_months"
+    BABIES = "babies"
+
+
+@dataclass(frozen=True)
+class Cite:
+    doc_id: str
+    article: str
+
+
+@dataclass(frozen=True)
+class Calculation:
+    kind: Kind
+    value: Decimal | int | date
+    unit: Unit
+    sentence: str
+    """One plain sentence with the number, for the worker."""
+    formula: str
+    cites: tuple[Cite, ...]
+    caveats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MissingFact:
+    name: FactName
+    ask: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a question says about the worker's case; ``None`` where it says nothing."""
+
+    service_months: int | None = None
+    """Time with this employer, whole months (the lower end when given as a range)."""
+    service_upto: int | None = None
+    """Upper end (inclusive) when given as a range: 「一年多」 is 13 to 23."""
+    service_approx: bool = False
+    monthly_wage: Decimal | None = None
+    wage_approx: bool = False
+    probation_wage: Decimal | None = None
+    start_date: date | None = None
+    start_approx: bool = False
+    end_date: date | None = None
+    incident_date: date | None = None
+    notice_date: date | None = None
+    """The day the worker gave notice of resignation."""
+    applied_date: date | None = None
+    """The day a 工伤认定 application was filed or accepted."""
+    other_date: date | None = None
+    """A date the question gives without saying what happened on it."""
+    contract_type: ContractType | None = None
+    contract_months: int | None = None
+    probation_months: Decimal | None = None
+    in_probation: bool | None = None
+    overtime_workday_hours: Decimal | None = None
+    overtime_daily_hours: Decimal | None = None
+    overtime_workday_days: int | None = None
+    overtime_rest_hours: Decimal | None = None
+    overtime_holiday_hours: Decimal | None = None
+    overtime_unknown_hours: Decimal | None = None
+    """Overtime hours the question does not say were on workdays, rest days or holidays."""
+    time_off_in_lieu: bool | None = None
+    disability_grade: int | None = None
+    career_months: int | None = None
+    """Cumulative years worked (all employers), in months: what annual leave depends on."""
+    career_approx: bool = False
+    leave_taken_days: int | None = None
+    leave_unused_days: int | None = None
+    babies: int | None = None
+    birth_order: int | None = None
+    difficult_birth: bool | None = None
+    caesarean: bool | None = None
+    miscarriage_month: int | None = None
+    notice_given: bool | None = None
+    written_contract: bool | None = None
+    unlawful_dismissal: bool | None = None
+    wages_owed: bool | None = None
+
+    def filled_from(self, earlier: Facts | None) -> Facts:
+        """These facts, with gaps filled from ``earlier`` (e.g. an earlier turn)."""
+        if earlier is None:
+            return self
+        changes = {}
+        for f in fields(self):
+            if f.name in _DEPENDENT:
+                continue
+            if getattr(self, f.name) is None and getattr(earlier, f.name) is not None:
+                for name in (f.name, *_GROUPS.get(f.name, ())):
+                    changes[name] = getattr(earlier, name)
+        return replace(self, **changes)
+
+
+_GROUPS = {
+    "service_months": ("service_upto", "service_approx"),
+    "monthly_wage": ("wage_approx",),
+    "start_date": ("start_approx",),
+    "career_months": ("career_approx",),
+    "contract_type": ("contract_months",),
+}
+_DEPENDENT = {name for group in _GROUPS.values() for name in group}
+
+
+@dataclass(frozen=True)
+class CalcResult:
+    calculations: tuple[Calculation, ...]
+    missing: tuple[MissingFact, ...]
+    facts: Facts
+    """The facts used: the question's, with gaps filled from the earlier ones (keep for the next turn)."""
+
+    def get(self, kind: Kind) -> Calculation | None:
+        return next((c for c in self.calculations if c.kind == kind), None)
+
+
+# ------------------------------------------------------------------------------- reading text
+
+_T2S_PAIRS = (
+    "個个兩两萬万億亿資资補补償偿雙双產产難难傷伤殘残級级認认請请辭辞職职開开員员違违約约簽签試试週周節节國国慶庆"
+    "時时當当號号歲岁後后從从來来錢钱塊块賠赔與与於于務务機机業业勞劳動动險险療疗醫医懷怀歷历曆历麼么麽么嗎吗們们"
+    "這这還还沒没說说給给幾几為为間间長长滿满對对應应該该會会過过裡里裏里邊边計计額额總总讓让領领頭头離离終终續续"
+    "決决書书發发實实際际經经濟济單单車车禍祸診诊斷断確确調调費费貼贴獎奖錄录證证據据檔档轉转辦办處处無无魷鱿魚鱼"
+    "專专門门閒闲閑闲價价線线網网貨货騎骑遞递賣卖買买廠厂區区縣县親亲屬属將将幫帮問问題题現现聖圣誕诞農农夠够帶带"
+    "換换兒儿嬰婴寶宝媽妈數数爭争議议訴诉訟讼強强戶户齡龄紙纸罰罚鐘钟僱雇聽听見见覺觉寫写讀读樣样點点學学習习闆板"
+    "幹干條条規规則则鑑鉴鑒鉴評评場场運运輸输僅仅餘余紀纪錯错誤误訂订龍龙鳳凤宮宫標标準准報报稅税養养傳传輛辆駕驾"
+    "駛驶電电話话聯联關关藥药層层壞坏筆笔張张簡简體体識识極极況况態态狀状臨临優优導导隨随趕赶銷销歸归負负責责擔担"
+    "賬账帳账衝冲繳缴納纳內内種种類类連连憑凭頁页陽阳暫暂統统籌筹鎮镇鄉乡護护喪丧撫抚婦妇剛刚纔才誰谁幣币減减貴贵"
+    "漲涨東东廣广華华陸陆臺台灣湾舉举審审絕绝啟启腳脚並并禮礼團团隊队師师壓压靜静雜杂氣气歡欢觀观寬宽廳厅劃划鬧闹"
+    "參参進进維维權权監监結结組组夾夹園园協协稱称積积術术獲获選选達达遲迟遠远順顺須须預预項项顧顾風风馬马驗验駐驻"
+    "記记許许設设詢询談谈論论財财質质賺赚購购軟软較较輕轻載载閉闭陳陈隱隐雖虽頂顶頓顿顯显義义眾众儘尽盡尽變变"
+    "圍围圖图執执堅坚復复徵征戰战擇择擊击損损搶抢掛挂敗败構构檢检溫温測测滅灭熱热營营獨独環环畢毕碼码穩稳細细"
+    "緊紧練练績绩聲声興兴裝装製制複复視视課课釋释針针鍵键騙骗證证鬆松劑剂歲岁嚴严衛卫卻却舊旧創创勵励郵邮"
+)
+_T2S = str.maketrans({_T2S_PAIRS[i]: _T2S_PAIRS[i + 1] for i in range(0, len(_T2S_PAIRS), 2)})
+
+
+def normalize(text: str) -> str:
+    """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
+    text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
+    return unicodedata.normalize("NFKC", text).translate(_T2S)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "k": 1000, "K": 1000}
+_CN_BIG = {"万": 10000, "w": 10000, "W": 10000}
+
+
+def parse_number(token: str) -> Decimal | None:
+    """「7千5」 7500, 「1.2万」 12000, 「一万二」 12000, 「8k」 8000, 「一百零五」 105; None if not a number."""
+    token = normalize(token).strip()
+    if not token:
+        return None
+    total = section = Decimal(0)
+    pending: Decimal | None = None
+    last: int | None = None
+    seen = False
+    i = 0
+    while i < len(token):
+        arabic = re.match(r"\d+(?:\.\d+)?", token[i:])
+        if arabic:
+            if pending is not None:
+                return None
+            pending, seen = Decimal(arabic.group()), True
+            i += len(arabic.group())
+            continue
+        ch = token[i]
+        if ch in "零〇":
+            if pending is not None:
+                return None
+            last, seen = None, True
+        elif ch in _CN_DIGITS:
+            if pending is not None:
+                return None
+            pending, seen = Decimal(_CN_DIGITS[ch]), True
+        elif ch in _CN_UNITS:
+            section += (pending if pending is not None else 1) * _CN_UNITS[ch]
+            pending, last, seen = None, _CN_UNITS[ch], True
+        elif ch in _CN_BIG:
+            if not seen:
+                return None
+            total += (section + (pending or 0)) * _CN_BIG[ch]
+            section, pending, last = Decimal(0), None, _CN_BIG[ch]
+        else:
+            return None
+        i += 1
+    if not seen:
+        return None
+    if pending is not None:
+        # A trailing digit after a unit is the next unit down: 7千5 → 7500, 一万二 → 12000, 十五 → 15.
+        section += pending * (Decimal(last) / 10 if last and last >= 10 else 1)
+    return total + section
+
+
+_N = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
+_STOP = "，,。；;！!？?\n（）()、"
+_SPLIT = re.compile(r"[，,。；;！!？?\n（）()、]")
+
+
+def _num(token: str | None) -> Decimal | None:
+    if token is None:
+        return None
+    return Decimal("0.5") if token == "半" else parse_number(token)
+
+
+def _clause_before(text: str, start: int, width: int = 10) -> str:
+    piece = text[max(0, start - width) : start]
+    cut = max(piece.rfind(ch) for ch in _STOP)
+    return piece[cut + 1 :]
+
+
+def _clause_after(text: str, end: int, width: int = 12) -> str:
+    piece = text[end : end + width]
+    cuts = [piece.find(ch) for ch in _STOP if ch in piece]
+    return piece[: min(cuts)] if cuts else piece
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = "□" * (b - a)
+    return "".join(chars)
+
+
+_QUESTION_AROUND = re.compile(r"(算不算|是不是|是否|属不属于|能不能算|算|属于|构成)$")
+
+
+def _asserted(text: str, m: re.Match) -> bool:
+    """The phrase is said as a fact, not asked about (「这算违法辞退吗」 asks)."""
+    before = _clause_before(text, m.start(), 6)
+    after = _clause_after(text, m.end(), 4)
+    if re.search(r"(算不算|是不是|是否|属不属于|能不能算|如果|要是|假如|假设|万一|若)", before):
+        return False
+    if _QUESTION_AROUND.search(before) and re.match(r"\s*(吗|么|嘛|呢|\?|$)", after):
+        return False
+    return not re.match(r"\s*(吗|么|嘛)", after)
+
+
+# dates ----------------------------------------------------------------------------------------
+
+_DN = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_YEAR_CN = {"零": "0", "〇": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_DATE_PATTERNS = (
+    re.compile(rf"(?P<y>\d{{4}}|[零〇一二三四五六七八九]{{4}})\s*年\s*(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]?"),
+    re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(rf"(?P<ry>去年|前年|今年)\s*(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]?"),
+    re.compile(rf"(?P<rm>上上个?月|上个?月|这个?月|本月)\s*(?P<d>{_DN})\s*[日号]"),
+    re.compile(rf"(?<![\d年])(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]"),
+    re.compile(rf"(?<![\d月年个第])(?P<d>{_DN})\s*号(?!线|楼|房|院|码|店|仓)"),
+    re.compile(r"(?P<word>大前天|前天|昨天|昨日|今天|今日)"),
+    re.compile(rf"(?P<ago>{_N})\s*(?P<agounit>天|个月|周|个星期)(?:前|之前|以前)"),
+    re.compile(rf"(?P<y>\d{{4}}年|去年|前年|今年)?\s*(?P<m>{_DN})\s*月份?(?P<part>底|初|中旬|上旬|下旬)?(?=(?:的时候|的|时)?(?:入职|进|开始|来|到岗|上班))"),
+)
+
+_ROLE_APPLIED = re.compile(r"(交|递交|提交|提出|报)(了|的)?(工伤)?(认定)?(申请|材料)|受理|申请(了|的)?工伤认定")
+_ROLE_RESIGN = re.compile(r"(提|交|递|写|打)(了|的|出|出了)?(书面)?(的)?(辞职|离职)|辞职(信|报告|申请)|申请(了)?离职|说(了)?(要)?辞职")
+_ROLE_INCIDENT = re.compile(r"出(了|的)?事|受(了|的)?伤|摔|撞|车祸|事故|工伤|诊断|确诊|砸|烫|夹|割|骨折|伤(了|的|到)|出险|被狗咬|出车祸")
+_ROLE_END = re.compile(
+    r"被(开|辞|炒|裁|解雇|辞退|开除|劝退|优化)|辞退|开除|解雇|解除|离职|辞职|走人|裁员|终止|到期|不让(我)?干|停(了)?单|封号|离开|最后一天上班|开了我|辞了我"
+)
+_ROLE_START = re.compile(r"入职|进(的|了)?(公司|厂|单位|站|这)|开始(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
+_ROLES = (
+    ("applied_date", _ROLE_APPLIED),
+    ("notice_date", _ROLE_RESIGN),
+    ("incident_date", _ROLE_INCIDENT),
+    ("end_date", _ROLE_END),
+    ("start_date", _ROLE_START),
+)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier); the month's last day when it has no such day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, _month_days(year, month)))
+
+
+def _month_days(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day
+
+
+def period_end(start: date, *, days: int = 0, months: int = 0, years: int = 0) -> date:
+    """Last day of a period counted from ``start`` (民法典第二百零一、二百零二条)."""
+    return add_months(start, months + 12 * years) + timedelta(days=days)
+
+
+def months_between(a: date, b: date) -> tuple[int, int]:
+    """Whole months and leftover days from ``a`` to ``b``."""
+    months = (b.year - a.year) * 12 + b.month - a.month
+    if add_months(a, months) > b:
+        months -= 1
+    return months, (b - add_months(a, months)).days
+
+
+def _cn_int(token: str) -> int | None:
+    value = parse_number(token)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def _make_date(m: re.Match, today: date, *, ahead: bool = False) -> tuple[date, bool] | None:
+    """The date a match names; without a year, the latest such date not after today (or, when
+    ``ahead``, up to half a year ahead: a planned last day of work)."""
+    g = m.groupdict()
+    try:
+        if g.get("word"):
+            back = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}[g["word"]]
+            return today - timedelta(days=back), False
+        if g.get("ago"):
+            n = _cn_int(g["ago"])
+            if n is None:
+                return None
+            unit = g["agounit"]
+            if unit == "天":
+                return today - timedelta(days=n), False
+            if unit in ("周", "个星期"):
+                return today - timedelta(days=7 * n), True
+            return add_months(today, -n), True
+        day = _cn_int(g["d"]) if g.get("d") else 1
+        approx = not g.get("d")
+        if g.get("rm"):
+            back = {"上上个月": 2, "上上月": 2, "上个月": 1, "上月": 1}.get(g["rm"], 0)
+            anchor = add_months(today.replace(day=1), -back)
+            return date(anchor.year, anchor.month, day), False
+        month = _cn_int(g["m"]) if g.get("m") else None
+        if month is None:  # 「15号」: this month, or last month if that day is still to come
+            candidate = date(today.year, today.month, day) if day <= _month_days(today.year, today.month) else None
+            if candidate is None or candidate > today:
+                anchor = add_months(today.replace(day=1), -1)
+                candidate = date(anchor.year, anchor.month, day)
+            return candidate, False
+        year_text = g.get("y") or ""
+        year_text = year_text if year_text in ("去年", "前年", "今年") else year_text.rstrip("年")
+        ry = g.get("ry") or (year_text if year_text in ("去年", "前年", "今年") else None)
+        if ry:
+            year = today.year - {"今年": 0, "去年": 1, "前年": 2}[ry]
+        elif year_text:
+            year = int("".join(_YEAR_CN.get(c, c) for c in year_text))
+        else:
+            year = today.year
+            if date(year, month, min(day, _month_days(year, month))) > today + timedelta(days=183 if ahead else 0):
+                year -= 1
+        if approx and g.get("part") in ("底", "下旬"):
+            day = 25 if g["part"] == "下旬" else _month_days(year, month)
+        elif approx and g.get("part") == "中旬":
+            day = 15
+        return date(year, month, day), approx
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _find_dates(text: str, today: date) -> list[tuple[int, int, date, bool, str | None]]:
+    """(start, end, date, approximate, role) for each date in the text."""
+    found: list[tuple[int, int, date, bool, str | None]] = []
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b, *_ in found):
+                continue
+            role = _date_role(text, m.start(), m.end())
+            made = _make_date(m, today, ahead=role in ("end_date", "notice_date"))
+            if made:
+                found.append((m.start(), m.end(), made[0], made[1], role))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _date_role(text: str, start: int, end: int) -> str | None:
+    after = _clause_after(text, end, 14)
+    before = _clause_before(text, start, 10)
+    if re.match(r"\s*(到|至|-|~)", after):
+        return None
+    for window in (after, before):
+        for name, pattern in _ROLES:
+            if pattern.search(window):
+                return name
+    return None
+
+
+# durations -------------------------------------------------------------------------------------
+
+_DURATION = re.compile(
+    rf"(?P<under>不到|不满|未满|没满|没到)?"
+    rf"(?:(?P<y>{_N}|半)(?P<ya>多|来|几)?个?年(?P<yh>半)?(?P<yb>多)?"
+    rf"(?:零|又)?(?:(?P<m>{_N})(?P<ma>多|来|几)?个(?P<mh>半)?(?P<mb>多)?月(?P<mc>多)?)?"
+    rf"|(?P<m2>{_N}|半)(?P<m2a>多|来|几)?个(?P<m2h>半)?(?P<m2b>多)?月(?P<m2c>多)?)"
+    rf"(?P<about>左右|上下|以上)?"
+)
+
+
+@dataclass(frozen=True)
+class _Span:
+    months: Decimal
+    upto: int | None
+    approx: bool
+
+
+def _span(m: re.Match) -> _Span | None:
+    g = m.groupdict()
+    if g["y"] is not None:
+        years = _num(g["y"])
+        months = _num(g["m"]) if g["m"] else Decimal(0)
+        if years is None or months is None:
+            return None
+        total = years * 12 + months + (6 if g["yh"] else 0) + (Decimal("0.5") if g["mh"] else 0)
+        approx = any(g[k] for k in ("ya", "yb", "ma", "mb", "mc", "about"))
+        more_years = g["yb"] and not g["m"] and not g["yh"]
+    else:
+        months = _num(g["m2"])
+        if months is None:
+            return None
+        total = months + (Decimal("0.5") if g["m2h"] else 0)
+        approx = any(g[k] for k in ("m2a", "m2b", "m2c", "about"))
+        more_years = False
+    if g["under"]:
+        low = 1 if total >= 2 else 0
+        return _Span(Decimal(low), int(total) - 1 if total == int(total) else int(total), True)
+    if more_years:  # 「一年多」: more than a year, less than two
+        return _Span(total + 1, int(total) + 11, True)
+    return _Span(total, None, approx)
+
+
+_BEFORE_CONTRACT = re.compile(r"(签了?|签的|签订了?|续签了?|续了|订了?)(一份|个)?$|合同(期限?|期)?(是|为|签了?|签的|签订了?|只有|才|有|共|就)?$")
+_AFTER_CONTRACT = re.compile(r"^期?(的)?(劳动|固定期限|书面)?合同")
+_BEFORE_PROBATION = re.compile(r"试用(期)?(是|为|有|约定了?|定了?|签了?|长达|要|就|只有|竟然|居然|说|都|了)*$")
+_AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
+_BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
+_BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
+_AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
+_BEFORE_SERVICE = re.compile(
+    r"(干|做|工作|待|呆|上班|入职|跑|送|开|来|在职|任职|服务|打工)(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|足足|才|刚|刚好|正好|快要)*$"
+    r"|(公司|单位|厂|平台|站点?|店|这家|这里|这儿|那里|那家)(里|上)?(干|做|工作|待|上班|跑)?(了|满|已经|都|快|有)*$"
+)
+
+
+# money -----------------------------------------------------------------------------------------
+
+_MONEY = re.compile(
+    r"(?P<num>(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)"
+    r"(?P<unit>\s*(?:块钱|块|元|rmb|RMB))?(?P<more>多|左右)?"
+)
+_WAGE_BEFORE = re.compile(r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣)(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
+_WAGE_AFTER = re.compile(r"^(块钱|块|元)?(多|左右)?(一个月|每月|每个月|/月|一月|的月薪|的工资|月薪)")
+_NOT_WAGE_BEFORE = re.compile(r"赔|补偿|罚|押金|欠|扣|借|医药费|医疗费|花了|房租|违约金|保证金|定金|日薪|时薪|一天|每天|每小时|一小时|每单|一单|加班费|报销|车费|油费")
+_PROBATION_BEFORE = re.compile(r"试用")
+_OWED_OR_PAID = re.compile(r"欠|拖欠|补偿|赔|罚|扣|押金|借|报销")
+_NOT_WAGE_AFTER = re.compile(r"^\s*(块钱|块|元)?(的)?(补偿|赔偿|押金|罚款|违约金|医药费|医疗费|奖金|提成|补贴|路费|油费|房租|加班费)")
+_NOT_MONEY_AFTER = re.compile(r"^\s*(个|小时|钟头|天|年|月|号|日|级|倍|%|岁|胎|次|周|点|分|公里|单|人|家|岗)")
+
+
+def _money_facts(text: str) -> tuple[tuple[Decimal, bool] | None, Decimal | None]:
+    wage: tuple[Decimal, bool, int] | None = None  # value, approx, strength
+    probation: Decimal | None = None
+    for m in _MONEY.finditer(text):
+        token = m.group("num")
+        if _NOT_MONEY_AFTER.match(text[m.end("num") :]) and not m.group("unit"):
+            continue
+        value = parse_number(token)
+        if value is None or value < 100 or value > 10_000_000:
+            continue
+        before = _clause_before(text, m.start(), 12)
+        after = _clause_after(text, m.end(), 8)
+        unit = bool(m.group("unit")) or bool(re.search(r"[千万kKwW]", token))
+        near = _clause_before(text, m.start(), 5)
+        if (_NOT_WAGE_BEFORE.search(near) or _OWED_OR_PAID.search(before)) and not re.search(r"(月薪|月工资|底薪|工资)(是|有|为)?$", near):
+            continue
+        if _NOT_WAGE_AFTER.match(text[m.end("num") :]):
+            continue
+        if _PROBATION_BEFORE.search(before):
+            probation = value
+            continue
+        strength = 2 if (_WAGE_BEFORE.search(near) or _WAGE_AFTER.match(text[m.end("num") :])) else (1 if unit and value >= 1000 else 0)
+        if strength and (wage is None or strength > wage[2]):
+            approx = bool(m.group("more")) or bool(re.search(r"(大概|差不多|约|大约|左右)$", near)) or "左右" in after[:3]
+            wage = (value, approx, strength)
+    return ((wage[0], wage[1]) if wage else None), probation
+
+
+# overtime --------------------------------------------------------------------------------------
+
+_HOLIDAY_WORDS = re.compile(r"法定节假日|法定假日|法定节日|法定假|节假日|国庆|春节|元旦|清明|五一|劳动节|端午|中秋|除夕|大年|过年")
+_REST_WORDS = re.compile(r"周末|周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|双休|休息天|休息的时候")
+_WORKDAY_WORDS = re.compile(r"平时|工作日|每天|每日|天天|平常|日常|下班后|下班以后|晚上|延长")
+_WORKING = re.compile(r"加班|加了|加点|上了?.{0,3}班|上班|干了|干活|工作了?|跑了|跑单|值班|出勤")
+_HOURS = re.compile(rf"(?P<n>{_N}|半)\s*个?\s*(?P<u>小时|钟头|h|天|日)(?!前|之前|以前)")
+_DAYS_IN_MONTH = re.compile(rf"(一个月|每月|每个月|这个月|上个月|当月|月)(里|内)?(加班|加了|干|上|上班|有|共|一共|总共)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
+_WORKDAYS = re.compile(rf"(?P<n>{_N})\s*个?工作日")
+
+
+def _overtime_facts(text: str) -> dict:
+    out: dict = {}
+    days_match = _DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
+    days = _cn_int(days_match.group("n")) if days_match else None
+    for clause in _SPLIT.split(text):
+        if not _WORKING.search(clause):
+            continue
+        for h in _HOURS.finditer(clause):
+            if days_match and days_match.group(0) in clause and h.group(0) in days_match.group(0):
+                continue
+            n = _num(h.group("n"))
+            if n is None or n <= 0:
+                continue
+            hours = n * 8 if h.group("u") in ("天", "日") else n
+            if _HOLIDAY_WORDS.search(clause):
+                key = "overtime_holiday_hours"
+            elif _REST_WORDS.search(clause):
+                key = "overtime_rest_hours"
+            elif re.search(r"每天|每日|一天|天天|每晚", clause[: h.start()]) and h.group("u") not in ("天", "日"):
+                out["overtime_daily_hours"] = n
+                continue
+            elif _WORKDAY_WORDS.search(clause):
+                key = "overtime_workday_hours"
+            else:
+                key = "overtime_unknown_hours"
+            out[key] = out.get(key, Decimal(0)) + hours
+            break
+    if "overtime_daily_hours" in out and days:
+        out["overtime_workday_days"] = days
+    if "overtime_unknown_hours" in out:
+        kinds = [k for k, w in (("overtime_holiday_hours", _HOLIDAY_WORDS), ("overtime_rest_hours", _REST_WORDS), ("overtime_workday_hours", _WORKDAY_WORDS)) if w.search(text)]
+        if len(kinds) == 1 and kinds[0] not in out:
+            out[kinds[0]] = out.pop("overtime_unknown_hours")
+    return out
+
+
+# the reader ------------------------------------------------------------------------------------
+
+_CONTRACT_NONE = re.compile(
+    r"(没|没有|未|不|不给|不肯|不愿|从没|一直没|一直没有|还没|还不|也没)(跟我|和我|与我|给我|让我)?(签|签订|订|签署|补签)(过|了)?(书面)?(的)?(劳动)?合同"
+    r"|无(书面)?(劳动)?合同|合同(也|都|一直|还)?(没|没有|未)签"
+)
+_CONTRACT_SIGNED = re.compile(r"签(了|过|订了|的)(.{0,8})合同")
+_UNLAWFUL = re.compile(
+    r"违法(辞退|解除|开除|解雇|终止|裁员)|无故(开除|辞退|解雇|被开|被辞|解除|把我开|把我辞|让我走)|无缘无故|无理由(辞退|开除|解雇)|没有?(任何)?理由(就)?(把我)?(开|辞|解雇|辞退|开除)"
+)
+_NOTICE_NO = re.compile(r"(没|没有|未|不)(提前)?(书面)?(通知|说一声|打招呼)|(突然|直接|当场|当天)(就)?(把我)?(辞退|开除|开了|辞了|让我走|被开|被辞|不让)|不打招呼")
+_NOTICE_YES = re.compile(r"提前(\d+|[一二三四五六七八九十两]+)?(个)?(天|月|日)?(书面)?(通知|说)|书面通知(了)?我")
+_PROBATION_OUT = re.compile(r"(过了|已经过了|结束了)试用期|试用期(已经)?(过了|结束了|满了)|转正(了)?")
+_PROBATION_IN = re.compile(r"(还在|正在|仍在|在)试用期|试用期(内|间|中|期间|里|还没(过|结束))")
+_OWED = re.compile(r"拖欠(工资|薪水|我)|欠(我|了我)?的?.{0,6}工资|欠薪|(不|没)发工资|工资(一直)?(没|不)(发|给)|克扣工资")
+_GRADE = re.compile(rf"(?P<g>{_N})\s*级\s*(伤残|工伤|残疾)?|伤残(等级)?(是|为|评了|鉴定为|评为|定了|定为)?\s*(?P<g2>{_N})\s*级")
+_LEAVE_TAKEN = re.compile(rf"(已经|已)?休(了|过)\s*(?P<n>{_N})\s*天")
+_LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还)?(没|没有|未)休")
+_LEAVE_NONE = re.compile(r"(年假|年休假)(一天)?(都|也|还)?(没|没有|未)(休|休过)|没休(过)?(年假|年休假)|一天(年假)?都没休")
+_MULTIPLES = {"双": 2, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
+
+
+def read_facts(text: str, *, today: date) -> Facts:
+    """The facts a question states, as far as they can be read with certainty."""
+    text = normalize(text)
+    found: dict = {}
+
+    dates = _find_dates(text, today)
+    for start, end, day, approx, role in dates:
+        if approx and role != "start_date":
+            continue
+        key = role or "other_date"
+        if key not in found:
+            found[key] = day
+            if key == "start_date":
+                found["start_approx"] = approx
+    masked = _mask(text, [(a, b) for a, b, *_ in dates])
+
+    for m in _DURATION.finditer(masked):
+        span = _span(m)
+        if span is None or (span.months == 0 and span.upto is None):
+            continue
+        before = _clause_before(masked, m.start(), 12)
+        after = _clause_after(masked, m.end(), 8)
+        if _BEFORE_PROBATION.search(before) or _AFTER_PROBATION.match(after):
+            found.setdefault("probation_months", span.months)
+        elif _BEFORE_CONTRACT.search(before) or _AFTER_CONTRACT.match(after):
+            found.setdefault("contract_months", int(span.months))
+        elif _BEFORE_PREGNANCY.search(before):
+            months = span.upto if span.upto is not None else int(span.months)
+            found.setdefault("miscarriage_month", months)
+        elif _BEFORE_CAREER.search(before) or _AFTER_CAREER.match(after):
+            if "career_months" not in found:
+                found["career_months"], found["career_approx"] = int(span.months), span.approx
+        elif _BEFORE_SERVICE.search(before) and "service_months" not in found:
+            found["service_months"] = int(span.months)
+            found["service_upto"] = span.upto
+            found["service_approx"] = span.approx or span.months != int(span.months)
+    if (m := re.search(r"(干|做|工作|待|上班)(了)?(半年|六个月|6个月)(到|至|-)(一年|1年)", masked)):
+        found.update(service_months=6, service_upto=11, service_approx=True)
+    if "contract_months" in found:
+        found["contract_type"] = ContractType.FIXED
+    if re.search(r"无固定期限", text) and not re.search(r"视为.{0,6}无固定期限|订立无固定期限", text):
+        found["contract_type"], found["contract_months"] = ContractType.OPEN_ENDED, None
+    if re.search(r"以完成一定工作任务为期限|完成一定工作任务|项目合同|单项工作任务", text):
+        found["contract_type"], found["contract_months"] = ContractType.TASK, None
+
+    wage, probation_wage = _money_facts(masked)
+    if wage:
+        found["monthly_wage"], found["wage_approx"] = wage
+    if probation_wage is not None:
+        found["probation_wage"] = probation_wage
+
+    found.update(_overtime_facts(masked))
+    if re.search(r"(没|没有|不|不给|不让|未|不能|没给)(给|安排|让)?(我)?(补休|调休)", text):
+        found["time_off_in_lieu"] = False
+    elif re.search(r"(补休|调休)(了|过)|(安排|给)(了)?(我)?(补休|调休)", text):
+        found["time_off_in_lieu"] = True
+
+    for m in _GRADE.finditer(masked):
+        if not re.search(r"伤残|评残|残疾|鉴定|工伤|评了|评为|致残", text):
+            break
+        value = _cn_int(m.group("g") or m.group("g2"))
+        if value is not None and 1 <= value <= 10:
+            found["disability_grade"] = value
+            break
+
+    if (m := _LEAVE_LEFT.search(masked)) is not None:
+        found["leave_unused_days"] = _cn_int(m.group("n") or m.group("n2"))
+    elif _LEAVE_NONE.search(masked):
+        found["leave_taken_days"] = 0
+    elif (m := _LEAVE_TAKEN.search(masked)) is not None and re.search(r"年假|年休假", masked):
+        found["leave_taken_days"] = _cn_int(m.group("n"))
+
+    if (m := re.search(r"(?P<n>[双两二三四五六2-6])胞胎|(?P<dragon>龙凤胎|双胎|双生)", text)) is not None:
+        found["babies"] = 2 if m.group("dragon") else _MULTIPLES[m.group("n")]
+    if (m := re.search(r"(?<![双两第])(?P<n>[二三四2-4])(胎|孩)|老(?P<l>[二三])|第(?P<f>[二三2-3])(个孩子|胎|个)", text)) is not None:
+        found["birth_order"] = int(_cn_int(m.group("n") or m.group("l") or m.group("f")) or 0) or None
+    if re.search(r"(不是|没有|不算|并非|没|非)难产", text):
+        found["difficult_birth"] = False
+    elif (m := re.search(r"难产", text)) is not None and _asserted(text, m):
+        found["difficult_birth"] = True
+    if re.search(r"剖腹|剖宫|开刀生", text):
+        found["caesarean"] = True
+
+    if _NOTICE_NO.search(text):
+        found["notice_given"] = False
+    elif _NOTICE_YES.search(text):
+        found["notice_given"] = True
+    if _CONTRACT_NONE.search(text):
+        found["written_contract"] = False
+    elif _CONTRACT_SIGNED.search(text) or "contract_months" in found:
+        found["written_contract"] = True
+    if (m := _UNLAWFUL.search(text)) is not None and _asserted(text, m):
+        found["unlawful_dismissal"] = True
+    if _PROBATION_OUT.search(text):
+        found["in_probation"] = False
+    elif _PROBATION_IN.search(text):
+        found["in_probation"] = True
+    if _OWED.search(text):
+        found["wages_owed"] = True
+    return Facts(**found)
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+_CENT = Decimal("0.01")
+_DAYS_PER_MONTH = Decimal("21.75")
+_HOURS_PER_DAY = 8
+_CN_GRADE = "零一二三四五六七八九十"
+
+LHF, LHF_RULES, LF = "laodong-hetong-fa", "laodong-hetong-fa-shishi-tiaoli", "laodong-fa"
+MONTHLY_DAYS, LEAVE_RULES, LEAVE_MEASURES = "yueping-gongzuo-shijian-tongzhi", "zhigong-daixin-nianxiujia-tiaoli", "qiye-zhigong-daixin-nianxiujia-banfa"
+WOMEN, INJURY, DISPUTES, HOURS = "nvzhigong-laodong-baohu-guiding", "gongshang-baoxian-tiaoli", "laodong-zhengyi-tiaojie-zhongcai-fa", "zhigong-gongzuo-shijian-guiding"
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _fmt(value: Decimal | int) -> str:
+    """26250, 3.5, 2844.83: no trailing zeros after rounding to cents."""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return f"{_money(value):f}".rstrip("0").rstrip(".") if value == _money(value) else f"{_money(value):f}"
+
+
+def _yuan(value: Decimal) -> str:
+    q = _money(value)
+    return str(int(q)) if q == q.to_integral_value() else f"{q:.2f}"
+
+
+def _day(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _months_text(months: Decimal | int) -> str:
+    months = Decimal(months)
+    years, rest = divmod(months, 12)
+    years = int(years)
+    if years and rest:
+        return f"{years}年{_fmt(rest)}个月"
+    return f"{years}年" if years else f"{_fmt(rest)}个月"
+
+
+def _service_text(f: Facts) -> str:
+    low, upto = f.service_months or 0, f.service_upto
+    if upto is not None:
+        if low % 12 == 1 and upto == low + 10:
+            return f"{low // 12}年多"
+        if upto < 6:
+            return f"不满{upto + 1}个月"
+        return f"{_months_text(low)}到{_months_text(upto + 1)}"
+    return ("约" if f.service_approx else "") + _months_text(low)
+
+
+def severance_months(months: int, extra_days: int = 0) -> Decimal:
+    """经济补偿的月数 (劳动合同法第四十七条): one per full year; 6 months or more of the rest count one, less half."""
+    years, rest = divmod(months, 12)
+    if rest >= 6:
+        return Decimal(years + 1)
+    if rest or extra_days or not years:
+        return Decimal(years) + Decimal("0.5")
+    return Decimal(years)
+
+
+def leave_days(career_months: int) -> int:
+    """Annual leave days for cumulative service (职工带薪年休假条例第三条)."""
+    if career_months < 12:
+        return 0
+    if career_months < 120:
+        return 5
+    return 10 if career_months < 240 else 15
+
+
+def probation_limit(contract_type: ContractType, contract_months: int | None = None) -> int:
+    """Longest probation in months (劳动合同法第十九条)."""
+    if contract_type is ContractType.TASK:
+        return 0
+    if contract_type is ContractType.OPEN_ENDED:
+        return 6
+    if contract_months is None or contract_months < 3:
+        return 0
+    if contract_months < 12:
+        return 1
+    return 2 if contract_months < 36 else 6
+
+
+def maternity_days(*, babies: int = 1, difficult: bool = False) -> int:
+    """产假 (女职工劳动保护特别规定第七条): 98, +15 for 难产, +15 for each further baby."""
+    return 98 + (15 if difficult else 0) + 15 * max(babies - 1, 0)
+
+
+def miscarriage_days(months_pregnant: int) -> int:
+    """流产产假: 15 days before four months of pregnancy, 42 from four months."""
+    return 42 if months_pregnant >= 4 else 15
+
+
+GRANT_MONTHS = {1: 27, 2: 25, 3: 23, 4: 21, 5: 18, 6: 16, 7: 13, 8: 11, 9: 9, 10: 7}
+_GRANT_ARTICLE = {**dict.fromkeys((1, 2, 3, 4), "第三十五条"), 5: "第三十六条", 6: "第三十六条", **dict.fromkeys((7, 8, 9, 10), "第三十七条")}
+
+
+# ------------------------------------------------------------------------------------ topics
+
+_ASK_AMOUNT = re.compile(
+    r"多少|几个月|几倍|怎么算|如何算|怎么计算|如何计算|算一下|算算|帮我算|算下|能拿|能赔|能要|能领|能得|赔多少|补多少|给多少|要多少|标准|N\s*\+\s*1|n\s*\+\s*1|2\s*[Nn]|几天|多久|多长|最长|最多|最少|至少|有几|是几|合法吗|违法吗|合理吗|超了|超过|对吗|对不对|够不够"
+)
+_ASK_DEADLINE = re.compile(r"多久|多长时间|多少天|几天|期限|截止|来得及|时效|过期|过了|最晚|最迟|哪天|什么时候|几号|还能|还可以|超过|之内|以内|内要|内得|内必须|内申请|提前")
+_T_DISMISSAL = re.compile(
+    r"辞退|裁员|裁掉|被裁|开除|解雇|被开|开了我|被炒|炒了我|炒鱿鱼|辞了我|劝退|解除(劳动)?合同|经济补偿|补偿金|N\s*\+\s*1|n\s*\+\s*1|遣散|被优化|优化了|不续签|不续约|合同到期|让我走人|赶走|2\s*[Nn]|赔偿金"
+    r"|不要我了|不让我干|让我走|叫我走|辞掉|被辞|不用来了|别来了|倒闭|破产|关门|解散"
+)
+_T_FORCED_QUIT = re.compile(r"(辞职|离职|解除).{0,12}(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不缴社保|不发工资|被迫)|(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不发工资).{0,12}(辞职|离职|解除)")
+_T_UNLAWFUL_ASK = re.compile(r"违法|赔偿金|2\s*[Nn]|双倍补偿|二倍补偿")
+_T_DOUBLE = re.compile(r"[二双两2]倍工资")
+_T_PROBATION = re.compile(r"试用")
+_T_PROBATION_ASK = re.compile(r"试用期?.{0,6}(多长|多久|最长|几个月|最多|能约定几|可以约定几|能签几|能定几)|(多长|多久|最长|几个月|最多).{0,6}试用期")
+_T_PROBATION_PAY = re.compile(r"试用期?.{0,8}(工资|薪|发|给|拿)")
+_T_OVERTIME = re.compile(r"加班|加了.{0,8}班|加点|(节假日|国庆|春节|周末|休息日|五一|元旦|法定假).{0,6}(上班|干活|工作|跑单)")
+_T_LEAVE = re.compile(r"年假|年休假|带薪假|带薪休假")
+_T_LEAVE_PAY = re.compile(r"钱|工资|补偿|折算|赔|怎么算|补多少|给多少|报酬|3倍|三倍|300%")
+_T_BIRTH = re.compile(r"生孩子|生娃|生小孩|分娩|生产|流产|小产|引产|胎停|二胎|三胎|二孩|三孩|胞胎|龙凤胎|难产|剖腹|剖宫|怀孕")
+_T_MISCARRIAGE = re.compile(r"流产|小产|引产|胎停|胎死|没保住")
+_T_INJURY_MONEY = re.compile(r"伤残|评残|残疾|一次性伤残补助金|工伤.{0,10}(赔|补助|补偿|钱|待遇)|级工伤")
+_T_INJURY_LEAVE = re.compile(r"停工留薪|工伤期间.{0,6}(工资|发|多久)|养伤期间|休养期间|治疗期间|养伤.{0,6}(多久|工资)|受伤.{0,10}(歇|休息|休养).{0,6}(多久|工资|发)")
+_T_CLAIM = re.compile(r"工伤认定|认定工伤|申请工伤|报工伤|工伤申请|申报工伤|认工伤|认定为工伤")
+_T_DECISION = re.compile(r"(认定|工伤).{0,8}(结果|决定|多久出|多久下来|多久能认定|几天出|出来|下来)|受理")
+_T_ARBITRATION = re.compile(r"仲裁|告(公司|老板|单位|他们|平台|站点)|起诉|打官司|维权|申诉")
+_T_RESIGN = re.compile(r"辞职|离职|不想干了|不干了|走人|解除(劳动)?合同")
+_T_RESIGN_ASK = re.compile(r"提前|多久|几天|通知|什么时候(能|可以)?走|哪天(能|可以)?走|多长时间")
+_T_PAPERS = re.compile(r"档案|社保(关系)?转移|转社保|离职证明|解除(劳动合同)?证明|退工单|终止证明")
+_DISMISSED = re.compile(r"被(开|辞|炒|裁|解雇|辞退|开除|劝退|优化)|辞退|开除|解雇|裁员")
+
+
+class _Work:
+    """One calculation run: the merged facts, the question text, the results so far."""
+
+    def __init__(self, text: str, now: Facts, facts: Facts, today: date):
+        self.text, self.now, self.f, self.today = text, now, facts, today
+        self.calcs: list[Calculation] = []
+        self.missing: dict[FactName, MissingFact] = {}
+
+    def need(self, name: FactName, ask: str | None = None) -> None:
+        default, choices = _ASKS[name]
+        self.missing.setdefault(name, MissingFact(name, ask or default, choices))
+
+    def add(self, kind: Kind, value, unit: Unit, sentence: str, formula: str, cites, caveats=()) -> None:
+        caveats = tuple(caveats)
+        if unit is Unit.YUAN and self.f.wage_approx and not any("大概" in c for c in caveats):
+            caveats = ("你给的工资是大概数，结果也是约数。", *caveats)
+        self.calcs.append(Calculation(kind, value, unit, sentence, formula, tuple(cites), caveats))
+
+
+_ASKS: dict[FactName, tuple[str, tuple[str, ...]]] = {
+    FactName.SERVICE: ("你在这家单位干了多久？", ("干了不到半年", "干了半年到一年", "干了一年多", "干了两年多")),
+    FactName.WAGE: ("你每月工资多少（税前）？", ("月薪4000元", "月薪6000元", "月薪8000元")),
+    FactName.START_DATE: ("你是哪天开始在这家单位上班的？", ()),
+    FactName.END_DATE: ("合同是哪天解除或终止的？", ("今天", "昨天")),
+    FactName.INCIDENT_DATE: ("事故是哪天发生的（或哪天确诊职业病）？", ("今天", "昨天", "前天")),
+    FactName.APPLIED_DATE: ("工伤认定申请是哪天受理的？", ()),
+    FactName.CONTRACT: ("劳动合同签了几年？", ("签了一年合同", "签了两年合同", "签了三年合同", "无固定期限合同")),
+    FactName.OVERTIME_HOURS: ("加班了多少小时？", ()),
+    FactName.OVERTIME_KIND: ("这些加班是在什么时候？", ("平时下班后", "周末", "法定节假日")),
+    FactName.OVERTIME_DAYS: ("一个月里有几天这样加班？", ("一个月10天", "一个月20天", "一个月22天")),
+    FactName.DISABILITY_GRADE: ("评了几级伤残？", ("还没评", "十级伤残", "九级伤残", "八级伤残")),
+    FactName.CAREER: ("你参加工作一共多少年（包括以前的单位）？", ("参加工作不满1年", "参加工作5年", "参加工作15年", "参加工作20年以上")),
+    FactName.BABIES: ("一胎生了几个宝宝？", ("双胞胎", "三胞胎")),
+}
+
+_CAP_CAVEAT = "月工资高于当地上年职工月平均工资3倍的，按3倍封顶、最多算12年；本机不知道当地平均工资，请查当地公布的数。"
+_AVERAGE_CAVEAT = "月工资指解除前12个月的平均应得工资，含奖金、津贴、补贴；不满12个月按实际月数平均。"
+_DEADLINE_CAVEAT = "期限最后一天是法定节假日的，顺延到假期结束的次日（民法典第二百零三条）。"
+
+
+def _service(w: _Work) -> tuple[int, int, int | None] | None:
+    """(months, extra days, upper months) with this employer, from what was said or from dates."""
+    f = w.f
+    if f.service_months is not None:
+        return f.service_months, 0, f.service_upto
+    if f.start_date is not None:
+        end = f.end_date or w.today
+        if end >= f.start_date:
+            months, days = months_between(f.start_date, end + timedelta(days=1))
+            return months, days, None
+    return None
+
+
+def _severance(w: _Work) -> None:
+    f, text = w.f, w.text
+    svc = _service(w)
+    if svc is None:
+        w.need(FactName.SERVICE)
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE, "离职前12个月，你平均每月工资多少？")
+    if svc is None:
+        return
+    months, days, upto = svc
+    n = severance_months(months, days)
+    n_high = severance_months(upto) if upto is not None else n
+    service_approx = (n_high != n) if upto is not None else (f.service_approx or f.start_approx)
+    approx = service_approx or f.wage_approx
+    if f.service_months is not None:
+        svc_text = _service_text(f)
+    else:
+        svc_text = _months_text(months) + (f"{days}天" if days else "")
+    about = "约" if approx else ""
+    caveats = [_CAP_CAVEAT, _AVERAGE_CAVEAT]
+    if n_high != n:
+        caveats.insert(0, f"按“{svc_text}”的下限算；多出的部分满6个月的，是{_fmt(n_high)}个月工资。")
+    elif approx:
+        caveats.insert(0, "你给的是大概数，结果也是约数。")
+    if f.start_date is not None and f.start_date < date(2008, 1, 1):
+        caveats.append("2008年以前的工作年限按当时的规定算（劳动合同法第九十七条）。")
+    unlawful = f.unlawful_dismissal is True
+    asked_unlawful = bool(_T_UNLAWFUL_ASK.search(text)) and not unlawful
+    cites = (Cite(LHF, "第四十七条"), Cite(LHF, "第四十六条"), Cite(LHF_RULES, "第二十七条"))
+    if not unlawful:
+        if not asked_unlawful and _DISMISSED.search(text):
+            caveats.append("试用期不符合录用条件、严重违纪等被辞退的（第三十九条）没有经济补偿；违法辞退的可要2倍赔偿金（第八十七条）。")
+        if f.monthly_wage is not None:
+            amount = _money(n * f.monthly_wage)
+            sentence = f"按工作{svc_text}、月工资{_fmt(f.monthly_wage)}元算，经济补偿{about or '是'}{_fmt(n)}个月工资，共{about}{_yuan(amount)}元。"
+            w.add(Kind.SEVERANCE, amount, Unit.YUAN, sentence, f"{_fmt(n)} × {_fmt(f.monthly_wage)} = {_yuan(amount)}", cites, caveats)
+        else:
+            sentence = f"按工作{svc_text}算，经济补偿{about or '是'}{_fmt(n)}个月工资。"
+            w.add(Kind.SEVERANCE, n, Unit.MONTH, sentence, f"工作{svc_text} → {_fmt(n)}个月", cites, caveats)
+    if unlawful or asked_unlawful:
+        double = 2 * n
+        lead = "违法解除的赔偿金" if unlawful else "如果属于违法解除，赔偿金"
+        ucites = (Cite(LHF, "第八十七条"), Cite(LHF, "第四十七条"), Cite(LHF, "第四十八条"), Cite(LHF_RULES, "第二十五条"))
+        ucaveats = ["不想走的，也可以要求单位继续履行合同（第四十八条）。", "拿了赔偿金就不再另拿经济补偿（实施条例第二十五条）。", _CAP_CAVEAT]
+        if approx:
+            ucaveats.insert(0, "你给的是大概数，结果也是约数。")
+        if f.monthly_wage is not None:
+            amount = _money(double * f.monthly_wage)
+            sentence = f"{lead}是经济补偿的2倍：{_fmt(double)}个月工资，共{about}{_yuan(amount)}元。"
+            formula = f"2 × {_fmt(n)} × {_fmt(f.monthly_wage)} = {_yuan(amount)}"
+            w.add(Kind.UNLAWFUL_DISMISSAL, amount, Unit.YUAN, sentence, formula, ucites, ucaveats)
+        else:
+            sentence = f"{lead}是经济补偿的2倍，即{about}{_fmt(double)}个月工资。"
+            w.add(Kind.UNLAWFUL_DISMISSAL, double, Unit.MONTH, sentence, f"2 × {_fmt(n)} = {_fmt(double)}个月", ucites, ucaveats)
+    if not unlawful and f.monthly_wage is not None and not re.search(r"裁员|被裁|裁掉", text) and (f.notice_given is False or re.search(r"[Nn]\s*\+\s*1|代通知金", text)):
+        wage = _money(f.monthly_wage)
+        sentence = f"按第四十条辞退又没提前30天书面通知的，要多付1个月工资，即{_yuan(wage)}元。"
+        caveat = "只适用于劳动合同法第四十条的情形：病休期满不能工作、不能胜任工作、客观情况重大变化。"
+        w.add(Kind.NOTICE_PAY, wage, Unit.YUAN, sentence, f"1 × {_fmt(f.monthly_wage)} = {_yuan(wage)}", (Cite(LHF, "第四十条"),), (caveat,))
+
+
+def _double_wage(w: _Work) -> None:
+    f = w.f
+    cites = (Cite(LHF, "第八十二条"), Cite(LHF_RULES, "第六条"), Cite(LHF_RULES, "第七条"))
+    if f.start_date is not None:
+        start = f.start_date
+        first = add_months(start, 1)  # the day after one full month of work
+        last_possible = add_months(start, 12) - timedelta(days=1)  # the day before one full year
+        until = min(f.end_date or w.today, w.today, last_possible)
+        caveats: list[str] = []
+        if until < first:
+            w.add(
+                Kind.DOUBLE_WAGE, 0, Unit.MONTH,
+                f"从{_day(start)}上班，要到{_day(first)}起才算二倍工资；单位应在这之前签书面合同。",
+                f"{start.isoformat()} + 1个月 = {first.isoformat()}", cites,
+            )
+        else:
+            months, days = months_between(first, until + timedelta(days=1))
+            if days:
+                caveats.append(f"另有{days}天不满一个月，按日折算，各地算法不一，这里没算进去。")
+            if f.start_approx:
+                caveats.append("入职日子是大概的，结果也是约数。")
+            if f.monthly_wage is not None:
+                amount = _money(months * f.monthly_wage)
+                sentence = f"从{_day(first)}到{_day(until)}没签合同，单位要多付{months}个月工资，共{_yuan(amount)}元。"
+                w.add(Kind.DOUBLE_WAGE, amount, Unit.YUAN, sentence, f"{months} × {_fmt(f.monthly_wage)} = {_yuan(amount)}", cites, caveats)
+            else:
+                w.need(FactName.WAGE)
+                sentence = f"从{_day(first)}到{_day(until)}没签合同，单位要每月多付1倍工资，共{months}个月。"
+                w.add(Kind.DOUBLE_WAGE, months, Unit.MONTH, sentence, f"{first.isoformat()} 至 {until.isoformat()} = {months}个月" + (f"{days}天" if days else ""), cites, caveats)
+        deemed = add_months(start, 12)
+        ocites = (Cite(LHF, "第十四条"), Cite(LHF_RULES, "第七条"))
+        if deemed <= min(f.end_date or w.today, w.today):
+            sentence = f"满一年仍没签合同，从{_day(deemed)}起视为已订立无固定期限劳动合同。"
+            w.add(Kind.OPEN_ENDED_FROM, deemed, Unit.DATE, sentence, f"{start.isoformat()} + 1年 = {deemed.isoformat()}", ocites,
+                  ("二倍工资最多算11个月，到满一年的前一天为止。",))
+        return
+    svc = _service(w)
+    if svc is None:
+        w.need(FactName.START_DATE)
+        if f.monthly_wage is None:
+            w.need(FactName.WAGE)
+        return
+    months = min(max(svc[0] - 1, 0), 11)
+    caveats = ["二倍工资从上班满一个月的次日算到满一年的前一天，最多11个月；说出入职日期可以算得更准。"]
+    if f.service_approx or svc[2] is not None:
+        caveats.insert(0, "你给的工作时间是大概的，结果也是约数。")
+    svc_text = _service_text(f) if f.service_months is not None else _months_text(svc[0])
+    if f.monthly_wage is not None:
+        amount = _money(months * f.monthly_wage)
+        sentence = f"没签合同干了{svc_text}，单位要多付{months}个月工资，共{_yuan(amount)}元。"
+        w.add(Kind.DOUBLE_WAGE, amount, Unit.YUAN, sentence, f"{months} × {_fmt(f.monthly_wage)} = {_yuan(amount)}", cites, caveats)
+    else:
+        w.need(FactName.WAGE)
+        sentence = f"没签合同干了{svc_text}，单位要多付{months}个月工资。"
+        w.add(Kind.DOUBLE_WAGE, months, Unit.MONTH, sentence, f"min({svc[0]} − 1, 11) = {months}个月", cites, caveats)
+
+
+def _probation(w: _Work, *, limit: bool, pay: bool) -> None:
+    f = w.f
+    if limit:
+        if f.contract_type is None:
+            w.need(FactName.CONTRACT)
+        else:
+            most = probation_limit(f.contract_type, f.contract_months)
+            cites = [Cite(LHF, "第十九条")]
+            caveats = ["同一单位对同一个人只能约定一次试用期；试用期包含在合同期限内。"]
+            if f.contract_type is ContractType.TASK:
+                head = "以完成一定工作任务为期限的合同，不得约定试用期"
+            elif f.contract_type is ContractType.OPEN_ENDED:
+                head = "无固定期限合同，试用期最长6个月"
+            elif most == 0:
+                head = f"合同期{_months_text(f.contract_months)}，不满3个月，不得约定试用期"
+            else:
+                head = f"合同期{_months_text(f.contract_months)}，试用期最长{most}个月"
+            if f.probation_months is not None:
+                over = f.probation_months - most
+                if over > 0:
+                    head += f"；约定{_fmt(f.probation_months)}个月，超了{_fmt(over)}个月"
+                    cites.append(Cite(LHF, "第八十三条"))
+                    caveats.append("超出的试用期已经干了的，单位要按试用期满后的月工资，按超出的时间付赔偿金（第八十三条）。")
+                else:
+                    head += f"；约定{_fmt(f.probation_months)}个月，没有超"
+            term = "任务" if f.contract_type is ContractType.TASK else ("无固定期限" if f.contract_type is ContractType.OPEN_ENDED else _months_text(f.contract_months))
+            w.add(Kind.PROBATION_LIMIT, most, Unit.MONTH, head + "。", f"合同{term} → 试用期 ≤ {most}个月", cites, caveats)
+    if pay:
+        if f.monthly_wage is None:
+            w.need(FactName.WAGE)
+            return
+        floor = _money(f.monthly_wage * Decimal("0.8"))
+        sentence = f"试用期工资不得低于约定工资{_fmt(f.monthly_wage)}元的80%，即{_yuan(floor)}元"
+        if f.probation_wage is not None:
+            sentence += f"；你拿{_fmt(f.probation_wage)}元，" + ("低于这个数。" if f.probation_wage < floor else "没有低于。")
+        else:
+            sentence += "。"
+        caveats = ("法律写的是不得低于本单位相同岗位最低档工资或约定工资的80%，并不得低于当地最低工资标准；当地标准本机不知道。",)
+        w.add(Kind.PROBATION_WAGE, floor, Unit.YUAN, sentence, f"{_fmt(f.monthly_wage)} × 80% = {_yuan(floor)}", (Cite(LHF, "第二十条"),), caveats)
+
+
+def _overtime(w: _Work) -> None:
+    f = w.f
+    workday = f.overtime_workday_hours
+    if workday is None and f.overtime_daily_hours is not None:
+        if f.overtime_workday_days is None:
+            w.need(FactName.OVERTIME_DAYS)
+        else:
+            workday = f.overtime_daily_hours * f.overtime_workday_days
+    parts = [(Kind.OVERTIME_WORKDAY, workday, Decimal("1.5")), (Kind.OVERTIME_REST_DAY, f.overtime_rest_hours, Decimal(2)), (Kind.OVERTIME_HOLIDAY, f.overtime_holiday_hours, Decimal(3))]
+    if f.overtime_unknown_hours is not None:
+        w.need(FactName.OVERTIME_KIND)
+    if all(h is None for _, h, _ in parts):
+        if f.overtime_unknown_hours is None and f.overtime_daily_hours is None:
+            w.need(FactName.OVERTIME_HOURS)
+        if f.monthly_wage is None:
+            w.need(FactName.WAGE)
+        return
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE)
+        return
+    wage = f.monthly_wage
+    hourly = wage / _DAYS_PER_MONTH / _HOURS_PER_DAY
+    base_cites = (Cite(LF, "第四十四条"), Cite(MONTHLY_DAYS, "全文"))
+    general = ["工资基数一般按劳动合同约定的工资，各地规定不同；实行综合工时或不定时工作制的，算法不同。"]
+    if f.wage_approx:
+        general.insert(0, "你给的工资是大概数，结果也是约数。")
+    by_day = bool(re.search(r"[一二两三四五六七八九十\d半]\s*(个)?(天|日)的?班|加班\s*[一二两三四五六七八九十\d半]+\s*(个)?(天|日)", w.text))
+    total = Decimal(0)
+    count = 0
+    for kind, hours, rate in parts:
+        if hours is None:
+            continue
+        cites = base_cites + ((Cite(HOURS, "第三条"),) if kind is not Kind.OVERTIME_WORKDAY and by_day else ())
+        caveats = list(general)
+        pct = f"{int(rate * 100)}%"
+        if kind is Kind.OVERTIME_REST_DAY and f.time_off_in_lieu is True:
+            w.add(kind, Decimal(0), Unit.YUAN, "休息日加班已经安排补休的，可以不另付加班费。", "已补休 → 0", base_cites, caveats)
+            count += 1
+            continue
+        amount = _money(hourly * rate * hours)
+        total += hourly * rate * hours
+        count += 1
+        if kind is Kind.OVERTIME_WORKDAY:
+            sentence = f"工作日加班{_fmt(hours)}小时，按150%算，加班费{_yuan(amount)}元。"
+            if hours > 36 and re.search(r"一个月|每月|每个月|这个月|上个月", w.text):
+                caveats.append("一个月加班一般不得超过36小时（劳动法第四十一条）。")
+        elif kind is Kind.OVERTIME_REST_DAY:
+            sentence = f"休息日加班{_fmt(hours)}小时又没补休，按200%算，加班费{_yuan(amount)}元。"
+            if f.time_off_in_lieu is None:
+                caveats.append("单位安排了补休的，休息日加班可以不付加班费。")
+        else:
+            sentence = f"法定节假日加班{_fmt(hours)}小时，按300%算，加班费{_yuan(amount)}元。"
+            caveats.append("长假里只有法定节假日当天按300%，调休出来的休息日按200%或补休。")
+        if kind is not Kind.OVERTIME_WORKDAY and by_day:
+            caveats.append("一天按8小时算（国务院关于职工工作时间的规定第三条）。")
+        formula = f"{_fmt(wage)} ÷ 21.75 ÷ 8 × {pct} × {_fmt(hours)} = {_yuan(amount)}"
+        w.add(kind, amount, Unit.YUAN, sentence, formula, cites, caveats)
+    if count > 1:
+        amounts = [c.value for c in w.calcs if c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY)]
+        total_money = _money(total)
+        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(general))
+
+
+def _leave(w: _Work) -> None:
+    f = w.f
+    wants_pay = bool(_T_LEAVE_PAY.search(w.text) or w.now.monthly_wage is not None or w.now.leave_unused_days is not None)
+    this_year = _leave_days(w, required=not (wants_pay and f.leave_unused_days is not None))
+    if wants_pay and (this_year is not None or f.leave_unused_days is not None):
+        _unused_leave_pay(w, this_year)
+
+
+def _leave_days(w: _Work, *, required: bool) -> int | None:
+    """Adds the leave entitlement (and this year's share); returns this year's days."""
+    f = w.f
+    career, approx, caveats = f.career_months, f.career_approx, []
+    if career is None and f.service_months is not None:
+        career, approx = f.service_months, f.service_approx
+        caveats.append("这里只按你在这家单位的时间算；以前在别的单位工作的年限也要加上。")
+    if career is None:
+        if required:
+            w.need(FactName.CAREER)
+        return None
+    days = leave_days(career)
+    cites = (Cite(LEAVE_RULES, "第三条"), Cite(LEAVE_RULES, "第二条"))
+    if approx and leave_days(career + 11) != days:
+        caveats.append("工作年限是大概数，刚好跨过10年或20年的，天数会不同。")
+    if days == 0:
+        w.add(Kind.ANNUAL_LEAVE, 0, Unit.DAY, "累计工作不满1年，还没有带薪年休假。", f"累计{_months_text(career)} < 1年 → 0天", cites, caveats)
+        return 0
+    low, high = {5: ("1年", "10年"), 10: ("10年", "20年"), 15: ("20年", "")}[days]
+    formula = f"{low} ≤ 累计{_months_text(career)}" + (f" < {high}" if high else "") + f" → {days}天"
+    w.add(Kind.ANNUAL_LEAVE, days, Unit.DAY, f"累计工作{_months_text(career)}，每年带薪年休假{days}天。", formula, cites, caveats + ["法定休假日、休息日不算在年休假里。"])
+
+    year = w.today.year
+    leaving = f.end_date if f.end_date is not None and f.end_date.year == year else None
+    joined = f.start_date if f.start_date is not None and f.start_date.year == year else None
+    if leaving is not None:  # 实施办法第十二条: leaving during the year
+        counted = (leaving - (joined or date(year, 1, 1))).days + 1
+        article, what = "第十二条", f"今年在本单位已过{counted}天，应休年假折算为"
+    elif joined is not None:  # 实施办法第五条: joining during the year
+        counted = (date(year, 12, 31) - joined).days + 1
+        article, what = "第五条", f"今年{joined.month}月{joined.day}日进的单位，今年的年假折算为"
+    else:
+        return days
+    raw = Decimal(counted) / 365 * days
+    share = min(int(raw.to_integral_value(rounding=ROUND_FLOOR)), days)
+    caveats = ("连续工作满12个月以上才享受年休假（实施办法第三条）。",) if article == "第五条" else ()
+    w.add(Kind.LEAVE_THIS_YEAR, share, Unit.DAY, f"{what}{share}天，不足1天的不算。", f"{counted} ÷ 365 × {days} = {_fmt(_money(raw))} → {share}",
+          (Cite(LEAVE_MEASURES, article),), caveats)
+    return share
+
+
+def _unused_leave_pay(w: _Work, this_year: int | None) -> None:
+    f = w.f
+    assumed = None
+    if f.leave_unused_days is not None:
+        unused = f.leave_unused_days
+    elif f.leave_taken_days is not None:
+        unused = max(this_year - f.leave_taken_days, 0)
+    else:
+        unused, assumed = this_year, "这里按今年的年假一天都没休算；休过几天就减去几天。"
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE)
+        return
+    amount = _money(Decimal(unused) * f.monthly_wage / _DAYS_PER_MONTH * 2)
+    sentence = f"没休的{unused}天年假，单位要另付2倍日工资，共{_yuan(amount)}元。"
+    caveats = ["300%里含已经发的正常工资，所以另付200%；月工资按支付前12个月剔除加班费的平均数。"]
+    if assumed:
+        caveats.insert(0, assumed)
+    if f.wage_approx:
+        caveats.insert(0, "你给的工资是大概数，结果也是约数。")
+    caveats.append("是你自己书面提出不休的，单位可以只付正常工资。")
+    cites = (Cite(LEAVE_RULES, "第五条"), Cite(LEAVE_MEASURES, "第十条"), Cite(LEAVE_MEASURES, "第十一条"), Cite(MONTHLY_DAYS, "全文"))
+    w.add(Kind.UNUSED_LEAVE_PAY, amount, Unit.YUAN, sentence, f"{unused} × {_fmt(f.monthly_wage)} ÷ 21.75 × 200% = {_yuan(amount)}", cites, caveats)
+
+
+def _maternity(w: _Work) -> None:
+    f, text = w.f, w.text
+    cites = (Cite(WOMEN, "第七条"),)
+    local = "各地对产假还有延长的天数，按当地规定另加；本机不知道当地的天数。"
+    if _T_MISCARRIAGE.search(text):
+        if f.miscarriage_month is None:
+            sentence = "流产的产假：怀孕不满4个月的15天，满4个月的42天。"
+            w.add(Kind.MATERNITY_LEAVE, 15, Unit.DAY, sentence, "不满4个月 → 15天；满4个月 → 42天", cites, ("说一下怀孕几个月，可以算准。", local))
+            return
+        days = miscarriage_days(f.miscarriage_month)
+        sentence = f"怀孕{f.miscarriage_month}个月流产，产假{days}天（不满4个月15天，满4个月42天）。"
+        rule = "≥ 4个月 → 42天" if days == 42 else "< 4个月 → 15天"
+        w.add(Kind.MATERNITY_LEAVE, days, Unit.DAY, sentence, f"{f.miscarriage_month}个月 {rule}", cites, (local,))
+        return
+    babies = f.babies or 1
+    if f.babies is None and "多胞胎" in text:
+        w.need(FactName.BABIES)
+    difficult = f.difficult_birth is True
+    total = maternity_days(babies=babies, difficult=difficult)
+    parts = ["98"] + (["15"] if difficult else []) + ([f"15 × {babies - 1}"] if babies > 1 else [])
+    extra = ("，难产加15天" if difficult else "") + (f"，多{babies - 1}个婴儿加{15 * (babies - 1)}天" if babies > 1 else "")
+    sentence = f"产假共{total}天：基本98天（产前可休15天）{extra}。"
+    caveats = [local]
+    if f.caesarean and f.difficult_birth is None:
+        caveats.insert(0, "剖腹产本身不等于难产；算不算难产看医院的诊断证明和当地规定。")
+    if f.birth_order and f.birth_order > 1:
+        caveats.insert(0, "国家规定的98天不分第几胎；二孩、三孩的延长天数看当地规定。")
+    w.add(Kind.MATERNITY_LEAVE, total, Unit.DAY, sentence, " + ".join(parts) + (f" = {total}" if len(parts) > 1 else "天"), cites, caveats)
+
+
+def _injury(w: _Work, *, money: bool, leave: bool) -> None:
+    f = w.f
+    if money:
+        grade = f.disability_grade
+        if grade is None:
+            if not re.search(r"(还|暂时|尚)?(没|没有|未)(评|鉴定|做鉴定|定级)", w.text):
+                w.need(FactName.DISABILITY_GRADE)
+            leave = True
+        else:
+            months = GRANT_MONTHS[grade]
+            cn = _CN_GRADE[grade]
+            cites = (Cite(INJURY, _GRANT_ARTICLE[grade]), Cite(INJURY, "第六十四条"))
+            caveats = ["本人工资指受伤前12个月平均月缴费工资，低于当地平均工资60%按60%、高于300%按300%算；当地平均工资本机不知道。"]
+            if grade >= 5:
+                caveats.append("解除或终止劳动关系时还有一次性工伤医疗补助金和伤残就业补助金，标准由各省规定。")
+            if grade <= 6:
+                caveats.append("一至六级伤残每月还有伤残津贴（工伤保险条例第三十五、三十六条）。")
+            if f.monthly_wage is not None:
+                amount = _money(months * f.monthly_wage)
+                sentence = f"{cn}级伤残的一次性伤残补助金是{months}个月本人工资，共{_yuan(amount)}元。"
+                w.add(Kind.DISABILITY_GRANT, amount, Unit.YUAN, sentence, f"{months} × {_fmt(f.monthly_wage)} = {_yuan(amount)}", cites, caveats)
+            else:
+                w.need(FactName.WAGE)
+                sentence = f"{cn}级伤残的一次性伤残补助金是{months}个月的本人工资。"
+                w.add(Kind.DISABILITY_GRANT, months, Unit.MONTH, sentence, f"{cn}级 → {months}个月", cites, caveats)
+    if leave:
+        sentence = "停工留薪期一般不超过12个月，伤情严重经市级鉴定委员会确认可再延长，最多12个月。"
+        caveats = ("停工留薪期内原工资福利待遇不变，由单位按月支付；评定伤残等级后改领伤残待遇。",)
+        w.add(Kind.INJURY_LEAVE, 12, Unit.MONTH, sentence, "≤ 12个月（+ 延长 ≤ 12个月）", (Cite(INJURY, "第三十三条"),), caveats)
+
+
+def _deadline(w: _Work, kind: Kind, start: date | None, *, days: int = 0, years: int = 0, dated: str, undated: str,
+              cites: tuple[Cite, ...], caveats: tuple[str, ...] = (), need: FactName | None = None, ask: str | None = None) -> None:
+    if start is None:
+        if need is not None:
+            w.need(need, ask)
+        value, unit = (12 * years, Unit.MONTH) if years else (days, Unit.DAY)
+        w.add(kind, value, unit, undated, f"{years}年" if years else f"{days}天", cites, caveats)
+        return
+    end = period_end(start, days=days, years=years)
+    sentence = dated.format(start=_day(start), end=_day(end))
+    formula = f"{start.isoformat()} + {f'{years}年' if years else f'{days}天'} = {end.isoformat()}"
+    w.add(kind, end, Unit.DATE, sentence, formula, cites, (*caveats, _DEADLINE_CAVEAT))
+
+
+def _deadlines(w: _Work, *, claim: bool, decision: bool, arbitration: bool, resign: bool, papers: bool) -> None:
+    f = w.f
+    if claim:
+        day = f.incident_date or f.other_date
+        cites = (Cite(INJURY, "第十七条"),)
+        _deadline(w, Kind.INJURY_CLAIM_EMPLOYER, day, days=30, dated="单位申请工伤认定的最后一天是{end}（出事后30天内）。",
+                  undated="单位要在出事（或确诊职业病）后30天内申请工伤认定。", cites=cites,
+                  caveats=("有特殊情况经社保行政部门同意的，可以适当延长。",), need=FactName.INCIDENT_DATE)
+        _deadline(w, Kind.INJURY_CLAIM_WORKER, day, years=1, dated="单位没申请的，你或家属、工会自己申请的最后一天是{end}。",
+                  undated="单位没申请的，你或家属、工会在出事后1年内可以自己申请。", cites=cites,
+                  caveats=("单位超过30天没申请的，这期间的工伤待遇等费用由单位负担。",))
+    if decision:
+        day = f.applied_date or (f.other_date if not claim else None)
+        _deadline(w, Kind.INJURY_DECISION, day, days=60, dated="从{start}受理算，工伤认定决定最晚{end}作出。",
+                  undated="受理后60天内要作出工伤认定决定，事实清楚的15天内。", cites=(Cite(INJURY, "第二十条"),),
+                  caveats=("事实清楚、权利义务明确的，15天内作出；要等司法机关等结论的，期限中止。",))
+    if arbitration and f.wages_owed and f.end_date is None and re.search(r"在职|还在(干|上班|做|跑)|没(有)?离职|没走", w.text):
+        w.add(Kind.ARBITRATION, 12, Unit.MONTH, "在职期间被拖欠工资，申请仲裁不受1年时效限制；离职后要在1年内申请。", "在职 → 不受限；离职后1年",
+              (Cite(DISPUTES, "第二十七条"),), ("越早申请越好，留好工资条、转账记录、考勤等证据。",))
+        arbitration = False
+    if arbitration:
+        day = f.end_date or f.incident_date or f.other_date
+        caveats = ["时效从知道或应当知道权利被侵害那天起算；向对方主张权利或找有关部门求助的，时效中断、重新计算。"]
+        if f.wages_owed or re.search(r"工资|欠薪", w.text):
+            caveats.append("在职期间被拖欠工资的，不受1年限制；离职的，从离职那天起1年内申请。")
+        _deadline(w, Kind.ARBITRATION, day, years=1, dated="从{start}算，申请劳动仲裁的最后一天是{end}。",
+                  undated="劳动仲裁时效是1年，从知道权利被侵害那天起算。", cites=(Cite(DISPUTES, "第二十七条"),),
+                  caveats=tuple(caveats), need=FactName.END_DATE, ask="是哪天发生的（比如被辞退、受伤的那天）？")
+    if resign:
+        day = f.notice_date or (f.other_date if not arbitration else None)
+        note = () if day else ("这里按今天书面提出算。",)
+        day = day or w.today
+        cites = (Cite(LHF, "第三十七条"),)
+        if f.in_probation:
+            _deadline(w, Kind.RESIGNATION_NOTICE, day, days=3, dated="试用期内提前3天通知就行：{start}提出，{end}满3天。",
+                      undated="", cites=cites, caveats=note)
+        else:
+            _deadline(w, Kind.RESIGNATION_NOTICE, day, days=30, dated="要提前30天书面通知：{start}提出，{end}满30天。",
+                      undated="", cites=cites, caveats=(*note, "还在试用期的，提前3天通知就行。") if f.in_probation is None else note)
+    if papers:
+        day = f.end_date or f.other_date
+        _deadline(w, Kind.LEAVING_PAPERS, day, days=15, dated="合同{start}解除，单位办档案和社保转移的最后一天是{end}。",
+                  undated="合同解除时单位要出证明，并在15天内办好档案和社保转移。", cites=(Cite(LHF, "第五十条"),),
+                  caveats=("解除或终止合同的证明，单位应当在解除时就出具。",), need=FactName.END_DATE)
+
+
+def calculate(question: str, *, today: date, facts: Facts | None = None) -> CalcResult:
+    """The calculations the question asks for, from its facts with gaps filled from ``facts``.
+
+    Which rules apply is read from the question's own words only: a bare follow-up (「干了3年」)
+    names no rule, so join it to the question it answers, as the bot does with a tapped choice.
+    """
+    text = normalize(question)
+    now = read_facts(text, today=today)
+    f = now.filled_from(facts)
+    w = _Work(text, now, f, today)
+    amount = bool(_ASK_AMOUNT.search(text))
+    deadline_ask = bool(_ASK_DEADLINE.search(text))
+
+    claim = bool(_T_CLAIM.search(text)) and deadline_ask and not _T_DECISION.search(text)
+    decision = bool(_T_DECISION.search(text)) and deadline_ask and bool(_T_CLAIM.search(text) or "工伤" in text)
+    arbitration = bool(_T_ARBITRATION.search(text)) and deadline_ask
+    papers = bool(_T_PAPERS.search(text)) and deadline_ask
+    resign = (bool(_T_RESIGN.search(text)) and bool(_T_RESIGN_ASK.search(text)) and not _DISMISSED.search(text)
+              and not papers and not _T_FORCED_QUIT.search(text) and not re.search(r"补偿|赔偿", text))
+
+    dismissal = bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign
+    has_money_fact = now.service_months is not None or now.monthly_wage is not None or now.unlawful_dismissal is not None
+    if dismissal and (amount or has_money_fact) and (not (papers or arbitration) or re.search(r"补偿|赔偿|多少钱", text)):
+        _severance(w)
+
+    no_contract = now.written_contract is False or bool(_T_DOUBLE.search(text))
+    if no_contract and (amount or _T_DOUBLE.search(text) or now.start_date or now.service_months is not None or now.monthly_wage is not None):
+        _double_wage(w)
+
+    if _T_PROBATION.search(text) and not resign:
+        limit = now.contract_type is not None or now.probation_months is not None or bool(_T_PROBATION_ASK.search(text))
+        pay = now.probation_wage is not None or (bool(_T_PROBATION_PAY.search(text)) and (amount or now.monthly_wage is not None))
+        if limit or pay:
+            _probation(w, limit=limit, pay=pay)
+
+    overtime_facts = any(getattr(now, k) is not None for k in ("overtime_workday_hours", "overtime_daily_hours", "overtime_rest_hours", "overtime_holiday_hours", "overtime_unknown_hours"))
+    hours_limit = re.search(r"最多(能|可以)?加(班)?.{0,4}(小时|多久)|加班.{0,6}(上限|不能超过|不得超过|最多)", text)
+    if _T_OVERTIME.search(text) and (amount or overtime_facts) and not (hours_limit and not overtime_facts):
+        _overtime(w)
+
+    if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None):
+        _leave(w)
+
+    birth_facts = now.babies is not None or now.difficult_birth is not None or now.miscarriage_month is not None
+    birth_words = "产假" in text or (_T_BIRTH.search(text) and re.search(r"假|休", text) and not re.search(r"产检|哺乳|保胎", text))
+    if birth_words and (amount or birth_facts):
+        _maternity(w)
+
+    injury_money = bool(_T_INJURY_MONEY.search(text)) and (amount or now.disability_grade is not None)
+    injury_leave = bool(_T_INJURY_LEAVE.search(text))
+    if injury_money or injury_leave:
+        _injury(w, money=injury_money, leave=injury_leave)
+
+    if claim or decision or arbitration or resign or papers:
+        _deadlines(w, claim=claim, decision=decision, arbitration=arbitration, resign=resign, papers=papers)
+    return CalcResult(tuple(w.calcs), tuple(w.missing.values()), f)
+
+
+__all__ = [
+    "CalcResult",
+    "Calculation",
+    "Cite",
+    "ContractType",
+    "FactName",
+    "Facts",
+    "Kind",
+    "MissingFact",
+    "Unit",
+    "add_months",
+    "calculate",
+    "leave_days",
+    "maternity_days",
+    "miscarriage_days",
+    "months_between",
+    "normalize",
+    "parse_number",
+    "period_end",
+    "probation_limit",
+    "read_facts",
+    "severance_months",
+]

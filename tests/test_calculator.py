@@ -1,0 +1,566 @@
+"""算一算 (bot/calculator.py): every expected number below is worked out by hand from the article."""
+from dataclasses import FrozenInstanceError
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.calculator import (
+    Cite,
+    ContractType,
+    FactName,
+    Facts,
+    Kind,
+    Unit,
+    add_months,
+    calculate,
+    leave_days,
+    maternity_days,
+    miscarriage_days,
+    parse_number,
+    period_end,
+    probation_limit,
+    read_facts,
+    severance_months,
+)
+
+TODAY = date(2026, 5, 20)
+LHF = "laodong-hetong-fa"
+
+
+def only(result, kind):
+    found = [c for c in result.calculations if c.kind == kind]
+    assert len(found) == 1, [c.kind for c in result.calculations]
+    return found[0]
+
+
+def kinds(result):
+    return {c.kind for c in result.calculations}
+
+
+# ------------------------------------------------------------------------------ reading numbers
+
+
+@pytest.mark.parametrize(
+    "token, value",
+    [("7千5", 7500), ("1.2万", 12000), ("一万二", 12000), ("8k", 8000), ("六千", 6000), ("两千八", 2800),
+     ("十五", 15), ("一百零五", 105), ("７５００", 7500), ("7.5k", 7500), ("三千五百", 3500), ("2万3千", 23000)],
+)
+def test_parse_number(token, value):
+    assert parse_number(token) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["月薪7千5", "7500块，被开了", "一个月七千五", "工资7.5k", "月薪７５００元", "每個月7500塊", "月薪七千五百元"])
+def test_wage_phrasings(text):
+    assert read_facts(text, today=TODAY).monthly_wage == Decimal(7500)
+
+
+@pytest.mark.parametrize("text, value", [("月薪1.2万", 12000), ("工资8k", 8000), ("一个月六千", 6000), ("月入一万二", 12000)])
+def test_more_wage_phrasings(text, value):
+    assert read_facts(text, today=TODAY).monthly_wage == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["欠了我两个月工资共15000元", "押金2000块", "每天加班2小时", "赔了我5000块医药费", "拿了3000块补偿"])
+def test_amounts_that_are_not_the_monthly_wage(text):
+    assert read_facts(text, today=TODAY).monthly_wage is None
+
+
+def test_thousands_separator_but_not_a_list_of_amounts():
+    assert read_facts("月薪7,500元", today=TODAY).monthly_wage == Decimal(7500)
+    assert read_facts("月薪7500，300块补贴", today=TODAY).monthly_wage == Decimal(7500)
+
+
+def test_wage_with_duo_is_approximate():
+    facts = read_facts("工资6千多", today=TODAY)
+    assert facts.monthly_wage == Decimal(6000) and facts.wage_approx
+
+
+@pytest.mark.parametrize(
+    "text, months",
+    [("干了3年5个月", 41), ("工作了两年半", 30), ("做了8个月", 8), ("在这家公司待了3年", 36), ("工作了一年零三个月", 15),
+     ("幹了兩年", 24), ("送了两年外卖", 24), ("做了半年", 6)],
+)
+def test_service_phrasings(text, months):
+    facts = read_facts(text, today=TODAY)
+    assert facts.service_months == months and facts.service_upto is None
+
+
+def test_yinian_duo_is_a_range_and_approximate():
+    facts = read_facts("入职一年多", today=TODAY)
+    assert (facts.service_months, facts.service_upto, facts.service_approx) == (13, 23, True)
+
+
+def test_career_is_not_service():
+    facts = read_facts("参加工作12年，在这家干了3年", today=TODAY)
+    assert facts.career_months == 144 and facts.service_months == 36
+    traditional = read_facts("參加工作12年，我3月1日進的公司", today=TODAY)
+    assert traditional.career_months == 144 and traditional.start_date == date(2026, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "text, field, day",
+    [("上个月15号被开", "end_date", date(2026, 4, 15)), ("3月2日出的事", "incident_date", date(2026, 3, 2)),
+     ("2026年1月5日入职", "start_date", date(2026, 1, 5)), ("昨天被车撞了", "incident_date", date(2026, 5, 19)),
+     ("二〇二五年十二月一日入职", "start_date", date(2025, 12, 1)), ("2025/10/15来的公司", "start_date", date(2025, 10, 15))],
+)
+def test_dates_and_what_happened_on_them(text, field, day):
+    assert getattr(read_facts(text, today=TODAY), field) == day
+
+
+def test_dates_without_a_year_roll_back_across_new_year():
+    facts = read_facts("12月28日出的事，上个月15号被辞退", today=date(2026, 1, 10))
+    assert facts.incident_date == date(2025, 12, 28) and facts.end_date == date(2025, 12, 15)
+
+
+def test_contract_and_probation_terms():
+    facts = read_facts("签了两年合同，试用期半年", today=TODAY)
+    assert facts.contract_type is ContractType.FIXED and facts.contract_months == 24
+    assert facts.probation_months == 6 and facts.written_contract is True
+    assert read_facts("合同三年", today=TODAY).contract_months == 36
+    assert read_facts("签的是无固定期限合同", today=TODAY).contract_type is ContractType.OPEN_ENDED
+
+
+def test_flags_no_contract_unlawful_notice():
+    assert read_facts("公司一直没跟我签合同", today=TODAY).written_contract is False
+    assert read_facts("老板无故开除了我", today=TODAY).unlawful_dismissal is True
+    assert read_facts("违法辞退", today=TODAY).unlawful_dismissal is True
+    assert read_facts("这算违法辞退吗", today=TODAY).unlawful_dismissal is None
+    assert read_facts("没提前通知就把我开了", today=TODAY).notice_given is False
+
+
+def test_births_second_child_is_not_twins_and_caesarean_is_not_difficult():
+    second = read_facts("生二胎，剖腹产", today=TODAY)
+    assert second.babies is None and second.birth_order == 2
+    assert second.caesarean is True and second.difficult_birth is None
+    assert read_facts("生了双胞胎，难产", today=TODAY).babies == 2
+    assert read_facts("剖腹产算难产吗", today=TODAY).difficult_birth is None
+    assert read_facts("不是难产", today=TODAY).difficult_birth is False
+
+
+def test_overtime_hours_by_kind():
+    facts = read_facts("周末加了16个小时，平时每天加班2小时，一个月22天，国庆节加了一天班", today=TODAY)
+    assert facts.overtime_rest_hours == 16
+    assert (facts.overtime_daily_hours, facts.overtime_workday_days) == (2, 22)
+    assert facts.overtime_holiday_hours == 8  # one day = 8 hours
+
+
+# ------------------------------------------------------------------------------ 经济补偿 / 赔偿金
+
+
+@pytest.mark.parametrize(
+    "months, days, expected",
+    [(5, 0, "0.5"), (5, 29, "0.5"), (6, 0, "1"), (11, 0, "1"), (12, 0, "1"), (12, 10, "1.5"), (17, 0, "1.5"), (18, 0, "2"), (41, 0, "3.5"), (0, 3, "0.5")],
+)
+def test_severance_months_at_the_edges(months, days, expected):
+    assert severance_months(months, days) == Decimal(expected)
+
+
+def test_severance_example_sentence():
+    result = calculate("干了3年5个月被辞退，月薪7千5，能拿多少补偿？", today=TODAY)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal(26250) and calc.unit is Unit.YUAN
+    assert calc.sentence == "按工作3年5个月、月工资7500元算，经济补偿是3.5个月工资，共26250元。"
+    assert calc.formula == "3.5 × 7500 = 26250"
+    assert Cite(LHF, "第四十七条") in calc.cites
+    assert any("3倍" in c and "不知道" in c for c in calc.caveats)
+    assert not result.missing
+
+
+def test_severance_two_and_a_half_years_is_three_months():
+    calc = only(calculate("工作了两年半，月薪1.2万，公司裁员，补偿多少", today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(36000)  # 2 full years + 6 months (counts as one year) = 3 × 12000
+
+
+def test_severance_yinian_duo_says_approximate():
+    calc = only(calculate("入职一年多被开了，工资8k，赔多少", today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(12000)  # at least 1 year 1 month: 1.5 × 8000
+    assert "约" in calc.sentence and any("2个月" in c for c in calc.caveats)
+
+
+def test_severance_under_a_month_is_half_a_month_and_exact():
+    calc = only(calculate("干了不到一个月就被辞退了，月薪5000，有多少补偿", today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(2500) and "约" not in calc.sentence
+
+
+def test_severance_from_dates():
+    # 2023-03-10 to 2026-04-15: 3 years 1 month 6 days → 3.5 months × 5000.
+    calc = only(calculate("2023年3月10日入职，上个月15号被辞退，月薪5000，补偿多少", today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(17500)
+
+
+def test_traditional_and_full_width_questions():
+    calc = only(calculate("幹了3年5個月被辭退，月薪7千5，能拿多少補償？", today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(26250)
+    calc = only(calculate("工作了２年，月薪８０００元，公司裁員，補償怎麼算", today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(16000)
+
+
+def test_unlawful_dismissal_is_twice_and_replaces_severance():
+    result = calculate("做了8个月，一个月六千，被无故开除了，能赔多少", today=TODAY)
+    calc = only(result, Kind.UNLAWFUL_DISMISSAL)
+    assert calc.value == Decimal(12000)  # 8 months → 1 month; 2 × 1 × 6000
+    assert Cite(LHF, "第八十七条") in calc.cites and Kind.SEVERANCE not in kinds(result)
+
+
+def test_asking_whether_unlawful_gives_both_figures():
+    result = calculate("这算违法辞退吗？干了5个月，月薪6000", today=TODAY)
+    assert only(result, Kind.SEVERANCE).value == Decimal(3000)
+    conditional = only(result, Kind.UNLAWFUL_DISMISSAL)
+    assert conditional.value == Decimal(6000) and conditional.sentence.startswith("如果")
+
+
+def test_notice_pay_when_no_notice_but_not_for_layoffs():
+    result = calculate("没提前通知就把我辞退了，干了2年，月薪8000，能拿多少", today=TODAY)
+    assert only(result, Kind.SEVERANCE).value == Decimal(16000)
+    assert only(result, Kind.NOTICE_PAY).value == Decimal(8000)
+    assert Kind.NOTICE_PAY not in kinds(calculate("公司裁员，没提前通知，干了2年，月薪8000，补偿多少", today=TODAY))
+
+
+def test_missing_service_and_wage_are_asked():
+    result = calculate("被辞退了能拿多少补偿？", today=TODAY)
+    assert not result.calculations
+    assert [m.name for m in result.missing] == [FactName.SERVICE, FactName.WAGE]
+    service = result.missing[0]
+    assert "多久" in service.ask and 2 <= len(service.choices) <= 4
+
+
+def test_a_tapped_choice_is_read_back():
+    result = calculate("被辞退了能拿多少补偿（干了半年到一年）", today=TODAY)
+    assert only(result, Kind.SEVERANCE).value == Decimal(1)  # 6 to 11 months: one month either way
+
+
+# ------------------------------------------------------------------------------ 二倍工资
+
+
+def test_double_wage_from_start_date_to_today():
+    # Extra wage from 2025-07-10 (a full month after 2025-06-10) to today: 10 whole months (+11 days).
+    result = calculate("2025年6月10日入职，一直没签合同，月薪6000，能要多少二倍工资", today=TODAY)
+    calc = only(result, Kind.DOUBLE_WAGE)
+    assert calc.value == Decimal(60000)
+    assert Cite("laodong-hetong-fa-shishi-tiaoli", "第六条") in calc.cites
+    assert any("11天" in c for c in calc.caveats)
+
+
+def test_double_wage_stops_at_eleven_months_and_open_ended_contract_is_deemed():
+    result = calculate("2024年3月1日入职，一直没签合同，月薪5000，二倍工资多少", today=TODAY)
+    assert only(result, Kind.DOUBLE_WAGE).value == Decimal(55000)  # 11 × 5000
+    assert only(result, Kind.OPEN_ENDED_FROM).value == date(2025, 3, 1)
+
+
+def test_double_wage_leap_day_start():
+    result = calculate("2024年2月29日入职，没签劳动合同，月薪4000", today=TODAY)
+    assert only(result, Kind.DOUBLE_WAGE).value == Decimal(44000)
+    assert only(result, Kind.OPEN_ENDED_FROM).value == date(2025, 2, 28)
+
+
+def test_double_wage_not_yet_due_in_the_first_month():
+    calc = only(calculate("5月1日入职，没签合同，月薪5000，二倍工资多少", today=TODAY), Kind.DOUBLE_WAGE)
+    assert calc.value == 0 and "2026年6月1日" in calc.sentence
+
+
+def test_double_wage_stops_when_the_job_ended():
+    # 2025-02-01 to 2025-08-31: 7 whole months.
+    result = calculate("2025年1月1日入职，2025年8月31日离职，一直没签合同，月薪5000，二倍工资多少", today=TODAY)
+    assert only(result, Kind.DOUBLE_WAGE).value == Decimal(35000)
+    assert Kind.OPEN_ENDED_FROM not in kinds(result)
+
+
+def test_double_wage_from_service_length():
+    calc = only(calculate("干了8个月没签合同，月薪6000", today=TODAY), Kind.DOUBLE_WAGE)
+    assert calc.value == Decimal(42000)  # (8 − 1) × 6000
+
+
+# ------------------------------------------------------------------------------ 试用期
+
+
+@pytest.mark.parametrize(
+    "kind, months, limit",
+    [(ContractType.FIXED, 2, 0), (ContractType.FIXED, 3, 1), (ContractType.FIXED, 11, 1), (ContractType.FIXED, 12, 2),
+     (ContractType.FIXED, 35, 2), (ContractType.FIXED, 36, 6), (ContractType.OPEN_ENDED, None, 6), (ContractType.TASK, None, 0)],
+)
+def test_probation_limit_at_the_edges(kind, months, limit):
+    assert probation_limit(kind, months) == limit
+
+
+def test_probation_exceeding_the_limit():
+    calc = only(calculate("签了两年合同，试用期6个月，合法吗", today=TODAY), Kind.PROBATION_LIMIT)
+    assert calc.value == 2 and "超了4个月" in calc.sentence
+    assert Cite(LHF, "第八十三条") in calc.cites
+
+
+def test_probation_three_year_contract_and_short_contract():
+    assert only(calculate("合同三年，试用期最长多久", today=TODAY), Kind.PROBATION_LIMIT).value == 6
+    calc = only(calculate("合同签了两个月，试用期一个月", today=TODAY), Kind.PROBATION_LIMIT)
+    assert calc.value == 0 and "不得约定试用期" in calc.sentence
+
+
+def test_probation_wage_floor():
+    result = calculate("月薪7500，试用期工资5000合法吗", today=TODAY)
+    calc = only(result, Kind.PROBATION_WAGE)
+    assert calc.value == Decimal(6000) and "低于" in calc.sentence
+    assert any("最低工资" in c for c in calc.caveats)
+    assert not result.missing  # the wage question needs no contract term
+
+
+# ------------------------------------------------------------------------------ 加班费
+
+
+def test_overtime_all_three_kinds():
+    result = calculate("周末加了16个小时，平时每天加班2小时，一个月22天，国庆节加了一天班，月薪7500，加班费多少", today=TODAY)
+    # hourly = 7500 ÷ 21.75 ÷ 8 = 43.1034…
+    assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("2844.83")  # × 150% × 44
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("1379.31")  # × 200% × 16
+    assert only(result, Kind.OVERTIME_HOLIDAY).value == Decimal("1034.48")  # × 300% × 8
+    assert only(result, Kind.OVERTIME_TOTAL).value == Decimal("5258.62")
+    assert only(result, Kind.OVERTIME_WORKDAY).formula == "7500 ÷ 21.75 ÷ 8 × 150% × 44 = 2844.83"
+
+
+def test_overtime_rounds_only_at_the_end():
+    # 5000 ÷ 21.75 ÷ 8 × 1.5 × 10 = 431.03 (rounding the hourly wage first would give 431.10).
+    calc = only(calculate("平时加班10小时，月薪5000，加班费多少", today=TODAY), Kind.OVERTIME_WORKDAY)
+    assert calc.value == Decimal("431.03")
+
+
+def test_rest_day_with_time_off_in_lieu_is_not_paid():
+    calc = only(calculate("周六加班8小时，安排了调休，月薪6000，加班费多少", today=TODAY), Kind.OVERTIME_REST_DAY)
+    assert calc.value == 0
+
+
+def test_overtime_kind_unknown_is_asked_and_the_choice_answers_it():
+    first = calculate("这个月加班30小时，月薪6000，加班费多少", today=TODAY)
+    assert not first.calculations and first.missing[0].name is FactName.OVERTIME_KIND
+    answered = calculate("这个月加班30小时，月薪6000，加班费多少（周末）", today=TODAY)
+    assert only(answered, Kind.OVERTIME_REST_DAY).value == Decimal("2068.97")  # 6000 ÷ 21.75 ÷ 8 × 2 × 30
+
+
+def test_overtime_per_day_needs_the_number_of_days():
+    result = calculate("平时每天加班2小时，月薪6000，加班费多少", today=TODAY)
+    assert [m.name for m in result.missing] == [FactName.OVERTIME_DAYS]
+
+
+# ------------------------------------------------------------------------------ 年休假
+
+
+@pytest.mark.parametrize("months, days", [(11, 0), (12, 5), (108, 5), (119, 5), (120, 10), (239, 10), (240, 15), (400, 15)])
+def test_leave_days_at_9_10_20_years(months, days):
+    assert leave_days(months) == days
+
+
+def test_leave_for_twelve_years():
+    calc = only(calculate("参加工作12年，年假有几天", today=TODAY), Kind.ANNUAL_LEAVE)
+    assert calc.value == 10 and calc.unit is Unit.DAY
+
+
+def test_unused_leave_pay_is_the_extra_200_percent():
+    result = calculate("月薪7500，今年年假一天都没休，参加工作9年，能补多少钱", today=TODAY)
+    calc = only(result, Kind.UNUSED_LEAVE_PAY)
+    assert calc.value == Decimal("3448.28")  # 5 × 7500 ÷ 21.75 × 2
+    assert Cite("qiye-zhigong-daixin-nianxiujia-banfa", "第十条") in calc.cites
+
+
+def test_leave_pro_rata_for_a_new_joiner():
+    # 2026-07-01 to 2026-12-31: 184 days; 184 ÷ 365 × 5 = 2.52 → 2 days.
+    calc = only(calculate("今年7月1日入职的，参加工作5年，年假几天", today=date(2026, 8, 1)), Kind.LEAVE_THIS_YEAR)
+    assert calc.value == 2
+
+
+def test_leave_pro_rata_when_leaving():
+    # 1 Jan to 30 Jun 2026: 181 days; 181 ÷ 365 × 10 = 4.96 → 4; minus 3 taken = 1 day × 9000 ÷ 21.75 × 2.
+    result = calculate("6月30日离职，参加工作15年，今年休了3天年假，月薪9000，没休的年假折算多少钱", today=TODAY)
+    assert only(result, Kind.LEAVE_THIS_YEAR).value == 4
+    assert only(result, Kind.UNUSED_LEAVE_PAY).value == Decimal("827.59")
+
+
+def test_leave_needs_cumulative_years():
+    result = calculate("年假有几天", today=TODAY)
+    assert not result.calculations and result.missing[0].name is FactName.CAREER
+
+
+# ------------------------------------------------------------------------------ 产假
+
+
+@pytest.mark.parametrize("babies, difficult, days", [(1, False, 98), (1, True, 113), (2, False, 113), (2, True, 128), (3, True, 143)])
+def test_maternity_days(babies, difficult, days):
+    assert maternity_days(babies=babies, difficult=difficult) == days
+
+
+def test_twins_and_difficult_birth():
+    calc = only(calculate("生了双胞胎，难产，产假几天", today=TODAY), Kind.MATERNITY_LEAVE)
+    assert calc.value == 128 and Cite("nvzhigong-laodong-baohu-guiding", "第七条") in calc.cites
+    assert any("当地" in c for c in calc.caveats)
+
+
+def test_caesarean_second_child_is_98_days_with_caveats():
+    calc = only(calculate("生二胎，剖腹产，产假多少天", today=TODAY), Kind.MATERNITY_LEAVE)
+    assert calc.value == 98
+    assert any("剖腹产本身不等于难产" in c for c in calc.caveats)
+
+
+@pytest.mark.parametrize("text, days", [("怀孕3个月流产，能休几天", 15), ("怀孕4个月流产，产假多少天", 42), ("怀孕不到4个月流产，能休几天", 15), ("怀孕三个多月流产，休几天", 15)])
+def test_miscarriage_leave(text, days):
+    assert only(calculate(text, today=TODAY), Kind.MATERNITY_LEAVE).value == days
+    assert miscarriage_days(3) == 15 and miscarriage_days(4) == 42
+
+
+# ------------------------------------------------------------------------------ 工伤
+
+
+@pytest.mark.parametrize("grade, months, article", [("一", 27, "第三十五条"), ("四", 21, "第三十五条"), ("五", 18, "第三十六条"), ("六", 16, "第三十六条"), ("七", 13, "第三十七条"), ("十", 7, "第三十七条")])
+def test_disability_grant_months(grade, months, article):
+    calc = only(calculate(f"评了{grade}级伤残，一次性伤残补助金有几个月", today=TODAY), Kind.DISABILITY_GRANT)
+    assert calc.value == months and calc.unit is Unit.MONTH
+    assert Cite("gongshang-baoxian-tiaoli", article) in calc.cites
+
+
+def test_disability_grant_amount():
+    calc = only(calculate("评了九级伤残，月工资6000，能赔多少", today=TODAY), Kind.DISABILITY_GRANT)
+    assert calc.value == Decimal(54000)  # 9 × 6000
+    assert any("300%" in c for c in calc.caveats)
+
+
+def test_injury_without_grade_asks_and_gives_the_leave_limit():
+    result = calculate("工伤赔多少", today=TODAY)
+    assert only(result, Kind.INJURY_LEAVE).value == 12
+    assert result.missing[0].name is FactName.DISABILITY_GRADE
+
+
+# ------------------------------------------------------------------------------ 期限
+
+
+@pytest.mark.parametrize(
+    "start, kwargs, end",
+    [(date(2026, 3, 15), {"years": 1}, date(2027, 3, 15)), (date(2024, 2, 29), {"years": 1}, date(2025, 2, 28)),
+     (date(2026, 3, 15), {"days": 30}, date(2026, 4, 14)), (date(2028, 1, 31), {"months": 1}, date(2028, 2, 29))],
+)
+def test_period_end(start, kwargs, end):
+    assert period_end(start, **kwargs) == end
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+def test_injury_claim_deadlines():
+    result = calculate("2026年3月15日出的车祸，申请工伤认定最晚哪天", today=TODAY)
+    assert only(result, Kind.INJURY_CLAIM_EMPLOYER).value == date(2026, 4, 14)
+    worker = only(result, Kind.INJURY_CLAIM_WORKER)
+    assert worker.value == date(2027, 3, 15) and "2027年3月15日" in worker.sentence
+    assert worker.cites == (Cite("gongshang-baoxian-tiaoli", "第十七条"),)
+
+
+def test_injury_claim_on_leap_day():
+    result = calculate("2024年2月29日受的伤，自己申请工伤认定截止哪天", today=TODAY)
+    assert only(result, Kind.INJURY_CLAIM_WORKER).value == date(2025, 2, 28)
+
+
+def test_arbitration_deadline_with_unpaid_wage_caveat():
+    calc = only(calculate("上个月15号被开，拖欠的工资还能去仲裁吗，时效多久", today=TODAY), Kind.ARBITRATION)
+    assert calc.value == date(2027, 4, 15)
+    assert Cite("laodong-zhengyi-tiaojie-zhongcai-fa", "第二十七条") in calc.cites
+    assert any("拖欠工资" in c for c in calc.caveats)
+
+
+def test_resignation_notice_thirty_days_or_three_in_probation():
+    assert only(calculate("我想辞职，要提前多久", today=TODAY), Kind.RESIGNATION_NOTICE).value == date(2026, 6, 19)
+    assert only(calculate("还在试用期，辞职要提前几天", today=TODAY), Kind.RESIGNATION_NOTICE).value == date(2026, 5, 23)
+
+
+def test_leaving_papers_and_decision_deadlines():
+    assert only(calculate("昨天被辞退了，单位多久要给我转档案", today=TODAY), Kind.LEAVING_PAPERS).value == date(2026, 6, 3)
+    assert only(calculate("4月1日受理的工伤认定，多久出结果", today=TODAY), Kind.INJURY_DECISION).value == date(2026, 5, 31)
+
+
+def test_deadline_without_a_date_gives_the_period_and_asks():
+    result = calculate("工伤认定要在多久内申请？", today=TODAY)
+    calc = only(result, Kind.INJURY_CLAIM_EMPLOYER)
+    assert (calc.value, calc.unit) == (30, Unit.DAY)
+    assert result.missing[0].name is FactName.INCIDENT_DATE
+
+
+# ------------------------------------------------------------------------------ conversation
+
+
+def test_earlier_facts_fill_gaps():
+    first = calculate("被辞退了能拿多少补偿？我月薪6000", today=TODAY)
+    assert [m.name for m in first.missing] == [FactName.SERVICE]
+    second = calculate("干了3年，被辞退能拿多少补偿", today=TODAY, facts=first.facts)
+    assert only(second, Kind.SEVERANCE).value == Decimal(18000)
+
+
+def test_facts_in_the_question_win_over_earlier_ones():
+    earlier = read_facts("入职一年多，月薪6000", today=TODAY)
+    result = calculate("我记错了，干了5年，被辞退能拿多少", today=TODAY, facts=earlier)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal(30000) and "约" not in calc.sentence
+    assert result.facts.service_upto is None and result.facts.service_approx is False
+
+
+def test_earlier_turn_and_hypothetical_unlawful():
+    earlier = Facts(service_months=36, monthly_wage=Decimal(6000))
+    result = calculate("那如果是违法辞退呢，能拿多少", today=TODAY, facts=earlier)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal(36000)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["被辞退了能拿多少补偿？", "签了合同，试用期6个月合法吗", "这个月加班30小时，月薪6000，加班费多少", "平时每天加班2小时，月薪6000，加班费多少",
+     "工伤赔多少", "年假有几天", "工伤认定要多久内申请"],
+)
+def test_every_tap_choice_answers_its_question(question):
+    # The bot sends a tapped choice back as 「question（choice）」.
+    asked = calculate(question, today=TODAY).missing
+    assert asked
+    for missing in asked:
+        for choice in missing.choices:
+            again = calculate(f"{question}（{choice}）", today=TODAY)
+            assert missing.name not in {m.name for m in again.missing}, choice
+            assert again.calculations or len(asked) > 1, choice
+
+
+# ------------------------------------------------------------------------------ no number asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["送外卖路上被车撞了，算工伤吗？", "平台不给交社保怎么办", "被辞退了有补偿吗", "没签合同怎么办", "试用期可以随时辞退吗",
+     "我是骑手，问一下最低工资是多少", "产假期间能被辞退吗", "跑单时候被狗咬了算不算工伤", "怀孕了能休几天产检假",
+     "平台规定每天最多加班多少小时"],
+)
+def test_questions_not_about_a_number(text):
+    result = calculate(text, today=TODAY)
+    assert not result.calculations and not result.missing
+
+
+# ------------------------------------------------------------------------------ output form
+
+BATTERY = [
+    "干了3年5个月被辞退，月薪7千5，能拿多少补偿？", "2024年3月1日入职，一直没签合同，月薪5000，二倍工资多少",
+    "签了两年合同，试用期6个月，合法吗", "月薪7500，试用期工资5000合法吗",
+    "周末加了16个小时，平时每天加班2小时，一个月22天，国庆节加了一天班，月薪7500，加班费多少",
+    "6月30日离职，参加工作15年，今年休了3天年假，月薪9000，没休的年假折算多少钱", "生了三胞胎，难产，产假几天",
+    "评了五级伤残，月工资12000，能赔多少", "2026年3月15日出的车祸，申请工伤认定最晚哪天", "上个月15号被开，还能仲裁吗",
+    "我想辞职，要提前多久", "昨天被辞退了，单位多久要给我转档案", "这算违法辞退吗？入职一年多，月薪1.2万",
+]
+
+
+@pytest.mark.parametrize("text", BATTERY)
+def test_sentences_are_short_plain_and_carry_the_number(text):
+    result = calculate(text, today=TODAY)
+    assert result.calculations
+    known = {LHF, "laodong-hetong-fa-shishi-tiaoli", "laodong-fa", "yueping-gongzuo-shijian-tongzhi", "zhigong-daixin-nianxiujia-tiaoli",
+             "qiye-zhigong-daixin-nianxiujia-banfa", "nvzhigong-laodong-baohu-guiding", "gongshang-baoxian-tiaoli",
+             "laodong-zhengyi-tiaojie-zhongcai-fa", "zhigong-gongzuo-shijian-guiding"}
+    for calc in result.calculations:
+        assert len(calc.sentence) <= 70 and calc.sentence.endswith("。")
+        assert any(ch.isdigit() for ch in calc.sentence)
+        assert calc.cites and all(c.doc_id in known and (c.article.startswith("第") or c.article == "全文") for c in calc.cites)
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in caveat) for caveat in calc.caveats)
+        if calc.unit is Unit.DATE:
+            assert isinstance(calc.value, date)
+        else:
+            assert isinstance(calc.value, (int, Decimal))
+
+
+def test_results_are_frozen_and_kinds_are_enums():
+    result = calculate("干了3年被辞退，月薪6000，补偿多少", today=TODAY)
+    calc = result.calculations[0]
+    assert isinstance(calc.kind, Kind) and calc.kind == "经济补偿"
+    with pytest.raises(FrozenInstanceError):
+        calc.value = Decimal(0)  # type: ignore[misc]
