@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
+from bot.calculator import calculate
 from bot.conversation import Conversation, Turn, rewrite_follow_up
 from bot.guards import (
     QuestionError,
@@ -148,7 +149,7 @@ class AnswerBot:
         facts = dict(conversation.facts) if conversation is not None else {}
         answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started)
         if conversation is not None:
-            if answer.triage and answer.guide:
+            if answer.triage and answer.guide and answer.reason == "needs_fact":
                 guide = self.retriever.guide(answer.guide)
                 conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
             elif answer.triage:
@@ -211,23 +212,31 @@ class AnswerBot:
         if route and describes_problem(asked):
             actions = guide_actions(route, sources)
             referrals = self.referrals.for_guide(route.referrals)
+        worked = self._calculation(asked, as_of, sources)
         citations = self._citations(sources, asked, as_of, region, actions)
         triage = None
         if needs_employment_status(asked):
             triage = dict(EMPLOYMENT_TRIAGE)
             outcome = PARTIAL
-        conclusion = plain_conclusion(citations, sure=sure)
+        elif worked.triage:
+            triage = {**worked.triage, "conclusion": plain_conclusion(citations, sure=sure)}
+            outcome = PARTIAL
+        if worked.conclusion:
+            outcome = ANSWERED
+        conclusion = worked.conclusion or plain_conclusion(citations, sure=sure)
         if triage:
-            conclusion = EMPLOYMENT_TRIAGE["conclusion"]
-        points = self._rule_points(citations[: self.settings.stated_articles], asked)
-        points += [p for p in self._rule_points([c for c in citations[len(hits[: self.settings.cited_articles]):] if c.kind != "原文"], asked)]
+            conclusion = triage["conclusion"]
+        points = worked.points + self._rule_points(citations[: self.settings.stated_articles], asked)
+        notes = [c for c in citations if c.kind != "原文"]
+        points += self._rule_points(notes, asked)
         points += warning_points(citations)
         return self._finish(
             base,
             started,
             retrieval.timings_ms,
             outcome=outcome,
-            reason="needs_fact" if triage else ("" if outcome == ANSWERED else "low_confidence"),
+            reason=("needs_number" if worked.triage and not needs_employment_status(asked) else "needs_fact") if triage
+            else ("" if outcome == ANSWERED else "low_confidence"),
             citations=citations,
             referrals=referrals,
             conclusion=conclusion,
@@ -236,6 +245,27 @@ class AnswerBot:
             triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
             local_gap=self._local_gap(region, citations),
         )
+
+    def _calculation(self, asked: str, as_of: date, sources: "CitedSources") -> "Worked":
+        """算一算: the numbers the question asks for (:mod:`bot.calculator`), each sentence backed by
+        the articles it applies (cited through ``sources``; a calculation whose first article is
+        not indexed or does not apply is left out), or the fact still missing as a triage question."""
+        result = calculate(asked, today=as_of)
+        points, conclusion = [], ""
+        for calc in result.calculations:
+            numbers = [n for cite in calc.cites if (n := sources.cite(Cite(cite.doc_id, cite.article))) is not None]
+            if not numbers or sources.hits[numbers[0] - 1].article != calc.cites[0].article:
+                continue
+            marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+            sentence = calc.sentence.rstrip("。") + f"（算法：{calc.formula}）。"
+            points.append(f"{sentence}{marks}")
+            points += [f"{c}[{numbers[0]}]" for c in calc.caveats if "民法典" not in c][:2]  # a caveat naming a text not indexed is left out
+            conclusion = conclusion or calc.sentence
+        triage = None
+        if not points and result.missing and result.missing[0].choices:
+            m = result.missing[0]
+            triage = {"ask": m.ask, "choices": list(m.choices)}
+        return Worked(conclusion, points, triage)
 
     def _notes_for(self, retrieval: Retrieval, chosen: list[Hit], region: str | None) -> list[Hit]:
         """要点 of the new-employment-form policies beside the articles (their own group: they
@@ -293,6 +323,9 @@ class AnswerBot:
             actions = guide_actions(route, sources)  # an info guide for a problem: add the general route
             referrals = referrals or self.referrals.for_guide(route.referrals)
 
+        worked = self._calculation(asked, as_of, sources)
+        if worked.conclusion:
+            conclusion, points = worked.conclusion, worked.points + points
         used = {int(n) for p in points for n in re.findall(r"\[(\d+)\]", p)}
         if ranked and 1 not in used:  # the ranker's first article is stated too (its others stay cited)
             points += self._rule_points([self._citation(1, sources.hits[0], asked, as_of, region)], asked)
@@ -305,6 +338,9 @@ class AnswerBot:
         if guide.facts and branch.name == UNKNOWN:
             triage = {"ask": guide.facts.ask, "choices": [c.label for c in guide.facts.choices]}
             outcome, reason = PARTIAL, "needs_fact"
+        elif worked.triage:  # the number asked for needs a fact the question does not give
+            triage = {"ask": worked.triage["ask"], "choices": worked.triage["choices"]}
+            outcome, reason = PARTIAL, "needs_number"
         referrals = referrals or self.referrals.for_outcome(outcome)
         return self._finish(
             base,
@@ -562,6 +598,15 @@ class AnswerBot:
             official_url=entry.source_url,
             rule=rule.rule if (rule := self.plain_rules.get(hit.doc_id, hit.article)) and not is_note else "",
         )
+
+
+@dataclass(frozen=True)
+class Worked:
+    """What 算一算 adds to an answer: a conclusion with the number, its points, or a question."""
+
+    conclusion: str = ""
+    points: list[str] = field(default_factory=list)
+    triage: dict | None = None
 
 
 class CitedSources:

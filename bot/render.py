@@ -22,6 +22,11 @@ REASONS = {
     "other_law": "问题不属于劳动保障范围",
     "foreign_law": "问的是境外法律",
     "needs_fact": "还缺一个关键事实，先反问",
+    "needs_number": "要算的数还缺一个事实（工龄、工资、日期……），先反问",
+    "law_not_indexed": "问到的法律不在知识库里",
+    "chat": "不是劳动保障问题（写诗、讲故事之类的请求）",
+    "document_named": "问到的文件只有要点、没有全文",
+    "vetted": "用的是站点审核过的答案",
 }
 """``Answer.reason`` in words, for staff."""
 

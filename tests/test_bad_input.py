@@ -79,7 +79,7 @@ QUESTIONS = [
     ("10000-latin", "a" * 10000, error("too_long")),
     ("rider-x40", RIDER * 40, error("too_long")),
     ("many-lines", "工伤\n" * 300, error("too_long")),
-    ("just-under-limit", "工伤" * 250, answered(f"{GS} 第十四条")),
+    ("just-under-limit", "工伤" * 250, answered()),  # one word 250 times: answered from 工伤 texts, whichever article
     ("long-but-spaces", " " * 10000 + RIDER + " " * 10000, answered(f"{GS} 第十四条")),
     # -- binary and control characters inside a real question ----------------------------------
     ("nul-inside", "送外卖\x00被车撞了算工伤吗", answered(f"{GS} 第十四条")),
@@ -270,7 +270,7 @@ def test_web_page_shows_markup_as_text(web, network_attempts):
     assert notice == ""
     assert "<img" not in transcript and "&lt;img src=x onerror=alert(1)&gt;" in transcript
     assert_renders_inert(transcript)
-    assert "第四十七条" in transcript
+    assert "经济补偿" in transcript  # answered: the rule on severance pay is stated
     assert not network_attempts
 
 
