@@ -213,6 +213,7 @@ class AnswerBot:
             actions = guide_actions(route, sources)
             referrals = self.referrals.for_guide(route.referrals)
         worked = self._calculation(asked, as_of, sources)
+        region_point = self._region_point(asked, region, as_of, sources) if about_platform_work(asked) else ""
         citations = self._citations(sources, asked, as_of, region, actions)
         triage = None
         if needs_employment_status(asked):
@@ -226,7 +227,7 @@ class AnswerBot:
         conclusion = worked.conclusion or plain_conclusion(citations, sure=sure)
         if triage:
             conclusion = triage["conclusion"]
-        points = worked.points + self._rule_points(citations[: self.settings.stated_articles], asked)
+        points = worked.points + ([region_point] if region_point else []) + self._rule_points(citations[: self.settings.stated_articles], asked)
         notes = [c for c in citations if c.kind != "原文"]
         points += self._rule_points(notes, asked)
         points += warning_points(citations)
@@ -266,6 +267,32 @@ class AnswerBot:
             m = result.missing[0]
             triage = {"ask": m.ask, "choices": list(m.choices)}
         return Worked(conclusion, points, triage)
+
+    def _region_point(self, asked: str, region: str | None, as_of: date, sources: "CitedSources") -> str:
+        """For a platform worker who chose a province: whether it is in the 职业伤害保障 pilot on the
+        as-of date (and since when), and which local documents it has — or that none was found —,
+        citing the pilot notice's 要点. Empty when no province is known or nothing can be cited."""
+        province = province_of(region)
+        if not province or province not in PROVINCES:
+            return ""
+        pilots = sorted((e for e in self.catalog if isinstance(e.scope, tuple) and e.in_force(as_of)), key=lambda e: e.effective_from or as_of)
+        if not pilots:
+            return ""
+        covering = [e for e in pilots if province in e.scope]
+        notice = covering[0] if covering else pilots[-1]
+        note = next(iter(self.retriever.search_notes(asked, k=1, region=region, as_of=as_of, doc_id=notice.id)), None)
+        if note is None or not sources.add(note) and not sources._number(note.doc_id, note.article):
+            return ""
+        n = sources._number(note.doc_id, note.article)
+        if covering:
+            since = notice.effective_from
+            pilot = f"{province}在新就业形态人员职业伤害保障试点范围内（{since.year}年{since.month}月{since.day}日起）"
+        else:
+            pilot = f"到{as_of.year}年{as_of.month}月{as_of.day}日，{province}不在新就业形态人员职业伤害保障试点范围内"
+        allowed = set(applicable_regions(region)) - {"全国"}
+        local = [e.short_name for e in self.catalog if e.region in allowed and e.in_force(as_of) and not isinstance(e.scope, tuple)]
+        there = f"当地的规定有《{'》《'.join(local[:2])}》" if local else "本地没有找到专门规定"
+        return f"{pilot}；{there}。[{n}]"
 
     def _notes_for(self, retrieval: Retrieval, chosen: list[Hit], region: str | None) -> list[Hit]:
         """要点 of the new-employment-form policies beside the articles (their own group: they
@@ -326,10 +353,12 @@ class AnswerBot:
         worked = self._calculation(asked, as_of, sources)
         if worked.conclusion:
             conclusion, points = worked.conclusion, worked.points + points
+        if guide.jobs or about_platform_work(asked):
+            region_point = self._region_point(asked, region, as_of, sources)
+            points = ([region_point] if region_point else []) + points
         used = {int(n) for p in points for n in re.findall(r"\[(\d+)\]", p)}
         if ranked and 1 not in used:  # the ranker's first article is stated too (its others stay cited)
             points += self._rule_points([self._citation(1, sources.hits[0], asked, as_of, region)], asked)
-        points, actions = number_by_use(sources, points, actions)
         citations = self._citations(sources, asked, as_of, region, actions)
         points += warning_points(citations)
 
@@ -646,25 +675,6 @@ class CitedSources:
             return n
         self.hits.append(hit)
         return len(self.hits)
-
-
-def number_by_use(sources: CitedSources, points: list[str], actions: dict | None) -> tuple[list[str], dict | None]:
-    """Renumber the cited passages in reading order — as the points first mention them, then the
-    行动清单's deadlines, then the rest (the ranker's other articles) — so a guide's first point
-    cites [1]. ``sources`` is reordered in place; the points and steps are returned renumbered."""
-    order: list[int] = []
-    for point in points:
-        order += [int(n) for n in re.findall(r"\[(\d+)\]", point) if int(n) not in order]
-    for step in (actions or {}).get("steps") or []:
-        if step.get("cite") and step["cite"] not in order:
-            order.append(step["cite"])
-    order += [n for n in range(1, len(sources.hits) + 1) if n not in order]
-    new = {old: i for i, old in enumerate(order, start=1)}
-    sources.hits = [sources.hits[old - 1] for old in order]
-    points = [re.sub(r"\[(\d+)\]", lambda m: f"[{new[int(m.group(1))]}]", p) for p in points]
-    if actions:
-        actions = {**actions, "steps": [{**st, "cite": new.get(st["cite"]) if st.get("cite") else st.get("cite")} for st in actions.get("steps") or []]}
-    return points, actions
 
 
 def guide_actions(guide: Guide, sources: CitedSources) -> dict:

@@ -29,9 +29,14 @@ from laoquan.settings import Settings
 
 
 
+_MARKUP = re.compile(r"<[^<>]{0,200}>|\]\(\S{0,300}\)|https?://\S+")
+
+
 def read_query(query: str) -> str:
-    """A question as the retriever reads it: 繁體 as simplified, pinyin-input typos corrected."""
-    return correct_typos(to_simplified(query))
+    """A question as the retriever reads it: markup pasted with it (HTML tags, a Markdown link's
+    target, bare URLs) left out, 繁體 as simplified, pinyin-input typos corrected."""
+    text = _MARKUP.sub(lambda m: "]" if m.group(0).startswith("]") else " ", query)
+    return correct_typos(to_simplified(text.replace("[", " ").replace("]", " ")).strip() or query)
 
 class IndexMissingError(RuntimeError):
     """Nothing is indexed yet: run ``laoquan index`` first."""

@@ -120,6 +120,18 @@ def bot(workspace, first_index, embedder):
 
 
 @pytest.fixture(scope="session")
+def full_bot(tmp_path_factory, sources_dir, embedder):
+    """The bot over every text of the sources folder (the real catalog, notes, worker questions and
+    guides), indexed into a temporary data folder: what the gold sets are scored on (~2 min)."""
+    from kb.index import index_sources
+    from laoquan.app import load_bot
+
+    settings = load_settings(sources=sources_dir, data_dir=tmp_path_factory.mktemp("full") / "data")
+    index_sources(settings, embedder=embedder, progress=False)
+    return load_bot(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
 def web(bot, workspace, tmp_path_factory):
     """``laoquan serve``'s app (workers at /, staff at /staff) on a free loopback port, over the
     ``bot`` index, with its own records and one staff account (tests/webserver.py). One per session:

@@ -1,0 +1,101 @@
+"""The numeric gold set (``evals/gold/numeric.yaml``): questions whose answer is a number.
+
+Written from the texts by someone who never saw the calculator. An answerable item is right when
+the worker-facing text (conclusion and points) states every expected number — money, months,
+days, or a date (2026-03-15 is matched as 2026年3月15日 too) — *and* the answer cites one of the
+item's articles. A must-refuse item is right when the bot refuses.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import yaml
+
+from evals.metrics import article_matches
+from laoquan.settings import REPO_ROOT
+
+NUMERIC_FILE = REPO_ROOT / "evals" / "gold" / "numeric.yaml"
+
+
+@dataclass(frozen=True)
+class NumericItem:
+    id: str
+    question: str
+    expect: str
+    citations: tuple[tuple[str, str], ...]
+    expected: tuple[str, ...]
+    """Numbers as written in the set: ``26250``, ``3.5``, ``2026-03-15``."""
+    split: str
+
+
+def load_numeric(path=NUMERIC_FILE) -> list[NumericItem]:
+    items = []
+    for raw in yaml.safe_load(open(path, encoding="utf-8")) or []:
+        items.append(NumericItem(
+            id=str(raw["id"]), question=str(raw["question"]), expect=raw["expect"],
+            citations=tuple((c["doc"], str(c["article"])) for c in raw.get("citations") or []),
+            expected=tuple(str(n) for n in raw.get("expected_numbers") or []), split=raw.get("split", "dev"),
+        ))
+    return items
+
+
+def numbers_stated(text: str) -> tuple[set[float], set[date]]:
+    """The numbers and dates a text states (12,000 and 1.2万 are 12000; 2026年3月15日 is a date)."""
+    dates = {date(int(y), int(m), int(d)) for y, m, d in re.findall(r"(\d{4})\s*[年-]\s*(\d{1,2})\s*[月-]\s*(\d{1,2})", text)}
+    values = set()
+    for number, wan in re.findall(r"(\d[\d,]*(?:\.\d+)?)\s*(万)?", text):
+        try:
+            value = float(number.replace(",", ""))
+        except ValueError:
+            continue
+        values.add(value * 10000 if wan else value)
+    return values, dates
+
+
+def states(expected: str, text: str) -> bool:
+    values, dates = numbers_stated(text)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", expected):
+        return date.fromisoformat(expected) in dates
+    try:
+        want = float(expected.replace(",", ""))
+    except ValueError:
+        return expected in text
+    return any(abs(v - want) < 0.006 for v in values)
+
+
+def score_numeric(bot, items: list[NumericItem]) -> dict:
+    """Per split: share right (numbers and article), numbers stated, article cited, refusals right."""
+    from bot.guards import QuestionError
+
+    rows = []
+    for item in items:
+        try:
+            answer = bot.ask(item.question, as_of=date(2026, 12, 7))
+            text = "\n".join([answer.conclusion, *answer.points])
+            cited = [(c.doc_id, c.article) for c in answer.citations]
+            outcome = answer.outcome
+        except QuestionError:
+            text, cited, outcome = "", [], "refused"
+        numbers_ok = bool(item.expected) and all(states(n, text) for n in item.expected)
+        article_ok = any(article_matches(c, g) for c in cited for g in item.citations)
+        right = (outcome == "refused") if item.expect == "refuse" else (outcome != "refused" and numbers_ok and article_ok)
+        rows.append({"id": item.id, "split": item.split, "expect": item.expect, "right": right,
+                     "numbers": numbers_ok, "article": article_ok, "outcome": outcome})
+    out = {}
+    for split in ("dev", "test"):
+        chosen = [r for r in rows if r["split"] == split]
+        answer = [r for r in chosen if r["expect"] == "answer"]
+        if not chosen:
+            continue
+        out[split] = {
+            "n": len(chosen),
+            "right": sum(r["right"] for r in chosen) / len(chosen),
+            "answerable_right": sum(r["right"] for r in answer) / max(len(answer), 1),
+            "numbers_stated": sum(r["numbers"] for r in answer) / max(len(answer), 1),
+            "article_cited": sum(r["article"] for r in answer) / max(len(answer), 1),
+            "refusals_right": sum(r["right"] for r in chosen if r["expect"] == "refuse") / max(sum(r["expect"] == "refuse" for r in chosen), 1),
+        }
+    out["items"] = rows
+    return out
