@@ -7,7 +7,8 @@ missing fact (if any) the answer must ask for or answer conditionally. The split
 
 What is scored, per answer, on the worker-facing parts only (conclusion, points, 行动清单,
 triage, referral names — never the quoted 依据, whose legal words would credit any answer):
-- **conclusion**: present and at most 40 characters;
+- **conclusion**: present and at most 85 characters (a guide's conclusion is at most 40; an answer
+  without a guide states its first article's rule, 白话要义, in at most 85 — issue 15);
 - **steps**: share of required steps named (each step has a few everyday words, below);
 - **referral**: at least one required referral offered;
 - **deadline**: the required article's time limit quoted in a 行动清单 step citing that article;
@@ -21,6 +22,8 @@ triage, referral names — never the quoted 依据, whose legal words would cred
   the same answer does (the right fact with the wrong [n]).
 """
 from __future__ import annotations
+
+from bot.answer import RULE_CONCLUSION_MAX
 
 import hashlib
 import re
@@ -126,7 +129,7 @@ def score_answer(item: ActionItem, answer) -> dict:
         "id": item.id,
         "outcome": answer.outcome,
         "guide": getattr(answer, "guide", None),
-        "conclusion": bool(answer.conclusion) and len(answer.conclusion) <= 40,
+        "conclusion": bool(answer.conclusion) and len(answer.conclusion) <= RULE_CONCLUSION_MAX,
         "has_actions": bool(answer.actions and answer.actions.get("steps")),
         "cited_deadline": any(s.get("deadline") and s.get("cite") for s in (answer.actions or {}).get("steps") or []),
         "steps": len(steps) / len(item.steps) if item.steps else 1.0,

@@ -149,7 +149,8 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 
 def score_policy(results: list[ItemResult]) -> dict:
     """For the policy set: does an answer cite a right *document* (notes have no stable article
-    labels), does it avoid the forbidden ones, does it refuse when it should."""
+    labels), does it avoid the forbidden ones, does it refuse when it should. ``right_doc_in_top5``
+    looks at the five best law articles and the five best 要点 (two groups, ranked separately)."""
     answerable = [r for r in results if r.item.expect == "answer"]
     out = {"items": len(results)}
     if answerable:
@@ -157,7 +158,7 @@ def score_policy(results: list[ItemResult]) -> dict:
             any(doc == g_doc for doc, _ in r.cited for g_doc, _ in r.item.citations) for r in answerable
         ) / len(answerable)
         out["right_doc_in_top5"] = sum(
-            any(doc == g_doc for doc, _ in r.ranked[:5] for g_doc, _ in r.item.citations) for r in answerable
+            any(doc == g_doc for doc, _ in r.ranked[:10] for g_doc, _ in r.item.citations) for r in answerable
         ) / len(answerable)
     out["cites_forbidden"] = sum(any(doc in r.item.forbidden_docs for doc, _ in r.cited) for r in results) / max(len(results), 1)
     out["refusal_accuracy"] = sum((r.outcome == "refused") == (r.item.expect == "refuse") for r in results) / max(len(results), 1)

@@ -43,7 +43,7 @@ METRICS = [
 ]
 
 
-def run_bot(bot, items: list[GoldItem]) -> tuple[list[ItemResult], list[float]]:
+def run_bot(bot, items: list[GoldItem], *, with_notes: bool = False) -> tuple[list[ItemResult], list[float]]:
     """The bot's results (with the item's province and as-of date), plus retrieval-only latencies.
     Every citation is checked against the catalog: a text not in force on the as-of date is
     recorded as expired."""
@@ -62,6 +62,8 @@ def run_bot(bot, items: list[GoldItem]) -> tuple[list[ItemResult], list[float]]:
         retrieval = bot.retriever.search(item.question, k=5, region=item.province, as_of=as_of)
         retrieval_ms.append(retrieval.timings_ms["total"])
         ranked = [(h.doc_id, h.article) for h in retrieval.hits]
+        if with_notes:  # 要点 are their own group: the five best law articles, then the five best 要点
+            ranked += [(n.doc_id, n.article) for n in retrieval.notes[:5]]
         expired = [(d, a) for d, a in cited if not bot.catalog.get(d).in_force(as_of)]
         results.append(ItemResult(item, ranked, outcome, cited, latency, expired))
     return results, retrieval_ms
@@ -99,7 +101,7 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
     policy = {}
     if POLICY_FILE.is_file():
         policy_items = [i for i in load_gold(POLICY_FILE) if split == "all" or i.split == split]
-        policy_results, _ = run_bot(bot, policy_items)
+        policy_results, _ = run_bot(bot, policy_items, with_notes=True)
         for s_name in ("dev", "test"):
             subset = [r for r in policy_results if r.item.split == s_name]
             by_slice = defaultdict(list)
@@ -224,7 +226,7 @@ def _actionability(bot, split: str) -> dict:
 
 
 ACTION_METRICS = [
-    ("with_conclusion", "answers with a conclusion (≤ 40 chars)"),
+    ("with_conclusion", "answers with a conclusion (≤ 85 chars: a guide's ≤ 40, an article's rule ≤ 85)"),
     ("has_actions", "answers with a 行动清单"),
     ("cited_deadline", "行动清单 with a deadline quoted from a cited article"),
     ("guided", "answers following a 办事指南"),

@@ -73,9 +73,35 @@ def extract(settings: Settings) -> list[Row]:
             keys = [retriever.lanes.keys[a] for a in c.articles]
             labels = np.array([any(article_matches(k, g) for g in item.citations) for k in keys], dtype=float)
             lanes = {lane.value: [retriever.lanes.keys[a] for a in scores.order(lane, 10)] for lane in Lane}
-            signals = question_signals(scores, concepts_hit=len(concepts.concepts))
-            rows.append(Row(item, gold.name, keys, c.features, labels, lanes, len(concepts.concepts), signals))
+            rows.append(Row(item, gold.name, keys, c.features, labels, lanes, len(concepts.concepts), _signals(retriever, item, scores, concepts)))
+    for name, items in scope_only_items():
+        for item in items:
+            scores, concepts = retriever.lane_scores(item.question, region=item.province, as_of=item.as_of or date.today())
+            c = candidates(scores, retriever.lanes)
+            keys = [retriever.lanes.keys[a] for a in c.articles]
+            rows.append(Row(item, name, keys, c.features, np.zeros(len(keys)), {}, len(concepts.concepts), _signals(retriever, item, scores, concepts)))
     return rows
+
+
+def _signals(retriever, item: GoldItem, scores, concepts) -> np.ndarray:
+    notes = retriever.search_notes(item.question, k=1, region=item.province, as_of=item.as_of or date.today())
+    return question_signals(scores, concepts_hit=len(concepts.concepts), top_note=notes[0].dense if notes else 0.0)
+
+
+def scope_only_items() -> list[tuple[str, list[GoldItem]]]:
+    """Gold items that say whether to answer but name no articles (the policy set: its answers are
+    要点; the actionability set: problems to answer): they train the in-scope model only."""
+    from evals.actionability import ACTIONS_FILE, load_actions
+    from evals.run import POLICY_FILE
+    from evals.metrics import load_gold
+
+    out = []
+    if POLICY_FILE.is_file():
+        out.append(("policy (scope only)", load_gold(POLICY_FILE)))
+    if ACTIONS_FILE.is_file():
+        out.append(("actions (scope only)", [GoldItem(id=a.id, question=a.question, expect="answer", citations=(), split=a.split,
+                                                      province=a.province) for a in load_actions()]))
+    return out
 
 
 def cached_rows(settings: Settings, *, refresh: bool) -> list[Row]:
@@ -84,7 +110,7 @@ def cached_rows(settings: Settings, *, refresh: bool) -> list[Row]:
         key.update(gold.path.read_bytes())
     manifest = settings.index_dir / "manifest.json"
     key.update(manifest.read_bytes() if manifest.is_file() else b"")
-    key.update("|".join(FEATURES).encode())
+    key.update("|".join(FEATURES + SCOPE_FEATURES).encode())
     path = settings.data_dir / "cache" / f"ranker-rows-{key.hexdigest()[:16]}.pkl"
     if path.is_file() and not refresh:
         return pickle.loads(path.read_bytes())
@@ -202,7 +228,9 @@ def choose_thresholds(p_scope: np.ndarray, should_answer: np.ndarray, confidence
 
 def train(settings: Settings, *, refresh: bool = False, write: bool = True) -> str:
     started = time.perf_counter()
-    rows = cached_rows(settings, refresh=refresh)
+    all_rows = cached_rows(settings, refresh=refresh)
+    rows = [r for r in all_rows if not r.set_name.endswith("(scope only)")]
+    scope_rows = [r for r in all_rows if r.set_name.endswith("(scope only)") and r.item.split == "dev"]
     dev = [r for r in rows if r.item.split == "dev"]
     test = [r for r in rows if r.item.split == "test"]
     dev_answer = [r for r in dev if r.item.expect == "answer"]
@@ -247,10 +275,12 @@ def train(settings: Settings, *, refresh: bool = False, write: bool = True) -> s
     platt = Platt(float(platt_fit.coef_[0][0]), float(platt_fit.intercept_[0]))
 
     # in scope or not (all dev questions, out of fold for the threshold)
-    sx = np.vstack([scope_features(s, r.signals) for r, s in zip(dev, oof)])
-    sy = np.array([r.item.expect == "answer" for r in dev])
-    fold_of = folds(dev)
-    p_oof = np.zeros(len(dev))
+    scope_dev = dev + scope_rows
+    oof = oof + [scorer(r.features) if len(r.keys) else np.zeros(0) for r in scope_rows]
+    sx = np.vstack([scope_features(s, r.signals) for r, s in zip(scope_dev, oof)])
+    sy = np.array([r.item.expect == "answer" for r in scope_dev])
+    fold_of = folds(scope_dev)
+    p_oof = np.zeros(len(scope_dev))
     for f in range(5):
         train_idx = [i for i, g in enumerate(fold_of) if g != f]
         fold_model = _fit_scope(sx[train_idx], sy[train_idx])
@@ -259,9 +289,10 @@ def train(settings: Settings, *, refresh: bool = False, write: bool = True) -> s
                 p_oof[i] = 1.0 / (1.0 + np.exp(-fold_model(sx[i])))
     scope = _fit_scope(sx, sy)
     conf = np.array([platt(float(np.max(s))) if len(s) else 0.0 for s in oof])
-    right_first = np.array([bool(len(s) and r.labels[int(np.argmax(s))] > 0) for r, s in zip(dev, oof)])
+    right_first = np.array([bool(len(s) and r.labels[int(np.argmax(s))] > 0) for r, s in zip(scope_dev, oof)])
     answer_above, _ = choose_thresholds(p_oof, sy, conf, right_first)
-    _, sure_above = choose_thresholds(p_oof[sy], sy[sy], conf[sy], right_first[sy])
+    ranked_answerable = np.array([r.item.expect == "answer" and not r.set_name.endswith("(scope only)") for r in scope_dev])
+    _, sure_above = choose_thresholds(p_oof[ranked_answerable], sy[ranked_answerable], conf[ranked_answerable], right_first[ranked_answerable])
 
     refused = p_oof < answer_above
     scope_figures = {
@@ -273,7 +304,7 @@ def train(settings: Settings, *, refresh: bool = False, write: bool = True) -> s
     trained = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "sets": sorted({r.set_name for r in dev}),
-        "dev_items": len(dev),
+        "dev_items": len(scope_dev),
         "dev_answerable": len(dev_answer),
         "candidate_pairs": int(sum(len(r.keys) for r in dev_answer)),
         "model": chosen,
@@ -360,4 +391,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from evals.train_ranker import main as run  # the cached rows pickle as evals.train_ranker.Row, not __main__.Row
+
+    run()

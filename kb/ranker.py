@@ -44,7 +44,7 @@ FEATURES = (
     "log_questions", "log_chars", "opening_article",
 )
 
-SCOPE_FEATURES = ("top_score", "top_gap", "top_dense_article", "top_dense_question", "top_bm25", "top_bm25_expanded", "concepts_hit")
+SCOPE_FEATURES = ("top_score", "top_gap", "top_dense_article", "top_dense_question", "top_bm25", "top_bm25_expanded", "concepts_hit", "top_note")
 
 
 @dataclass(frozen=True)
@@ -97,15 +97,16 @@ def candidates(lanes: LaneScores, index: ArticleLanes, *, depth: int = CANDIDATE
     return Candidates(articles, np.column_stack(columns), lanes)
 
 
-def question_signals(lanes: LaneScores, *, concepts_hit: int) -> np.ndarray:
-    """What the question's best matches look like in each lane, whatever the ranker makes of them."""
+def question_signals(lanes: LaneScores, *, concepts_hit: int, top_note: float) -> np.ndarray:
+    """What the question's best matches look like in each lane, whatever the ranker makes of them,
+    and how close the best 要点 of the new-employment-form policies is (``top_note``)."""
 
     def top(lane: Lane) -> float:
         finite = lanes.scores[lane][np.isfinite(lanes.scores[lane])]
         return float(finite.max()) if len(finite) else 0.0
 
     return np.array([top(Lane.DENSE_ARTICLE), top(Lane.DENSE_QUESTION), math.log1p(max(top(Lane.BM25_ARTICLE), 0.0)),
-                     math.log1p(max(top(Lane.BM25_EXPANDED), 0.0)), float(concepts_hit)])
+                     math.log1p(max(top(Lane.BM25_EXPANDED), 0.0)), float(concepts_hit), float(top_note)])
 
 
 def scope_features(raw: np.ndarray, signals: np.ndarray) -> np.ndarray:

@@ -134,7 +134,7 @@ class HybridRetriever:
                 if point:
                     self._note_of.setdefault((r["doc_id"], point.group(1)), r)
         self.concepts = ConceptMatcher.default()
-        self.ranker = ranker or RankerModel.load()
+        self._ranker = ranker
         try:
             self._store = VectorStore(settings, collection=self.collection, create=False)
         except CollectionMissingError:
@@ -152,6 +152,14 @@ class HybridRetriever:
 
     def __len__(self) -> int:
         return len(self._records)
+
+    @property
+    def ranker(self) -> RankerModel:
+        """The learned ranker (``kb/ranker_model.json`` unless one was given), loaded at first use:
+        training a new one reads the lanes without it."""
+        if self._ranker is None:
+            self._ranker = RankerModel.load()
+        return self._ranker
 
     def record(self, chunk_id: str) -> dict:
         return self._records[chunk_id]
@@ -233,7 +241,7 @@ class HybridRetriever:
         found = candidates(scores, self.lanes)
         raw = self.ranker.score(found)
         order = np.argsort(-raw, kind="stable")
-        signals = question_signals(scores, concepts_hit=len(concepts.concepts))
+        signals = question_signals(scores, concepts_hit=len(concepts.concepts), top_note=notes[0].dense if notes else 0.0)
         in_scope = self.ranker.in_scope(scope_features(raw, signals))
         confidence = self.ranker.confidence(float(raw[order[0]])) if len(order) else 0.0
         dense_order = {a: r for r, a in enumerate(scores.order(Lane.DENSE_ARTICLE, 60), start=1)}
