@@ -4,7 +4,14 @@ A leaf module (standard library only). :func:`read_facts` reads service length, 
 and the like from a Chinese question; :func:`calculate` decides which rules the question asks
 about, works each one out with the article it rests on, and lists the facts still missing.
 What the law leaves to local rules (the average-wage cap, the minimum wage, extra local leave) is
-said in a caveat, never given as a number.
+said in a caveat, never given as a number — unless the question itself gives the local figure
+(「当地社平工资7000」, 「最低工资标准每月2500」), which is then applied.
+
+Besides 经济补偿 and the rest, it works out: the total when several amounts are paid together
+(经济补偿 + 代通知金), wages owed for the time between an unlawful dismissal and reinstatement
+(解释（二）第十八条), the 第四十二条第五项 bar (15 years and under 5 to retirement), 伤残津贴, hours
+beyond the 8/40 standard, the 终局裁决 limit, the 2-year 劳动监察 limit, a pay day falling on a
+weekend, and 工会法第五十三条's twice the annual income.
 
 Periods are counted as 民法典第二百零一、二百零二条 say: the first day is not counted; a period of
 months or years ends on the same day of the last month, or on that month's last day when it has
@@ -48,6 +55,15 @@ class Kind(StrEnum):
     ARBITRATION = "劳动仲裁时效"
     RESIGNATION_NOTICE = "辞职通知期"
     LEAVING_PAPERS = "档案和社保转移期限"
+    TOTAL = "合计"
+    BACK_PAY = "违法解除后到恢复履行前的工资"
+    DISMISSAL_BAR = "不得依第四十条、第四十一条解除"
+    DISABILITY_ALLOWANCE = "伤残津贴"
+    WORKING_HOURS = "超出标准工时"
+    FINAL_AWARD = "终局裁决"
+    INSPECTION_LIMIT = "劳动监察查处期限"
+    PAYDAY = "发薪日"
+    UNION_DISMISSAL = "工会法年收入二倍赔偿"
 
 
 class Unit(StrEnum):
@@ -55,6 +71,9 @@ class Unit(StrEnum):
     DAY = "天"
     MONTH = "个月"
     DATE = "日期"
+    HOUR = "小时"
+    YEAR = "年"
+    PERCENT = "%"
 
 
 class ContractType(StrEnum):
@@ -79,6 +98,8 @@ class FactName(StrEnum):
     DISABILITY_GRADE = "disability_grade"
     CAREER = "career_months"
     BABIES = "babies"
+    ANNUAL_INCOME = "annual_income"
+    MINIMUM_WAGE = "minimum_wage"
 
 
 @dataclass(frozen=True)
@@ -117,10 +138,26 @@ class Facts:
     service_approx: bool = False
     monthly_wage: Decimal | None = None
     wage_approx: bool = False
+    wage_total: Decimal | None = None
+    """Wages over ``wage_total_months`` months added up (「9个月工资加起来58500」): the wage is their average."""
+    wage_total_months: int | None = None
+    last_month_wage: Decimal | None = None
+    """Last month's wage (what 代通知金 is paid at, 实施条例第二十条)."""
+    annual_income: Decimal | None = None
+    local_average_wage: Decimal | None = None
+    """The local average monthly wage (社平工资) the question gives."""
+    minimum_wage: Decimal | None = None
+    """The local monthly minimum wage the question gives."""
+    claim_amount: Decimal | None = None
+    """Money owed or claimed (「欠的工资2万8」)."""
     probation_wage: Decimal | None = None
     start_date: date | None = None
     start_approx: bool = False
     end_date: date | None = None
+    signed_date: date | None = None
+    """The day a written contract was signed (late: 「7月1日才补签」)."""
+    resume_date: date | None = None
+    """The day work resumed after an unlawful dismissal (「7月1日回去上班」)."""
     incident_date: date | None = None
     notice_date: date | None = None
     """The day the worker gave notice of resignation."""
@@ -140,6 +177,12 @@ class Facts:
     overtime_unknown_hours: Decimal | None = None
     """Overtime hours the question does not say were on workdays, rest days or holidays."""
     time_off_in_lieu: bool | None = None
+    daily_hours: Decimal | None = None
+    """Hours worked a day (「早9点到晚9点」 12, less a stated break)."""
+    week_days: int | None = None
+    """Days worked a week (「一周干6天」, 「单休」)."""
+    retirement_months: int | None = None
+    """At most this many months to the statutory retirement age (「离退休还剩4年」 48, 「不到5年」 59)."""
     disability_grade: int | None = None
     career_months: int | None = None
     """Cumulative years worked (all employers), in months: what annual leave depends on."""
@@ -176,6 +219,7 @@ _GROUPS = {
     "start_date": ("start_approx",),
     "career_months": ("career_approx",),
     "contract_type": ("contract_months",),
+    "wage_total": ("wage_total_months",),
 }
 _DEPENDENT = {name for group in _GROUPS.values() for name in group}
 
@@ -334,14 +378,19 @@ _ROLE_RESIGN = re.compile(r"(提|交|递|写|打)(了|的|出|出了)?(书面)?(
 _ROLE_INCIDENT = re.compile(r"出(了|的)?事|受(了|的)?伤|摔|撞|车祸|事故|工伤|诊断|确诊|砸|烫|夹|割|骨折|伤(了|的|到)|出险|被狗咬|出车祸")
 _ROLE_END = re.compile(
     r"被(开|辞|炒|裁|解雇|辞退|开除|劝退|优化)|辞退|开除|解雇|解除|离职|辞职|走人|裁员|终止|到期|不让(我)?干|停(了)?单|封号|离开|最后一天上班|开了我|辞了我"
+    r"|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
 )
-_ROLE_START = re.compile(r"入职|进(的|了)?(公司|厂|单位|站|这)|开始(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
+_ROLE_RESUME = re.compile(r"(恢复|回去|回到单位|回单位|回公司|回厂|重新)(上班|工作|上岗|履行)|复工|复岗|返岗|恢复劳动关系")
+_ROLE_SIGNED = re.compile(r"补签|补订|(才|终于|又)签|签(了|订了?|的|下)?(书面)?(劳动)?合同")
+_ROLE_START = re.compile(r"入职|进(的|了)?(公司|厂|单位|站|这)|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
 _ROLES = (
     ("applied_date", _ROLE_APPLIED),
     ("notice_date", _ROLE_RESIGN),
     ("incident_date", _ROLE_INCIDENT),
     ("end_date", _ROLE_END),
+    ("resume_date", _ROLE_RESUME),
     ("start_date", _ROLE_START),
+    ("signed_date", _ROLE_SIGNED),
 )
 
 
@@ -503,9 +552,12 @@ _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
+_SERVICE_FILLERS = r"(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
 _BEFORE_SERVICE = re.compile(
-    r"(干|做|工作|待|呆|上班|入职|跑|送|开|来|在职|任职|服务|打工)(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|足足|才|刚|刚好|正好|快要)*$"
+    r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工)"
+    r"(车|大车|货车|出租车?|网约车|滴滴|货|外卖|快递|餐|单|活|保洁|家政|司机|保安|仓管)?" + _SERVICE_FILLERS +
     r"|(公司|单位|厂|平台|站点?|店|这家|这里|这儿|那里|那家)(里|上)?(干|做|工作|待|上班|跑)?(了|满|已经|都|快|有)*$"
+    r"|(进|来|到)(了)?(这个|这家|这|那个|那家|我们|咱们)?(公司|单位|厂|工厂|厂里|仓库|车队|工地|站点?|配送站|门店|店|超市|酒店|餐厅|饭店|医院|学校|平台)(里)?" + _SERVICE_FILLERS
 )
 
 
@@ -515,18 +567,39 @@ _MONEY = re.compile(
     r"(?P<num>(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)"
     r"(?P<unit>\s*(?:块钱|块|元|rmb|RMB))?(?P<more>多|左右)?"
 )
-_WAGE_BEFORE = re.compile(r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣)(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
+_WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣)"
+_WAGE_BEFORE = re.compile(_WAGE_WORDS + r"(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
+_WAGE_BEFORE_WIDE = re.compile(
+    _WAGE_WORDS + r"(一直|一直都|都|也|也都|基本|基本上|一般|固定|稳定|始终|还是|平均|每月|每个月|一个月)+(是|有|为|大概|差不多|在|约|大约)*$"
+)
 _WAGE_AFTER = re.compile(r"^(块钱|块|元)?(多|左右)?(一个月|每月|每个月|/月|一月|的月薪|的工资|月薪)")
 _NOT_WAGE_BEFORE = re.compile(r"赔|补偿|罚|押金|欠|扣|借|医药费|医疗费|花了|房租|违约金|保证金|定金|日薪|时薪|一天|每天|每小时|一小时|每单|一单|加班费|报销|车费|油费")
 _PROBATION_BEFORE = re.compile(r"试用")
 _OWED_OR_PAID = re.compile(r"欠|拖欠|补偿|赔|罚|扣|押金|借|报销")
+_CLAIMED = re.compile(r"欠|讨|追回|追讨|索要|要回")
 _NOT_WAGE_AFTER = re.compile(r"^\s*(块钱|块|元)?(的)?(补偿|赔偿|押金|罚款|违约金|医药费|医疗费|奖金|提成|补贴|路费|油费|房租|加班费)")
 _NOT_MONEY_AFTER = re.compile(r"^\s*(个|小时|钟头|天|年|月|号|日|级|倍|%|岁|胎|次|周|点|分|公里|单|人|家|岗)")
+_AVERAGE_BEFORE = re.compile(r"社平|社会平均|职工(月)?平均|(当地|本地|全市|全省|市里|省里|统筹地区)的?(上一?年度?)?(职工)?(月)?平均")
+_MINIMUM_BEFORE = re.compile(r"最低工资")
+_ANNUAL_BEFORE = re.compile(r"(年收入|年薪|去年|上一?年度?|全年|一年|每年)的?(总)?(收入|工资|薪水|挣了?|到手|税前)?(是|有|为|大概|约|共|一共|总共|差不多|大约|能有)*$")
+_LAST_MONTH_BEFORE = re.compile(r"上个?月的?(工资|薪水|收入|到手|发了?|拿了?)(是|有|为|共|一共|发了?|拿了?)*$")
+_WAGE_TOTAL = re.compile(
+    rf"(?P<n>{_N})个月的?(工资|收入|薪水|工钱)(加起来|加在一起|一共|总共|合计|共|总计|算下来)(是|有|为|拿了|发了|才|一共)?\s*(?P<sum>"
+    r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)(\s*(块钱|块|元))?"
+)
 
 
-def _money_facts(text: str) -> tuple[tuple[Decimal, bool] | None, Decimal | None]:
-    wage: tuple[Decimal, bool, int] | None = None  # value, approx, strength
-    probation: Decimal | None = None
+def _money_facts(text: str) -> dict:
+    """The monthly wage (and whether approximate), and the other amounts the question names."""
+    out: dict = {}
+    candidates: list[tuple[Decimal, bool, int, bool]] = []  # value, approx, strength, last month's
+    if (t := _WAGE_TOTAL.search(text)) is not None:
+        months, total = _cn_int(t.group("n")), parse_number(t.group("sum"))
+        if _OWED_OR_PAID.search(_clause_before(text, t.start(), 8)):
+            pass  # 「欠了我两个月工资共15000」: owed, not what was earned
+        elif months and 1 <= months <= 12 and total is not None and total >= 100 * months:
+            out.update(wage_total=total, wage_total_months=months, monthly_wage=total / months, wage_approx=False)
+            text = _mask(text, [t.span()])
     for m in _MONEY.finditer(text):
         token = m.group("num")
         if _NOT_MONEY_AFTER.match(text[m.end("num") :]) and not m.group("unit"):
@@ -538,18 +611,41 @@ def _money_facts(text: str) -> tuple[tuple[Decimal, bool] | None, Decimal | None
         after = _clause_after(text, m.end(), 8)
         unit = bool(m.group("unit")) or bool(re.search(r"[千万kKwW]", token))
         near = _clause_before(text, m.start(), 5)
+        wide = _clause_before(text, m.start(), 10)
+        if _AVERAGE_BEFORE.search(before):
+            out.setdefault("local_average_wage", value)
+            continue
+        if _MINIMUM_BEFORE.search(before):
+            out.setdefault("minimum_wage", value)
+            continue
+        if value >= 10000 and _ANNUAL_BEFORE.search(wide) and not re.search(r"(月薪|月工资|每月|每个月|一个月)", near):
+            out.setdefault("annual_income", value)
+            continue
+        if _CLAIMED.search(before) and not re.search(r"月薪|底薪", near):
+            out.setdefault("claim_amount", value)
+            continue
         if (_NOT_WAGE_BEFORE.search(near) or _OWED_OR_PAID.search(before)) and not re.search(r"(月薪|月工资|底薪|工资)(是|有|为)?$", near):
             continue
         if _NOT_WAGE_AFTER.match(text[m.end("num") :]):
             continue
         if _PROBATION_BEFORE.search(before):
-            probation = value
+            out["probation_wage"] = value
             continue
-        strength = 2 if (_WAGE_BEFORE.search(near) or _WAGE_AFTER.match(text[m.end("num") :])) else (1 if unit and value >= 1000 else 0)
-        if strength and (wage is None or strength > wage[2]):
+        last_month = bool(_LAST_MONTH_BEFORE.search(wide))
+        if last_month:
+            out.setdefault("last_month_wage", value)
+        strong = _WAGE_BEFORE.search(near) or _WAGE_BEFORE_WIDE.search(wide) or _WAGE_AFTER.match(text[m.end("num") :])
+        strength = 2 if strong else (1 if unit and value >= 1000 else 0)
+        if strength:
             approx = bool(m.group("more")) or bool(re.search(r"(大概|差不多|约|大约|左右)$", near)) or "左右" in after[:3]
-            wage = (value, approx, strength)
-    return ((wage[0], wage[1]) if wage else None), probation
+            candidates.append((value, approx, strength, last_month))
+    if "monthly_wage" not in out and candidates:
+        # the strongest mention, the first among equals; last month's wage only when nothing else is said
+        best = max(candidates, key=lambda c: (not c[3], c[2]))
+        out["monthly_wage"], out["wage_approx"] = best[0], best[1]
+    elif "monthly_wage" not in out and "annual_income" in out:
+        out["monthly_wage"], out["wage_approx"] = _money(out["annual_income"] / 12), True  # 年薪12万: about 10000 a month
+    return out
 
 
 # overtime --------------------------------------------------------------------------------------
@@ -582,6 +678,11 @@ def _overtime_facts(text: str) -> dict:
             elif _REST_WORDS.search(clause):
                 key = "overtime_rest_hours"
             elif re.search(r"每天|每日|一天|天天|每晚", clause[: h.start()]) and h.group("u") not in ("天", "日"):
+                if not re.search(r"加班|加了|加点|多干|多上|多做|延长|超时", clause):
+                    # 「每天工作10小时」 is the whole day: what passes the 8 standard hours is overtime
+                    if n <= _STANDARD_DAY:
+                        continue
+                    n -= _STANDARD_DAY
                 out["overtime_daily_hours"] = n
                 continue
             elif _WORKDAY_WORDS.search(clause):
@@ -599,6 +700,74 @@ def _overtime_facts(text: str) -> dict:
     return out
 
 
+# working hours and retirement -----------------------------------------------------------------
+
+_STANDARD_DAY, _STANDARD_WEEK = 8, 40
+_CLOCK = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_SCHEDULE = re.compile(
+    rf"(?P<am>早上|早晨|早|上午|白天)?\s*(?P<a>{_CLOCK})\s*[点时:：](?P<ah>半|30)?\s*(?:到|至|-|~|一直到|干到|上到|做到|上班到|工作到)\s*"
+    rf"(?P<pm>晚上|晚|下午|夜里|夜间|凌晨)?\s*(?P<b>{_CLOCK})\s*[点时:：](?P<bh>半|30)?"
+    rf"|早(?P<a2>{_CLOCK})(?:点)?晚(?P<b2>{_CLOCK})(?:点)?"
+)
+_DAILY_HOURS = re.compile(rf"(每天|一天|每日|天天)(要|得|都|至少)?(干|工作|上班|跑|做|上)?(满|够|了)?\s*(?P<n>{_N})\s*个?(小时|钟头)")
+_BREAK = re.compile(rf"(中午|中间|午休|吃饭)(能|可以)?(休息|歇)?(了)?\s*(?P<n>{_N}|半)\s*个?(小时|钟头)")
+_WEEK_DAYS = re.compile(rf"(一周|每周|一个?星期|每个?星期|一个?礼拜|每个?礼拜)(要|得|都)?(干|上|工作|上班|出勤|跑)?(满)?\s*(?P<n>[1-7一二三四五六七])\s*天")
+_WORK_REST = re.compile(r"做(?P<w>[一二三四五六七1-7])休(?P<r>[一二三四五六七1-7])")
+_RETIRE_AHEAD = re.compile(
+    rf"(离|距|距离)(我的?)?(法定)?退休(年龄|年纪)?(时间)?(还|只|就)?(剩下?|有|差|只剩|只有)?(?P<under>不到|不足|不满|没有)?\s*(?P<n>{_N}|半)\s*(?P<u>个月|年)(?P<more>多)?"
+    rf"|(还有|再过|还差|只剩|只有)(?P<under2>不到|不足)?\s*(?P<n2>{_N}|半)\s*(?P<u2>个月|年)(?P<more2>多)?(就|就要|就能|就该|才)?(要|能|到|该)?(法定)?退休"
+)
+
+
+def _clock(token: str) -> int | None:
+    value = _cn_int(token)
+    return value if value is not None and 0 <= value <= 24 else None
+
+
+def _hours_facts(text: str) -> dict:
+    """Hours worked a day (from a schedule, less a stated break) and days a week; months to retirement."""
+    out: dict = {}
+    if (m := _SCHEDULE.search(text)) is not None:
+        a, b = _clock(m.group("a") or m.group("a2")), _clock(m.group("b") or m.group("b2"))
+        if a is not None and b is not None:
+            start = Decimal(a) + (Decimal("0.5") if m.group("ah") else 0)
+            end = Decimal(b) + (Decimal("0.5") if m.group("bh") else 0)
+            pm = m.group("pm") or ("晚" if m.group("b2") else None)
+            if pm == "凌晨":
+                end += 24
+            elif (pm and b < 12) or end <= start:
+                end += 12
+            if 0 < end - start <= 24:
+                out["daily_hours"] = end - start
+    elif (m := _DAILY_HOURS.search(text)) is not None and (n := _num(m.group("n"))) is not None and 0 < n <= 24:
+        out["daily_hours"] = n
+    if "daily_hours" in out and (b := _BREAK.search(text)) is not None and not re.search(r"不让|不能|没有|没得|不给", text[max(0, b.start() - 3) : b.end()]):
+        rest = _num(b.group("n"))
+        if rest is not None and rest < out["daily_hours"]:
+            out["daily_hours"] -= rest
+    if (m := _WEEK_DAYS.search(text)) is not None:
+        out["week_days"] = _cn_int(m.group("n"))
+    elif (m := _WORK_REST.search(text)) is not None and (_cn_int(m.group("w")) or 0) + (_cn_int(m.group("r")) or 0) == 7:
+        out["week_days"] = _cn_int(m.group("w"))
+    elif re.search(r"单休|一周(只)?休(息)?一天|每周(只)?休(息)?一天", text):
+        out["week_days"] = 6
+    elif re.search(r"全年无休|一天(都)?不休|没有休息日|没休息日|天天上班|每天都(要)?上班|一周七天|7天无休|七天无休", text):
+        out["week_days"] = 7
+    elif re.search(r"(?<!没有)(?<!没)双休", text):
+        out["week_days"] = 5
+    if (m := _RETIRE_AHEAD.search(text)) is not None:
+        n = _num(m.group("n") or m.group("n2"))
+        unit = m.group("u") or m.group("u2")
+        if n is not None:
+            months = int(n * 12) if unit == "年" else int(n)
+            if m.group("more") or m.group("more2"):
+                months += 11 if unit == "年" else 0
+            elif m.group("under") or m.group("under2"):
+                months -= 1
+            out["retirement_months"] = max(months, 0)
+    return out
+
+
 # the reader ------------------------------------------------------------------------------------
 
 _CONTRACT_NONE = re.compile(
@@ -608,15 +777,18 @@ _CONTRACT_NONE = re.compile(
 _CONTRACT_SIGNED = re.compile(r"签(了|过|订了|的)(.{0,8})合同")
 _UNLAWFUL = re.compile(
     r"违法(辞退|解除|开除|解雇|终止|裁员)|无故(开除|辞退|解雇|被开|被辞|解除|把我开|把我辞|让我走)|无缘无故|无理由(辞退|开除|解雇)|没有?(任何)?理由(就)?(把我)?(开|辞|解雇|辞退|开除)"
+    r"|违法(地)?把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
+    r"|(什么|任何|一点|一个)理由(都|也)(没|没有|不)(给|说|讲)|(没|没有|不)(给|说|讲|讲明|说明)(任何|什么|个)?理由(就)?(把我|让我|叫我)?(开|辞|炒|走|解雇|辞退|开除|别来|不用来)"
+    r"|一句话(就)?(把我|让我|叫我)(开|辞|炒|走|滚|别来|明天别来|不用来|明天不用来)"
 )
-_NOTICE_NO = re.compile(r"(没|没有|未|不)(提前)?(书面)?(通知|说一声|打招呼)|(突然|直接|当场|当天)(就)?(把我)?(辞退|开除|开了|辞了|让我走|被开|被辞|不让)|不打招呼")
+_NOTICE_NO = re.compile(r"(没|没有|未|不)(提前)?(\d+|[一二三四五六七八九十两]+)?(个)?(天|月|日)?(书面)?(通知|说一声|打招呼)|(突然|直接|当场|当天)(就)?(把我)?(辞退|开除|开了|辞了|让我走|被开|被辞|不让)|不打招呼")
 _NOTICE_YES = re.compile(r"提前(\d+|[一二三四五六七八九十两]+)?(个)?(天|月|日)?(书面)?(通知|说)|书面通知(了)?我")
 _PROBATION_OUT = re.compile(r"(过了|已经过了|结束了)试用期|试用期(已经)?(过了|结束了|满了)|转正(了)?")
 _PROBATION_IN = re.compile(r"(还在|正在|仍在|在)试用期|试用期(内|间|中|期间|里|还没(过|结束))")
 _OWED = re.compile(r"拖欠(工资|薪水|我)|欠(我|了我)?的?.{0,6}工资|欠薪|(不|没)发工资|工资(一直)?(没|不)(发|给)|克扣工资")
 _GRADE = re.compile(rf"(?P<g>{_N})\s*级\s*(伤残|工伤|残疾)?|伤残(等级)?(是|为|评了|鉴定为|评为|定了|定为)?\s*(?P<g2>{_N})\s*级")
 _LEAVE_TAKEN = re.compile(rf"(已经|已)?休(了|过)\s*(?P<n>{_N})\s*天")
-_LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还)?(没|没有|未)休")
+_LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?!一天(的)?(年假|年休假)(都|也))(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还|就)?(没|没有|未|不)休|(年假|年休假)(还)?(有)?\s*(?!一天(都|也))(?P<n3>{_N})\s*天(都|也|还|就)?(没|没有|未|不)休")
 _LEAVE_NONE = re.compile(r"(年假|年休假)(一天)?(都|也|还)?(没|没有|未)(休|休过)|没休(过)?(年假|年休假)|一天(年假)?都没休")
 _MULTIPLES = {"双": 2, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
 
@@ -663,16 +835,13 @@ def read_facts(text: str, *, today: date) -> Facts:
         found["contract_type"] = ContractType.FIXED
     if re.search(r"无固定期限", text) and not re.search(r"视为.{0,6}无固定期限|订立无固定期限", text):
         found["contract_type"], found["contract_months"] = ContractType.OPEN_ENDED, None
-    if re.search(r"以完成一定工作任务为期限|完成一定工作任务|项目合同|单项工作任务", text):
+    if re.search(r"以完成一定工作任务为期限|完成一定工作任务|项目合同|单项工作任务|(做完|干完|完成)(这个|这项|该|那个)?.{0,10}(项目|工程|任务)(就|后|以后|为止)?(结束|终止|到期)", text):
         found["contract_type"], found["contract_months"] = ContractType.TASK, None
 
-    wage, probation_wage = _money_facts(masked)
-    if wage:
-        found["monthly_wage"], found["wage_approx"] = wage
-    if probation_wage is not None:
-        found["probation_wage"] = probation_wage
+    found.update(_money_facts(masked))
 
     found.update(_overtime_facts(masked))
+    found.update(_hours_facts(masked))
     if re.search(r"(没|没有|不|不给|不让|未|不能|没给)(给|安排|让)?(我)?(补休|调休)", text):
         found["time_off_in_lieu"] = False
     elif re.search(r"(补休|调休)(了|过)|(安排|给)(了)?(我)?(补休|调休)", text):
@@ -687,7 +856,7 @@ def read_facts(text: str, *, today: date) -> Facts:
             break
 
     if (m := _LEAVE_LEFT.search(masked)) is not None:
-        found["leave_unused_days"] = _cn_int(m.group("n") or m.group("n2"))
+        found["leave_unused_days"] = _cn_int(m.group("n") or m.group("n2") or m.group("n3"))
     elif _LEAVE_NONE.search(masked):
         found["leave_taken_days"] = 0
     elif (m := _LEAVE_TAKEN.search(masked)) is not None and re.search(r"年假|年休假", masked):
@@ -733,6 +902,7 @@ _CN_GRADE = "零一二三四五六七八九十"
 LHF, LHF_RULES, LF = "laodong-hetong-fa", "laodong-hetong-fa-shishi-tiaoli", "laodong-fa"
 MONTHLY_DAYS, LEAVE_RULES, LEAVE_MEASURES = "yueping-gongzuo-shijian-tongzhi", "zhigong-daixin-nianxiujia-tiaoli", "qiye-zhigong-daixin-nianxiujia-banfa"
 WOMEN, INJURY, DISPUTES, HOURS = "nvzhigong-laodong-baohu-guiding", "gongshang-baoxian-tiaoli", "laodong-zhengyi-tiaojie-zhongcai-fa", "zhigong-gongzuo-shijian-guiding"
+JUDICIAL_2, UNION, INSPECTION, WAGE_PAYMENT = "laodong-zhengyi-jieshi-2", "gonghui-fa", "laodong-baozhang-jiancha-tiaoli", "gongzi-zhifu-zanxing-guiding"
 
 
 def _money(value: Decimal) -> Decimal:
@@ -831,7 +1001,10 @@ _ASK_DEADLINE = re.compile(r"多久|多长时间|多少天|几天|期限|截止|
 _T_DISMISSAL = re.compile(
     r"辞退|裁员|裁掉|被裁|开除|解雇|被开|开了我|被炒|炒了我|炒鱿鱼|辞了我|劝退|解除(劳动)?合同|经济补偿|补偿金|N\s*\+\s*1|n\s*\+\s*1|遣散|被优化|优化了|不续签|不续约|合同到期|让我走人|赶走|2\s*[Nn]|赔偿金"
     r"|不要我了|不让我干|让我走|叫我走|辞掉|被辞|不用来了|别来了|倒闭|破产|关门|解散"
+    r"|协商解除|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
+    r"|合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(项目|任务|工程).{0,6}(结束|完了|做完|完成)|合同(自然|就)?(结束|终止)"
 )
+_T_EXPIRY = re.compile(r"合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|期满")
 _T_FORCED_QUIT = re.compile(r"(辞职|离职|解除).{0,12}(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不缴社保|不发工资|被迫)|(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不发工资).{0,12}(辞职|离职|解除)")
 _T_UNLAWFUL_ASK = re.compile(r"违法|赔偿金|2\s*[Nn]|双倍补偿|二倍补偿")
 _T_DOUBLE = re.compile(r"[二双两2]倍工资")
@@ -887,6 +1060,8 @@ _ASKS: dict[FactName, tuple[str, tuple[str, ...]]] = {
     FactName.DISABILITY_GRADE: ("评了几级伤残？", ("还没评", "十级伤残", "九级伤残", "八级伤残")),
     FactName.CAREER: ("你参加工作一共多少年（包括以前的单位）？", ("参加工作不满1年", "参加工作5年", "参加工作15年", "参加工作20年以上")),
     FactName.BABIES: ("一胎生了几个宝宝？", ("双胞胎", "三胞胎")),
+    FactName.ANNUAL_INCOME: ("你本人上一年的收入一共多少？", ()),
+    FactName.MINIMUM_WAGE: ("当地的月最低工资标准是多少？", ()),
 }
 
 _CAP_CAVEAT = "月工资高于当地上年职工月平均工资3倍的，按3倍封顶、最多算12年；本机不知道当地平均工资，请查当地公布的数。"
@@ -907,7 +1082,27 @@ def _service(w: _Work) -> tuple[int, int, int | None] | None:
     return None
 
 
-def _severance(w: _Work) -> None:
+def _severance_base(f: Facts) -> tuple[Decimal, list[str], str, bool]:
+    """The monthly wage 经济补偿 is counted on (第四十七条第二款 3-times cap, 实施条例第二十七条
+    minimum-wage floor, both only when the question gives the local figure); the caveats and the
+    formula's prefix for it; whether the 12-year cap applies."""
+    wage, caveats, prefix, capped = f.monthly_wage, [], "", False
+    if f.wage_total is not None and f.wage_total_months:
+        prefix = f"{_fmt(f.wage_total)} ÷ {f.wage_total_months} = {_fmt(_money(wage))}；"
+        caveats.append(f"月工资按实际工作的{f.wage_total_months}个月平均：{_fmt(f.wage_total)}÷{f.wage_total_months}={_yuan(wage)}元（实施条例第二十七条）。")
+    if f.local_average_wage is not None and wage > 3 * f.local_average_wage:
+        wage, capped = 3 * f.local_average_wage, True
+        prefix += f"3 × {_fmt(f.local_average_wage)} = {_fmt(wage)}；"
+        caveats.append(f"月工资高于当地月平均工资{_fmt(f.local_average_wage)}元的3倍，按3倍{_yuan(wage)}元算，最多算12年（第四十七条第二款）。")
+    elif f.minimum_wage is not None and wage < f.minimum_wage:
+        wage = f.minimum_wage
+        caveats.append(f"平均工资低于当地最低工资{_fmt(f.minimum_wage)}元的，按最低工资算（实施条例第二十七条）。")
+    else:
+        caveats.append(_CAP_CAVEAT)
+    return wage, caveats, prefix, capped
+
+
+def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
     f, text = w.f, w.text
     svc = _service(w)
     if svc is None:
@@ -926,7 +1121,10 @@ def _severance(w: _Work) -> None:
     else:
         svc_text = _months_text(months) + (f"{days}天" if days else "")
     about = "约" if approx else ""
-    caveats = [_CAP_CAVEAT, _AVERAGE_CAVEAT]
+    wage, wage_caveats, prefix, capped = _severance_base(f) if f.monthly_wage is not None else (None, [_CAP_CAVEAT], "", False)
+    if capped and n > 12:
+        n = n_high = Decimal(12)
+    caveats = [*wage_caveats, _AVERAGE_CAVEAT]
     if n_high != n:
         caveats.insert(0, f"按“{svc_text}”的下限算；多出的部分满6个月的，是{_fmt(n_high)}个月工资。")
     elif approx:
@@ -934,38 +1132,123 @@ def _severance(w: _Work) -> None:
     if f.start_date is not None and f.start_date < date(2008, 1, 1):
         caveats.append("2008年以前的工作年限按当时的规定算（劳动合同法第九十七条）。")
     unlawful = f.unlawful_dismissal is True
-    asked_unlawful = bool(_T_UNLAWFUL_ASK.search(text)) and not unlawful
+    asked_unlawful = (bool(_T_UNLAWFUL_ASK.search(text)) or conditional_unlawful) and not unlawful
     cites = (Cite(LHF, "第四十七条"), Cite(LHF, "第四十六条"), Cite(LHF_RULES, "第二十七条"))
-    if not unlawful:
+    if f.contract_type is ContractType.TASK and not _DISMISSED.search(text):
+        cites = (Cite(LHF, "第四十七条"), Cite(LHF_RULES, "第二十二条"), Cite(LHF, "第四十六条"))
+        caveats.insert(0, "以完成一定工作任务为期限的合同因任务完成而终止的，单位也要付经济补偿（实施条例第二十二条）。")
+    elif _T_EXPIRY.search(text) and not _DISMISSED.search(text):
+        cites = (Cite(LHF, "第四十七条"), Cite(LHF, "第四十六条"), Cite(LHF, "第四十四条"))
+        caveats.insert(0, "合同到期单位不续签的要付经济补偿；单位按原条件或更好条件续签而你不同意的，没有（第四十六条第五项）。")
+    severance_amount = None
+    if not unlawful and not conditional_unlawful:
         if not asked_unlawful and _DISMISSED.search(text):
             caveats.append("试用期不符合录用条件、严重违纪等被辞退的（第三十九条）没有经济补偿；违法辞退的可要2倍赔偿金（第八十七条）。")
-        if f.monthly_wage is not None:
-            amount = _money(n * f.monthly_wage)
-            sentence = f"按工作{svc_text}、月工资{_fmt(f.monthly_wage)}元算，经济补偿{about or '是'}{_fmt(n)}个月工资，共{about}{_yuan(amount)}元。"
-            w.add(Kind.SEVERANCE, amount, Unit.YUAN, sentence, f"{_fmt(n)} × {_fmt(f.monthly_wage)} = {_yuan(amount)}", cites, caveats)
+        if wage is not None:
+            severance_amount = amount = _money(n * wage)
+            sentence = f"按工作{svc_text}、月工资{_fmt(_money(wage))}元算，经济补偿{about or '是'}{_fmt(n)}个月工资，共{about}{_yuan(amount)}元。"
+            w.add(Kind.SEVERANCE, amount, Unit.YUAN, sentence, f"{prefix}{_fmt(n)} × {_fmt(_money(wage))} = {_yuan(amount)}", cites, caveats)
         else:
             sentence = f"按工作{svc_text}算，经济补偿{about or '是'}{_fmt(n)}个月工资。"
             w.add(Kind.SEVERANCE, n, Unit.MONTH, sentence, f"工作{svc_text} → {_fmt(n)}个月", cites, caveats)
     if unlawful or asked_unlawful:
         double = 2 * n
-        lead = "违法解除的赔偿金" if unlawful else "如果属于违法解除，赔偿金"
+        lead = "违法解除的赔偿金" if unlawful else ("单位仍然辞退的，属违法解除，赔偿金" if conditional_unlawful else "如果属于违法解除，赔偿金")
         ucites = (Cite(LHF, "第八十七条"), Cite(LHF, "第四十七条"), Cite(LHF, "第四十八条"), Cite(LHF_RULES, "第二十五条"))
-        ucaveats = ["不想走的，也可以要求单位继续履行合同（第四十八条）。", "拿了赔偿金就不再另拿经济补偿（实施条例第二十五条）。", _CAP_CAVEAT]
+        ucaveats = ["不想走的，也可以要求单位继续履行合同（第四十八条）。", "拿了赔偿金就不再另拿经济补偿（实施条例第二十五条）。", *wage_caveats]
         if approx:
             ucaveats.insert(0, "你给的是大概数，结果也是约数。")
-        if f.monthly_wage is not None:
-            amount = _money(double * f.monthly_wage)
+        if wage is not None:
+            amount = _money(double * wage)
             sentence = f"{lead}是经济补偿的2倍：{_fmt(double)}个月工资，共{about}{_yuan(amount)}元。"
-            formula = f"2 × {_fmt(n)} × {_fmt(f.monthly_wage)} = {_yuan(amount)}"
+            formula = f"{prefix}2 × {_fmt(n)} × {_fmt(_money(wage))} = {_yuan(amount)}"
             w.add(Kind.UNLAWFUL_DISMISSAL, amount, Unit.YUAN, sentence, formula, ucites, ucaveats)
         else:
             sentence = f"{lead}是经济补偿的2倍，即{about}{_fmt(double)}个月工资。"
             w.add(Kind.UNLAWFUL_DISMISSAL, double, Unit.MONTH, sentence, f"2 × {_fmt(n)} = {_fmt(double)}个月", ucites, ucaveats)
-    if not unlawful and f.monthly_wage is not None and not re.search(r"裁员|被裁|裁掉", text) and (f.notice_given is False or re.search(r"[Nn]\s*\+\s*1|代通知金", text)):
-        wage = _money(f.monthly_wage)
-        sentence = f"按第四十条辞退又没提前30天书面通知的，要多付1个月工资，即{_yuan(wage)}元。"
-        caveat = "只适用于劳动合同法第四十条的情形：病休期满不能工作、不能胜任工作、客观情况重大变化。"
-        w.add(Kind.NOTICE_PAY, wage, Unit.YUAN, sentence, f"1 × {_fmt(f.monthly_wage)} = {_yuan(wage)}", (Cite(LHF, "第四十条"),), (caveat,))
+    notice_words = re.search(r"[Nn]\s*\+\s*1|代通知金|(多|另|额外)(给|付|支付|发)(我)?(一|1)个月(的)?工资", text)
+    if not unlawful and not conditional_unlawful and f.monthly_wage is not None and not re.search(r"裁员|被裁|裁掉", text) and (f.notice_given is False or notice_words):
+        last = f.last_month_wage if f.last_month_wage is not None else f.monthly_wage
+        notice = _money(last)
+        sentence = f"按第四十条辞退又没提前30天书面通知的，要多付1个月工资，即{_yuan(notice)}元。"
+        ncaveats = ["只适用于劳动合同法第四十条的情形：病休期满不能工作、不能胜任工作、客观情况重大变化。",
+                    "多付的1个月工资按你上一个月的工资算（实施条例第二十条）。"]
+        ncites = (Cite(LHF, "第四十条"), Cite(LHF_RULES, "第二十条"))
+        w.add(Kind.NOTICE_PAY, notice, Unit.YUAN, sentence, f"1 × {_fmt(last)} = {_yuan(notice)}", ncites, ncaveats)
+        if severance_amount is not None:
+            total = severance_amount + notice
+            sentence = f"按第四十条辞退的，经济补偿{_yuan(severance_amount)}元加多付的1个月工资{_yuan(notice)}元，共{about}{_yuan(total)}元。"
+            formula = f"{_yuan(severance_amount)} + {_yuan(notice)} = {_yuan(total)}"
+            tcites = (Cite(LHF, "第四十七条"), Cite(LHF, "第四十条"), Cite(LHF_RULES, "第二十条"))
+            tcaveats = [c for c in caveats if "大概" in c] + ncaveats[:1]
+            at = next(i for i, c in enumerate(w.calcs) if c.kind is Kind.SEVERANCE)
+            w.add(Kind.TOTAL, total, Unit.YUAN, sentence, formula, tcites, tcaveats)
+            w.calcs.insert(at, w.calcs.pop())
+
+
+def _dismissal_bar(w: _Work) -> bool:
+    """劳动合同法第四十二条第五项: 15 years' continuous service and under 5 years to retirement."""
+    f = w.f
+    svc = _service(w)
+    if svc is None or f.retirement_months is None or svc[0] < 180 or f.retirement_months >= 60:
+        return False
+    years = Decimal(svc[0]) / 12
+    sentence = "在本单位连续工作满15年、离法定退休不足5年，单位不得以不能胜任、裁员等第四十条、第四十一条的理由辞退。"
+    if len(sentence) > 70:
+        sentence = "连续工作满15年、离法定退休不足5年，单位不得按第四十条、第四十一条辞退。"
+    formula = f"连续工作{_months_text(svc[0])} ≥ 15年，距退休至多{_months_text(f.retirement_months)} < 5年 → 不得依第四十条、第四十一条解除"
+    caveats = ("严重违纪等第三十九条的情形、双方协商一致解除，不受这一条限制。",
+               "单位仍然这样辞退的，属违法解除：你可以要求继续履行合同，或者要2倍经济补偿的赔偿金（第四十八条、第八十七条）。")
+    w.add(Kind.DISMISSAL_BAR, _money(years) if years != int(years) else int(years), Unit.YEAR, sentence, formula,
+          (Cite(LHF, "第四十二条"), Cite(LHF, "第四十条"), Cite(LHF, "第四十一条")), caveats)
+    return True
+
+
+def _back_pay(w: _Work) -> bool:
+    """解释（二）第十八条: wages from an unlawful dismissal to the day before work resumed."""
+    f = w.f
+    cites = (Cite(JUDICIAL_2, "第十八条"), Cite(LHF, "第四十八条"))
+    caveats = ["按你正常上班时的工资标准算；双方都有过错的，各自承担相应责任。"]
+    months = days = None
+    if f.end_date is not None and f.resume_date is not None and f.resume_date > f.end_date:
+        first, last = f.end_date + timedelta(days=1), f.resume_date - timedelta(days=1)
+        months, days = months_between(first, f.resume_date)
+        span = f"{_day(first)}到{_day(last)}"
+    elif (m := re.search(rf"(?P<n>{_N})\s*个月(都|也|一直)?(没|没有|不能|不让)(上班|工作|干活|上岗)", w.text)) is not None:
+        months, days, span = _cn_int(m.group("n")), 0, None
+    if months is None:
+        if f.end_date is None:
+            w.need(FactName.END_DATE)
+        return False
+    if days:
+        caveats.append(f"另有{days}天不满一个月，按日折算，这里没算进去。")
+    label = span or f"没上班的{months}个月"
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE)
+        sentence = f"违法解除后恢复上班的，{label}的工资单位要照付，共{months}个月。"
+        w.add(Kind.BACK_PAY, months, Unit.MONTH, sentence, f"{months}个月" + (f"{days}天" if days else ""), cites, caveats)
+        return True
+    amount = _money(months * f.monthly_wage)
+    sentence = f"违法解除后恢复上班的，{label}的工资单位要照付：{months}个月，共{_yuan(amount)}元。"
+    if len(sentence) > 70:
+        sentence = f"违法解除期间的工资单位要照付：{months}个月，共{_yuan(amount)}元。"
+    w.add(Kind.BACK_PAY, amount, Unit.YUAN, sentence, f"{months} × {_fmt(f.monthly_wage)} = {_yuan(amount)}", cites, caveats)
+    return True
+
+
+def _union_dismissal(w: _Work) -> None:
+    """工会法第五十三条: dismissed for union activity or a union officer's duties."""
+    f = w.f
+    cites = (Cite(UNION, "第五十三条"),)
+    caveats = ("由劳动行政部门责令单位恢复你的工作并补发被解除期间的报酬，或者给这笔赔偿，可以向当地劳动行政部门反映。",)
+    if f.annual_income is None:
+        w.need(FactName.ANNUAL_INCOME)
+        sentence = "因参加工会活动或履行工会职责被解除合同的，可以要求恢复工作补发报酬，或赔本人年收入的2倍。"
+        w.add(Kind.UNION_DISMISSAL, 2, Unit.YEAR, sentence, "2 × 本人年收入", cites, caveats)
+        return
+    amount = _money(2 * f.annual_income)
+    sentence = f"因工会活动或工会职责被解除合同的，可要求恢复工作，或赔年收入的2倍：{_yuan(amount)}元。"
+    w.add(Kind.UNION_DISMISSAL, amount, Unit.YUAN, sentence, f"2 × {_fmt(f.annual_income)} = {_yuan(amount)}", cites, caveats)
 
 
 def _double_wage(w: _Work) -> None:
@@ -975,8 +1258,11 @@ def _double_wage(w: _Work) -> None:
         start = f.start_date
         first = add_months(start, 1)  # the day after one full month of work
         last_possible = add_months(start, 12) - timedelta(days=1)  # the day before one full year
-        until = min(f.end_date or w.today, w.today, last_possible)
+        signed = f.signed_date if f.signed_date is not None and f.signed_date > start else None
+        until = min(f.end_date or w.today, w.today, last_possible, *((signed - timedelta(days=1),) if signed else ()))
         caveats: list[str] = []
+        if signed:
+            caveats.append(f"{_day(signed)}补签了合同，二倍工资算到补签的前一天（实施条例第六条）。")
         if until < first:
             w.add(
                 Kind.DOUBLE_WAGE, 0, Unit.MONTH,
@@ -999,7 +1285,7 @@ def _double_wage(w: _Work) -> None:
                 w.add(Kind.DOUBLE_WAGE, months, Unit.MONTH, sentence, f"{first.isoformat()} 至 {until.isoformat()} = {months}个月" + (f"{days}天" if days else ""), cites, caveats)
         deemed = add_months(start, 12)
         ocites = (Cite(LHF, "第十四条"), Cite(LHF_RULES, "第七条"))
-        if deemed <= min(f.end_date or w.today, w.today):
+        if deemed <= min(f.end_date or w.today, w.today, *((signed - timedelta(days=1),) if signed else ())):
             sentence = f"满一年仍没签合同，从{_day(deemed)}起视为已订立无固定期限劳动合同。"
             w.add(Kind.OPEN_ENDED_FROM, deemed, Unit.DATE, sentence, f"{start.isoformat()} + 1年 = {deemed.isoformat()}", ocites,
                   ("二倍工资最多算11个月，到满一年的前一天为止。",))
@@ -1012,6 +1298,9 @@ def _double_wage(w: _Work) -> None:
         return
     months = min(max(svc[0] - 1, 0), 11)
     caveats = ["二倍工资从上班满一个月的次日算到满一年的前一天，最多11个月；说出入职日期可以算得更准。"]
+    if svc[0] >= 12:
+        cites += (Cite(JUDICIAL_2, "第九条"),)
+        caveats.append("满一年后视为已订立无固定期限合同，这以后的时间不再算二倍工资（解释二第九条）。")
     if f.service_approx or svc[2] is not None:
         caveats.insert(0, "你给的工作时间是大概的，结果也是约数。")
     svc_text = _service_text(f) if f.service_months is not None else _months_text(svc[0])
@@ -1247,20 +1536,57 @@ def _injury(w: _Work, *, money: bool, leave: bool) -> None:
             caveats = ["本人工资指受伤前12个月平均月缴费工资，低于当地平均工资60%按60%、高于300%按300%算；当地平均工资本机不知道。"]
             if grade >= 5:
                 caveats.append("解除或终止劳动关系时还有一次性工伤医疗补助金和伤残就业补助金，标准由各省规定。")
-            if grade <= 6:
+            if grade <= 6 and not (_T_ALLOWANCE.search(w.text) or (grade <= 4 and f.monthly_wage is not None)):
                 caveats.append("一至六级伤残每月还有伤残津贴（工伤保险条例第三十五、三十六条）。")
-            if f.monthly_wage is not None:
-                amount = _money(months * f.monthly_wage)
+            base, prefix = f.monthly_wage, ""
+            if base is not None and f.local_average_wage is not None:
+                low, high = _money(f.local_average_wage * Decimal("0.6")), _money(f.local_average_wage * 3)
+                caveats[0] = (f"本人工资指受伤前12个月平均月缴费工资；按当地平均工资{_fmt(f.local_average_wage)}元，"
+                              f"低于60%（{_yuan(low)}元）按60%、高于300%（{_yuan(high)}元）按300%算。")
+                if base < low or base > high:
+                    base = low if base < low else high
+                    prefix = f"{_fmt(f.local_average_wage)} × {'60%' if base == low else '300%'} = {_yuan(base)}；"
+            if base is not None:
+                amount = _money(months * base)
                 sentence = f"{cn}级伤残的一次性伤残补助金是{months}个月本人工资，共{_yuan(amount)}元。"
-                w.add(Kind.DISABILITY_GRANT, amount, Unit.YUAN, sentence, f"{months} × {_fmt(f.monthly_wage)} = {_yuan(amount)}", cites, caveats)
+                w.add(Kind.DISABILITY_GRANT, amount, Unit.YUAN, sentence, f"{prefix}{months} × {_fmt(base)} = {_yuan(amount)}", cites, caveats)
             else:
                 w.need(FactName.WAGE)
                 sentence = f"{cn}级伤残的一次性伤残补助金是{months}个月的本人工资。"
                 w.add(Kind.DISABILITY_GRANT, months, Unit.MONTH, sentence, f"{cn}级 → {months}个月", cites, caveats)
+            if grade <= 6 and (_T_ALLOWANCE.search(w.text) or (grade <= 4 and base is not None)):
+                _disability_allowance(w, grade, base, prefix)
     if leave:
         sentence = "停工留薪期一般不超过12个月，伤情严重经市级鉴定委员会确认可再延长，最多12个月。"
         caveats = ("停工留薪期内原工资福利待遇不变，由单位按月支付；评定伤残等级后改领伤残待遇。",)
         w.add(Kind.INJURY_LEAVE, 12, Unit.MONTH, sentence, "≤ 12个月（+ 延长 ≤ 12个月）", (Cite(INJURY, "第三十三条"),), caveats)
+
+
+ALLOWANCE_PERCENT = {1: 90, 2: 85, 3: 80, 4: 75, 5: 70, 6: 60}
+_T_ALLOWANCE = re.compile(r"伤残津贴|每月|按月|每个月|月月")
+
+
+def _disability_allowance(w: _Work, grade: int, base: Decimal | None, prefix: str) -> None:
+    """伤残津贴 (工伤保险条例第三十五、三十六条): a share of 本人工资 each month, grades 1 to 6."""
+    pct = ALLOWANCE_PERCENT[grade]
+    cn = _CN_GRADE[grade]
+    cites = (Cite(INJURY, _GRANT_ARTICLE[grade]), Cite(INJURY, "第六十四条"))
+    lead = f"{cn}级伤残" if grade <= 4 else f"{cn}级伤残单位难以安排工作的"
+    caveats = ["伤残津贴低于当地最低工资标准的，补足到最低工资。"]
+    caveats.append("一至四级保留劳动关系、退出工作岗位，由工伤保险基金按月支付；到退休后改领养老保险待遇。" if grade <= 4
+                   else "五、六级伤残由单位安排适当工作；难以安排的，由单位按月发伤残津贴，并给你缴社会保险费。")
+    if base is None:
+        w.add(Kind.DISABILITY_ALLOWANCE, pct, Unit.PERCENT, f"{lead}，每月伤残津贴是本人工资的{pct}%。", f"本人工资 × {pct}%", cites, caveats)
+        return
+    amount = _money(base * pct / 100)
+    floor = w.f.minimum_wage
+    if floor is not None and amount < floor:
+        formula = f"{prefix}{_fmt(base)} × {pct}% = {_yuan(amount)} < 最低工资{_fmt(floor)} → {_yuan(floor)}"
+        amount = _money(floor)
+    else:
+        formula = f"{prefix}{_fmt(base)} × {pct}% = {_yuan(amount)}"
+    sentence = f"{lead}，每月伤残津贴是本人工资的{pct}%，即{_yuan(amount)}元。"
+    w.add(Kind.DISABILITY_ALLOWANCE, amount, Unit.YUAN, sentence, formula, cites, caveats)
 
 
 def _deadline(w: _Work, kind: Kind, start: date | None, *, days: int = 0, years: int = 0, dated: str, undated: str,
@@ -1323,6 +1649,118 @@ def _deadlines(w: _Work, *, claim: bool, decision: bool, arbitration: bool, resi
                   caveats=("解除或终止合同的证明，单位应当在解除时就出具。",), need=FactName.END_DATE)
 
 
+def _working_hours(w: _Work) -> None:
+    """Hours worked against the standard (国务院关于职工工作时间的规定第三条: 8 a day, 40 a week) and
+    the overtime limits (劳动法第四十一条: 3 hours a day, 36 a month)."""
+    f = w.f
+    daily, days = f.daily_hours, f.week_days
+    cites = (Cite(HOURS, "第三条"), Cite(LF, "第四十一条"))
+    caveats = ["延长工作时间每天一般不超过1小时，特殊原因不超过3小时，每月不超过36小时（劳动法第四十一条）。"]
+    if days is None:
+        extra = daily - _STANDARD_DAY
+        if extra <= 0:
+            return
+        sentence = f"每天干{_fmt(daily)}小时，比标准8小时多{_fmt(extra)}小时；加班每天最多3小时、每月最多36小时。"
+        w.add(Kind.WORKING_HOURS, extra, Unit.HOUR, sentence, f"{_fmt(daily)} − 8 = {_fmt(extra)}小时/天", cites, caveats)
+        return
+    weekly = daily * days
+    extra = weekly - _STANDARD_WEEK
+    if extra <= 0:
+        return
+    if days >= 7:
+        caveats.append("单位应当保证每周至少休息一天（劳动法第三十八条）。")
+    caveats.append(f"按一个月约4.35周算，每月多干约{_fmt((extra * Decimal('4.35')).quantize(Decimal(1)))}小时；"
+                   "吃饭休息时间不算工作时间，说明了的这里已经减去。")
+    caveats.append("实行综合计算工时或不定时工作制并经批准的，算法不同。")
+    sentence = f"每天{_fmt(daily)}小时、每周{days}天，一周{_fmt(weekly)}小时，比标准40小时多{_fmt(extra)}小时；加班每月最多36小时。"
+    w.add(Kind.WORKING_HOURS, extra, Unit.HOUR, sentence, f"{_fmt(daily)} × {days} − 40 = {_fmt(extra)}小时/周", cites, caveats)
+
+
+def _final_award(w: _Work) -> None:
+    """劳动争议调解仲裁法第四十七条第一项: a claim for pay, medical costs, 经济补偿 or 赔偿金 up to
+    12 months of the local minimum wage ends with the award (第四十八、四十九条: who may still go to court)."""
+    f = w.f
+    cites = (Cite(DISPUTES, "第四十七条"), Cite(DISPUTES, "第四十八条"), Cite(DISPUTES, "第四十九条"))
+    caveats = ["单位不能再起诉，只能在收到裁决书30日内，有法定理由时向中级法院申请撤销（第四十九条）。",
+               "你不服终局裁决的，可以在收到裁决书15日内起诉（第四十八条）；工时、休假、社保等执行国家标准的争议也是终局裁决。"]
+    if f.minimum_wage is None:
+        w.need(FactName.MINIMUM_WAGE)
+        sentence = "追要工资、工伤医疗费、经济补偿或赔偿金不超过当地月最低工资12个月金额的，仲裁裁决就是终局的。"
+        w.add(Kind.FINAL_AWARD, 12, Unit.MONTH, sentence, "≤ 12 × 月最低工资 → 终局裁决", cites, caveats)
+        return
+    limit = _money(12 * f.minimum_wage)
+    formula = f"12 × {_fmt(f.minimum_wage)} = {_yuan(limit)}"
+    if f.claim_amount is None:
+        sentence = f"当地月最低工资{_fmt(f.minimum_wage)}元×12={_yuan(limit)}元；要的钱不超过这个数的，仲裁裁决是终局的。"
+    elif f.claim_amount <= limit:
+        formula += f"；{_fmt(f.claim_amount)} ≤ {_yuan(limit)} → 终局裁决"
+        sentence = f"当地月最低工资{_fmt(f.minimum_wage)}元×12={_yuan(limit)}元，你要的{_fmt(f.claim_amount)}元没超过，裁决是终局的，单位不能起诉。"
+    else:
+        formula += f"；{_fmt(f.claim_amount)} > {_yuan(limit)} → 非终局"
+        sentence = f"当地月最低工资{_fmt(f.minimum_wage)}元×12={_yuan(limit)}元，你要的{_fmt(f.claim_amount)}元超过了，不是终局裁决。"
+        caveats = ["不是终局裁决的，双方不服都可以在收到裁决书15日内起诉（第五十条）。"]
+        cites = (Cite(DISPUTES, "第四十七条"), Cite(DISPUTES, "第五十条"))
+    if len(sentence) > 70:
+        sentence = f"当地最低工资×12={_yuan(limit)}元，不超过这个数的，仲裁裁决是终局的。"
+    caveats.append("几项请求分别算，每一项都不超过这个数的才是终局裁决。")
+    w.add(Kind.FINAL_AWARD, limit, Unit.YUAN, sentence, formula, cites, caveats)
+
+
+def _inspection(w: _Work) -> None:
+    """劳动保障监察条例第二十条: a violation not found or reported within 2 years is not pursued."""
+    f = w.f
+    day = f.other_date or f.end_date or f.incident_date
+    caveats = ["违法行为有连续或继续状态的，2年从行为终了那天算。",
+               "这是劳动监察的期限；申请劳动仲裁的时效另算（一般1年，在职期间被拖欠工资的不受限）。"]
+    cites = (Cite(INSPECTION, "第二十条"),)
+    if day is None:
+        sentence = "违法行为2年内没被劳动监察发现、也没人举报投诉的，不再查处。"
+        w.add(Kind.INSPECTION_LIMIT, 24, Unit.MONTH, sentence, "2年", cites, caveats)
+        return
+    end = period_end(day, years=2)
+    now, said = w.today, "今天"
+    if (m := re.search(r"现在(是|已经)?(?P<y>\d{4})年(?P<m>\d{1,2})月", w.text)) is not None:
+        y, mo = int(m.group("y")), int(m.group("m"))
+        if 1 <= mo <= 12:
+            now, said = date(y, mo, _month_days(y, mo)), f"你说的{y}年{mo}月"
+    caveats.insert(0, f"按{said}算，" + ("还在这个期限内。" if now <= end else "已经过了这个期限。"))
+    sentence = f"从{_day(day)}算2年，到{_day(end)}为止举报投诉的，劳动监察还要查处。"
+    w.add(Kind.INSPECTION_LIMIT, end, Unit.DATE, sentence, f"{day.isoformat()} + 2年 = {end.isoformat()}", cites, (*caveats, _DEADLINE_CAVEAT))
+
+
+_WEEKDAY_CN = "一二三四五六日"
+
+
+def _payday(w: _Work) -> None:
+    """工资支付暂行规定第七条: a pay day on a rest day or holiday moves to the working day before."""
+    for _, _, day, approx, _ in _find_dates(w.text, w.today):
+        if approx or day.weekday() < 5:
+            continue
+        paid = day - timedelta(days=day.weekday() - 4)
+        sentence = f"{_day(day)}是星期{_WEEKDAY_CN[day.weekday()]}，工资要提前到最近的工作日{_day(paid)}（星期五）发，不能往后推。"
+        if len(sentence) > 70:
+            sentence = f"{_day(day)}是休息日，工资要提前到{_day(paid)}（星期五）发，不能往后推。"
+        caveats = ("遇法定节假日也一样提前；调休上班的周末算工作日，以国务院当年的放假安排为准。",
+                   "农民工工资也是这样：支付日遇法定节假日或休息日的，在这之前支付（保障农民工工资支付条例第十四条）。")
+        cites = (Cite(WAGE_PAYMENT, "第七条"), Cite("baozhang-nongmingong-gongzi-zhifu-tiaoli", "第十四条"))
+        w.add(Kind.PAYDAY, paid, Unit.DATE, sentence, f"{day.isoformat()}（周{_WEEKDAY_CN[day.weekday()]}）→ 前一个工作日 {paid.isoformat()}", cites, caveats)
+        return
+
+
+_T_BACK_PAY = re.compile(r"继续履行|恢复(劳动关系|工作|上班|履行)|回(去|到单位|单位|公司|厂)(上班|工作)|撤销解除|复岗|返岗|复工")
+_T_UNION = re.compile(r"工会")
+_UNION_DISMISSED = re.compile(r"被.{0,4}(解除|辞退|开除|开|炒|辞|解雇)|把我.{0,8}(解除|辞退|开除|开了|炒|辞了|解雇)|(解除|辞退|开除|解雇)(了|我)|开了我|辞了我|炒了我")
+_T_UNION_CAUSE = re.compile(r"履行.{0,6}职责|维权|工会(的)?(活动|工作)|(参加|加入|组建|筹建)(了)?工会|帮.{0,8}(维权|讨薪|说话|争取|反映|出头)|因为.{0,10}工会|工会(委员|主席|干部|小组长|工作人员)")
+_T_FINAL_AWARD = re.compile(r"终局|一裁终局|(仲裁|裁决|裁了).{0,20}(起诉|法院|撤销|不服|上诉)")
+_AFTER_AWARD = re.compile(r"裁了|裁决(以)?后|裁决书|裁决下来|终局")
+_T_INSPECTION = re.compile(r"劳动监察|监察大队|监察部门|劳动保障监察|(投诉|举报).{0,10}(劳动局|人社|劳动保障)|(劳动局|人社局|人社部门).{0,6}(投诉|举报)")
+_ASK_INSPECTION = re.compile(r"还管|还查|还受理|还会查|还能(投诉|举报)|过期了|过了.{0,4}年|太久|很久|多少年|几年|两年|2年|时效|期限|来得及|晚不晚")
+_T_PAYDAY = re.compile(r"发工资|发薪|工资.{0,6}(发|支付)|支付工资|发放工资|开工资")
+_ASK_PAYDAY = re.compile(r"周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|周末|休息日|节假日|放假|顺延|推迟|延后|往后|推到|提前|哪天|几号")
+_T_HOURS_ASK = re.compile(r"多干|超时|超了|超过|标准|合法|违法|工时|多少(个)?小时|几个?小时|多长时间|上限|最多")
+_NOT_OVERTIME_TOPIC = re.compile(r"(不算|不含|不包括|不包含|剔除|扣除|除去|去掉|除了)(了)?(加班费|加班工资)")
+
+
 def calculate(question: str, *, today: date, facts: Facts | None = None) -> CalcResult:
     """The calculations the question asks for, from its facts with gaps filled from ``facts``.
 
@@ -1343,10 +1781,17 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     resign = (bool(_T_RESIGN.search(text)) and bool(_T_RESIGN_ASK.search(text)) and not _DISMISSED.search(text)
               and not papers and not _T_FORCED_QUIT.search(text) and not re.search(r"补偿|赔偿", text))
 
-    dismissal = bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign
+    union = bool(_T_UNION.search(text) and _T_UNION_CAUSE.search(text) and _UNION_DISMISSED.search(text))
+    if union:
+        _union_dismissal(w)
+    reinstated = bool(_T_BACK_PAY.search(text)) and (f.unlawful_dismissal is True or "违法" in text) and bool(amount or now.monthly_wage is not None)
+    if reinstated:
+        reinstated = _back_pay(w)
+    dismissal = bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign and not union and not reinstated
     has_money_fact = now.service_months is not None or now.monthly_wage is not None or now.unlawful_dismissal is not None
     if dismissal and (amount or has_money_fact) and (not (papers or arbitration) or re.search(r"补偿|赔偿|多少钱", text)):
-        _severance(w)
+        barred = _dismissal_bar(w)
+        _severance(w, conditional_unlawful=barred)
 
     no_contract = now.written_contract is False or bool(_T_DOUBLE.search(text))
     if no_contract and (amount or _T_DOUBLE.search(text) or now.start_date or now.service_months is not None or now.monthly_wage is not None):
@@ -1360,8 +1805,11 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
 
     overtime_facts = any(getattr(now, k) is not None for k in ("overtime_workday_hours", "overtime_daily_hours", "overtime_rest_hours", "overtime_holiday_hours", "overtime_unknown_hours"))
     hours_limit = re.search(r"最多(能|可以)?加(班)?.{0,4}(小时|多久)|加班.{0,6}(上限|不能超过|不得超过|最多)", text)
-    if _T_OVERTIME.search(text) and (amount or overtime_facts) and not (hours_limit and not overtime_facts):
+    if _T_OVERTIME.search(_NOT_OVERTIME_TOPIC.sub("", text)) and (amount or overtime_facts) and not (hours_limit and not overtime_facts):
         _overtime(w)
+    overtime_done = any(c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY) for c in w.calcs)
+    if now.daily_hours is not None and (_T_HOURS_ASK.search(text) or (amount and not overtime_done)):
+        _working_hours(w)
 
     if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None):
         _leave(w)
@@ -1375,6 +1823,15 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     injury_leave = bool(_T_INJURY_LEAVE.search(text))
     if injury_money or injury_leave:
         _injury(w, money=injury_money, leave=injury_leave)
+
+    award_ask = _T_FINAL_AWARD.search(text) or ("仲裁" in text and re.search(r"起诉|法院|撤销", text))
+    if award_ask and (now.minimum_wage is not None or (now.claim_amount is not None and "终局" in text)):
+        _final_award(w)
+        arbitration = arbitration and not _AFTER_AWARD.search(text)
+    if _T_INSPECTION.search(text) and _ASK_INSPECTION.search(text):
+        _inspection(w)
+    if _T_PAYDAY.search(text) and _ASK_PAYDAY.search(text):
+        _payday(w)
 
     if claim or decision or arbitration or resign or papers:
         _deadlines(w, claim=claim, decision=decision, arbitration=arbitration, resign=resign, papers=papers)

@@ -564,3 +564,242 @@ def test_results_are_frozen_and_kinds_are_enums():
     assert isinstance(calc.kind, Kind) and calc.kind == "经济补偿"
     with pytest.raises(FrozenInstanceError):
         calc.value = Decimal(0)  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------------ reading more phrasings
+
+
+def test_wage_after_an_adverb():
+    facts = read_facts("税前工资基本都是6800左右", today=TODAY)
+    assert facts.monthly_wage == Decimal(6800) and facts.wage_approx
+    assert read_facts("到手一直是5000", today=TODAY).monthly_wage == Decimal(5000)
+
+
+@pytest.mark.parametrize("text, months", [("跑货车4年3个月", 51), ("进这家超市才5个月", 5), ("送快递两年了", 24), ("在车队开大车三年", 36)])
+def test_service_with_the_work_named(text, months):
+    assert read_facts(text, today=TODAY).service_months == months
+
+
+def test_local_figures_are_not_the_workers_wage():
+    facts = read_facts("当地社平工资9000，我工资5000，最低工资标准每月2100", today=TODAY)
+    assert facts.monthly_wage == Decimal(5000)
+    assert facts.local_average_wage == Decimal(9000) and facts.minimum_wage == Decimal(2100)
+
+
+def test_annual_income_is_not_a_monthly_wage():
+    facts = read_facts("去年收入12万", today=TODAY)
+    assert facts.annual_income == Decimal(120000)
+    assert facts.monthly_wage == Decimal(10000) and facts.wage_approx  # about a twelfth
+    assert read_facts("年薪18万，月薪1.5万", today=TODAY).monthly_wage == Decimal(15000)
+
+
+def test_wage_from_a_total_over_months():
+    result = calculate("做了6个月，6个月工资一共36000，双方协商解除，补偿多少", today=TODAY)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal(6000)  # 36000 ÷ 6 = 6000; 6 months count as a year
+    assert calc.formula.startswith("36000 ÷ 6 = 6000")
+    assert Cite("laodong-hetong-fa-shishi-tiaoli", "第二十七条") in calc.cites
+
+
+def test_owed_wages_over_months_are_not_the_wage():
+    facts = read_facts("公司欠了我3个月工资一共18000", today=TODAY)
+    assert facts.monthly_wage is None and facts.claim_amount == Decimal(18000)
+
+
+# ------------------------------------------------------------------------------ more dismissal rules
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("老板没说任何理由就把我辞退了，干了2年8个月，月薪9000，能拿多少", 54000),  # 2 × 3 × 9000
+     ("一句话就叫我走，做了10个月，月薪5000，能要多少", 10000)],  # 2 × 1 × 5000
+)
+def test_dismissal_without_any_reason_is_unlawful(text, value):
+    result = calculate(text, today=TODAY)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal(value)
+    assert Kind.SEVERANCE not in kinds(result)
+
+
+def test_notice_pay_at_last_months_wage_and_the_total_leads():
+    text = "公司说我不胜任，没提前30天通知就辞退了，干了4年2个月，上个月工资8200，平均月工资8000，一共能拿多少"
+    assert read_facts(text, today=TODAY).notice_given is False
+    result = calculate(text, today=TODAY)
+    assert only(result, Kind.SEVERANCE).value == Decimal(36000)  # 4.5 × 8000
+    notice = only(result, Kind.NOTICE_PAY)
+    assert notice.value == Decimal(8200) and Cite("laodong-hetong-fa-shishi-tiaoli", "第二十条") in notice.cites
+    total = only(result, Kind.TOTAL)
+    assert result.calculations[0] is total
+    assert total.value == Decimal(44200) and total.formula == "36000 + 8200 = 44200"
+    assert "44200" in total.sentence and len(total.sentence) <= 70
+
+
+def test_notice_pay_named_as_an_extra_month():
+    result = calculate("单位说经济情况变了，多给我一个月工资让我走，干了3年，月薪6000，总共多少", today=TODAY)
+    assert only(result, Kind.TOTAL).value == Decimal(24000)  # 3 × 6000 + 6000
+
+
+def test_fixed_term_contract_expiring_without_renewal():
+    result = calculate("三年合同到期了，单位不续签，干了6年，月薪7000，有补偿吗", today=TODAY)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal(42000)
+    assert Cite(LHF, "第四十四条") in calc.cites and any("原条件" in c for c in calc.caveats)
+    early = only(calculate("合同还没到期就让我走了，干了1年，月薪5000，能拿多少", today=TODAY), Kind.SEVERANCE)
+    assert not any("原条件" in c for c in early.caveats)
+
+
+def test_task_contract_ending_with_the_task():
+    text = "合同约定干完这个工程就终止，工程干了10个月结束了，月薪6000，有补偿吗"
+    assert read_facts(text, today=TODAY).contract_type is ContractType.TASK
+    calc = only(calculate(text, today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(6000)
+    assert Cite("laodong-hetong-fa-shishi-tiaoli", "第二十二条") in calc.cites
+
+
+def test_back_pay_from_dismissal_to_the_day_before_work_resumed():
+    text = "2026年1月31日公司违法辞退我，仲裁后恢复劳动关系，2026年5月1日回单位上班，月薪5500，中间的工资能要多少"
+    facts = read_facts(text, today=TODAY)
+    assert (facts.end_date, facts.resume_date) == (date(2026, 1, 31), date(2026, 5, 1))
+    result = calculate(text, today=TODAY)
+    calc = only(result, Kind.BACK_PAY)
+    assert calc.value == Decimal(16500)  # 2026-02-01 to 2026-04-30: 3 months × 5500
+    assert calc.cites[0] == Cite("laodong-zhengyi-jieshi-2", "第十八条")
+    assert Kind.UNLAWFUL_DISMISSAL not in kinds(result)
+    months = only(calculate("违法解除后仲裁裁决继续履行，我有4个月没上班，月薪5000，工资能补多少", today=TODAY), Kind.BACK_PAY)
+    assert months.value == Decimal(20000)
+
+
+def test_fifteen_years_and_near_retirement_bars_dismissal_for_article_40_or_41():
+    result = calculate("在这个厂连续干了18年，还有两年就退休了，厂里说要裁员，能裁我吗", today=TODAY)
+    bar = result.calculations[0]
+    assert bar.kind is Kind.DISMISSAL_BAR and bar.cites[0] == Cite(LHF, "第四十二条")
+    assert "15" in bar.sentence and "5" in bar.sentence and len(bar.sentence) <= 70
+    assert Kind.SEVERANCE not in kinds(result)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).sentence.startswith("单位仍然辞退的")
+    assert read_facts("离退休不到5年", today=TODAY).retirement_months == 59
+    not_near = calculate("干了18年，离退休还有6年，被裁员了，补偿多少", today=TODAY)
+    assert Kind.DISMISSAL_BAR not in kinds(not_near) and Kind.SEVERANCE in kinds(not_near)
+
+
+def test_union_officer_dismissed_gets_twice_the_annual_income():
+    result = calculate("我是车间的工会主席，因为替工人讨薪被公司解除了合同，上一年收入一共9万，能赔多少", today=TODAY)
+    calc = only(result, Kind.UNION_DISMISSAL)
+    assert calc.value == Decimal(180000) and calc.cites == (Cite("gonghui-fa", "第五十三条"),)
+    assert Kind.SEVERANCE not in kinds(result)
+    assert not calculate("老板放话谁入工会就开除谁，我该怎么办", today=TODAY).calculations
+
+
+# ------------------------------------------------------------------------------ more wage rules
+
+
+def test_late_signing_ends_the_double_wage():
+    text = "2025年9月1日来的公司，老板一直不签合同，2026年2月1日才签，月薪4500，二倍工资多少"
+    assert read_facts(text, today=TODAY).signed_date == date(2026, 2, 1)
+    result = calculate(text, today=TODAY)
+    assert only(result, Kind.DOUBLE_WAGE).value == Decimal(18000)  # 2025-10-01 to 2026-01-31: 4 × 4500
+    assert Kind.OPEN_ENDED_FROM not in kinds(result)
+    assert read_facts("2026年2月10日开始在物流园上班", today=TODAY).start_date == date(2026, 2, 10)
+
+
+def test_double_wage_from_years_of_service_stops_at_eleven_months():
+    calc = only(calculate("跑外卖三年了一直没签合同，二倍工资最多几个月", today=TODAY), Kind.DOUBLE_WAGE)
+    assert calc.value == 11 and Cite("laodong-zhengyi-jieshi-2", "第九条") in calc.cites
+
+
+@pytest.mark.parametrize(
+    "text, extra",
+    [("每天早8点到晚8点，中午吃饭休息1小时，一周上6天，一周超了多少小时", 26),  # 11 × 6 − 40
+     ("做六休一，每天10小时，合法吗", 20), ("每天要干13个小时，合法吗", 5)],  # 60 − 40; 13 − 8 a day
+)
+def test_hours_beyond_the_standard(text, extra):
+    calc = only(calculate(text, today=TODAY), Kind.WORKING_HOURS)
+    assert calc.value == extra and calc.unit is Unit.HOUR
+    assert calc.cites[0] == Cite("zhigong-gongzuo-shijian-guiding", "第三条") and "36" in calc.sentence
+
+
+def test_a_whole_working_day_is_not_all_overtime():
+    # 11 hours a day is 3 hours over 8; 3 × 26 = 78 hours × 6000 ÷ 21.75 ÷ 8 × 150%.
+    calc = only(calculate("每天工作11小时，一个月26天，月薪6000，加班费多少", today=TODAY), Kind.OVERTIME_WORKDAY)
+    assert calc.value == Decimal("4034.48")
+
+
+def test_unused_leave_said_as_not_taken_and_wage_without_overtime():
+    result = calculate("年假10天不休了，单位同意给钱，不算加班费月平均工资8700，能给多少", today=TODAY)
+    assert only(result, Kind.UNUSED_LEAVE_PAY).value == Decimal(8000)  # 10 × 8700 ÷ 21.75 × 2
+    assert not any(c.kind.value.endswith("加班费") for c in result.calculations)
+    assert FactName.OVERTIME_HOURS not in {m.name for m in result.missing}
+    assert read_facts("年假还有3天都没休", today=TODAY).leave_unused_days == 3
+
+
+def test_disability_allowance_and_the_local_average_bounds():
+    calc = only(calculate("三级伤残，本人工资5000，伤残津贴每月多少", today=TODAY), Kind.DISABILITY_ALLOWANCE)
+    assert calc.value == Decimal(4000)  # 80%
+    result = calculate("二级伤残，本人工资3000，当地社平工资6000，能拿多少", today=TODAY)
+    assert only(result, Kind.DISABILITY_GRANT).value == Decimal(90000)  # 25 × 3600 (60% of 6000)
+    assert only(result, Kind.DISABILITY_ALLOWANCE).value == Decimal(3060)  # 85% × 3600
+    assert Kind.DISABILITY_ALLOWANCE not in kinds(calculate("评了五级伤残，月工资6000，能赔多少", today=TODAY))
+
+
+def test_severance_cap_when_the_local_average_is_given():
+    calc = only(calculate("干了15年被裁员，月薪40000，当地社平工资10000，补偿多少", today=TODAY), Kind.SEVERANCE)
+    assert calc.value == Decimal(360000)  # 12 years at most × 3 × 10000
+
+
+# ------------------------------------------------------------------------------ more deadlines and dates
+
+
+def test_final_award_limit_is_twelve_months_of_minimum_wage():
+    text = "当地月最低工资2300，公司欠我工资25000，仲裁裁决后公司能去法院起诉吗"
+    facts = read_facts(text, today=TODAY)
+    assert facts.monthly_wage is None and facts.minimum_wage == Decimal(2300) and facts.claim_amount == Decimal(25000)
+    result = calculate(text, today=TODAY)
+    calc = only(result, Kind.FINAL_AWARD)
+    assert calc.value == Decimal(27600) and "终局" in calc.sentence and "不能起诉" in calc.sentence
+    assert Kind.ARBITRATION not in kinds(result)
+    over = only(calculate("最低工资2000，欠我3万工资，仲裁裁决后公司还能起诉吗", today=TODAY), Kind.FINAL_AWARD)
+    assert "不是终局" in over.sentence
+
+
+def test_labour_inspection_two_years_from_the_last_violation():
+    calc = only(calculate("2024年6月30日是公司最后一次克扣工资，现在向劳动监察举报还管吗", today=TODAY), Kind.INSPECTION_LIMIT)
+    assert calc.value == date(2026, 6, 30) and calc.cites == (Cite("laodong-baozhang-jiancha-tiaoli", "第二十条"),)
+    assert calc.caveats[0].startswith("按今天算，还在")
+
+
+@pytest.mark.parametrize("text, paid", [("约定每月5号发工资，2026年9月5日是周六，应该哪天发", date(2026, 9, 4)),
+                                        ("2026年9月6日该发工资，那天是星期天，能推迟吗", date(2026, 9, 4))])
+def test_pay_day_on_a_weekend_moves_to_the_friday_before(text, paid):
+    calc = only(calculate(text, today=TODAY), Kind.PAYDAY)
+    assert calc.value == paid and calc.cites[0] == Cite("gongzi-zhifu-zanxing-guiding", "第七条")
+
+
+def test_pay_day_on_a_weekday_is_left_alone():
+    assert Kind.PAYDAY not in kinds(calculate("2026年9月7日发工资，会推迟吗", today=TODAY))
+
+
+@pytest.mark.parametrize("text", ["先仲裁还是先去法院起诉", "劳动局投诉以后多久有结果", "一级伤残和十级伤残哪个重", "工会能帮我维权吗"])
+def test_more_questions_without_a_number_to_work_out(text):
+    result = calculate(text, today=TODAY)
+    assert not {c.kind for c in result.calculations} & {Kind.FINAL_AWARD, Kind.INSPECTION_LIMIT, Kind.DISABILITY_ALLOWANCE, Kind.UNION_DISMISSAL}
+
+
+NEW_BATTERY = [
+    "公司说我不胜任，没提前30天通知就辞退了，干了4年2个月，上个月工资8200，平均月工资8000，一共能拿多少",
+    "2026年1月31日公司违法辞退我，仲裁后恢复劳动关系，2026年5月1日回单位上班，月薪5500，中间的工资能要多少",
+    "在这个厂连续干了18年，还有两年就退休了，厂里说要裁员，能裁我吗",
+    "我是车间的工会主席，因为替工人讨薪被公司解除了合同，上一年收入一共9万，能赔多少",
+    "每天早8点到晚8点，中午吃饭休息1小时，一周上6天，一周超了多少小时", "三级伤残，本人工资5000，伤残津贴每月多少",
+    "当地月最低工资2300，公司欠我工资25000，仲裁裁决后公司能去法院起诉吗", "最低工资2000，欠我3万工资，仲裁裁决后公司还能起诉吗",
+    "2024年6月30日是公司最后一次克扣工资，现在向劳动监察举报还管吗", "约定每月5号发工资，2026年9月5日是周六，应该哪天发",
+    "因为参加工会活动被开除了，能要回工作吗", "劳动仲裁裁决后公司能去法院起诉吗，最低工资2100", "五级伤残，本人工资3000，每月伤残津贴多少",
+]
+
+
+@pytest.mark.parametrize("text", NEW_BATTERY)
+def test_new_rules_sentences_are_short_and_cite_articles(text):
+    result = calculate(text, today=TODAY)
+    assert result.calculations
+    for calc in result.calculations:
+        assert len(calc.sentence) <= 70 and calc.sentence.endswith("。")
+        assert any(ch.isdigit() for ch in calc.sentence)
+        assert calc.cites and all(c.article.startswith("第") or c.article == "全文" for c in calc.cites)
+        assert isinstance(calc.value, date) if calc.unit is Unit.DATE else isinstance(calc.value, (int, Decimal))
