@@ -241,9 +241,9 @@ class HybridRetriever:
         found = candidates(scores, self.lanes)
         raw = self.ranker.score(found)
         order = np.argsort(-raw, kind="stable")
-        # an index without any 要点 (a test subset, a deployment of laws only) cannot say how close one is:
-        # the feature is imputed at its training mean, so it counts neither way
-        top_note = notes[0].dense if notes else (0.0 if self._note_rows else float(self.ranker.scope.mean[-1]))
+        # where no 要点 applies (an index of laws only, a region without notes) closeness to one is
+        # unknown: the feature is imputed at its training mean, so it counts neither way
+        top_note = notes[0].dense if notes else float(self.ranker.scope.mean[-1])
         signals = question_signals(scores, concepts_hit=len(concepts.concepts), top_note=top_note)
         in_scope = self.ranker.in_scope(scope_features(raw, signals))
         confidence = self.ranker.confidence(float(raw[order[0]])) if len(order) else 0.0
