@@ -254,9 +254,10 @@ class AnswerBot:
         result = calculate(asked, today=as_of)
         points, conclusion = [], ""
         for calc in result.calculations:
-            numbers = [n for cite in calc.cites if (n := sources.cite(Cite(cite.doc_id, cite.article))) is not None]
-            if not numbers or sources.hits[numbers[0] - 1].article != calc.cites[0].article:
+            numbers = [sources.cite(Cite(cite.doc_id, cite.article)) for cite in calc.cites]
+            if numbers[0] is None:  # the rule it applies is not indexed or does not apply here
                 continue
+            numbers = [n for n in numbers if n is not None]
             marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
             sentence = calc.sentence.rstrip("。") + f"（算法：{calc.formula}）。"
             points.append(f"{sentence}{marks}")
@@ -281,9 +282,9 @@ class AnswerBot:
         covering = [e for e in pilots if province in e.scope]
         notice = covering[0] if covering else pilots[-1]
         note = next(iter(self.retriever.search_notes(asked, k=1, region=region, as_of=as_of, doc_id=notice.id)), None)
-        if note is None or not sources.add(note) and not sources._number(note.doc_id, note.article):
+        if note is None:
             return ""
-        n = sources._number(note.doc_id, note.article)
+        n = sources.number_of(note)
         if covering:
             since = notice.effective_from
             pilot = f"{province}在新就业形态人员职业伤害保障试点范围内（{since.year}年{since.month}月{since.day}日起）"
@@ -652,12 +653,13 @@ class CitedSources:
     def _number(self, doc_id: str, article: str) -> int | None:
         return next((i for i, h in enumerate(self.hits, start=1) if (h.doc_id, h.article) == (doc_id, article)), None)
 
-    def add(self, hit: Hit) -> bool:
-        """Add a retrieved passage unless the same article is cited already."""
-        if self._number(hit.doc_id, hit.article):
-            return False
-        self.hits.append(hit)
-        return True
+    def number_of(self, hit: Hit) -> int:
+        """The citation number of a retrieved passage, adding it unless the same article is cited already."""
+        n = self._number(hit.doc_id, hit.article)
+        if n is None:
+            self.hits.append(hit)
+            n = len(self.hits)
+        return n
 
     def cite(self, cite: Cite, *, containing: str = "") -> int | None:
         """The citation number of ``cite`` (adding it), or None when it is not indexed or does not apply."""

@@ -1,6 +1,6 @@
 """算一算: the numbers a worker asks about, worked out by rule from the facts in the question.
 
-A leaf module (standard library only). :func:`read_facts` reads service length, wage, dates, hours
+Standard library plus the retriever's 繁體 reader (kb.simplified). :func:`read_facts` reads service length, wage, dates, hours
 and the like from a Chinese question; :func:`calculate` decides which rules the question asks
 about, works each one out with the article it rests on, and lists the facts still missing.
 What the law leaves to local rules (the average-wage cap, the minimum wage, extra local leave) is
@@ -25,6 +25,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from kb.simplified import to_simplified  # 繁體 read as simplified, as the retriever reads it
 
 # ----------------------------------------------------------------------------------- results
 
@@ -237,29 +239,10 @@ class CalcResult:
 
 # ------------------------------------------------------------------------------- reading text
 
-_T2S_PAIRS = (
-    "個个兩两萬万億亿資资補补償偿雙双產产難难傷伤殘残級级認认請请辭辞職职開开員员違违約约簽签試试週周節节國国慶庆"
-    "時时當当號号歲岁後后從从來来錢钱塊块賠赔與与於于務务機机業业勞劳動动險险療疗醫医懷怀歷历曆历麼么麽么嗎吗們们"
-    "這这還还沒没說说給给幾几為为間间長长滿满對对應应該该會会過过裡里裏里邊边計计額额總总讓让領领頭头離离終终續续"
-    "決决書书發发實实際际經经濟济單单車车禍祸診诊斷断確确調调費费貼贴獎奖錄录證证據据檔档轉转辦办處处無无魷鱿魚鱼"
-    "專专門门閒闲閑闲價价線线網网貨货騎骑遞递賣卖買买廠厂區区縣县親亲屬属將将幫帮問问題题現现聖圣誕诞農农夠够帶带"
-    "換换兒儿嬰婴寶宝媽妈數数爭争議议訴诉訟讼強强戶户齡龄紙纸罰罚鐘钟僱雇聽听見见覺觉寫写讀读樣样點点學学習习闆板"
-    "幹干條条規规則则鑑鉴鑒鉴評评場场運运輸输僅仅餘余紀纪錯错誤误訂订龍龙鳳凤宮宫標标準准報报稅税養养傳传輛辆駕驾"
-    "駛驶電电話话聯联關关藥药層层壞坏筆笔張张簡简體体識识極极況况態态狀状臨临優优導导隨随趕赶銷销歸归負负責责擔担"
-    "賬账帳账衝冲繳缴納纳內内種种類类連连憑凭頁页陽阳暫暂統统籌筹鎮镇鄉乡護护喪丧撫抚婦妇剛刚纔才誰谁幣币減减貴贵"
-    "漲涨東东廣广華华陸陆臺台灣湾舉举審审絕绝啟启腳脚並并禮礼團团隊队師师壓压靜静雜杂氣气歡欢觀观寬宽廳厅劃划鬧闹"
-    "參参進进維维權权監监結结組组夾夹園园協协稱称積积術术獲获選选達达遲迟遠远順顺須须預预項项顧顾風风馬马驗验駐驻"
-    "記记許许設设詢询談谈論论財财質质賺赚購购軟软較较輕轻載载閉闭陳陈隱隐雖虽頂顶頓顿顯显義义眾众儘尽盡尽變变"
-    "圍围圖图執执堅坚復复徵征戰战擇择擊击損损搶抢掛挂敗败構构檢检溫温測测滅灭熱热營营獨独環环畢毕碼码穩稳細细"
-    "緊紧練练績绩聲声興兴裝装製制複复視视課课釋释針针鍵键騙骗證证鬆松劑剂歲岁嚴严衛卫卻却舊旧創创勵励郵邮"
-)
-_T2S = str.maketrans({_T2S_PAIRS[i]: _T2S_PAIRS[i + 1] for i in range(0, len(_T2S_PAIRS), 2)})
-
-
 def normalize(text: str) -> str:
     """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
     text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
-    return unicodedata.normalize("NFKC", text).translate(_T2S)
+    return to_simplified(unicodedata.normalize("NFKC", text))
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import pickle
 import time
 from dataclasses import dataclass
@@ -241,8 +240,9 @@ def train(settings: Settings, *, refresh: bool = False, write: bool = True) -> s
     compare["hand-set RRF (before)"] = by_set(dev, [ranked_keys(r, rrf_scores(r)) for r in dev])
     fitters = {f"logistic regression C={c}": (lambda rs, c=c: fit_linear(rs, c=c)) for c in (0.1, 1.0)}
     try:
-        import lightgbm  # noqa: F401
+        import lightgbm
 
+        del lightgbm  # only whether it is installed matters here
         for trees, leaves, min_child in ((200, 15, 20), (100, 7, 40), (400, 15, 20)):
             fitters[f"LightGBM LambdaRank {trees} trees × {leaves} leaves, ≥{min_child} per leaf"] = (
                 lambda rs, t=trees, l=leaves, m=min_child: fit_lambdarank(rs, trees=t, leaves=l, min_child=m))
@@ -260,7 +260,6 @@ def train(settings: Settings, *, refresh: bool = False, write: bool = True) -> s
     chosen = max(fitters, key=macro_mrr)
     oof = oofs[chosen]
     scorer = fitters[chosen](dev_answer)
-    chosen_c = chosen
 
     # calibration of the first article's score (answerable dev questions, out of fold)
     from sklearn.linear_model import LogisticRegression

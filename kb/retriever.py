@@ -120,13 +120,10 @@ class HybridRetriever:
         self.generation: int = pointer.generation
         """The index generation this retriever reads (see :mod:`kb.generations`)."""
         self.collection: str = pointer.collection
-        pointers = manifest.get("pointers", {})
         self._ids = list(records)
-        self._first_chunk = {}
         self._parts_of: dict[tuple[str, str], list[dict]] = {}  # (doc, article) → its article chunks
         self._note_of: dict[tuple[str, str], dict] = {}  # (doc, 要点 id) → the note
         for cid, r in records.items():
-            self._first_chunk.setdefault((r["doc_id"], r["article"]), cid)
             if r.get("kind", "article") == "article":
                 self._parts_of.setdefault((r["doc_id"], r["article"]), []).append(r)
             elif r.get("kind") == "note":
@@ -218,7 +215,6 @@ class HybridRetriever:
         in the learned ranker's order, with its two calibrated probabilities."""
         k = k or self.settings.top_k
         as_of = as_of or date.today()
-        regions = applicable_regions(region)
         query = read_query(query)
         timings = {}
 
@@ -227,9 +223,7 @@ class HybridRetriever:
         timings["embed"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
-        concepts = self.concepts.match(query)
-        expanded = " ".join([query, *concepts.legal_terms]) if self.settings.concept_expansion else query
-        scores = self.lanes.score(query=query, expanded_query=expanded, vector=vector, concepts=concepts, regions=regions, as_of=as_of)
+        scores, concepts = self._score_lanes(query, vector, region=region, as_of=as_of)
         timings["lanes"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -311,9 +305,11 @@ class HybridRetriever:
 
     def lane_scores(self, query: str, *, region: str | None = None, as_of: date | None = None) -> tuple[LaneScores, ConceptMatch]:
         """Every single lane's scores of every article for ``query`` (see :mod:`kb.lanes`)."""
-        as_of = as_of or date.today()
         query = read_query(query)
-        vector = self._query_vector(query)
+        return self._score_lanes(query, self._query_vector(query), region=region, as_of=as_of or date.today())
+
+    def _score_lanes(self, query: str, vector, *, region: str | None, as_of: date) -> tuple[LaneScores, ConceptMatch]:
+        """The lanes for an already read query and its vector."""
         concepts = self.concepts.match(query)
         expanded = " ".join([query, *concepts.legal_terms]) if self.settings.concept_expansion else query
         scores = self.lanes.score(query=query, expanded_query=expanded, vector=vector, concepts=concepts,
