@@ -18,7 +18,7 @@ import resource
 import time
 from datetime import UTC, date, datetime
 
-from laoquan.settings import (  # first: telemetry off before anything else
+from common.settings import (  # first: telemetry off before anything else
     REPO_ROOT,
     load_settings,
 )

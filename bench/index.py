@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from bench.results import report
-from laoquan.settings import load_settings
+from common.settings import load_settings
 
 
 def catalog_with_one_change(settings, folder: Path) -> Path:

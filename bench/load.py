@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from laoquan.settings import (
+from common.settings import (
     REPO_ROOT,  # first: telemetry (Gradio analytics included) off
 )
 from bench.results import report

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from laoquan.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results.jsonl"
 

@@ -31,10 +31,12 @@ from corpus.regions import MUNICIPALITIES, PROVINCES, applicable_regions, normal
 from corpus.referrals import Referral, load_referrals
 from corpus.services import KINDS, load_directory_for, navigation_links, referral_kind_for, services_for_referrals, tel_link
 from kb.keywords import tokenize
-from kb.retriever import Hit, HybridRetriever, Retrieval
+from kb.guide_matcher import GuideMatch, GuideMatcher
+from kb.protocols import Retriever
+from kb.retriever import Hit, Retrieval
 from kb.simplified import to_simplified
 from kb.split import group_paragraphs
-from laoquan.settings import Settings
+from common.settings import Settings
 
 ANSWERED, PARTIAL, REFUSED = "answered", "partial", "refused"
 
@@ -108,10 +110,12 @@ class Answer:
 class AnswerBot:
     """Answers questions from the retriever's passages; holds nothing per user."""
 
-    def __init__(self, retriever: HybridRetriever, catalog: Catalog, settings: Settings):
+    def __init__(self, retriever: Retriever, catalog: Catalog, settings: Settings, *, guides: GuideMatcher | None = None):
         self.retriever = retriever
         self.catalog = catalog
         self.settings = settings
+        self.guides = guides if guides is not None and len(guides) else None
+        """The 办事指南 and their phrasings' vectors (:func:`kb.guide_matcher.load_guide_matcher`); None: none."""
         self.referrals = load_referrals()
         self.services = load_directory_for(settings)
         self.plain_rules = load_plain_rules(settings.plain_rules_dir).current(retriever.article_texts())
@@ -150,7 +154,7 @@ class AnswerBot:
         answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started)
         if conversation is not None:
             if answer.triage and answer.guide and answer.reason == "needs_fact":
-                guide = self.retriever.guide(answer.guide)
+                guide = self.guides.guides[answer.guide]
                 conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
             elif answer.triage:
                 conversation.pending = {"guide": None, "question": asked, "choices": {c: c for c in answer.triage["choices"]}}
@@ -208,7 +212,7 @@ class AnswerBot:
         sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=chosen)
         points = []
         actions, referrals = None, self.referrals.for_outcome(outcome)
-        route = self.retriever.fallback_guide(asked)
+        route = self._fallback_guide(asked)
         if route and describes_problem(asked):
             actions = guide_actions(route, sources)
             referrals = self.referrals.for_guide(route.referrals)
@@ -326,9 +330,10 @@ class AnswerBot:
         """The answer along the closest 办事指南, when the question is close enough to one of its
         phrasings and every text the chosen branch cites is indexed and applies (in force on the
         as-of date, in the worker's region). None otherwise: the bot then answers from the articles."""
-        if not retrieval.guides or not guide_agrees(retrieval, min_similarity=self.settings.guide_min_similarity):
+        matches = self.guides.match(self.retriever.query_vector(asked), k=3) if self.guides else []
+        if not matches or not guide_agrees(matches[0], retrieval, min_similarity=self.settings.guide_min_similarity):
             return None
-        guide: Guide = retrieval.guides[0].guide
+        guide: Guide = matches[0].guide
         branch = guide.branch_for(asked, facts.get(guide.id))
         # the ranker's articles come first and stay: a guide adds its citations and its wording, it never removes them
         ranked = retrieval.hits[: self.settings.cited_articles]
@@ -346,7 +351,7 @@ class AnswerBot:
         conclusion, points = lead_with_the_asked_point(asked, branch.conclusion, points)
         referrals = self.referrals.for_guide(guide.referrals) if guide.referrals else None
         actions = guide_actions(guide, sources) if guide.kind == "problem" and (guide.evidence or guide.steps) else None
-        route = self.retriever.fallback_guide(asked)
+        route = self._fallback_guide(asked)
         if actions is None and route and describes_problem(asked):
             actions = guide_actions(route, sources)  # an info guide for a problem: add the general route
             referrals = referrals or self.referrals.for_guide(route.referrals)
@@ -387,6 +392,10 @@ class AnswerBot:
             local_gap=self._local_gap(region, citations) if guide.jobs else "",
             guide=guide.id,
         )
+
+    def _fallback_guide(self, question: str) -> Guide | None:
+        """The general route for a problem no guide fits (injury or dispute; None when there is none)."""
+        return self.guides.fallback_for(question) if self.guides else None
 
     # -- documents named by the worker, whose text is not in the knowledge base --------------
 
@@ -643,7 +652,7 @@ class CitedSources:
     """The passages an answer cites, numbered in order of first use. A guide's citation is looked
     up through the retriever and used only if it applies (in force on the as-of date, in the region)."""
 
-    def __init__(self, retriever: HybridRetriever, *, asked: str, as_of: date, region: str | None, hits: list[Hit] = ()):
+    def __init__(self, retriever: Retriever, *, asked: str, as_of: date, region: str | None, hits: list[Hit] = ()):
         self.retriever = retriever
         self.asked = asked
         self.as_of = as_of
@@ -733,11 +742,10 @@ def describes_problem(question: str) -> bool:
     return bool(_PROBLEM.search(text)) or not _INFORMATION_ONLY.search(text)
 
 
-def guide_agrees(retrieval: Retrieval, *, min_similarity: float) -> bool:
+def guide_agrees(top: GuideMatch, retrieval: Retrieval, *, min_similarity: float) -> bool:
     """Follow the closest 办事指南 only when the question is close to one of its phrasings *and* the
     retriever, on its own, ranks something the guide cites among its top five articles or top three
-    要点 (the rule and threshold chosen on dev by ``python -m evals.tune --guides``)."""
-    top = retrieval.guides[0]
+    要点 (the rule and threshold chosen on dev)."""
     if top.similarity < min_similarity or not top.guide.fits(retrieval.query):
         return False
     found = {(h.doc_id, h.article) for h in retrieval.hits[:5]} | {(h.doc_id, h.article) for h in retrieval.notes[:3]}

@@ -389,7 +389,7 @@ def feed_router(settings=None, *, source: FeedSource | None = None):
     from fastapi.responses import JSONResponse, Response
 
     if source is None:
-        from laoquan.settings import load_settings
+        from common.settings import load_settings
 
         settings = settings or load_settings()
         source = FeedSource.for_settings(settings)

@@ -14,7 +14,7 @@ Backends, all wrapped as LangChain chat models so one code path runs:
   server) through ``langchain-openai``'s ``ChatOpenAI`` (``LAOQUAN_LLM_BASE_URL``,
   ``LAOQUAN_LLM_MODEL``, ``LAOQUAN_LLM_API_KEY``);
 - ``gguf:/path/model.gguf``: a local GGUF model in-process through ``xllamacpp`` (the optional
-  extra ``pip install 'laoquan[gguf]'``), :class:`XllamacppChatModel`.
+  extra ``pip install 'laoquan[gguf]'``), :func:`xllamacpp_chat_model_class` (built on first use: it needs langchain_core and pydantic).
 
 Neither the question nor the API key is ever logged; errors are recorded by their type only.
 """
@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from langchain_core.language_models import BaseChatModel
 
     from bot.answer import Answer
-    from laoquan.settings import Settings
+    from common.settings import Settings
 
 MAX_OUTPUT_CHARS = 2000
 """A draft longer than this is cut off (the format asks for ~300 characters)."""
@@ -76,7 +76,7 @@ def chat_model_from_settings(settings: Settings) -> BaseChatModel | None:
         if not path.is_file():
             raise LLMConfigError(f"找不到 GGUF 模型文件：{path}")
         _import_xllamacpp()
-        return _xllamacpp_chat_model_class()(model_path=str(path), max_tokens=MAX_TOKENS)
+        return xllamacpp_chat_model_class()(model_path=str(path), max_tokens=MAX_TOKENS)
     raise LLMConfigError(f"LAOQUAN_LLM 只能是空（不用大模型）、openai 或 gguf:/路径/模型.gguf，收到 {spec!r}")
 
 
@@ -95,7 +95,7 @@ def _import_xllamacpp():
 
 
 @functools.cache
-def _xllamacpp_chat_model_class():
+def xllamacpp_chat_model_class():
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import AIMessage, AIMessageChunk
     from langchain_core.messages.utils import convert_to_openai_messages
@@ -203,13 +203,6 @@ def _raise_for_error(result: Any) -> None:
         detail = error if isinstance(error, (str, dict)) else result
         message = detail.get("message", "") if isinstance(detail, dict) else detail
         raise RuntimeError(f"xllamacpp error: {str(message)[:200]}")
-
-
-def __getattr__(name: str):
-    # The class needs langchain_core and pydantic; build it on first use so importing bot.llm stays cheap.
-    if name == "XllamacppChatModel":
-        return _xllamacpp_chat_model_class()
-    raise AttributeError(name)
 
 
 # -- the prompt -----------------------------------------------------------------------------------
@@ -414,15 +407,28 @@ def _offices(answer: Answer) -> tuple[str, ...]:
 
 class LLMAnswerBot:
     """The LLM-free bot plus an :class:`LLMWriter`: same ``ask``/``stream`` as the bot it wraps
-    (everything else is passed through), with answers rewritten and checked."""
+    and ``catalog`` / ``retriever`` as the bot it wraps), with answers rewritten and checked."""
 
     def __init__(self, bot, writer: LLMWriter, chat_model: BaseChatModel):
         self.bot = bot
         self.writer = writer
         self.chat_model = chat_model
 
-    def __getattr__(self, name: str):
-        return getattr(self.bot, name)
+    @property
+    def catalog(self):
+        return self.bot.catalog
+
+    @catalog.setter
+    def catalog(self, value) -> None:
+        self.bot.catalog = value
+
+    @property
+    def retriever(self):
+        return self.bot.retriever
+
+    @property
+    def settings(self):
+        return self.bot.settings
 
     def ask(self, question: str, **options) -> Answer:
         return self.writer.rewrite(self.bot.ask(question, **options), chat_model=self.chat_model)

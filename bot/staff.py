@@ -1,96 +1,25 @@
 """The staff page (``/staff``): the same chat plus what the bot saw, the queue of questions it could
 not answer, vetted answers, and workers' problem reports — behind a login.
 
-Accounts live in a YAML file (``settings.staff_path``, written by ``laoquan staff add``): a name and
-an scrypt hash with its own random salt per account; passwords are compared in constant time. The
-page is a Gradio app of its own, mounted with ``auth=`` so every page, API call and file of it needs
+Accounts are :mod:`bot.staff_accounts`. The page is a Gradio app of its own, mounted with ``auth=`` so every page, API call and file of it needs
 the login; each handler checks the logged-in name once more before it touches records.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import os
-import re
-import secrets
 from datetime import date
 from pathlib import Path
 
-import yaml
-
-import laoquan.settings  # noqa: F401  (analytics off before gradio is imported)
+import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
-from bot.records import FORWARD_TARGETS, CitedDoc, RecordError, Records, document_fingerprint, stale_reasons
+from bot.records import FORWARD_TARGETS, RecordError, Records, document_fingerprint, stale_reasons
 from bot.render import CLICK_JS, REASONS, esc, notice_html, transcript_html
 from corpus.regions import CITIES, PROVINCES, applicable_regions
-from laoquan.files import write_atomic
+from bot.asking import Asker, region_key
+from bot.protocols import Bot
+from bot.staff_accounts import StaffAccounts
 
 log = logging.getLogger(__name__)
-
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-_NAME = re.compile(r"[\w.\-]{2,32}")
-MIN_PASSWORD = 8
-
-
-class AccountError(ValueError):
-    """A name or password that cannot be used; the message says why, in Chinese."""
-
-
-def hash_password(password: str, *, salt: bytes | None = None, n: int = _SCRYPT["n"], r: int = _SCRYPT["r"], p: int = _SCRYPT["p"]) -> dict:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
-    return {"scrypt": {"n": n, "r": r, "p": p}, "salt": salt.hex(), "hash": digest.hex()}
-
-
-class StaffAccounts:
-    """The staff accounts file. Read on every login, so ``laoquan staff add`` needs no restart."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def _load(self) -> dict[str, dict]:
-        if not self.path.is_file():
-            return {}
-        data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
-        return dict(data.get("staff") or {})
-
-    def names(self) -> list[str]:
-        return sorted(self._load())
-
-    def add(self, name: str, password: str) -> None:
-        """Create or replace an account (the file is written atomically, readable by its owner only)."""
-        if not _NAME.fullmatch(name or ""):
-            raise AccountError("用户名只能用 2–32 个字母、数字、下划线、点或短横线。")
-        if len(password or "") < MIN_PASSWORD:
-            raise AccountError(f"密码至少 {MIN_PASSWORD} 位。")
-        accounts = self._load()
-        accounts[name] = hash_password(password)
-        text = "# 劳权通 staff accounts (laoquan staff add NAME). Only scrypt hashes; never put a password here.\n"
-        text += yaml.safe_dump({"staff": accounts}, sort_keys=True)
-        write_atomic(self.path, text.encode("utf-8"))
-        os.chmod(self.path, 0o600)
-
-    def remove(self, name: str) -> bool:
-        accounts = self._load()
-        if name not in accounts:
-            return False
-        del accounts[name]
-        write_atomic(self.path, yaml.safe_dump({"staff": accounts}, sort_keys=True).encode("utf-8"))
-        return True
-
-    def verify(self, name: str, password: str) -> bool:
-        """True when ``password`` is this account's. An unknown name costs the same hashing time."""
-        record = self._load().get(name or "")
-        try:
-            params = (record or {}).get("scrypt") or _SCRYPT
-            salt = bytes.fromhex(record["salt"]) if record else b"\0" * 16
-            expected = bytes.fromhex(record["hash"]) if record else b"\0" * 32
-            actual = bytes.fromhex(hash_password(password or "", salt=salt, **params)["hash"])
-        except (KeyError, ValueError, TypeError):
-            return False
-        return hmac.compare_digest(actual, expected) and record is not None
-
 
 REGIONS = ["全国（不选地区）"] + list(PROVINCES)
 REGIONS += [c for cities in CITIES.values() for c in cities]
@@ -143,9 +72,8 @@ def seen_html(answer, *, debug: list | None, catalog) -> str:
     return out
 
 
-def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
+def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccounts):
     from bot.guards import QuestionError
-    from bot.web import Asker, region_key
 
     asker = Asker(bot, records, settings)
 
@@ -156,9 +84,6 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
         return name
 
     def retrieval_debug(question: str, region: str | None, as_of: date):
-        explain = getattr(bot, "explain", None)
-        if callable(explain):
-            return explain(question, region=region, as_of=as_of)
         return bot.retriever.search(question, region=region, as_of=as_of, k=10).hits
 
     def ask(question, region_choice, as_of_text, conv, turns, request: gr.Request):
@@ -171,10 +96,7 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
             return transcript_html(turns, staff=True), "", notice_html("日期格式应为 YYYY-MM-DD。"), conv, turns, None
         try:
             conversation = asker.conversation(conv)
-            kwargs = {"region": region, "as_of": as_of}
-            if asker.takes_conversation:
-                kwargs["conversation"] = conversation
-            answer = bot.ask(question or "", **kwargs)
+            answer = bot.ask(question or "", region=region, as_of=as_of, conversation=conversation)
             debug = retrieval_debug(answer.question, region, as_of)
         except QuestionError as exc:
             return transcript_html(turns, staff=True), "", notice_html(exc.message), conv, turns, None
@@ -182,7 +104,7 @@ def build_staff_app(bot, records: Records, settings, accounts: StaffAccounts):
             log.exception("staff ask failed")
             return transcript_html(turns, staff=True), "", notice_html("出错了，请看服务器日志。"), conv, turns, None
         turns = (turns + [{"question": answer.question, "answer": answer.to_json(), "final": True}])[-20:]
-        conv_out = conversation.to_json() if conversation is not None and hasattr(conversation, "to_json") else conv
+        conv_out = conversation.to_json()
         last = {"question": answer.question, "region": region, "answer": answer.to_json()}
         return transcript_html(turns, staff=True), seen_html(answer, debug=debug, catalog=bot.catalog), "", conv_out, turns, last
 

@@ -1,27 +1,21 @@
-"""``laoquan serve``: the worker page (``/``) and the staff page (``/staff``, behind a login).
+"""The worker page (``/``; served with the staff page by :mod:`bot.server`).
 
-Two separate Gradio apps mounted on one FastAPI server, so that nothing the worker page exposes —
-its page, its API, its files — can reach staff data: the staff app has its own endpoints and its
-own login (:mod:`bot.staff`). The bot (model, index) is loaded once per process and shared by
-every request; Gradio's queue runs ``settings.web_concurrency`` answers at once and lets at most
-``settings.web_queue_max`` wait (beyond that a worker is told, in Chinese, that the server is busy).
-
-The worker page is made for a phone held in one hand: region and job chosen once with big buttons
+It is made for a phone held in one hand: region and job chosen once with big buttons
 and remembered in the browser (``gr.BrowserState``), the conclusion first, citations as cards that
 open on tap, 有用 / 没用 on every answer, and a form to leave a problem report (诉求反映). Nothing
 about the worker is stored except what they send on purpose; see :mod:`bot.records`.
 """
 from __future__ import annotations
 
-import inspect
 import logging
-from dataclasses import dataclass
 
-import laoquan.settings  # noqa: F401  (analytics off before gradio is imported)
+import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
+from bot.asking import Asker, region_of, topic_of
+from bot.protocols import Bot
 from bot.records import RecordError, Records
-from bot.render import CLICK_JS, CSS, esc, news_html, notice_html, services_html, transcript_html
-from corpus.regions import CITIES, PROVINCES, province_of
+from bot.render import CLICK_JS, esc, notice_html, transcript_html
+from corpus.regions import CITIES, PROVINCES
 
 log = logging.getLogger(__name__)
 
@@ -39,85 +33,11 @@ PROFILE_SECRET = "laoquan-profile-v1"
 is enough — and it keeps the choice across server restarts."""
 
 
-def region_of(profile: dict | None) -> str | None:
-    """The region the bot is asked with: the city when one was chosen, else the province."""
-    profile = profile or {}
-    return profile.get("city") or profile.get("province") or None
-
-
-def region_key(region: str | None) -> str:
-    """Vetted answers are kept per province ("" = national only): rules differ between provinces."""
-    return province_of(region) or ""
-
-
 def profile_label(profile: dict | None) -> str:
     profile = profile or {}
     where = region_of(profile) or "全国（未选地区）"
     job = profile.get("job") or "未选工作"
     return f'<div id="lq-profile-text"><span class="where">{esc(where)}</span> · {esc(job)}</div>'
-
-
-@dataclass
-class Asker:
-    """Asks the bot the way the page needs it: with the conversation when the bot takes one,
-    streaming when it can, a vetted answer first when staff approved one for this question."""
-
-    bot: object
-    records: Records
-    settings: object
-
-    def __post_init__(self):
-        params = inspect.signature(self.bot.ask).parameters
-        # A wrapper (ReloadingBot, the LLM writer) forwards **options to the AnswerBot inside: it
-        # takes a conversation too. (Checking for the name alone left the served page without one,
-        # so a tapped triage choice was answered as a new question.)
-        self.takes_conversation = "conversation" in params or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-        self.conversation_cls = None
-        if self.takes_conversation:
-            try:
-                from bot.conversation import Conversation
-
-                self.conversation_cls = Conversation
-            except ImportError:
-                self.conversation_cls = None
-
-    def conversation(self, state: dict | None):
-        if self.conversation_cls is None:
-            return None
-        return self.conversation_cls.from_json(state) if state else self.conversation_cls()
-
-    def vetted(self, question: str, region: str | None, conversation) -> dict | None:
-        """The approved answer for this question in this province, unless it has gone stale or a
-        triage question is pending (then the words are an answer to it, not a new question)."""
-        from bot.records import stale_reasons
-
-        if conversation is not None and (getattr(conversation, "pending", None) or getattr(conversation, "pending_triage", None)):
-            return None
-        vetted = self.records.vetted_for(question, region_key(region))
-        if vetted is None or stale_reasons(vetted, self.bot.catalog, notes_dir=self.settings.notes_dir):
-            return None
-        return {"answer": {**vetted.answer, "question": question}, "by": vetted.vetted_by, "at": vetted.vetted_at}
-
-    def answers(self, question: str, *, region: str | None, job: str | None, conversation):
-        """Yields progressively complete Answers (one when the bot does not stream)."""
-        kwargs = {"region": region}
-        if self.takes_conversation:
-            if conversation is not None and job and hasattr(conversation, "job") and not getattr(conversation, "job"):
-                conversation.job = job
-            kwargs["conversation"] = conversation
-        stream = getattr(self.bot, "stream", None)
-        if callable(stream):
-            yield from stream(question, **kwargs)
-        else:
-            yield self.bot.ask(question, **kwargs)
-
-
-def topic_of(answer: dict) -> str:
-    """What an answer was about, for the dashboard's counts: the 办事指南 it followed, else the
-    document it cites first ("" when it cites nothing)."""
-    cites = answer.get("citations") or []
-    return answer.get("guide") or (cites[0].get("doc_id") if cites else "") or ""
 
 
 NEARBY_JS = """
@@ -136,7 +56,7 @@ async (geo, profile) => {
 refusal) goes to the server once, for that one list, and is neither stored nor logged."""
 
 
-def build_worker_app(bot, records: Records, settings, *, feeds=None, services=None):
+def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, services=None):
     """The worker page (a ``gr.Blocks``). ``feeds``: a :class:`bot.feeds.FeedSource` (default: the
     settings' catalog and change log); ``services``: a callable returning the service directory
     (default: :func:`corpus.services.load_directory_for`, re-read when the local overlay changes)."""
@@ -370,55 +290,4 @@ def _city_choices(province: str | None) -> list[str]:
     return [WHOLE_PROVINCE, *cities] if cities else []
 
 
-def build_server(bot, *, settings, records: Records | None = None, accounts=None, feeds=None, services=None):
-    """The FastAPI app: the policy feeds at ``/feeds``, the staff app at ``/staff`` (login required),
-    the worker app at ``/``. ``feeds`` (a :class:`bot.feeds.FeedSource`) and ``services`` (a callable
-    giving the service directory) default to the settings' files."""
-    from fastapi import FastAPI
-
-    from bot.staff import StaffAccounts, build_staff_app
-
-    records = records or Records(settings.records_path)
-    accounts = accounts or StaffAccounts(settings.staff_path)
-    theme = gr.themes.Default(primary_hue="emerald", font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"], font_mono=["monospace"])
-    server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    server.middleware("http")(_busy_in_chinese)
-    from bot.feeds import feed_router
-
-    from bot.feeds import FeedSource
-
-    feeds = feeds or FeedSource.for_settings(settings)
-    server.include_router(feed_router(settings, source=feeds))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
-    common = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
-                  head='<meta name="viewport" content="width=device-width, initial-scale=1">')
-    staff = build_staff_app(bot, records, settings, accounts)
-    staff.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
-    staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
-    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**common, "css": staff_css})
-    worker = build_worker_app(bot, records, settings, feeds=feeds, services=services)
-    worker.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
-    gr.mount_gradio_app(server, worker, path="/", **common)
-    return server
-
-
-async def _busy_in_chinese(request, call_next):
-    """A full queue, said in plain Chinese. Gradio answers it with a 503, and its page then shows a
-    fixed English sentence; the page shows the server's own words only for a 422. So a browser gets
-    a 422 whose ``detail`` is the Chinese sentence; API clients (which parse a 422 as a validation
-    error) get the 503 with the same sentence."""
-    response = await call_next(request)
-    if response.status_code == 503 and request.url.path.endswith("/queue/join"):
-        from fastapi.responses import JSONResponse
-
-        browser = "Mozilla" in request.headers.get("user-agent", "")
-        return JSONResponse({"detail": BUSY}, status_code=422 if browser else 503, headers={"Retry-After": "60"})
-    return response
-
-
-def serve(bot, *, settings, host: str, port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(build_server(bot, settings=settings), host=host, port=port, log_level="warning")
-
-
-__all__ = ["build_server", "build_worker_app", "serve", "region_of", "JOBS", "EXAMPLES"]
+__all__ = ["build_worker_app", "JOBS", "EXAMPLES"]

@@ -53,7 +53,7 @@ from urllib.parse import urlsplit
 from bot.feeds import FeedError, FeedItem, card_lines, feed_items, resolve_job, resolve_region
 from corpus.catalog import Catalog
 from corpus.changes import Change
-from laoquan.files import read_yaml
+from common.files import read_yaml
 
 USER_AGENT = "laoquan/0.1 (laoquan policy feed; webhook push run by an operator)"
 KINDS = ("generic", "wecom")

@@ -25,7 +25,7 @@ from typing import Iterator
 
 import yaml
 
-from laoquan.files import file_sha256, read_yaml
+from common.files import file_sha256, read_yaml
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 OVERLAY_NAME = "catalog.local.yaml"
@@ -224,7 +224,7 @@ def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None) -> Cata
 
 
 def overlay_path(settings) -> Path:
-    """The local catalog overlay of ``settings`` (a :class:`laoquan.settings.Settings`): in its data folder."""
+    """The local catalog overlay of ``settings`` (a :class:`common.settings.Settings`): in its data folder."""
     return Path(settings.data_dir) / OVERLAY_NAME
 
 

@@ -33,7 +33,7 @@ from corpus.catalog import (
     parse_iso_date,
 )
 from corpus.regions import applicable_regions
-from laoquan.files import read_yaml
+from common.files import read_yaml
 
 CHANGES_FILE = Path(__file__).with_name("catalog_changes.yaml")
 

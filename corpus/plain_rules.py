@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from laoquan.files import read_yaml
+from common.files import read_yaml
 
 PLAIN_RULES_DIR = Path(__file__).with_name("plain_rules")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from laoquan.files import file_sha256_or_empty
+from common.files import file_sha256_or_empty
 
 QUESTIONS_DIR = Path(__file__).with_name("article_questions")
 

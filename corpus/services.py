@@ -40,7 +40,7 @@ import yaml
 
 from corpus.catalog import TextDatesLoader, parse_iso_date
 from corpus.regions import MUNICIPALITIES, OTHER_REGIONS, PROVINCE_OF, PROVINCES, normalise_region
-from laoquan.files import read_yaml, write_atomic
+from common.files import read_yaml, write_atomic
 
 SERVICES_FILE = Path(__file__).with_name("services.yaml")
 OVERLAY_NAME = "services.local.yaml"
@@ -442,7 +442,7 @@ def nearest(points: Iterable[ServicePoint], lat: float, lon: float, k: int = 5, 
 
 
 def overlay_path(settings) -> Path:
-    """The local service-point overlay of ``settings`` (a :class:`laoquan.settings.Settings`)."""
+    """The local service-point overlay of ``settings`` (a :class:`common.settings.Settings`)."""
     return Path(settings.data_dir) / OVERLAY_NAME
 
 

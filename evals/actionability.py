@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from laoquan.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 ACTIONS_FILE = REPO_ROOT / "evals" / "gold" / "actions.yaml"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.metrics import GoldItem, load_gold
-from laoquan.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 GOLD_DIR = REPO_ROOT / "evals" / "gold"
 

@@ -1,6 +1,6 @@
 """``python -m evals.llm_report --sample N``: the actionability figures with the configured LLM writing the answers.
 
-The default ``laoquan eval`` is LLM-free (the product's default). This report runs a fixed sample
+The default ``./run eval` (`python -m evals.run`)` is LLM-free (the product's default). This report runs a fixed sample
 of ``evals/gold/actions.yaml`` through ``load_bot(settings)`` with ``LAOQUAN_LLM`` set (a local
 ``gguf:PATH`` model or an ``openai``-compatible service), so the LLM rewrites each answer and
 :mod:`bot.faithfulness` checks it before it is shown (:mod:`bot.llm`). Per split it reports:
@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from evals.actionability import ActionItem, score_answer, summarise
-from laoquan.settings import REPO_ROOT, Settings
+from common.settings import REPO_ROOT, Settings
 
 REPORTS_DIR = REPO_ROOT / "evals" / "reports"
 
@@ -242,7 +242,7 @@ def render_markdown(report: dict) -> str:
         f"Run {report['when']} on {report['machine']} (shared with other work); backend `{report['backend']}`, "
         f"model `{report['model']}`, timeout {report['timeout_s']:.0f} s, min support {report['min_support']}.",
         f"Sample: {report['sample']} items — {report['sample_rule']}. Made by `python -m evals.llm_report --sample N` "
-        "(see the module docstring); the default `laoquan eval` stays LLM-free.",
+        "(see the module docstring); the default `./run eval` (`python -m evals.run`) stays LLM-free.",
         "",
         "| figure | " + " | ".join(f"{sp} (n={figures[sp]['n']})" for sp in splits) + " |",
         "|---|" + "---|" * len(splits),
@@ -254,7 +254,7 @@ def render_markdown(report: dict) -> str:
     lines += [f"- `{k}`: {v}" for k, v in reasons.items()] or ["- (no fallback)"]
     lines += [
         "",
-        "## The final shown answer, scored as in `laoquan eval` (`evals/actionability.py`)",
+        "## The final shown answer, scored as in `./run eval` (`python -m evals.run`) (`evals/actionability.py`)",
         "",
         "| metric | " + " | ".join(f"{sp} {who}" for sp in splits for who in ("LLM-free", "with LLM")) + " |",
         "|---|" + "---|" * (2 * len(splits)),
@@ -294,7 +294,7 @@ def run_llm_report(settings: Settings, *, sample: int, out_dir: Path | None = No
 
 
 def main(argv: list[str] | None = None) -> int:
-    from laoquan.settings import load_settings
+    from common.settings import load_settings
 
     parser = argparse.ArgumentParser(prog="python -m evals.llm_report", description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=int, default=12, help="items: the first N/2 dev and N/2 test by id (default 12)")

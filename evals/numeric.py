@@ -14,7 +14,7 @@ from datetime import date
 import yaml
 
 from evals.metrics import article_matches
-from laoquan.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 NUMERIC_FILE = REPO_ROOT / "evals" / "gold" / "numeric.yaml"
 

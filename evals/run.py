@@ -1,4 +1,4 @@
-"""``laoquan eval``: run the gold set through the bot and the textbook baseline, write the report.
+"""``./run eval` (`python -m evals.run`)`: run the gold set through the bot and the textbook baseline, write the report.
 
 For every item the bot answers (outcome, citations, latency) and the retriever's top 5 are kept;
 the baseline's top-4 chunks are scored beside them. Figures are given per split — dev (where
@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from evals.metrics import GoldItem, ItemResult, load_gold, score, score_policy
-from laoquan.settings import REPO_ROOT, Settings
+from common.settings import REPO_ROOT, Settings
 
 GOLD_FILE = REPO_ROOT / "evals" / "gold" / "questions.yaml"
 POLICY_FILE = REPO_ROOT / "evals" / "gold" / "policy.yaml"
@@ -343,3 +343,25 @@ def render_markdown(report: dict) -> str:
                 f"| {name} | {f['n']} | {_fmt('x', f.get('doc_recall_at_5'))} | {_fmt('x', f.get('article_hit_at_5'))} | {_fmt('x', f.get('refusal_accuracy'))} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m evals.run`` (``./run eval``): score the bot and the baseline on every gold set."""
+    import argparse
+
+    from common.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m evals.run", description="score retrieval, citations, refusals and latency on the gold sets")
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
+    parser.add_argument("--out", type=Path, help="report folder (default evals/reports)")
+    parser.add_argument("--sources", type=Path, help="folder of the official texts (default ../shared/corpus-raw)")
+    parser.add_argument("--data-dir", type=Path, help="data folder with the index (default data/)")
+    args = parser.parse_args(argv)
+    settings = load_settings(sources=args.sources.resolve() if args.sources else None, data_dir=args.data_dir.resolve() if args.data_dir else None)
+    print(run_eval(settings, split=args.split, baseline=not args.no_baseline, out_dir=args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -37,7 +37,7 @@ from kb.ranker import (
     question_signals,
     scope_features,
 )
-from laoquan.settings import REPO_ROOT, Settings, load_settings
+from common.settings import REPO_ROOT, Settings, load_settings
 
 REPORT_FILE = REPO_ROOT / "evals" / "reports" / "ranker.md"
 MAX_FALSE_REFUSALS = 0.03

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from laoquan.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 CONCEPTS_FILE = REPO_ROOT / "corpus" / "concepts.yaml"
 _CONCEPT_FORMS = ("legal_terms", "phrasings", "slang", "misspellings", "traditional", "english")

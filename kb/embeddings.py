@@ -28,8 +28,8 @@ the layout written here (:data:`FORMAT_VERSION`) or the ``tokenizers`` version c
 """
 from __future__ import annotations
 
-import laoquan.settings  # noqa: F401  (offline switches before sentence-transformers is imported)
-from laoquan.files import file_sha256, write_atomic
+import common.settings  # noqa: F401  (offline switches before sentence-transformers is imported)
+from common.files import file_sha256, write_atomic
 
 import contextlib
 import fcntl

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,23 +107,3 @@ def index_lock(index_dir: Path, *, say=None) -> Iterator[None]:
 
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def retire_old_generations(settings, *, current: Pointer, now: float | None = None) -> list[str]:
-    """Apply the retention rule to every generation in the store but ``current``: stamp the
-    newly replaced ones, drop those replaced at least ``settings.index_grace_seconds`` ago.
-    A collection newer than ``current`` is a killed run's work, kept for the next run to continue.
-    Returns the names dropped."""
-    from kb.store import drop_collection, generation_collections, mark_retired
-
-    now = time.time() if now is None else now
-    dropped = []
-    for found in generation_collections(settings):
-        if found.name == current.collection or found.generation > current.generation:
-            continue
-        if found.retired_at is None:
-            mark_retired(settings, found.name, now)
-        elif now - found.retired_at >= settings.index_grace_seconds:
-            drop_collection(settings, found.name)
-            dropped.append(found.name)
-    return dropped

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.guides import Guide, load_guides
-from laoquan.files import write_atomic
+from common.files import write_atomic
 
 CACHE_NAME = "guide_vectors.npz"
 

@@ -36,13 +36,13 @@ import yaml
 from corpus.catalog import Catalog, CatalogEntry, load_catalog_for
 from corpus.notes import NotePoint, load_notes, notes_fingerprint
 from corpus.questions import load_article_questions, questions_fingerprint
-from kb.generations import MANIFEST_NAME, Pointer, collection_name, index_lock, pointer_of, retire_old_generations
+from kb.generations import MANIFEST_NAME, Pointer, collection_name, index_lock, pointer_of
 from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, detect_format, load_source
 from kb.split import Chunk, group_paragraphs, split_articles
-from kb.store import CollectionMissingError, VectorStore, date_key
-from laoquan.files import file_sha256, write_atomic
-from laoquan.settings import Settings
+from kb.store import CollectionMissingError, VectorStore, date_key, retire_old_generations
+from common.files import file_sha256, write_atomic
+from common.settings import Settings
 
 SPLIT_VERSION = 4
 """Bump when loading or splitting changes, so that every document is split again."""

@@ -12,7 +12,7 @@ import threading
 from functools import lru_cache
 import numpy as np
 
-from laoquan.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 DOMAIN_WORDS_FILE = REPO_ROOT / "corpus" / "domain_words.txt"
 

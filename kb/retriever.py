@@ -25,7 +25,7 @@ from kb.keywords import tokenize
 from kb.simplified import to_simplified
 from kb.typos import correct_typos
 from kb.store import CollectionMissingError, VectorStore, date_key
-from laoquan.settings import Settings
+from common.settings import Settings
 
 
 
@@ -97,8 +97,6 @@ class Retrieval:
     platform_words: tuple[str, ...] = ()
     notes: list[Hit] = field(default_factory=list)
     """The best 要点 (policy notes) for the question, whatever the articles' ranks."""
-    guides: list = field(default_factory=list)
-    """The closest 办事指南 (:class:`kb.guide_matcher.GuideMatch`), best first."""
 
 
 class HybridRetriever:
@@ -145,7 +143,6 @@ class HybridRetriever:
 
             embedder = Embedder(ensure_model_folder(settings.model_dir))
         self.embedder = embedder
-        self.guides = self._load_guides()
 
     def __len__(self) -> int:
         return len(self._records)
@@ -185,26 +182,6 @@ class HybridRetriever:
         r = self._note_of.get((doc_id, str(point_id)))
         return _hit(r, score=1.0, dense=None, bm25=None, dense_rank=None, bm25_rank=None) if r else None
 
-    def guide(self, guide_id: str):
-        """A 办事指南 by id (None when unknown or when there are no guides)."""
-        return self.guides.guides.get(guide_id) if self.guides else None
-
-    def fallback_guide(self, question: str):
-        """The general route for a problem no guide fits (injury or dispute; None when there is none)."""
-        return self.guides.fallback_for(question) if self.guides else None
-
-    def _load_guides(self):
-        """The 办事指南 matcher, or None when there are no guides (or they cannot be read: the bot
-        then answers without them, and ``laoquan index`` reports the problem)."""
-        from corpus.guides import GuideError
-        from kb.guide_matcher import load_guide_matcher
-
-        try:
-            matcher = load_guide_matcher(self.settings.guides_dir, self.settings.index_dir, embedder=self.embedder)
-        except GuideError:
-            return None
-        return matcher if len(matcher) else None
-
     def applies(self, chunk_id: str, *, as_of: date, regions: tuple[str, ...]) -> bool:
         meta = self._records[chunk_id]["meta"]
         key = date_key(as_of)
@@ -228,7 +205,6 @@ class HybridRetriever:
 
         started = time.perf_counter()
         notes = self.search_notes(query, k=12, region=region, as_of=as_of, vector=vector)
-        guides = self.guides.match(vector, k=3) if self.guides else []
         timings["notes"] = (time.perf_counter() - started) * 1000
 
         started = time.perf_counter()
@@ -266,7 +242,6 @@ class HybridRetriever:
             lanes={lane: [self.lanes.keys[a] for a in scores.order(lane, 10)] for lane in SINGLE_LANES},
             concepts=tuple(c.id for c in concepts.concepts),
             notes=notes,
-            guides=guides,
             platform_words=concepts.platform_words,
             timings_ms=timings,
         )
@@ -315,6 +290,10 @@ class HybridRetriever:
         scores = self.lanes.score(query=query, expanded_query=expanded, vector=vector, concepts=concepts,
                                   regions=applicable_regions(region), as_of=as_of)
         return scores, concepts
+
+    def query_vector(self, query: str):
+        """The embedding of ``query`` as :meth:`search` reads it (the bot matches its 办事指南 with it)."""
+        return self._query_vector(read_query(query))
 
     def _query_vector(self, text: str):
         """The embedding of an already read query; the last one is kept, since answering a question

@@ -10,13 +10,15 @@ The index is kept in *generations* (see :mod:`kb.generations`): each is its own 
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlparse
 
 import numpy as np
 
-from laoquan.settings import Settings
+from common.settings import Settings
+from kb.generations import Pointer, generation_of, read_pointer
 
 FAR_FUTURE = 99991231
 
@@ -68,8 +70,6 @@ class GenerationCollection:
 def generation_collections(settings: Settings) -> list[GenerationCollection]:
     """Every collection of this index's generations in the store (``<collection>`` itself is the
     generation 0 of indexes built before generations existed), oldest first."""
-    from kb.generations import generation_of
-
     found = []
     for collection in chroma_client(settings).list_collections():
         generation = generation_of(collection.name, settings.collection)
@@ -98,15 +98,11 @@ def drop_collection(settings: Settings, name: str) -> None:
 class VectorStore:
     """One Chroma collection with cosine distance.
 
-    ``collection`` names it; by default the one the current manifest names (the index being
-    served). With ``create=False`` a missing collection raises :class:`CollectionMissingError`
+    ``collection`` names it (:meth:`served` opens the one the current manifest names, the index
+    being served). With ``create=False`` a missing collection raises :class:`CollectionMissingError`
     instead of being created empty (a server must never answer from an empty stand-in)."""
 
-    def __init__(self, settings: Settings, *, collection: str | None = None, create: bool = True):
-        if collection is None:
-            from kb.generations import read_pointer
-
-            collection = read_pointer(settings.index_dir, base=settings.collection).collection
+    def __init__(self, settings: Settings, *, collection: str, create: bool = True):
         self.name = collection
         self.client = chroma_client(settings)
         if create:
@@ -120,6 +116,11 @@ class VectorStore:
                 self.collection = self.client.get_collection(collection, embedding_function=None)
             except (NotFoundError, ValueError) as exc:
                 raise CollectionMissingError(collection) from exc
+
+    @classmethod
+    def served(cls, settings: Settings) -> "VectorStore":
+        """The collection of the generation the index folder's pointer names (never created)."""
+        return cls(settings, collection=read_pointer(settings.index_dir, base=settings.collection).collection, create=False)
 
     def count(self) -> int:
         return self.collection.count()
@@ -169,3 +170,21 @@ class VectorStore:
             DenseMatch(i, 1.0 - float(d), (m or {}).get("kind", "article"))
             for i, d, m in zip(result["ids"][0], result["distances"][0], result["metadatas"][0])
         ]
+
+
+def retire_old_generations(settings: Settings, *, current: Pointer, now: float | None = None) -> list[str]:
+    """Apply the retention rule to every generation in the store but ``current``: stamp the
+    newly replaced ones, drop those replaced at least ``settings.index_grace_seconds`` ago.
+    A collection newer than ``current`` is a killed run's work, kept for the next run to continue.
+    Returns the names dropped."""
+    now = time.time() if now is None else now
+    dropped = []
+    for found in generation_collections(settings):
+        if found.name == current.collection or found.generation > current.generation:
+            continue
+        if found.retired_at is None:
+            mark_retired(settings, found.name, now)
+        elif now - found.retired_at >= settings.index_grace_seconds:
+            drop_collection(settings, found.name)
+            dropped.append(found.name)
+    return dropped

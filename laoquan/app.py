@@ -14,12 +14,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from laoquan.settings import Settings
+from bot.answer import Answer
+from bot.protocols import Bot
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def load_bot(settings: Settings, *, embedder=None, chat_model=None):
+def load_bot(settings: Settings, *, embedder=None, chat_model=None) -> Bot:
     """The bot over the current index: a :class:`ReloadingBot` that swaps to a newer index when one
     is written (unless ``settings.index_check_seconds`` is negative: then the bot of the index
     loaded now). Underneath, the :class:`bot.answer.AnswerBot` — LLM-free, the default — or, when
@@ -30,7 +32,7 @@ def load_bot(settings: Settings, *, embedder=None, chat_model=None):
     return ReloadingBot(settings, embedder=embedder, chat_model=chat_model)
 
 
-def assemble_bot(settings: Settings, *, embedder=None, chat_model=None):
+def assemble_bot(settings: Settings, *, embedder=None, chat_model=None) -> Bot:
     """One bot over the index as it is now (catalog, retriever, answerer, optional LLM writer)."""
     from bot.answer import AnswerBot
     from corpus.catalog import load_catalog_for
@@ -38,7 +40,7 @@ def assemble_bot(settings: Settings, *, embedder=None, chat_model=None):
 
     catalog = load_catalog_for(settings)  # the repo's catalog plus texts fetched or added locally
     retriever = HybridRetriever(settings, embedder=embedder)
-    bot = AnswerBot(retriever, catalog, settings)
+    bot = AnswerBot(retriever, catalog, settings, guides=load_guides_or_none(settings, retriever.embedder))
     if not settings.llm and chat_model is None:
         return bot
     from bot.llm import with_llm_writer
@@ -46,11 +48,24 @@ def assemble_bot(settings: Settings, *, embedder=None, chat_model=None):
     return with_llm_writer(bot, settings, chat_model=chat_model)
 
 
+def load_guides_or_none(settings: Settings, embedder):
+    """The 办事指南 with their phrasings' vectors, or None when there are none or they cannot be read
+    (the bot then answers without them, and ``laoquan index`` reports the problem)."""
+    from corpus.guides import GuideError
+    from kb.guide_matcher import load_guide_matcher
+
+    try:
+        matcher = load_guide_matcher(settings.guides_dir, settings.index_dir, embedder=embedder)
+    except GuideError:
+        return None
+    return matcher if len(matcher) else None
+
+
 @dataclass(frozen=True)
 class LoadedIndex:
     """A bot and the index generation it answers from."""
 
-    bot: object
+    bot: Bot
     generation: int
     collection: str
     signature: tuple | None
@@ -59,9 +74,8 @@ class LoadedIndex:
 
 
 class ReloadingBot:
-    """The bot of the newest complete index, with the same ``ask``/``stream`` as
-    :class:`bot.answer.AnswerBot` and its other attributes (``retriever``, ``catalog``, …) passed
-    through to the bot currently loaded.
+    """The bot of the newest complete index: a :class:`bot.protocols.Bot` whose ``ask``/``stream``,
+    ``retriever`` and ``catalog`` are those of the bot currently loaded.
 
     At most every ``settings.index_check_seconds`` a question checks the manifest's signature;
     when it changed, a background thread loads a new bot (sharing the embedding model and the
@@ -86,7 +100,7 @@ class ReloadingBot:
 
     # -- what the web page and the CLI use ------------------------------------------------------
 
-    def ask(self, question: str, **options):
+    def ask(self, question: str, **options) -> Answer:
         loaded = self.current()
         try:
             return loaded.bot.ask(question, **options)
@@ -94,7 +108,7 @@ class ReloadingBot:
             newer = self._recover(loaded, exc)
             return newer.bot.ask(question, **options)
 
-    def stream(self, question: str, **options) -> Iterator:
+    def stream(self, question: str, **options) -> Iterator[Answer]:
         loaded = self.current()
         answers = iter(loaded.bot.stream(question, **options))
         try:
@@ -137,11 +151,6 @@ class ReloadingBot:
     @catalog.setter
     def catalog(self, value) -> None:
         self._current.bot.catalog = value
-
-    def __getattr__(self, name: str):
-        if name.startswith("__") or name == "_current":
-            raise AttributeError(name)
-        return getattr(self._current.bot, name)
 
     # -- loading --------------------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
-"""The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import / diff, feeds push / show, eval, serve.
+"""The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import / diff, feeds push / show, serve, staff.
 
-Every sub-command reads its settings from :mod:`laoquan.settings` (``LAOQUAN_*`` variables), with
+The evaluation sits above the app (it scores it) and has its own entry point: ``python -m evals.run``
+(``./run eval``).
+
+Every sub-command reads its settings from :mod:`common.settings` (``LAOQUAN_*`` variables), with
 the flags here overriding them. Errors a user can fix are printed as one friendly line (exit 2),
 never as a traceback.
 """
@@ -12,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from laoquan.settings import Settings, load_settings
+from common.settings import Settings, load_settings
 
 
 def _date(text: str) -> date:
@@ -63,11 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("job", help="外卖 快递 网约车 货运 主播 家政 其他 (or pinyin: waimai …)")
     c.add_argument("--since", type=_date, help="only changes recorded on or after this day")
     c.add_argument("--json", action="store_true", help="print the JSON Feed")
-
-    p = sub.add_parser("eval", help="score retrieval, citations, refusals and latency on the gold set")
-    p.add_argument("--split", choices=["dev", "test", "all"], default="all")
-    p.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
-    p.add_argument("--out", type=Path, help="report folder (default evals/reports)")
 
     p = sub.add_parser("serve", help="the web UI on 127.0.0.1: workers at /, staff at /staff (login)")
     p.add_argument("--host")
@@ -232,7 +230,7 @@ def _check_logs_and_directory(settings: Settings) -> bool:
 
 def _corpus_fetch(args, settings: Settings, catalog, base) -> int:
     """``corpus fetch`` / ``corpus add``: one line per document; exit 1 if any failed."""
-    from corpus.fetch import FetchError, add_file, fetch_documents, wanted_entries
+    from kb.fetch import FetchError, add_file, fetch_documents, wanted_entries
 
     def show(result) -> None:
         print(result.message, flush=True)
@@ -324,17 +322,9 @@ def cmd_feeds(args, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_eval(args, settings: Settings) -> int:
-    from evals.run import run_eval
-
-    report = run_eval(settings, split=args.split, baseline=not args.no_baseline, out_dir=args.out)
-    print(report)
-    return 0
-
-
 def cmd_serve(args, settings: Settings) -> int:
-    from bot.staff import StaffAccounts
-    from bot.web import serve
+    from bot.server import serve
+    from bot.staff_accounts import StaffAccounts
 
     bot = _load_bot(settings)
     host, port = args.host or settings.host, args.port or settings.port
@@ -348,7 +338,7 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_staff(args, settings: Settings) -> int:
     import getpass
 
-    from bot.staff import AccountError, StaffAccounts
+    from bot.staff_accounts import AccountError, StaffAccounts
 
     accounts = StaffAccounts(settings.staff_path)
     if args.staff_command == "list":
@@ -374,7 +364,7 @@ def cmd_staff(args, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "feeds": cmd_feeds, "eval": cmd_eval, "serve": cmd_serve, "staff": cmd_staff}
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "feeds": cmd_feeds, "serve": cmd_serve, "staff": cmd_staff}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,8 +14,8 @@ import shutil
 import pytest
 import yaml
 
-import laoquan.settings  # noqa: F401  (switches telemetry off before anything else is imported)
-from laoquan.settings import load_settings
+import common.settings  # noqa: F401  (switches telemetry off before anything else is imported)
+from common.settings import load_settings
 
 _ATTEMPTS: list[str] = []
 _real_connect = socket.socket.connect
@@ -64,7 +64,7 @@ def network_attempts():
 
 @pytest.fixture(scope="session")
 def sources_dir():
-    from laoquan.settings import load_settings
+    from common.settings import load_settings
 
     path = load_settings().sources
     if not path.is_dir():

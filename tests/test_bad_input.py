@@ -546,7 +546,7 @@ def test_the_second_run_embedded_nothing_and_lost_nothing(doc_run):
 
     assert doc_run.second.embedded == 0 and doc_run.second.deleted == 0
     assert doc_run.manifest_after["chunks"].keys() == doc_run.manifest_before["chunks"].keys()
-    stored = VectorStore(doc_run.settings).stored_hashes()
+    stored = VectorStore.served(doc_run.settings).stored_hashes()
     assert set(stored) == set(doc_run.manifest_after["chunks"]) | set(doc_run.manifest_after["pointers"])
 
 

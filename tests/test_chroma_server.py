@@ -88,7 +88,7 @@ def chroma_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server_settings(chroma_server, workspace, tmp_path_factory):
     """Settings read from ``LAOQUAN_CHROMA_URL``, over a copy of two of the spine's texts."""
-    from laoquan.settings import load_settings
+    from common.settings import load_settings
 
     root = tmp_path_factory.mktemp("on-server")
     catalog = yaml.safe_load(workspace.catalog.read_text(encoding="utf-8"))
@@ -178,7 +178,7 @@ def test_index_swap_on_the_server(server_settings, server_index, embedder):
     assert "配送途中" in quote
     assert [c.generation for c in generation_collections(settings)] == [before, before + 1]
     manifest = read_manifest(settings.index_dir)
-    assert set(VectorStore(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
+    assert set(VectorStore.served(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
 
 
 def _remote_addresses(pid: int) -> list[str]:
@@ -222,7 +222,7 @@ def test_crash_leftovers_on_the_server_are_ignored_then_repaired(server_settings
     from kb.retriever import HybridRetriever
     from kb.store import VectorStore
 
-    store = VectorStore(server_settings)
+    store = VectorStore.served(server_settings)
     stray = ["gongshang-baoxian-tiaoli#第十四条?99", "gongshang-baoxian-tiaoli#第九百条"]
     vector = embedder.embed_query(RIDER)
     meta = {"doc_id": "x", "region": "全国", "effective_from": 0, "effective_to": 99991231, "kind": "article", "content_hash": "h", "record_hash": "r"}
@@ -232,7 +232,7 @@ def test_crash_leftovers_on_the_server_are_ignored_then_repaired(server_settings
     assert hits and all(h.chunk_id in manifest["chunks"] for h in hits)
     report = index_sources(server_settings, embedder=embedder, progress=False)
     assert (report.deleted, report.embedded, report.new_generation) == (2, 0, False)
-    assert set(VectorStore(server_settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
+    assert set(VectorStore.served(server_settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
 
 
 def test_sigkill_during_indexing_to_the_server_loses_nothing(server_settings, server_index, embedder, tmp_path):
@@ -266,6 +266,6 @@ def test_sigkill_during_indexing_to_the_server_loses_nothing(server_settings, se
     report = index_sources(settings, embedder=embedder, progress=False)
     assert not report.problems and report.new_generation
     manifest = read_manifest(settings.index_dir)
-    assert set(VectorStore(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
+    assert set(VectorStore.served(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
     again = index_sources(settings, embedder=embedder, progress=False)
     assert (again.embedded, again.deleted, again.new_generation) == (0, 0, False)

@@ -57,7 +57,7 @@ def test_sigkill_during_indexing_loses_nothing(tmp_path, workspace, embedder, fi
     report = index_sources(settings, embedder=embedder, progress=False)
     assert not report.problems
     manifest = read_manifest(data / "index")
-    stored = VectorStore(settings).stored_hashes()
+    stored = VectorStore.served(settings).stored_hashes()
     wanted = set(manifest["chunks"]) | set(manifest["pointers"])
     assert set(stored) == wanted  # no duplicate, no stray, no missing vector
     again = index_sources(settings, embedder=embedder, progress=False)
@@ -76,7 +76,7 @@ def test_crash_between_vectors_and_manifest_is_repaired(tmp_path, workspace, emb
     data = tmp_path / "data"
     shutil.copytree(workspace.data_dir, data)
     settings = workspace.replace(data_dir=data)
-    store = VectorStore(settings)
+    store = VectorStore.served(settings)
     stray = ["gongshang-baoxian-tiaoli#第十四条?99", "laodong-hetong-fa#第九百条"]
     vector = embedder.embed_query(RIDER)
     store.upsert(stray, np.stack([vector, vector]), ["半截写入", "半截写入"], [{"doc_id": "x", "region": "全国", "effective_from": 0, "effective_to": 99991231, "kind": "question", "content_hash": "h", "record_hash": "r"}] * 2)
@@ -85,4 +85,4 @@ def test_crash_between_vectors_and_manifest_is_repaired(tmp_path, workspace, emb
     assert hits and all(h.chunk_id in manifest["chunks"] for h in hits)
     report = index_sources(settings, embedder=embedder, progress=False)
     assert report.deleted == 2 and report.embedded == 0
-    assert set(VectorStore(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
+    assert set(VectorStore.served(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])

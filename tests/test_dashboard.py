@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-import laoquan.settings  # noqa: F401
+import common.settings  # noqa: F401
 from bot.records import Records, iso_week
 
 CN = timezone(timedelta(hours=8))
@@ -221,7 +221,7 @@ def test_services_panel_lists_a_city_and_says_when_there_is_nothing(tmp_path):
 
 def test_news_panel_since_last_visit_and_feed_links():
     from bot.panels import NewsPanel
-    from laoquan.settings import load_settings
+    from common.settings import load_settings
 
     panel = NewsPanel(None, load_settings())
     today = date(2026, 11, 25)

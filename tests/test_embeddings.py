@@ -14,10 +14,10 @@ import time
 import numpy as np
 import pytest
 
-from laoquan.files import file_sha256
+from common.files import file_sha256
 
 from kb import embeddings as E
-from laoquan.settings import load_settings
+from common.settings import load_settings
 
 # Full-width punctuation, （）, ～, a newline, a tab, full-width digits and letters, an ideographic
 # space: the characters where a plain NFKC normaliser or the XLM-R tokenizer class goes wrong.

@@ -25,7 +25,7 @@ from corpus.catalog import load_catalog
 from corpus.changes import CHANGES_FILE, load_changes
 from corpus.notes import load_notes
 from laoquan.cli import main
-from laoquan.settings import load_settings
+from common.settings import load_settings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PILOT = "zhiye-shanghai-baozhang-kuoda-tongzhi-2025"

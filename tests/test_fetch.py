@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from corpus.catalog import OVERLAY_NAME, check_catalog, load_catalog, load_catalog_for, overlay_path
-from corpus.fetch import FetchError, add_file, detect_format, fetch_document, fetch_documents
-from laoquan.settings import load_settings
+from kb.fetch import FetchError, add_file, detect_format, fetch_document, fetch_documents
+from common.settings import load_settings
 
 DOC = "zhiye-shanghai-baozhang-banfa-2025"  # 规范性文件, 试行, effective 2025-07-01, no text in catalog.yaml
 OTHER = "xinjiuye-quanyi-zhidao-yijian-2021"
@@ -363,4 +363,4 @@ def test_fetched_document_is_indexed_with_the_catalogs_metadata(tmp_path, server
     assert records[0]["source_url"] == "https://jiangsu.chinatax.gov.cn/art/2025/4/22/art_23636_5882.html"
     assert "（一）身份证明；" in records[2]["text"]
     assert report.embedded == len(records)  # only the new articles were embedded
-    assert set(manifest["documents"][DOC]["chunks"]) <= set(VectorStore(settings).stored_hashes())
+    assert set(manifest["documents"][DOC]["chunks"]) <= set(VectorStore.served(settings).stored_hashes())

@@ -15,7 +15,7 @@ from corpus.notes import load_notes
 from corpus.referrals import load_referrals
 from kb.load import load_source
 from kb.split import split_articles
-from laoquan.settings import load_settings
+from common.settings import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +269,7 @@ def bot_with_full_catalog(bot):
     """The small index, but the whole catalog: documents with no text and (here) no indexed notes."""
     from bot.answer import AnswerBot
 
-    return AnswerBot(bot.retriever, load_catalog(load_settings().catalog), bot.settings)
+    return AnswerBot(bot.retriever, load_catalog(load_settings().catalog), bot.settings, guides=bot.guides)
 
 
 @pytest.mark.parametrize(

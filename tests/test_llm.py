@@ -31,7 +31,7 @@ from bot.llm import (
     with_llm_writer,
 )
 from corpus.referrals import load_referrals
-from laoquan.settings import load_settings
+from common.settings import load_settings
 from tests.openai_stub import OpenAIStub, echo_answer
 
 QUESTION = "我叫张三，手机13812345678，送外卖路上被车撞了，算工伤吗？公司说让我自己出医药费"
@@ -456,7 +456,9 @@ class FakeEngine:
 
 
 def test_the_xllamacpp_wrapper_is_a_chat_model_for_the_same_writer(answer):
-    from bot.llm import XllamacppChatModel
+    from bot.llm import xllamacpp_chat_model_class
+
+    XllamacppChatModel = xllamacpp_chat_model_class()
 
     engine = FakeEngine(FAITHFUL)
     model = XllamacppChatModel(model_path="/models/x.gguf", server=engine)
@@ -469,7 +471,9 @@ def test_the_xllamacpp_wrapper_is_a_chat_model_for_the_same_writer(answer):
 
 
 def test_the_xllamacpp_wrapper_stops_the_engine_when_the_reader_stops(answer):
-    from bot.llm import XllamacppChatModel
+    from bot.llm import xllamacpp_chat_model_class
+
+    XllamacppChatModel = xllamacpp_chat_model_class()
 
     engine = FakeEngine("很长的回答" * 500)
     model = XllamacppChatModel(model_path="/models/x.gguf", server=engine)
@@ -479,7 +483,9 @@ def test_the_xllamacpp_wrapper_stops_the_engine_when_the_reader_stops(answer):
 
 
 def test_the_xllamacpp_wrapper_raises_engine_errors(answer):
-    from bot.llm import XllamacppChatModel
+    from bot.llm import xllamacpp_chat_model_class
+
+    XllamacppChatModel = xllamacpp_chat_model_class()
 
     class Failing:
         def handle_chat_completions(self, request, callback=None):

@@ -79,7 +79,7 @@ def test_every_rule_matches_its_article_text_and_passes_the_checks(texts):
 def test_every_article_with_worker_questions_has_a_rule(texts):
     import yaml
 
-    from laoquan.settings import load_settings
+    from common.settings import load_settings
 
     rules = load_plain_rules()
     asked = set()

@@ -102,7 +102,7 @@ def test_changed_and_removed_documents(tmp_path, workspace, embedder, first_inde
     before = read_manifest(settings.index_dir)["documents"]["laodong-baozhang-jiancha-tiaoli"]
     report = index_sources(settings.replace(catalog=smaller), embedder=embedder, progress=False)
     assert report.deleted == len(before["chunks"]) + len(before["pointers"]) and report.embedded == 0
-    ids = VectorStore(settings).stored_hashes()
+    ids = VectorStore.served(settings).stored_hashes()
     assert not any(i.startswith("laodong-baozhang-jiancha-tiaoli#") for i in ids)
     manifest = read_manifest(settings.index_dir)
     assert set(ids) == set(manifest["chunks"]) | set(manifest["pointers"])

@@ -289,7 +289,7 @@ def test_citation_cards_escape_html_and_drop_unsafe_links():
 
 
 def test_staff_accounts_hash_and_verify(tmp_path):
-    from bot.staff import AccountError, StaffAccounts
+    from bot.staff_accounts import AccountError, StaffAccounts
 
     accounts = StaffAccounts(tmp_path / "staff.yaml")
     accounts.add("lisi", "长长的密码-123")
@@ -308,7 +308,7 @@ def test_staff_accounts_hash_and_verify(tmp_path):
 def test_cli_staff_add_reads_the_password_and_lists(tmp_path, monkeypatch, capsys):
     import io
 
-    from bot.staff import StaffAccounts
+    from bot.staff_accounts import StaffAccounts
     from laoquan.cli import main
 
     monkeypatch.setattr("sys.stdin", io.StringIO("站点密码-2026\n"))
@@ -339,10 +339,9 @@ def test_records_file_is_wal_and_survives_reopening(tmp_path):
 
 
 def test_asker_streams_when_the_bot_can(bot, tmp_path):
-    """With ``bot.stream`` the page shows each progressively complete Answer; the conversation is
-    passed when ``ask`` takes one."""
+    """The page shows each progressively complete Answer of ``bot.stream``."""
     from bot.records import Records
-    from bot.web import Asker
+    from bot.asking import Asker
 
     class Streaming:
         def __init__(self, inner):
@@ -359,7 +358,6 @@ def test_asker_streams_when_the_bot_can(bot, tmp_path):
 
     streaming = Streaming(bot)
     asker = Asker(streaming, Records(tmp_path / "r.sqlite3"), bot.settings)
-    assert asker.takes_conversation
     answers = list(asker.answers(RIDER, region="浙江", job="外卖", conversation=None))
     assert len(answers) == 2 and not answers[0].citations and answers[-1].citations
     assert streaming.seen == [("ask", "浙江", None)]
@@ -368,12 +366,12 @@ def test_asker_streams_when_the_bot_can(bot, tmp_path):
 
 
 def test_the_served_bot_keeps_the_conversation(bot, tmp_path):
-    """``laoquan serve`` wraps the AnswerBot (ReloadingBot, the LLM writer), whose ``ask`` takes
-    ``**options``: the page must still pass the conversation, or a tapped triage choice is read as
-    a new question (「签了劳动合同」 → 劳动合同法第十七条 instead of the injury it answers)."""
+    """``laoquan serve`` wraps the AnswerBot (ReloadingBot, the LLM writer): the page must pass the
+    conversation through the wrapper, or a tapped triage choice is read as a new question
+    (「签了劳动合同」 → 劳动合同法第十七条 instead of the injury it answers)."""
     from bot.conversation import Conversation
     from bot.records import Records
-    from bot.web import Asker
+    from bot.asking import Asker
 
     class Wrapper:  # the shape of laoquan.app.ReloadingBot and bot.llm's writer
         def __init__(self, inner):
@@ -382,8 +380,10 @@ def test_the_served_bot_keeps_the_conversation(bot, tmp_path):
         def ask(self, question, **options):
             return self.inner.ask(question, **options)
 
+        def stream(self, question, **options):
+            yield self.ask(question, **options)
+
     asker = Asker(Wrapper(bot), Records(tmp_path / "r.sqlite3"), bot.settings)
-    assert asker.takes_conversation
     conversation = asker.conversation(None)
     first = list(asker.answers(RIDER, region="杭州", job="外卖", conversation=conversation))[-1]
     assert first.triage and isinstance(conversation, Conversation) and conversation.pending

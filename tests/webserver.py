@@ -35,8 +35,8 @@ def start(bot, settings, data_dir: Path, *, queue_max: int = 16) -> WebServer:
 
     from bot.feeds import FeedSource
     from bot.records import Records
-    from bot.staff import StaffAccounts
-    from bot.web import build_server
+    from bot.staff_accounts import StaffAccounts
+    from bot.server import build_server
 
     settings = settings.replace(data_dir=data_dir, web_concurrency=2)
     settings = __import__("dataclasses").replace(settings, web_queue_max=queue_max)  # (0 is a real value here)
@@ -45,7 +45,7 @@ def start(bot, settings, data_dir: Path, *, queue_max: int = 16) -> WebServer:
     accounts.add(STAFF_NAME, STAFF_PASSWORD)
     # The pages' 「新政策」 and /feeds read the committed catalog and change log (the tests' 5-document
     # catalog has no change history of its own); the bot answers from the small index.
-    from laoquan.settings import load_settings
+    from common.settings import load_settings
 
     committed = load_settings()
     feeds = FeedSource(catalog_path=committed.catalog, changes_path=committed.changes, notes_dir=committed.notes_dir)

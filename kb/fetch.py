@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from laoquan.files import write_atomic
+from common.files import write_atomic
 from corpus.catalog import OVERLAY_NAME, SUFFIX_FORMATS, Catalog, CatalogEntry, read_overlay
 
 USER_AGENT = "laoquan/0.1 (laoquan policy-knowledge bot; corpus fetch run by an operator)"

@@ -1,0 +1,60 @@
+"""How both pages ask the bot: the region a profile means, the conversation kept in the browser, a
+vetted answer first when staff approved one, the answer streamed as it comes."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.answer import Answer
+from bot.conversation import Conversation
+from bot.protocols import Bot
+from bot.records import Records, stale_reasons
+from common.settings import Settings
+from corpus.regions import province_of
+
+
+def region_of(profile: dict | None) -> str | None:
+    """The region the bot is asked with: the city when one was chosen, else the province."""
+    profile = profile or {}
+    return profile.get("city") or profile.get("province") or None
+
+
+def region_key(region: str | None) -> str:
+    """Vetted answers are kept per province ("" = national only): rules differ between provinces."""
+    return province_of(region) or ""
+
+
+@dataclass
+class Asker:
+    """Asks a :class:`bot.protocols.Bot` the way the pages need it."""
+
+    bot: Bot
+    records: Records
+    settings: Settings
+
+    def conversation(self, state: dict | None) -> Conversation:
+        """The conversation the browser keeps (a new one when it has none)."""
+        return Conversation.from_json(state) if state else Conversation()
+
+    def vetted(self, question: str, region: str | None, conversation: Conversation | None) -> dict | None:
+        """The approved answer for this question in this province, unless it has gone stale or a
+        triage question is pending (then the words are an answer to it, not a new question)."""
+        if conversation is not None and conversation.pending:
+            return None
+        vetted = self.records.vetted_for(question, region_key(region))
+        if vetted is None or stale_reasons(vetted, self.bot.catalog, notes_dir=self.settings.notes_dir):
+            return None
+        return {"answer": {**vetted.answer, "question": question}, "by": vetted.vetted_by, "at": vetted.vetted_at}
+
+    def answers(self, question: str, *, region: str | None, job: str | None, conversation: Conversation | None) -> Iterator[Answer]:
+        """Progressively complete answers (the last one is the answer)."""
+        if conversation is not None and job and not conversation.job:
+            conversation.job = job
+        yield from self.bot.stream(question, region=region, conversation=conversation)
+
+
+def topic_of(answer: dict) -> str:
+    """What an answer was about, for the dashboard's counts: the 办事指南 it followed, else the
+    document it cites first ("" when it cites nothing)."""
+    cites = answer.get("citations") or []
+    return answer.get("guide") or (cites[0].get("doc_id") if cites else "") or ""
