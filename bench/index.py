@@ -27,7 +27,7 @@ from common.settings import load_settings
 def catalog_with_one_change(settings, folder: Path) -> Path:
     """A copy of the catalog where one document with text gets an end date far in the future: its
     chunks' filter metadata change, their text does not (a new generation, nothing to embed)."""
-    data = yaml.safe_load(settings.catalog.read_text(encoding="utf-8"))
+    data = yaml.safe_load(settings.paths.catalog.read_text(encoding="utf-8"))
     entry = next(e for e in data["documents"] if e.get("sources") and not e.get("effective_to"))
     entry["effective_to"] = "2099-12-31"
     path = folder / "catalog.yaml"

@@ -118,7 +118,7 @@ class AnswerBot:
         """The 办事指南 and their phrasings' vectors (:func:`kb.guide_matcher.load_guide_matcher`); None: none."""
         self.referrals = load_referrals()
         self.services = load_directory_for(settings)
-        self.plain_rules = load_plain_rules(settings.plain_rules_dir).current(retriever.article_texts())
+        self.plain_rules = load_plain_rules(settings.paths.plain_rules_dir).current(retriever.article_texts())
         self._articles_by_doc: dict[str, set[str]] = {}
         for chunk_id in retriever.chunk_ids():
             record = retriever.record(chunk_id)
@@ -139,7 +139,7 @@ class AnswerBot:
         question before it; the conversation is updated in place."""
         started = time.perf_counter()
         as_of = as_of or date.today()
-        text = clean_question(question, max_chars=self.settings.max_question_chars)
+        text = clean_question(question, max_chars=self.settings.answer.max_question_chars)
         asked = text
         if conversation is not None:
             region = region or conversation.region
@@ -193,7 +193,7 @@ class AnswerBot:
         if documents:
             return self._document_answer(base, asked, documents, as_of=as_of, region=region, started=started)
 
-        retrieval = self.retriever.search(asked, region=region, as_of=as_of, k=max(self.settings.top_k, self.settings.cited_articles))
+        retrieval = self.retriever.search(asked, region=region, as_of=as_of, k=max(self.settings.retrieval.top_k, self.settings.answer.cited_articles))
         hits = self._pin_cited_articles(asked, named, retrieval)
         pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
         if not hits or (not pinned and refuses(retrieval)):
@@ -206,7 +206,7 @@ class AnswerBot:
 
         sure = pinned or retrieval.confidence >= retrieval.sure_above
         outcome = ANSWERED if sure else PARTIAL
-        chosen = hits[: self.settings.cited_articles]
+        chosen = hits[: self.settings.answer.cited_articles]
         if about_platform_work(asked):
             chosen += self._notes_for(retrieval, chosen, region)
         sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=chosen)
@@ -231,7 +231,7 @@ class AnswerBot:
         conclusion = worked.conclusion or plain_conclusion(citations, sure=sure)
         if triage:
             conclusion = triage["conclusion"]
-        points = worked.points + ([region_point] if region_point else []) + self._rule_points(citations[: self.settings.stated_articles], asked)
+        points = worked.points + ([region_point] if region_point else []) + self._rule_points(citations[: self.settings.answer.stated_articles], asked)
         notes = [c for c in citations if c.kind != "原文"]
         points += self._rule_points(notes, asked)
         points += warning_points(citations)
@@ -302,7 +302,7 @@ class AnswerBot:
     def _notes_for(self, retrieval: Retrieval, chosen: list[Hit], region: str | None) -> list[Hit]:
         """要点 of the new-employment-form policies beside the articles (their own group: they
         never take an article's place)."""
-        return choose_notes(retrieval.notes, already=chosen, region=region, floor=self.settings.note_min_similarity,
+        return choose_notes(retrieval.notes, already=chosen, region=region, floor=self.settings.answer.note_min_similarity,
                             is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国")
 
     def _rule_points(self, citations: list[Citation], asked: str) -> list[str]:
@@ -331,12 +331,12 @@ class AnswerBot:
         phrasings and every text the chosen branch cites is indexed and applies (in force on the
         as-of date, in the worker's region). None otherwise: the bot then answers from the articles."""
         matches = self.guides.match(self.retriever.query_vector(asked), k=3) if self.guides else []
-        if not matches or not guide_agrees(matches[0], retrieval, min_similarity=self.settings.guide_min_similarity):
+        if not matches or not guide_agrees(matches[0], retrieval, min_similarity=self.settings.answer.guide_min_similarity):
             return None
         guide: Guide = matches[0].guide
         branch = guide.branch_for(asked, facts.get(guide.id))
         # the ranker's articles come first and stay: a guide adds its citations and its wording, it never removes them
-        ranked = retrieval.hits[: self.settings.cited_articles]
+        ranked = retrieval.hits[: self.settings.answer.cited_articles]
         sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=ranked)
         points = []
         regions = applicable_regions(region)
@@ -624,7 +624,7 @@ class AnswerBot:
             doc_no=entry.doc_no,
             article=hit.article,
             page=hit.pages[0] if hit.pages else None,
-            quote="" if is_note else select_quote(hit.text, question, max_chars=self.settings.quote_chars),
+            quote="" if is_note else select_quote(hit.text, question, max_chars=self.settings.answer.quote_chars),
             status=entry.status,
             effective_from=(entry.effective_from or entry.issued).isoformat() if (entry.effective_from or entry.issued) else None,
             region=entry.region,

@@ -42,7 +42,7 @@ class Asker:
         if conversation is not None and conversation.pending:
             return None
         vetted = self.records.vetted_for(question, region_key(region))
-        if vetted is None or stale_reasons(vetted, self.bot.catalog, notes_dir=self.settings.notes_dir):
+        if vetted is None or stale_reasons(vetted, self.bot.catalog, notes_dir=self.settings.paths.notes_dir):
             return None
         return {"answer": {**vetted.answer, "question": question}, "by": vetted.vetted_by, "at": vetted.vetted_at}
 

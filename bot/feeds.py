@@ -360,7 +360,7 @@ class FeedSource:
 
     @classmethod
     def for_settings(cls, settings) -> "FeedSource":
-        return cls(catalog_path=settings.catalog, changes_path=settings.changes, notes_dir=settings.notes_dir)
+        return cls(catalog_path=settings.paths.catalog, changes_path=settings.paths.changes, notes_dir=settings.paths.notes_dir)
 
     def load(self) -> tuple[Catalog, list[Change]]:
         stamp = tuple(os.stat(p).st_mtime_ns for p in (self.catalog_path, self.changes_path))
@@ -378,7 +378,7 @@ class FeedSource:
 UNAVAILABLE = "政策订阅暂时不可用，请稍后再试；有急事请拨打12333。"
 
 
-def feed_router(settings=None, *, source: FeedSource | None = None):
+def feed_router(*, source: FeedSource, public_url: str = ""):
     """A FastAPI router: ``GET /feeds/{province}/{job}.xml`` (Atom) and ``.json`` (JSON Feed).
 
     ``province`` and ``job`` may be Chinese (URL-encoded) or pinyin; ``?since=YYYY-MM-DD`` keeps the
@@ -388,12 +388,7 @@ def feed_router(settings=None, *, source: FeedSource | None = None):
     from fastapi import APIRouter, Request
     from fastapi.responses import JSONResponse, Response
 
-    if source is None:
-        from common.settings import load_settings
-
-        settings = settings or load_settings()
-        source = FeedSource.for_settings(settings)
-    public_url = (getattr(settings, "public_url", "") or "").rstrip("/")
+    public_url = public_url.rstrip("/")
     router = APIRouter()
 
     def serve(request: Request, province: str, job: str, fmt: str) -> Response:

@@ -52,21 +52,21 @@ class LLMConfigError(RuntimeError):
 
 
 def chat_model_from_settings(settings: Settings) -> BaseChatModel | None:
-    """The chat model ``settings.llm`` names, or ``None`` when the LLM is off (the default)."""
-    spec = (settings.llm or "").strip()
+    """The chat model ``settings.llm.backend`` names, or ``None`` when the LLM is off (the default)."""
+    spec = (settings.llm.backend or "").strip()
     if not spec:
         return None
     if spec == "openai":
-        if not settings.llm_model:
+        if not settings.llm.model:
             raise LLMConfigError("LAOQUAN_LLM=openai 还需要 LAOQUAN_LLM_MODEL（服务里的模型名，例如 deepseek-chat）")
         from langchain_openai import ChatOpenAI
 
         return ChatOpenAI(
-            model=settings.llm_model,
-            base_url=settings.llm_base_url or None,
+            model=settings.llm.model,
+            base_url=settings.llm.base_url or None,
             # Local servers (llama.cpp, Ollama, vLLM) need no key, but the client insists on one.
-            api_key=settings.llm_api_key or "not-needed",
-            timeout=settings.llm_timeout,
+            api_key=settings.llm.api_key or "not-needed",
+            timeout=settings.llm.timeout,
             max_retries=1,
             temperature=0,
             max_tokens=MAX_TOKENS,
@@ -82,8 +82,8 @@ def chat_model_from_settings(settings: Settings) -> BaseChatModel | None:
 
 def model_label(settings: Settings) -> str:
     """The model's name as shown in ``answer.llm["model"]``."""
-    spec = settings.llm or ""
-    return Path(spec[len("gguf:"):]).name if spec.startswith("gguf:") else settings.llm_model
+    spec = settings.llm.backend or ""
+    return Path(spec[len("gguf:"):]).name if spec.startswith("gguf:") else settings.llm.model
 
 
 def _import_xllamacpp():
@@ -447,8 +447,8 @@ class LLMAnswerBot:
 
 
 def writer_from_settings(settings: Settings) -> LLMWriter:
-    backend = "gguf" if settings.llm.startswith("gguf:") else settings.llm
-    return LLMWriter(backend=backend, model=model_label(settings), min_support=settings.llm_min_support, timeout=settings.llm_timeout)
+    backend = "gguf" if settings.llm.backend.startswith("gguf:") else settings.llm.backend
+    return LLMWriter(backend=backend, model=model_label(settings), min_support=settings.llm.min_support, timeout=settings.llm.timeout)
 
 
 def with_llm_writer(bot, settings: Settings, *, chat_model: BaseChatModel | None = None):

@@ -17,6 +17,7 @@ import logging
 import os
 from datetime import date
 
+from bot.feeds import FeedSource
 from bot.render import news_html, services_html
 from corpus.regions import MUNICIPALITIES, NATIONAL
 
@@ -34,17 +35,13 @@ def _region(profile: dict | None) -> str | None:
 class NewsPanel:
     """「新政策」 for a worker's choice since their last visit."""
 
-    def __init__(self, feeds=None, settings=None, *, limit: int = NEWS_LIMIT):
-        if feeds is None:
-            from bot.feeds import FeedSource
-
-            feeds = FeedSource.for_settings(settings)
+    def __init__(self, feeds: FeedSource, *, public_url: str = "", limit: int = NEWS_LIMIT):
         self.feeds = feeds
         try:  # read the catalog and change log now, not on the first worker's page load
             feeds.load()
         except Exception:
             log.exception("policy feeds unreadable at start-up (the panel will say so)")
-        self.public_url = (getattr(settings, "public_url", "") or "").rstrip("/")
+        self.public_url = public_url.rstrip("/")
         self.limit = limit
 
     @staticmethod

@@ -1,6 +1,6 @@
 """What the web page keeps: feedback, the staff queue, vetted answers and problem reports (SQLite).
 
-One file under the data folder (``settings.records_path``), in WAL mode so the worker page can write
+One file under the data folder (``settings.paths.records_path``), in WAL mode so the worker page can write
 while staff read. The writes that must survive a power cut — a worker's problem report, its handling,
 a vetted answer — are committed with ``synchronous=FULL``; feedback and queue entries with NORMAL.
 

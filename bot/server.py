@@ -3,8 +3,8 @@ behind a login) and the worker page (``/``).
 
 Two separate Gradio apps, so that nothing the worker page exposes — its page, its API, its files —
 can reach staff data. The bot (model, index) is loaded once per process and shared by every
-request; Gradio's queue runs ``settings.web_concurrency`` answers at once and lets at most
-``settings.web_queue_max`` wait (beyond that a worker is told, in Chinese, that the server is busy).
+request; Gradio's queue runs ``settings.web.concurrency`` answers at once and lets at most
+``settings.web.queue_max`` wait (beyond that a worker is told, in Chinese, that the server is busy).
 """
 from __future__ import annotations
 
@@ -27,21 +27,21 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     """The FastAPI app: the policy feeds at ``/feeds``, the staff app at ``/staff`` (login required),
     the worker app at ``/``. ``feeds`` (a :class:`bot.feeds.FeedSource`) and ``services`` (a callable
     giving the service directory) default to the settings' files."""
-    records = records or Records(settings.records_path)
-    accounts = accounts or StaffAccounts(settings.staff_path)
+    records = records or Records(settings.paths.records_path)
+    accounts = accounts or StaffAccounts(settings.paths.staff_path)
     theme = gr.themes.Default(primary_hue="emerald", font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"], font_mono=["monospace"])
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     server.middleware("http")(_busy_in_chinese)
     feeds = feeds or FeedSource.for_settings(settings)
-    server.include_router(feed_router(settings, source=feeds))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
+    server.include_router(feed_router(source=feeds, public_url=settings.web.public_url))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
     page_options = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
     staff = build_staff_app(bot, records, settings, accounts)
-    staff.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
+    staff.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
     gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**page_options, "css": staff_css})
     worker = build_worker_app(bot, records, settings, feeds=feeds, services=services)
-    worker.queue(default_concurrency_limit=settings.web_concurrency, max_size=settings.web_queue_max)
+    worker.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     gr.mount_gradio_app(server, worker, path="/", **page_options)
     return server
 

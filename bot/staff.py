@@ -120,7 +120,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
             return notice_html("先问一个问题，再保存它的回答。")
         cited = []
         for doc_id in dict.fromkeys(c["doc_id"] for c in last["answer"].get("citations") or []):
-            fp = document_fingerprint(bot.catalog, doc_id, notes_dir=settings.notes_dir)
+            fp = document_fingerprint(bot.catalog, doc_id, notes_dir=settings.paths.notes_dir)
             if fp:
                 cited.append(fp)
         try:
@@ -143,7 +143,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
                 f'<div id="lq-queue">{cards or "<p>没有待处理的问题。</p>"}</div>')
         vetted = []
         for v in records.vetted_answers():
-            stale = stale_reasons(v, bot.catalog, notes_dir=settings.notes_dir)
+            stale = stale_reasons(v, bot.catalog, notes_dir=settings.paths.notes_dir)
             state = "已过期：" + "；".join(stale) if stale else "有效"
             vetted.append(_card(f"审核 #{v.id} · <span class='{'stale' if stale else 'ok'}'>{esc(state)}</span>",
                                 [("问题", v.question), ("地区", v.region or "全国"), ("审核人", v.vetted_by), ("日期", v.vetted_at[:10]),

@@ -1,4 +1,4 @@
-"""Staff accounts: a YAML file (``settings.staff_path``, written by ``laoquan staff add``) of names and
+"""Staff accounts: a YAML file (``settings.paths.staff_path``, written by ``laoquan staff add``) of names and
 scrypt hashes, each with its own random salt; passwords are compared in constant time."""
 from __future__ import annotations
 

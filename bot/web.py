@@ -12,6 +12,7 @@ import logging
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
 from bot.asking import Asker, region_of, topic_of
+from bot.feeds import FeedSource
 from bot.protocols import Bot
 from bot.records import RecordError, Records
 from bot.render import CLICK_JS, esc, notice_html, transcript_html
@@ -64,7 +65,7 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
     from bot.panels import NewsPanel, ServicesPanel
 
     asker = Asker(bot, records, settings)
-    news_panel = NewsPanel(feeds, settings)
+    news_panel = NewsPanel(feeds or FeedSource.for_settings(settings), public_url=settings.web.public_url)
     services_panel = ServicesPanel(services, settings)
 
     def render(turns):
@@ -99,7 +100,7 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         data = answer.to_json()
         turns = (turns + [{"question": answer.question, "answer": data, "final": True}])[-MAX_TURNS:]
         count(data, profile)
-        if answer.outcome == "refused" and settings.queue_refused and answer.reason not in ("injection",):
+        if answer.outcome == "refused" and settings.web.queue_refused and answer.reason not in ("injection",):
             try:
                 records.add_refused(question=answer.question, region=region, reason=answer.reason)
             except Exception:

@@ -447,10 +447,10 @@ def push_for_settings(settings, *, dry_run: bool = False, on_delivery=None, slee
     """:func:`push` with the settings' webhook list, catalog, change log, notes and ledger."""
     from bot.feeds import JOB_PINYIN, FeedSource, region_id
 
-    hooks = load_webhooks(settings.webhooks_path)
+    hooks = load_webhooks(settings.paths.webhooks_path)
     source = FeedSource.for_settings(settings)
     catalog, changes = source.load()
-    base = (settings.public_url or "").rstrip("/")
+    base = (settings.web.public_url or "").rstrip("/")
 
     def feed_url(hook: Webhook) -> str | None:
         """The Atom feed matching the webhook's filter, when the server's public address is set."""
@@ -458,7 +458,7 @@ def push_for_settings(settings, *, dry_run: bool = False, on_delivery=None, slee
             return None
         return f"{base}/feeds/{region_id(hook.province)}/{JOB_PINYIN[hook.job]}.xml"
 
-    return push(hooks, changes, catalog, settings.deliveries_path, summaries=source.summaries,
-                timeout=settings.webhook_timeout, attempts=settings.webhook_attempts, backoff=settings.webhook_backoff,
-                max_attempts=settings.webhook_max_attempts, feed_url=feed_url, dry_run=dry_run, sleep=sleep,
+    return push(hooks, changes, catalog, settings.paths.deliveries_path, summaries=source.summaries,
+                timeout=settings.webhooks.timeout, attempts=settings.webhooks.attempts, backoff=settings.webhooks.backoff,
+                max_attempts=settings.webhooks.max_attempts, feed_url=feed_url, dry_run=dry_run, sleep=sleep,
                 on_delivery=on_delivery)

@@ -1,4 +1,4 @@
-"""Every setting of laoquan, in one place.
+"""Every setting of laoquan, in one place, in sections (paths, index, retrieval, answer, llm, web, webhooks).
 
 Each field can be set with an environment variable ``LAOQUAN_<FIELD>`` (upper case); the CLI's
 flags override those. Nothing else in the code base reads the environment for its own options.
@@ -40,8 +40,8 @@ def _default_sources() -> Path:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Where things live and how retrieval and answering behave."""
+class PathSettings:
+    """Where things live."""
 
     sources: Path = field(default_factory=_default_sources)
     """Folder with the official texts (read-only; never copied into the repo)."""
@@ -60,81 +60,6 @@ class Settings:
     """办事指南: plain-language answers (conclusion, cited points, 行动清单) to the situations asked most."""
     plain_rules_dir: Path = REPO_ROOT / "corpus" / "plain_rules"
     """白话要义: one or two plain sentences per article, keyed by the sha256 of the article's text."""
-    chroma_url: str = ""
-    """``http://host:port`` of a Chroma server; empty means a local PersistentClient."""
-    collection: str = "laoquan_articles"
-    """Base name of the index's Chroma collections: each index generation is ``<collection>_g<N>``."""
-    index_grace_seconds: float = 600.0
-    """How long an index generation is kept after it was replaced, for servers still reading it
-    (dropped by the first index run after that; see :mod:`kb.generations`)."""
-    index_check_seconds: float = 1.0
-    """A running bot looks (a ``stat``) for a newer index at most this often, on a question, and
-    swaps to it once loaded; 0 checks on every question, a negative value never (no hot reload)."""
-
-    # Retrieval (the learned ranker, kb/ranker_model.json, combines the lanes; retrain it with
-    # `python -m evals.train_ranker`: its refusal and 「可能」 cuts are chosen with it on dev)
-    concept_expansion: bool = True
-    """Add the legal terms of the concepts a question hits to its keyword query (the ``bm25_expanded`` lane)."""
-    question_vectors: bool = True
-    """Use the project-written worker questions (vectors and BM25 words) for their articles."""
-    paragraph_vectors: bool = False
-    """Index each 款 of a multi-paragraph article as a vector pointing to the article.
-    Off: on dev it changed nothing (hit@5 0.903 / MRR 0.740 either way) and costs ~50 s of indexing."""
-    top_k: int = 5
-
-    # Answering
-    cited_articles: int = 5
-    """The ranker's best articles every answer cites, in its order (a guide adds citations, never removes these)."""
-    stated_articles: int = 3
-    """Of those, how many get a point stating their rule in plain words (the rest are cards only)."""
-    note_min_similarity: float = 0.885
-    """A 要点 is shown beside the articles only if the question is at least this similar to it."""
-    guide_min_similarity: float = 0.93
-    """Answer along a 办事指南 only when the question is at least this similar to one of its phrasings (chosen on dev)."""
-    quote_chars: int = 300
-    max_question_chars: int = 500
-
-    # Optional LLM writing of answers (off by default: the cited LLM-free answer is the product)
-    llm: str = ""
-    """``""`` (off), ``openai`` (any OpenAI-compatible service: DeepSeek, Qwen, vLLM, Ollama, a
-    llama.cpp server) or ``gguf:/path/model.gguf`` (in-process; needs ``pip install 'laoquan[gguf]'``)."""
-    llm_base_url: str = ""
-    """For ``openai``: the service's base URL, e.g. ``http://127.0.0.1:8080/v1``."""
-    llm_model: str = ""
-    """For ``openai``: the model name the service expects (e.g. ``deepseek-chat``, ``qwen-plus``)."""
-    llm_api_key: str = field(default="", repr=False)
-    """From ``LAOQUAN_LLM_API_KEY`` only; never printed or logged (kept out of ``repr``)."""
-    llm_timeout: float = 60.0
-    """Seconds the LLM may take for one answer before the LLM-free answer is shown instead."""
-    llm_min_support: float = 0.5
-    """Share of a sentence's content words that must occur in the passage(s) it cites (see
-    :mod:`bot.faithfulness`); a sentence below it is dropped and flagged."""
-
-    # Serving
-    host: str = "127.0.0.1"
-    port: int = 7860
-    public_url: str = ""
-    """The server's public address (e.g. ``https://laoquan.example.org``) for links in feeds and
-    webhook messages; empty: the address a request came to (feeds) / no link (webhooks)."""
-
-    # Webhooks (政策直达: ``laoquan feeds push``)
-    webhook_timeout: float = 10.0
-    """Seconds per webhook request."""
-    webhook_attempts: int = 4
-    """Tries per delivery in one push (the first and up to three retries on 5xx / 429 / timeouts)."""
-    webhook_backoff: float = 1.0
-    """Seconds before the first retry; doubled for each next one (capped at 30 s)."""
-    webhook_max_attempts: int = 12
-    """Tries per delivery over all pushes; after that it is recorded as failed and not tried again."""
-
-    # The web page (``laoquan serve``)
-    web_concurrency: int = 4
-    """Answers the web page computes at once (Gradio's queue ``default_concurrency_limit``; its own default is 1)."""
-    web_queue_max: int = 64
-    """Questions allowed to wait in the web queue; beyond this a worker is told the server is busy."""
-    queue_refused: bool = True
-    """Keep the text of questions the bot refused (personal data redacted, nothing about who asked) in
-    the staff queue, so the knowledge base can be improved."""
 
     @property
     def model_dir(self) -> Path:
@@ -173,9 +98,158 @@ class Settings:
         """Staff accounts (names and scrypt password hashes), written by ``laoquan staff add``."""
         return self.data_dir / "staff.yaml"
 
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """The vector store and its generations (:mod:`kb.index`, :mod:`kb.generations`)."""
+
+    chroma_url: str = ""
+    """``http://host:port`` of a Chroma server; empty means a local PersistentClient."""
+    collection: str = "laoquan_articles"
+    """Base name of the index's Chroma collections: each index generation is ``<collection>_g<N>``."""
+    grace_seconds: float = 600.0
+    """How long an index generation is kept after it was replaced, for servers still reading it
+    (dropped by the first index run after that; see :mod:`kb.generations`)."""
+    check_seconds: float = 1.0
+    """A running bot looks (a ``stat``) for a newer index at most this often, on a question, and
+    swaps to it once loaded; 0 checks on every question, a negative value never (no hot reload)."""
+    paragraph_vectors: bool = False
+    """Index each 款 of a multi-paragraph article as a vector pointing to the article.
+    Off: on dev it changed nothing (hit@5 0.903 / MRR 0.740 either way) and costs ~50 s of indexing."""
+    question_vectors: bool = True
+    """Index and use the project-written worker questions (vectors and BM25 words) for their articles."""
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """The lanes and the learned ranker (kb/ranker_model.json; retrain it with
+    ``python -m evals.train_ranker``: its refusal and 「可能」 cuts are chosen with it on dev)."""
+
+    concept_expansion: bool = True
+    """Add the legal terms of the concepts a question hits to its keyword query (the ``bm25_expanded`` lane)."""
+    top_k: int = 5
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How the LLM-free answer is made (:mod:`bot.answer`)."""
+
+    cited_articles: int = 5
+    """The ranker's best articles every answer cites, in its order (a guide adds citations, never removes these)."""
+    stated_articles: int = 3
+    """Of those, how many get a point stating their rule in plain words (the rest are cards only)."""
+    note_min_similarity: float = 0.885
+    """A 要点 is shown beside the articles only if the question is at least this similar to it."""
+    guide_min_similarity: float = 0.93
+    """Answer along a 办事指南 only when the question is at least this similar to one of its phrasings (chosen on dev)."""
+    quote_chars: int = 300
+    max_question_chars: int = 500
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """Optional LLM writing of answers (off by default: the cited LLM-free answer is the product)."""
+
+    backend: str = ""
+    """``""`` (off), ``openai`` (any OpenAI-compatible service: DeepSeek, Qwen, vLLM, Ollama, a
+    llama.cpp server) or ``gguf:/path/model.gguf`` (in-process; needs ``pip install 'laoquan[gguf]'``)."""
+    base_url: str = ""
+    """For ``openai``: the service's base URL, e.g. ``http://127.0.0.1:8080/v1``."""
+    model: str = ""
+    """For ``openai``: the model name the service expects (e.g. ``deepseek-chat``, ``qwen-plus``)."""
+    api_key: str = field(default="", repr=False)
+    """From ``LAOQUAN_LLM_API_KEY`` only; never printed or logged (kept out of ``repr``)."""
+    timeout: float = 60.0
+    """Seconds the LLM may take for one answer before the LLM-free answer is shown instead."""
+    min_support: float = 0.5
+    """Share of a sentence's content words that must occur in the passage(s) it cites (see
+    :mod:`bot.faithfulness`); a sentence below it is dropped and flagged."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``laoquan serve``."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    public_url: str = ""
+    """The server's public address (e.g. ``https://laoquan.example.org``) for links in feeds and
+    webhook messages; empty: the address a request came to (feeds) / no link (webhooks)."""
+    concurrency: int = 4
+    """Answers the web page computes at once (Gradio's queue ``default_concurrency_limit``; its own default is 1)."""
+    queue_max: int = 64
+    """Questions allowed to wait in the web queue; beyond this a worker is told the server is busy."""
+    queue_refused: bool = True
+    """Keep the text of questions the bot refused (personal data redacted, nothing about who asked) in
+    the staff queue, so the knowledge base can be improved."""
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """政策直达 deliveries (``laoquan feeds push``)."""
+
+    timeout: float = 10.0
+    """Seconds per webhook request."""
+    attempts: int = 4
+    """Tries per delivery in one push (the first and up to three retries on 5xx / 429 / timeouts)."""
+    backoff: float = 1.0
+    """Seconds before the first retry; doubled for each next one (capped at 30 s)."""
+    max_attempts: int = 12
+    """Tries per delivery over all pushes; after that it is recorded as failed and not tried again."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, in sections; each component reads (or is handed) its own section."""
+
+    paths: PathSettings = field(default_factory=PathSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+
     def replace(self, **changes) -> "Settings":
-        """A copy with some fields changed (``None`` values are ignored)."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with some settings changed, named as in :data:`FLAT_NAMES` (``None`` values are
+        ignored): ``settings.replace(data_dir=tmp, check_seconds=0)`` is spelled
+        ``replace(data_dir=tmp, index_check_seconds=0)``."""
+        by_section: dict[str, dict] = {}
+        for name, value in changes.items():
+            if value is None:
+                continue
+            if name not in FLAT_NAMES:
+                raise TypeError(f"unknown setting {name!r}")
+            section, key = FLAT_NAMES[name]
+            by_section.setdefault(section, {})[key] = value
+        return dataclasses.replace(self, **{
+            section: dataclasses.replace(getattr(self, section), **values) for section, values in by_section.items()})
+
+
+SECTIONS = {f.name: f.default_factory for f in dataclasses.fields(Settings)}
+
+FLAT_NAMES: dict[str, tuple[str, str]] = {
+    **{f.name: ("paths", f.name) for f in dataclasses.fields(PathSettings)},
+    "chroma_url": ("index", "chroma_url"),
+    "collection": ("index", "collection"),
+    "index_grace_seconds": ("index", "grace_seconds"),
+    "index_check_seconds": ("index", "check_seconds"),
+    "paragraph_vectors": ("index", "paragraph_vectors"),
+    "question_vectors": ("index", "question_vectors"),
+    **{f.name: ("retrieval", f.name) for f in dataclasses.fields(RetrievalSettings)},
+    **{f.name: ("answer", f.name) for f in dataclasses.fields(AnswerSettings)},
+    "llm": ("llm", "backend"),
+    **{f"llm_{f.name}": ("llm", f.name) for f in dataclasses.fields(LLMSettings) if f.name != "backend"},
+    "host": ("web", "host"),
+    "port": ("web", "port"),
+    "public_url": ("web", "public_url"),
+    "web_concurrency": ("web", "concurrency"),
+    "web_queue_max": ("web", "queue_max"),
+    "queue_refused": ("web", "queue_refused"),
+    **{f"webhook_{f.name}": ("webhooks", f.name) for f in dataclasses.fields(WebhookSettings)},
+}
+"""Each setting's one name outside the code: ``LAOQUAN_<NAME>`` in the environment and the keyword
+of :meth:`Settings.replace` (e.g. ``llm_model`` → ``settings.llm.model``)."""
 
 
 def _coerce(kind: type | str, raw: str):
@@ -188,10 +262,11 @@ def _coerce(kind: type | str, raw: str):
 
 
 def load_settings(**overrides) -> Settings:
-    """Settings from defaults, then ``LAOQUAN_*`` variables, then keyword overrides."""
+    """Settings from defaults, then ``LAOQUAN_*`` variables, then keyword overrides (flat names)."""
+    types = {(section, f.name): f.type for section, make in SECTIONS.items() for f in dataclasses.fields(make)}
     from_env = {}
-    for f in dataclasses.fields(Settings):
-        raw = os.environ.get(f"LAOQUAN_{f.name.upper()}")
+    for name, (section, key) in FLAT_NAMES.items():
+        raw = os.environ.get(f"LAOQUAN_{name.upper()}")
         if raw not in (None, ""):
-            from_env[f.name] = _coerce(f.type, raw)
+            from_env[name] = _coerce(types[(section, key)], raw)
     return Settings().replace(**from_env).replace(**overrides)

@@ -67,7 +67,7 @@ class CatalogError(Exception):
 class SourceFile:
     path: str
     """Relative to the sources folder, e.g. ``texts/劳动法(2018-12-29).md``; absolute for a text
-    from the local overlay (``settings.sources / path`` is then the path itself)."""
+    from the local overlay (``settings.paths.sources / path`` is then the path itself)."""
     sha256: str
     format: str
 
@@ -225,12 +225,12 @@ def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None) -> Cata
 
 def overlay_path(settings) -> Path:
     """The local catalog overlay of ``settings`` (a :class:`common.settings.Settings`): in its data folder."""
-    return Path(settings.data_dir) / OVERLAY_NAME
+    return Path(settings.paths.data_dir) / OVERLAY_NAME
 
 
 def load_catalog_for(settings) -> Catalog:
-    """``settings.catalog`` merged with the settings' local overlay."""
-    return load_catalog(settings.catalog, overlay=overlay_path(settings))
+    """``settings.paths.catalog`` merged with the settings' local overlay."""
+    return load_catalog(settings.paths.catalog, overlay=overlay_path(settings))
 
 
 def _read_yaml(path: Path) -> object:

@@ -443,7 +443,7 @@ def nearest(points: Iterable[ServicePoint], lat: float, lon: float, k: int = 5, 
 
 def overlay_path(settings) -> Path:
     """The local service-point overlay of ``settings`` (a :class:`common.settings.Settings`)."""
-    return Path(settings.data_dir) / OVERLAY_NAME
+    return Path(settings.paths.data_dir) / OVERLAY_NAME
 
 
 def load_directory(path: Path = SERVICES_FILE, overlay: Path | None = None) -> ServiceDirectory:

@@ -178,14 +178,14 @@ def _score_row(row: dict, key: str) -> dict:
 def build_report(settings: Settings, rows: list[dict], *, sample: int) -> dict:
     from bot.llm import model_label
 
-    backend = "gguf" if settings.llm.startswith("gguf:") else settings.llm
+    backend = "gguf" if settings.llm.backend.startswith("gguf:") else settings.llm.backend
     return {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": _machine(),
         "backend": backend,
         "model": model_label(settings),
-        "timeout_s": settings.llm_timeout,
-        "min_support": settings.llm_min_support,
+        "timeout_s": settings.llm.timeout,
+        "min_support": settings.llm.min_support,
         "sample": sample,
         "sample_rule": "first N/2 dev and N/2 test items of evals/gold/actions.yaml, ordered by id",
         "splits": {sp: summarise_split([r for r in rows if r["split"] == sp]) for sp in ("dev", "test")},
@@ -284,7 +284,7 @@ def run_llm_report(settings: Settings, *, sample: int, out_dir: Path | None = No
     chosen = sample_items(items if items is not None else load_actions(), sample)
     llm_bot = load_bot(settings, chat_model=chat_model, embedder=embedder)
     plain_bot = load_bot(settings.replace(llm=""), embedder=llm_bot.retriever.embedder)
-    rows = run_llm_items(llm_bot, plain_bot, chosen, min_support=settings.llm_min_support, progress=progress)
+    rows = run_llm_items(llm_bot, plain_bot, chosen, min_support=settings.llm.min_support, progress=progress)
     report = build_report(settings, rows, sample=len(chosen))
     folder = out_dir or REPORTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="report folder (default evals/reports)")
     args = parser.parse_args(argv)
     settings = load_settings()
-    if not settings.llm.strip():
+    if not settings.llm.backend.strip():
         print(NO_LLM_MESSAGE, file=sys.stderr)
         return 2
     if args.sample < 1:

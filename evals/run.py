@@ -94,7 +94,7 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
     systems = {"laoquan": ours}
     if baseline:
         textbook = TextbookBaseline(
-            catalog=bot.catalog, sources=settings.sources, embedder=bot.retriever.embedder, cache_dir=settings.data_dir / "cache"
+            catalog=bot.catalog, sources=settings.paths.sources, embedder=bot.retriever.embedder, cache_dir=settings.paths.data_dir / "cache"
         )
         systems["textbook baseline"] = run_baseline(textbook, items)
 
@@ -156,12 +156,12 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
         "actionability": _actionability(bot, split),
     }
     markdown = render_markdown(report)
-    for folder in (out_dir or REPORTS_DIR, settings.reports_dir):
+    for folder in (out_dir or REPORTS_DIR, settings.paths.reports_dir):
         folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     (out_dir or REPORTS_DIR).joinpath("latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     (out_dir or REPORTS_DIR).joinpath("latest.md").write_text(markdown, encoding="utf-8")
-    settings.reports_dir.joinpath(f"eval-{stamp}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    settings.paths.reports_dir.joinpath(f"eval-{stamp}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     return markdown
 
 

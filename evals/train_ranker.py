@@ -107,10 +107,10 @@ def cached_rows(settings: Settings, *, refresh: bool) -> list[Row]:
     key = hashlib.sha256()
     for gold in available_sets():
         key.update(gold.path.read_bytes())
-    manifest = settings.index_dir / "manifest.json"
+    manifest = settings.paths.index_dir / "manifest.json"
     key.update(manifest.read_bytes() if manifest.is_file() else b"")
     key.update("|".join(FEATURES + SCOPE_FEATURES).encode())
-    path = settings.data_dir / "cache" / f"ranker-rows-{key.hexdigest()[:16]}.pkl"
+    path = settings.paths.data_dir / "cache" / f"ranker-rows-{key.hexdigest()[:16]}.pkl"
     if path.is_file() and not refresh:
         return pickle.loads(path.read_bytes())
     rows = extract(settings)

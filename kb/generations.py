@@ -17,7 +17,7 @@ or a server would quote one text and rank by another's vector. So:
 - **Retention rule**: an old generation is kept while servers may still read it. Each index run
   stamps the generations it finds replaced with the time it first saw them so (in the
   collection's metadata), and drops a generation only when that stamp is at least
-  ``settings.index_grace_seconds`` old (default 10 minutes; a server switches within seconds of the
+  ``settings.index.grace_seconds`` old (default 10 minutes; a server switches within seconds of the
   manifest changing). The run that replaces a generation never drops it.
 - One index run at a time (:func:`index_lock`, a file lock beside the manifest): a second run
   waits for the first.

@@ -296,7 +296,7 @@ def index_sources(
     ``embedder`` (a :class:`kb.embeddings.Embedder`) is loaded only when something must be embedded.
     One run at a time: a second one waits for the first (:func:`kb.generations.index_lock`).
     """
-    with index_lock(settings.index_dir):
+    with index_lock(settings.paths.index_dir):
         return _index_sources(settings, catalog=catalog, embedder=embedder, progress=progress)
 
 
@@ -304,7 +304,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
     started = time.perf_counter()
     report = IndexReport()
     catalog = catalog or load_catalog_for(settings)
-    manifest = read_manifest(settings.index_dir)
+    manifest = read_manifest(settings.paths.index_dir)
     old_docs: dict = manifest["documents"]
     old_chunks: dict = manifest["chunks"]
 
@@ -315,12 +315,12 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
     first_with_file: dict[str, str] = {}  # file sha256 → the first document read from it
     for entry in catalog.with_text():
         source = entry.primary_source
-        path = settings.sources / source.path
+        path = settings.paths.sources / source.path
         try:
             check_file_type(path, source.format)
             sha256 = file_sha256(path)
             fingerprint = entry_fingerprint(
-                entry, sha256, questions_fingerprint(entry.id, settings.questions_dir), f"paragraphs={settings.paragraph_vectors}"
+                entry, sha256, questions_fingerprint(entry.id, settings.paths.questions_dir), f"paragraphs={settings.index.paragraph_vectors}"
             )
         except SourceError as exc:
             report.problems.append(f"{entry.id}: {exc}")
@@ -350,14 +350,14 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
         if count_tokens is None:
             from kb.embeddings import ensure_model_folder
 
-            count_tokens = token_counter(ensure_model_folder(settings.model_dir))
+            count_tokens = token_counter(ensure_model_folder(settings.paths.model_dir))
         chunks = split_articles(text, doc_id=entry.id, title=entry.short_name, kind=entry.kind, count_tokens=count_tokens)
         chunks = drop_instructions_to_a_bot(chunks, path, report)
         report.resplit_documents += 1
         for chunk in chunks:
             records[chunk.chunk_id] = chunk_record(chunk, entry)
-        doc_pointers = question_records(chunks, entry, load_article_questions(entry.id, settings.questions_dir), records, report)
-        if settings.paragraph_vectors:
+        doc_pointers = question_records(chunks, entry, load_article_questions(entry.id, settings.paths.questions_dir), records, report)
+        if settings.index.paragraph_vectors:
             doc_pointers.update(paragraph_records(chunks, entry))
         pointers.update(doc_pointers)
         documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks], "pointers": list(doc_pointers)}
@@ -365,7 +365,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
     for entry in catalog:
         if entry.has_text:
             continue
-        points_sha = notes_fingerprint(entry.id, settings.notes_dir)
+        points_sha = notes_fingerprint(entry.id, settings.paths.notes_dir)
         if not points_sha:
             continue
         fingerprint = entry_fingerprint(entry, "", points_sha)
@@ -374,7 +374,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
             _keep_previous(entry.id, manifest, records, pointers, documents)
             continue
         try:
-            notes = note_records(entry, load_notes(entry.id, settings.notes_dir))
+            notes = note_records(entry, load_notes(entry.id, settings.paths.notes_dir))
         except (ValueError, yaml.YAMLError) as exc:
             report.problems.append(f"{entry.id}: 要点文件有误 / bad notes file: {exc}")
             _keep_previous(entry.id, manifest, records, pointers, documents)
@@ -413,7 +413,7 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
     manifest naming it replaces the old one atomically."""
     vectors_of = {**new_manifest["chunks"], **new_manifest["pointers"]}  # everything that has a vector
     wanted = {cid: _record_hash(r) for cid, r in vectors_of.items()}
-    served = pointer_of(manifest, base=settings.collection)
+    served = pointer_of(manifest, base=settings.index.collection)
     named = set(manifest["chunks"]) | set(manifest.get("pointers", {}))
     try:
         current = VectorStore(settings, collection=served.collection, create=False)
@@ -428,7 +428,7 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
         current.delete(removed)
         target = served
     else:
-        target = Pointer(served.generation + 1, collection_name(settings.collection, served.generation + 1))
+        target = Pointer(served.generation + 1, collection_name(settings.index.collection, served.generation + 1))
         store = VectorStore(settings, collection=target.collection)
         partial = store.stored_hashes()  # empty, or what a killed run of this generation wrote
         todo = [cid for cid, h in wanted.items() if partial.get(cid, ("", ""))[1] != h]
@@ -457,8 +457,8 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
     report.guide_vectors = _index_guides(settings, embedder, report)
     new_manifest = {"version": SPLIT_VERSION, "generation": target.generation, "collection": target.collection, **new_manifest}
     encoded = json.dumps(new_manifest, ensure_ascii=False).encode("utf-8")
-    if report.new_generation or _file_bytes(settings.index_dir / MANIFEST_NAME) != encoded:
-        write_atomic(settings.index_dir / MANIFEST_NAME, encoded)  # a no-change run leaves the file (and servers) alone
+    if report.new_generation or _file_bytes(settings.paths.index_dir / MANIFEST_NAME) != encoded:
+        write_atomic(settings.paths.index_dir / MANIFEST_NAME, encoded)  # a no-change run leaves the file (and servers) alone
     return target
 
 
@@ -475,7 +475,7 @@ def _index_guides(settings: Settings, embedder, report) -> int:
     from kb.guide_matcher import build_guide_vectors
 
     try:
-        guides = load_guides(settings.guides_dir)
+        guides = load_guides(settings.paths.guides_dir)
     except GuideError as exc:
         report.problems.append(f"办事指南有误 / bad guide: {exc}")
         return 0
@@ -484,9 +484,9 @@ def _index_guides(settings: Settings, embedder, report) -> int:
             return embedder
         from kb.embeddings import Embedder, ensure_model_folder
 
-        return Embedder(ensure_model_folder(settings.model_dir))
+        return Embedder(ensure_model_folder(settings.paths.model_dir))
 
-    return build_guide_vectors(guides, settings.index_dir, get_embedder=get_embedder)
+    return build_guide_vectors(guides, settings.paths.index_dir, get_embedder=get_embedder)
 
 
 def _keep_previous(doc_id: str, manifest: dict, records: dict, pointers: dict, documents: dict) -> None:
@@ -526,7 +526,7 @@ def _vectors_for(changed, records, sources, settings, embedder, progress, report
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
 
-            embedder = Embedder(ensure_model_folder(settings.model_dir))
+            embedder = Embedder(ensure_model_folder(settings.paths.model_dir))
         started = time.perf_counter()
         passages = [h for h in to_embed if source_of[h]["embed_as"] == "passage"]
         queries = [h for h in to_embed if source_of[h]["embed_as"] == "query"]

@@ -109,12 +109,12 @@ class HybridRetriever:
         self.settings = settings
         self._last_query: tuple[str, object] | None = None
         self._text_vectors: dict[str, object] = {}
-        manifest = read_manifest(settings.index_dir)
+        manifest = read_manifest(settings.paths.index_dir)
         records = manifest["chunks"]
         if not records:
-            raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.index_dir}）")
+            raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.paths.index_dir}）")
         self._records: dict[str, dict] = records
-        pointer = pointer_of(manifest, base=settings.collection)
+        pointer = pointer_of(manifest, base=settings.index.collection)
         self.generation: int = pointer.generation
         """The index generation this retriever reads (see :mod:`kb.generations`)."""
         self.collection: str = pointer.collection
@@ -141,7 +141,7 @@ class HybridRetriever:
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
 
-            embedder = Embedder(ensure_model_folder(settings.model_dir))
+            embedder = Embedder(ensure_model_folder(settings.paths.model_dir))
         self.embedder = embedder
 
     def __len__(self) -> int:
@@ -190,7 +190,7 @@ class HybridRetriever:
     def search(self, query: str, *, k: int | None = None, region: str | None = None, as_of: date | None = None) -> Retrieval:
         """The ``k`` best articles for ``query`` among those in force on ``as_of`` (default today),
         in the learned ranker's order, with its two calibrated probabilities."""
-        k = k or self.settings.top_k
+        k = k or self.settings.retrieval.top_k
         as_of = as_of or date.today()
         query = read_query(query)
         timings = {}
@@ -271,7 +271,7 @@ class HybridRetriever:
 
     def _load_lanes(self, manifest: dict) -> ArticleLanes:
         """The article and worker-question vectors of this generation, in memory for the lanes."""
-        use_questions = self.settings.question_vectors
+        use_questions = self.settings.index.question_vectors
         pointers = {pid: p for pid, p in manifest.get("pointers", {}).items() if use_questions and p["kind"] == "question"}
         articles = [cid for cid, r in self._records.items() if r.get("kind", "article") == "article"]
         vectors = self._store.embeddings_for(articles + list(pointers))
@@ -286,7 +286,7 @@ class HybridRetriever:
     def _score_lanes(self, query: str, vector, *, region: str | None, as_of: date) -> tuple[LaneScores, ConceptMatch]:
         """The lanes for an already read query and its vector."""
         concepts = self.concepts.match(query)
-        expanded = " ".join([query, *concepts.legal_terms]) if self.settings.concept_expansion else query
+        expanded = " ".join([query, *concepts.legal_terms]) if self.settings.retrieval.concept_expansion else query
         scores = self.lanes.score(query=query, expanded_query=expanded, vector=vector, concepts=concepts,
                                   regions=applicable_regions(region), as_of=as_of)
         return scores, concepts
@@ -336,7 +336,7 @@ class HybridRetriever:
 
     def as_langchain(self, *, k: int | None = None, region: str | None = None, as_of: date | None = None):
         """This retriever as a LangChain ``BaseRetriever`` (Documents with the hit's fields as metadata)."""
-        return LawRetriever(hybrid=self, k=k or self.settings.top_k, region=region, as_of=as_of)
+        return LawRetriever(hybrid=self, k=k or self.settings.retrieval.top_k, region=region, as_of=as_of)
 
 
 def _hit(record: dict, **evidence) -> Hit:

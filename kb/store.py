@@ -5,7 +5,7 @@ function would try to download a model), telemetry is off, and the metadata kept
 vector is what a filter needs: document, region, status and the dates in force as integers.
 
 The index is kept in *generations* (see :mod:`kb.generations`): each is its own collection,
-``<settings.collection>_g<N>``, written once by the index run that creates it and then only read.
+``<settings.index.collection>_g<N>``, written once by the index run that creates it and then only read.
 :class:`VectorStore` opens one of them; :func:`generation_collections` lists them for clean-up.
 """
 from __future__ import annotations
@@ -42,19 +42,19 @@ class CollectionMissingError(RuntimeError):
 
 
 def chroma_client(settings: Settings):
-    """An HTTP client of the Chroma server at ``settings.chroma_url``, else a local persistent
+    """An HTTP client of the Chroma server at ``settings.index.chroma_url``, else a local persistent
     client of ``<data>/chroma``; telemetry off either way."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+    if settings.index.chroma_url:
+        url = urlparse(settings.index.chroma_url)
         return chromadb.HttpClient(
             host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
         )
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    settings.paths.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.paths.chroma_dir), settings=chroma_settings)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def generation_collections(settings: Settings) -> list[GenerationCollection]:
     generation 0 of indexes built before generations existed), oldest first."""
     found = []
     for collection in chroma_client(settings).list_collections():
-        generation = generation_of(collection.name, settings.collection)
+        generation = generation_of(collection.name, settings.index.collection)
         if generation is None:
             continue
         retired = (collection.metadata or {}).get("laoquan_retired_at")
@@ -120,7 +120,7 @@ class VectorStore:
     @classmethod
     def served(cls, settings: Settings) -> "VectorStore":
         """The collection of the generation the index folder's pointer names (never created)."""
-        return cls(settings, collection=read_pointer(settings.index_dir, base=settings.collection).collection, create=False)
+        return cls(settings, collection=read_pointer(settings.paths.index_dir, base=settings.index.collection).collection, create=False)
 
     def count(self) -> int:
         return self.collection.count()
@@ -174,7 +174,7 @@ class VectorStore:
 
 def retire_old_generations(settings: Settings, *, current: Pointer, now: float | None = None) -> list[str]:
     """Apply the retention rule to every generation in the store but ``current``: stamp the
-    newly replaced ones, drop those replaced at least ``settings.index_grace_seconds`` ago.
+    newly replaced ones, drop those replaced at least ``settings.index.grace_seconds`` ago.
     A collection newer than ``current`` is a killed run's work, kept for the next run to continue.
     Returns the names dropped."""
     now = time.time() if now is None else now
@@ -184,7 +184,7 @@ def retire_old_generations(settings: Settings, *, current: Pointer, now: float |
             continue
         if found.retired_at is None:
             mark_retired(settings, found.name, now)
-        elif now - found.retired_at >= settings.index_grace_seconds:
+        elif now - found.retired_at >= settings.index.grace_seconds:
             drop_collection(settings, found.name)
             dropped.append(found.name)
     return dropped

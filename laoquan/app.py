@@ -23,11 +23,11 @@ log = logging.getLogger(__name__)
 
 def load_bot(settings: Settings, *, embedder=None, chat_model=None) -> Bot:
     """The bot over the current index: a :class:`ReloadingBot` that swaps to a newer index when one
-    is written (unless ``settings.index_check_seconds`` is negative: then the bot of the index
+    is written (unless ``settings.index.check_seconds`` is negative: then the bot of the index
     loaded now). Underneath, the :class:`bot.answer.AnswerBot` — LLM-free, the default — or, when
-    ``settings.llm`` names a backend (or ``chat_model`` is given), that bot wrapped so an LLM
+    ``settings.llm.backend`` names a backend (or ``chat_model`` is given), that bot wrapped so an LLM
     rewrites its answers and :mod:`bot.faithfulness` checks them (:class:`bot.llm.LLMAnswerBot`)."""
-    if settings.index_check_seconds < 0:
+    if settings.index.check_seconds < 0:
         return assemble_bot(settings, embedder=embedder, chat_model=chat_model)
     return ReloadingBot(settings, embedder=embedder, chat_model=chat_model)
 
@@ -41,7 +41,7 @@ def assemble_bot(settings: Settings, *, embedder=None, chat_model=None) -> Bot:
     catalog = load_catalog_for(settings)  # the repo's catalog plus texts fetched or added locally
     retriever = HybridRetriever(settings, embedder=embedder)
     bot = AnswerBot(retriever, catalog, settings, guides=load_guides_or_none(settings, retriever.embedder))
-    if not settings.llm and chat_model is None:
+    if not settings.llm.backend and chat_model is None:
         return bot
     from bot.llm import with_llm_writer
 
@@ -55,7 +55,7 @@ def load_guides_or_none(settings: Settings, embedder):
     from kb.guide_matcher import load_guide_matcher
 
     try:
-        matcher = load_guide_matcher(settings.guides_dir, settings.index_dir, embedder=embedder)
+        matcher = load_guide_matcher(settings.paths.guides_dir, settings.paths.index_dir, embedder=embedder)
     except GuideError:
         return None
     return matcher if len(matcher) else None
@@ -77,7 +77,7 @@ class ReloadingBot:
     """The bot of the newest complete index: a :class:`bot.protocols.Bot` whose ``ask``/``stream``,
     ``retriever`` and ``catalog`` are those of the bot currently loaded.
 
-    At most every ``settings.index_check_seconds`` a question checks the manifest's signature;
+    At most every ``settings.index.check_seconds`` a question checks the manifest's signature;
     when it changed, a background thread loads a new bot (sharing the embedding model and the
     LLM) while the old one keeps answering, then swaps one reference. An answer is computed by
     one loaded bot from start to end, so it never mixes two generations. If an answer fails while
@@ -93,7 +93,7 @@ class ReloadingBot:
         self._failed: tuple | None = None  # signature whose load failed: not retried until it changes
         self._checked = time.monotonic()
         self._embedder, self._chat_model = embedder, chat_model
-        self._current = self._load(manifest_signature(settings.index_dir))
+        self._current = self._load(manifest_signature(settings.paths.index_dir))
         inner = self._current.bot
         self._embedder = inner.retriever.embedder  # the model is shared by every index loaded
         self._chat_model = getattr(inner, "chat_model", None)  # an LLM already built is reused, never built twice
@@ -131,7 +131,7 @@ class ReloadingBot:
         from kb.generations import manifest_signature
 
         with self._lock:
-            signature = manifest_signature(self.settings.index_dir)
+            signature = manifest_signature(self.settings.paths.index_dir)
             if signature != self._current.signature:
                 self._current = self._load(signature)
             return self._current
@@ -162,12 +162,12 @@ class ReloadingBot:
     def _maybe_reload(self) -> None:
         from kb.generations import manifest_signature
 
-        every = self.settings.index_check_seconds
+        every = self.settings.index.check_seconds
         now = time.monotonic()
         if now - self._checked < every or (self._loader is not None and self._loader.is_alive()):
             return
         self._checked = now
-        signature = manifest_signature(self.settings.index_dir)
+        signature = manifest_signature(self.settings.paths.index_dir)
         if signature is None or signature == self._current.signature or signature == self._failed:
             return
         with self._lock:
@@ -193,7 +193,7 @@ class ReloadingBot:
         from bot.guards import QuestionError
         from kb.generations import manifest_signature
 
-        if isinstance(exc, QuestionError) or manifest_signature(self.settings.index_dir) in (None, loaded.signature):
+        if isinstance(exc, QuestionError) or manifest_signature(self.settings.paths.index_dir) in (None, loaded.signature):
             raise exc
         loader = self._loader
         if loader is not None and loader.is_alive():

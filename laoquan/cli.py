@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from common.settings import Settings, load_settings
+from common.settings import PathSettings, Settings, load_settings
 
 
 def _date(text: str) -> date:
@@ -102,8 +102,8 @@ def cmd_index(args, settings: Settings) -> int:
     from corpus.catalog import CatalogError
     from kb.index import index_sources
 
-    if not settings.sources.is_dir():
-        raise UserFacingError(f"找不到原文文件夹 {settings.sources}：用 --sources 或 LAOQUAN_SOURCES 指定")
+    if not settings.paths.sources.is_dir():
+        raise UserFacingError(f"找不到原文文件夹 {settings.paths.sources}：用 --sources 或 LAOQUAN_SOURCES 指定")
     try:
         report = index_sources(settings, progress=not args.quiet)
     except CatalogError as exc:
@@ -168,12 +168,12 @@ def cmd_corpus(args, settings: Settings) -> int:
     try:
         catalog = load_catalog_for(settings)
         if args.corpus_command in ("fetch", "add"):
-            return _corpus_fetch(args, settings, catalog, load_catalog(settings.catalog))
+            return _corpus_fetch(args, settings, catalog, load_catalog(settings.paths.catalog))
     except CatalogError as exc:
         raise UserFacingError(f"目录文件有误 / catalog error: {exc}") from exc
-    problems = check_catalog(catalog, settings.sources)
+    problems = check_catalog(catalog, settings.paths.sources)
     errors = [p for p in problems if p.level == "error"]
-    print(format_problems(problems) if problems else f"目录无误：{len(list(catalog))} 份文档，原文文件夹 {settings.sources}")
+    print(format_problems(problems) if problems else f"目录无误：{len(list(catalog))} 份文档，原文文件夹 {settings.paths.sources}")
     rules_ok = _check_plain_rules(settings, catalog)
     return 1 if errors or not _check_logs_and_directory(settings) or not rules_ok else 0
 
@@ -185,11 +185,11 @@ def _check_plain_rules(settings: Settings, catalog) -> bool:
     from kb.articles import article_texts
 
     try:
-        rules = load_plain_rules(settings.plain_rules_dir)
+        rules = load_plain_rules(settings.paths.plain_rules_dir)
     except PlainRulesError as exc:
         print(f"白话要义 / plain rules: {exc}")
         return False
-    texts = article_texts(catalog, settings.sources)
+    texts = article_texts(catalog, settings.paths.sources)
     stale = rules.stale(texts)
     for rule in stale:
         print(f"白话要义已过期 / stale plain rule: {rule.doc_id} {rule.article}（原文已改动或已不存在 / the article changed or is gone）")
@@ -207,17 +207,17 @@ def _check_logs_and_directory(settings: Settings) -> bool:
     from corpus.services import ServiceError, load_directory_for
 
     ok = True
-    default_changes = Settings.__dataclass_fields__["changes"].default
-    if Path(settings.catalog).resolve() == CATALOG_FILE.resolve() or Path(settings.changes) != default_changes:
+    default_changes = PathSettings().changes
+    if Path(settings.paths.catalog).resolve() == CATALOG_FILE.resolve() or Path(settings.paths.changes) != default_changes:
         try:
-            committed = load_catalog(settings.catalog)
-            problems = check_changes(load_changes(settings.changes, catalog=committed), committed)
+            committed = load_catalog(settings.paths.catalog)
+            problems = check_changes(load_changes(settings.paths.changes, catalog=committed), committed)
         except (ChangeLogError, CatalogError) as exc:
             problems = [str(exc)]
         for line in problems:
             print(f"变更记录 / change log: {line}")
         if not problems:
-            print(f"变更记录与目录一致：{settings.changes.name}")
+            print(f"变更记录与目录一致：{settings.paths.changes.name}")
         ok = not problems
     try:
         directory = load_directory_for(settings)
@@ -238,10 +238,10 @@ def _corpus_fetch(args, settings: Settings, catalog, base) -> int:
     try:
         if args.corpus_command == "add":
             [entry] = wanted_entries(catalog, base, [args.id])
-            results = [add_file(entry, args.file, settings.data_dir)]
+            results = [add_file(entry, args.file, settings.paths.data_dir)]
             show(results[0])
         else:
-            results = fetch_documents(catalog, base, settings.data_dir, ids=args.ids, url=args.url, timeout=args.timeout, on_result=show)
+            results = fetch_documents(catalog, base, settings.paths.data_dir, ids=args.ids, url=args.url, timeout=args.timeout, on_result=show)
     except FetchError as exc:
         raise UserFacingError(str(exc)) from exc
     if not results:
@@ -278,7 +278,7 @@ def _corpus_diff(args, settings: Settings) -> int:
             raise UserFacingError(f"{which}目录文件读不了 / cannot use the {'old' if which == '旧' else 'new'} catalog: {exc}") from exc
     old, new = catalogs
     try:
-        log = load_changes(settings.changes)
+        log = load_changes(settings.paths.changes)
     except ChangeLogError:
         log = None  # jobs are then left out; the diff itself does not need the log
     changes = diff_catalogs(old, new, changes=log)
@@ -306,8 +306,8 @@ def cmd_feeds(args, settings: Settings) -> int:
                 print(f"{item.date}　{item.headline}\n　　{item.summary}")
             print(f"{feed_title(region, job)}：共 {len(items)} 条")
             return 0
-        if not settings.webhooks_path.is_file():
-            print(f"还没有配置 webhook：在 {settings.webhooks_path} 里写 webhooks: 列表（见 README 的“政策直达”）"
+        if not settings.paths.webhooks_path.is_file():
+            print(f"还没有配置 webhook：在 {settings.paths.webhooks_path} 里写 webhooks: 列表（见 README 的“政策直达”）"
                   f" / no webhooks configured")
             return 0
         report = push_for_settings(settings, dry_run=args.dry_run, on_delivery=lambda d: print(d.line, flush=True))
@@ -327,9 +327,9 @@ def cmd_serve(args, settings: Settings) -> int:
     from bot.staff_accounts import StaffAccounts
 
     bot = _load_bot(settings)
-    host, port = args.host or settings.host, args.port or settings.port
+    host, port = args.host or settings.web.host, args.port or settings.web.port
     print(f"劳权通：工人页面 http://{host}:{port}/ · 工作人员 http://{host}:{port}/staff", flush=True)
-    if not StaffAccounts(settings.staff_path).names():
+    if not StaffAccounts(settings.paths.staff_path).names():
         print("还没有工作人员账号，/staff 暂时无人能登录：用 `laoquan staff add 名字` 创建。", flush=True)
     serve(bot, settings=settings, host=host, port=port)
     return 0
@@ -340,10 +340,10 @@ def cmd_staff(args, settings: Settings) -> int:
 
     from bot.staff_accounts import AccountError, StaffAccounts
 
-    accounts = StaffAccounts(settings.staff_path)
+    accounts = StaffAccounts(settings.paths.staff_path)
     if args.staff_command == "list":
         names = accounts.names()
-        print("\n".join(names) if names else f"还没有账号（{settings.staff_path}）")
+        print("\n".join(names) if names else f"还没有账号（{settings.paths.staff_path}）")
         return 0
     if args.staff_command == "remove":
         if not accounts.remove(args.name):
@@ -360,7 +360,7 @@ def cmd_staff(args, settings: Settings) -> int:
         accounts.add(args.name, password)
     except AccountError as exc:
         raise UserFacingError(str(exc)) from exc
-    print(f"已保存账号 {args.name}（{settings.staff_path}）")
+    print(f"已保存账号 {args.name}（{settings.paths.staff_path}）")
     return 0
 
 

@@ -66,7 +66,7 @@ def network_attempts():
 def sources_dir():
     from common.settings import load_settings
 
-    path = load_settings().sources
+    path = load_settings().paths.sources
     if not path.is_dir():
         pytest.fail(f"sources folder not found: {path} (set LAOQUAN_SOURCES)")
     return path
@@ -83,14 +83,14 @@ RIDER = "送外卖路上被车撞了，算工伤吗？"
 def embedder():
     from kb.embeddings import Embedder, ensure_model_folder
 
-    return Embedder(ensure_model_folder(load_settings().model_dir))
+    return Embedder(ensure_model_folder(load_settings().paths.model_dir))
 
 
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory, sources_dir):
     """A sources folder with copies of the subset's files and a catalog naming only them."""
     root = tmp_path_factory.mktemp("spine")
-    real = yaml.safe_load(load_settings().catalog.read_text(encoding="utf-8"))
+    real = yaml.safe_load(load_settings().paths.catalog.read_text(encoding="utf-8"))
     entries = [e for e in real["documents"] if e["id"] in SUBSET]
     assert len(entries) == len(SUBSET)
     for entry in entries:

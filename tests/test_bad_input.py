@@ -487,11 +487,11 @@ def doc_run(tmp_path_factory, sources_dir, embedder, workspace):
     settings = workspace.replace(sources=sources, data_dir=root / "data", catalog=catalog)
 
     first = index_sources(settings, embedder=embedder, progress=False)
-    before = read_manifest(settings.index_dir)
+    before = read_manifest(settings.paths.index_dir)
     for doc in BROKEN_LATER:
         _write(sources, doc, doc.content, page)
     second = index_sources(settings, embedder=embedder, progress=False)
-    return DocRun(settings, first, second, before, read_manifest(settings.index_dir))
+    return DocRun(settings, first, second, before, read_manifest(settings.paths.index_dir))
 
 
 def _problems_of(report, doc_id: str) -> list[str]:
@@ -625,7 +625,7 @@ def test_bad_catalog_stops_before_touching_the_index(doc_run, embedder, tmp_path
     with pytest.raises(CatalogError) as info:
         index_sources(settings, progress=False)
     assert message in str(info.value) and str(path) in str(info.value)  # what is wrong, and in which file
-    assert read_manifest(settings.index_dir)["chunks"].keys() == doc_run.manifest_after["chunks"].keys()
+    assert read_manifest(settings.paths.index_dir)["chunks"].keys() == doc_run.manifest_after["chunks"].keys()
     hits = HybridRetriever(doc_run.settings, embedder=embedder).search("下暴雨送外卖有没有补贴", k=5).hits
     assert hits and hits[0].article == "第三条" and "恶劣天气补贴" in hits[0].text
 

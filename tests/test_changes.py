@@ -114,7 +114,7 @@ def test_check_reports_a_status_the_log_does_not_know_and_a_document_it_lacks(tm
 def catalog_path():
     from common.settings import load_settings
 
-    return load_settings().catalog
+    return load_settings().paths.catalog
 
 
 @pytest.mark.parametrize("change, message", [

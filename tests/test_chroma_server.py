@@ -91,17 +91,17 @@ def server_settings(chroma_server, workspace, tmp_path_factory):
     from common.settings import load_settings
 
     root = tmp_path_factory.mktemp("on-server")
-    catalog = yaml.safe_load(workspace.catalog.read_text(encoding="utf-8"))
+    catalog = yaml.safe_load(workspace.paths.catalog.read_text(encoding="utf-8"))
     catalog["documents"] = [e for e in catalog["documents"] if e["id"] in DOCS]
     for entry in catalog["documents"]:
         target = root / "sources" / entry["sources"][0]["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(workspace.sources / entry["sources"][0]["path"], target)
+        shutil.copy(workspace.paths.sources / entry["sources"][0]["path"], target)
     (root / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LAOQUAN_CHROMA_URL", chroma_server.url)
         settings = load_settings(sources=root / "sources", data_dir=root / "data", catalog=root / "catalog.yaml")
-    assert settings.chroma_url == chroma_server.url
+    assert settings.index.chroma_url == chroma_server.url
     return settings
 
 
@@ -118,10 +118,10 @@ def test_index_is_written_to_the_server(server_settings, server_index, chroma_se
 
     assert server_index.documents == len(DOCS) and not server_index.problems
     assert server_index.embedded == server_index.chunks + server_index.questions
-    assert not server_settings.chroma_dir.exists()  # nothing in a local store
+    assert not server_settings.paths.chroma_dir.exists()  # nothing in a local store
     client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.url.rsplit(":", 1)[1]),
                                  settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.get_collection(f"{server_settings.collection}_g{server_index.generation}")
+    collection = client.get_collection(f"{server_settings.index.collection}_g{server_index.generation}")
     assert collection.count() == server_index.chunks + server_index.questions
 
 
@@ -134,7 +134,7 @@ def test_search_and_answer_from_the_server(server_settings, server_index, embedd
     answer = bot.ask(RIDER)
     assert answer.outcome in ("answered", "partial")  # partial: the bot asks whether the rider has a labour contract
     c = next(c for c in answer.citations if c.article == "第十四条")
-    source = (server_settings.sources / "texts" / "工伤保险条例(2010-12-20).md").read_text(encoding="utf-8")
+    source = (server_settings.paths.sources / "texts" / "工伤保险条例(2010-12-20).md").read_text(encoding="utf-8")
     assert all(line in source for line in c.quote.split("\n"))
     refused = bot.ask("红烧肉怎么做才好吃")
     assert refused.outcome == "refused" and not refused.citations
@@ -144,12 +144,12 @@ def test_no_change_reindex_on_the_server_writes_nothing(server_settings, server_
     from kb.generations import manifest_signature
     from kb.index import index_sources
 
-    signature = manifest_signature(server_settings.index_dir)
+    signature = manifest_signature(server_settings.paths.index_dir)
     started = time.perf_counter()
     again = index_sources(server_settings, embedder=embedder, progress=False)
     assert time.perf_counter() - started < 5
     assert (again.embedded, again.deleted, again.new_generation) == (0, 0, False)
-    assert manifest_signature(server_settings.index_dir) == signature
+    assert manifest_signature(server_settings.paths.index_dir) == signature
 
 
 def test_index_swap_on_the_server(server_settings, server_index, embedder):
@@ -162,7 +162,7 @@ def test_index_swap_on_the_server(server_settings, server_index, embedder):
     settings = server_settings.replace(index_check_seconds=0.0)
     bot = load_bot(settings, embedder=embedder)
     before = bot.generation
-    path = settings.sources / "texts" / "工伤保险条例(2010-12-20).md"
+    path = settings.paths.sources / "texts" / "工伤保险条例(2010-12-20).md"
     old_line = "(六)在上下班途中，受到非本人主要责任的交通事故"
     path.write_text(path.read_text(encoding="utf-8").replace(old_line, "(六)在上下班途中或者配送途中，受到非本人主要责任的交通事故", 1), encoding="utf-8")
     report = index_sources(settings, embedder=embedder, progress=False)
@@ -177,7 +177,7 @@ def test_index_swap_on_the_server(server_settings, server_index, embedder):
     quote = next(c.quote for c in bot.ask(RIDER).citations if c.article == "第十四条")
     assert "配送途中" in quote
     assert [c.generation for c in generation_collections(settings)] == [before, before + 1]
-    manifest = read_manifest(settings.index_dir)
+    manifest = read_manifest(settings.paths.index_dir)
     assert set(VectorStore.served(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
 
 
@@ -227,7 +227,7 @@ def test_crash_leftovers_on_the_server_are_ignored_then_repaired(server_settings
     vector = embedder.embed_query(RIDER)
     meta = {"doc_id": "x", "region": "全国", "effective_from": 0, "effective_to": 99991231, "kind": "article", "content_hash": "h", "record_hash": "r"}
     store.upsert(stray, np.stack([vector, vector]), ["半截写入", "半截写入"], [meta, meta])
-    manifest = read_manifest(server_settings.index_dir)
+    manifest = read_manifest(server_settings.paths.index_dir)
     hits = HybridRetriever(server_settings, embedder=embedder).search(RIDER, k=5).hits
     assert hits and all(h.chunk_id in manifest["chunks"] for h in hits)
     report = index_sources(server_settings, embedder=embedder, progress=False)
@@ -245,27 +245,27 @@ def test_sigkill_during_indexing_to_the_server_loses_nothing(server_settings, se
     from kb.store import VectorStore
 
     questions = tmp_path / "questions"
-    shutil.copytree(server_settings.questions_dir, questions)
+    shutil.copytree(server_settings.paths.questions_dir, questions)
     settings = server_settings.replace(questions_dir=questions)
     path = questions / "gongshang-baoxian-tiaoli.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("吗", "么").replace("，", ","), encoding="utf-8")
     index_sources(server_settings, embedder=embedder, progress=False)  # the served index, whatever earlier tests did
-    before = read_manifest(settings.index_dir)
-    env = {**os.environ, "LAOQUAN_CHROMA_URL": settings.chroma_url, "LAOQUAN_SOURCES": str(settings.sources),
-           "LAOQUAN_DATA_DIR": str(settings.data_dir), "LAOQUAN_CATALOG": str(settings.catalog),
-           "LAOQUAN_MODELS_DIR": str(settings.models_dir), "LAOQUAN_QUESTIONS_DIR": str(questions)}
+    before = read_manifest(settings.paths.index_dir)
+    env = {**os.environ, "LAOQUAN_CHROMA_URL": settings.index.chroma_url, "LAOQUAN_SOURCES": str(settings.paths.sources),
+           "LAOQUAN_DATA_DIR": str(settings.paths.data_dir), "LAOQUAN_CATALOG": str(settings.paths.catalog),
+           "LAOQUAN_MODELS_DIR": str(settings.paths.models_dir), "LAOQUAN_QUESTIONS_DIR": str(questions)}
     process = subprocess.Popen([sys.executable, "-m", "laoquan.cli", "index", "--quiet"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(random.Random(11).uniform(7.0, 12.0))
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert read_manifest(settings.index_dir) == before
+    assert read_manifest(settings.paths.index_dir) == before
     hits = HybridRetriever(settings, embedder=embedder).search(RIDER, k=5).hits
     assert hits and all(h.chunk_id in before["chunks"] for h in hits)
 
     report = index_sources(settings, embedder=embedder, progress=False)
     assert not report.problems and report.new_generation
-    manifest = read_manifest(settings.index_dir)
+    manifest = read_manifest(settings.paths.index_dir)
     assert set(VectorStore.served(settings).stored_hashes()) == set(manifest["chunks"]) | set(manifest["pointers"])
     again = index_sources(settings, embedder=embedder, progress=False)
     assert (again.embedded, again.deleted, again.new_generation) == (0, 0, False)

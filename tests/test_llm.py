@@ -116,7 +116,7 @@ def _llm(ans) -> dict:
 def test_llm_is_off_by_default_and_the_bot_is_returned_unwrapped(monkeypatch):
     monkeypatch.delenv("LAOQUAN_LLM", raising=False)
     settings = load_settings()
-    assert settings.llm == "" and chat_model_from_settings(settings) is None
+    assert settings.llm.backend == "" and chat_model_from_settings(settings) is None
     bot = object()
     assert with_llm_writer(bot, settings) is bot
 
@@ -125,7 +125,7 @@ def test_api_key_comes_from_the_environment_and_is_never_shown(monkeypatch):
     monkeypatch.setenv("LAOQUAN_LLM_API_KEY", "sk-secret-4711")
     monkeypatch.setenv("LAOQUAN_LLM_TIMEOUT", "7.5")
     settings = load_settings()
-    assert settings.llm_api_key == "sk-secret-4711" and settings.llm_timeout == 7.5
+    assert settings.llm.api_key == "sk-secret-4711" and settings.llm.timeout == 7.5
     assert "sk-secret-4711" not in repr(settings) and "sk-secret-4711" not in str(settings)
 
 
@@ -393,7 +393,7 @@ def test_openai_backend_streams_from_a_loopback_server(answer, network_attempts)
     with OpenAIStub(reply=lambda body: FAITHFUL) as stub:
         settings = _openai_settings(stub)
         model = chat_model_from_settings(settings)
-        w = LLMWriter(backend="openai", model="stub-model", min_support=settings.llm_min_support, timeout=settings.llm_timeout)
+        w = LLMWriter(backend="openai", model="stub-model", min_support=settings.llm.min_support, timeout=settings.llm.timeout)
         stream = w.stream(answer, chat_model=model)
         chunks = list(stream)
         out = stream.answer
@@ -412,7 +412,7 @@ def test_openai_backend_streams_from_a_loopback_server(answer, network_attempts)
 def test_openai_backend_timeout_falls_back(answer):
     with OpenAIStub(reply=lambda body: FAITHFUL, delay=3.0) as stub:
         settings = _openai_settings(stub, llm_timeout=0.5)
-        w = LLMWriter(backend="openai", model="stub-model", timeout=settings.llm_timeout)
+        w = LLMWriter(backend="openai", model="stub-model", timeout=settings.llm.timeout)
         started = time.monotonic()
         out = w.rewrite(answer, chat_model=chat_model_from_settings(settings))
         elapsed = time.monotonic() - started
@@ -516,8 +516,8 @@ def test_cli_ask_json_uses_the_llm_when_configured(workspace, first_index, monke
     with OpenAIStub() as stub:
         for key, value in {
             "LAOQUAN_LLM": "openai", "LAOQUAN_LLM_BASE_URL": stub.base_url, "LAOQUAN_LLM_MODEL": "stub-model",
-            "LAOQUAN_LLM_API_KEY": "sk-test-e2e", "LAOQUAN_CATALOG": str(workspace.catalog), "LAOQUAN_DATA_DIR": str(workspace.data_dir),
-            "LAOQUAN_SOURCES": str(workspace.sources),
+            "LAOQUAN_LLM_API_KEY": "sk-test-e2e", "LAOQUAN_CATALOG": str(workspace.paths.catalog), "LAOQUAN_DATA_DIR": str(workspace.paths.data_dir),
+            "LAOQUAN_SOURCES": str(workspace.paths.sources),
         }.items():
             monkeypatch.setenv(key, value)
         out = io.StringIO()

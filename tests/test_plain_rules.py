@@ -83,7 +83,7 @@ def test_every_article_with_worker_questions_has_a_rule(texts):
 
     rules = load_plain_rules()
     asked = set()
-    for path in load_settings().questions_dir.glob("*.yaml"):
+    for path in load_settings().paths.questions_dir.glob("*.yaml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         asked |= {(data["doc"], str(a)) for a in data.get("articles") or {}}
     assert sorted(k for k in asked if k in texts and rules.get(*k) is None) == []

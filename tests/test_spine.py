@@ -31,7 +31,7 @@ def test_rider_accident_cites_article_14_verbatim(bot, workspace):
     cited = [(c.doc_id, c.article) for c in answer.citations]
     assert ("gongshang-baoxian-tiaoli", "第十四条") in cited
     c = next(c for c in answer.citations if c.article == "第十四条")
-    source_text = (workspace.sources / "texts" / "工伤保险条例(2010-12-20).md").read_text(encoding="utf-8")
+    source_text = (workspace.paths.sources / "texts" / "工伤保险条例(2010-12-20).md").read_text(encoding="utf-8")
     assert all(line in source_text for line in c.quote.split("\n"))  # verbatim, paragraph by paragraph
     assert c.title == "工伤保险条例" and c.status == "现行有效" and c.source_url
     assert f"[{c.n}]" in answer.answer and "12333" in json.dumps(answer.to_json(), ensure_ascii=False)
@@ -85,9 +85,9 @@ def test_changed_and_removed_documents(tmp_path, workspace, embedder, first_inde
     from kb.store import VectorStore
 
     data = tmp_path / "data"
-    shutil.copytree(workspace.data_dir, data)
+    shutil.copytree(workspace.paths.data_dir, data)
     sources = tmp_path / "sources"
-    shutil.copytree(workspace.sources, sources)
+    shutil.copytree(workspace.paths.sources, sources)
     settings = workspace.replace(data_dir=data, sources=sources)
     path = sources / "texts" / "劳动保障监察条例(2004-11-01).md"
     text = path.read_text(encoding="utf-8")
@@ -95,16 +95,16 @@ def test_changed_and_removed_documents(tmp_path, workspace, embedder, first_inde
     report = index_sources(settings, embedder=embedder, progress=False)
     assert report.resplit_documents == 1 and report.embedded == 1 and report.deleted == 0
 
-    catalog = yaml.safe_load(settings.catalog.read_text(encoding="utf-8"))
+    catalog = yaml.safe_load(settings.paths.catalog.read_text(encoding="utf-8"))
     catalog["documents"] = [e for e in catalog["documents"] if e["id"] != "laodong-baozhang-jiancha-tiaoli"]
     smaller = tmp_path / "catalog.yaml"
     smaller.write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
-    before = read_manifest(settings.index_dir)["documents"]["laodong-baozhang-jiancha-tiaoli"]
+    before = read_manifest(settings.paths.index_dir)["documents"]["laodong-baozhang-jiancha-tiaoli"]
     report = index_sources(settings.replace(catalog=smaller), embedder=embedder, progress=False)
     assert report.deleted == len(before["chunks"]) + len(before["pointers"]) and report.embedded == 0
     ids = VectorStore.served(settings).stored_hashes()
     assert not any(i.startswith("laodong-baozhang-jiancha-tiaoli#") for i in ids)
-    manifest = read_manifest(settings.index_dir)
+    manifest = read_manifest(settings.paths.index_dir)
     assert set(ids) == set(manifest["chunks"]) | set(manifest["pointers"])
 
 
@@ -112,9 +112,9 @@ def test_unreadable_file_keeps_what_was_indexed(tmp_path, workspace, embedder, f
     from kb.index import index_sources
 
     data = tmp_path / "data"
-    shutil.copytree(workspace.data_dir, data)
+    shutil.copytree(workspace.paths.data_dir, data)
     sources = tmp_path / "sources"
-    shutil.copytree(workspace.sources, sources)
+    shutil.copytree(workspace.paths.sources, sources)
     (sources / "texts" / "劳动保障监察条例(2004-11-01).md").unlink()
     report = index_sources(workspace.replace(data_dir=data, sources=sources), embedder=embedder, progress=False)
     assert report.deleted == 0 and report.chunks == first_index.chunks
@@ -133,7 +133,7 @@ def test_cli_json_batch_reads_stdin_once(monkeypatch, capsys, workspace, bot):
 
     monkeypatch.setattr(laoquan.app, "load_bot", lambda settings, **_: bot)
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{RIDER}\n\n今天天气怎么样\n   \n"))
-    monkeypatch.setenv("LAOQUAN_DATA_DIR", str(workspace.data_dir))
+    monkeypatch.setenv("LAOQUAN_DATA_DIR", str(workspace.paths.data_dir))
     assert cli.main(["ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [x["outcome"] for x in lines] == ["partial", "refused"]  # the rider is asked whether they have a contract
@@ -159,7 +159,7 @@ def test_paragraph_vectors_point_to_their_article(tmp_path, workspace, embedder,
     from kb.retriever import HybridRetriever
 
     data = tmp_path / "data"
-    shutil.copytree(workspace.data_dir, data)
+    shutil.copytree(workspace.paths.data_dir, data)
     settings = workspace.replace(data_dir=data, paragraph_vectors=True)
     report = index_sources(settings, embedder=embedder, progress=False)
     assert report.paragraphs > 100 and report.embedded <= report.paragraphs
@@ -176,7 +176,7 @@ def test_notes_are_cited_as_labelled_points_and_only_in_their_region(tmp_path, w
     from kb.index import index_sources
     from laoquan.app import load_bot
 
-    catalog = yaml.safe_load(workspace.catalog.read_text(encoding="utf-8"))
+    catalog = yaml.safe_load(workspace.paths.catalog.read_text(encoding="utf-8"))
     catalog["documents"].append(
         {
             "id": "zhejiang-test-rules", "title": "浙江省骑手权益测试办法", "short_name": "浙江骑手测试办法",
@@ -197,7 +197,7 @@ def test_notes_are_cited_as_labelled_points_and_only_in_their_region(tmp_path, w
         encoding="utf-8",
     )
     data = tmp_path / "data"
-    shutil.copytree(workspace.data_dir, data)
+    shutil.copytree(workspace.paths.data_dir, data)
     settings = workspace.replace(data_dir=data, catalog=catalog_path, notes_dir=notes)
     report = index_sources(settings, embedder=embedder, progress=False)
     assert report.notes == 1 and report.embedded == 2  # the point, and the point as a question

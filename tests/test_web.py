@@ -107,7 +107,7 @@ def test_worker_side_cannot_reach_staff_data(web):
             assert response.status_code in (401, 403), path
         page = http.get("/staff/", follow_redirects=True)
         assert "lq-reports" not in page.text and "LQ-" not in page.text
-        for path in (f"/gradio_api/file={web.settings.records_path}", f"/gradio_api/file={web.settings.staff_path}"):
+        for path in (f"/gradio_api/file={web.settings.paths.records_path}", f"/gradio_api/file={web.settings.paths.staff_path}"):
             response = http.get(path)
             assert response.status_code in (403, 404) and b"SQLite" not in response.content and b"scrypt" not in response.content
         # A staff endpoint called through the worker app's own API does not exist there (Gradio

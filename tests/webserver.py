@@ -40,15 +40,15 @@ def start(bot, settings, data_dir: Path, *, queue_max: int = 16) -> WebServer:
 
     settings = settings.replace(data_dir=data_dir, web_concurrency=2)
     settings = __import__("dataclasses").replace(settings, web_queue_max=queue_max)  # (0 is a real value here)
-    records = Records(settings.records_path)
-    accounts = StaffAccounts(settings.staff_path)
+    records = Records(settings.paths.records_path)
+    accounts = StaffAccounts(settings.paths.staff_path)
     accounts.add(STAFF_NAME, STAFF_PASSWORD)
     # The pages' 「新政策」 and /feeds read the committed catalog and change log (the tests' 5-document
     # catalog has no change history of its own); the bot answers from the small index.
     from common.settings import load_settings
 
     committed = load_settings()
-    feeds = FeedSource(catalog_path=committed.catalog, changes_path=committed.changes, notes_dir=committed.notes_dir)
+    feeds = FeedSource(catalog_path=committed.paths.catalog, changes_path=committed.paths.changes, notes_dir=committed.paths.notes_dir)
     app = build_server(bot, settings=settings, records=records, accounts=accounts, feeds=feeds)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
