@@ -128,9 +128,10 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
     from evals.slices import by_slice, run_slices
 
     slices = by_slice(run_slices(bot, available_sets(), baseline=textbook if baseline else None, split=split))
-    from evals.numeric import NUMERIC_FILE, load_numeric, score_numeric
+    from evals.numeric import NUMERIC_SETS, load_numeric, score_numeric
 
-    numeric = score_numeric(bot, [i for i in load_numeric() if split == "all" or i.split == split]) if NUMERIC_FILE.is_file() else {}
+    numeric = {name: score_numeric(bot, [i for i in load_numeric(path) if split == "all" or i.split == split])
+               for name, path in NUMERIC_SETS.items() if path.is_file()}
 
     splits = ["dev", "test"] if split == "all" else [split]
     figures = {}
@@ -264,14 +265,15 @@ def render_markdown(report: dict) -> str:
         lines += render_slices(report["style_slices"])
         numeric = report.get("numeric") or {}
         if numeric:
-            lines += ["## The numbers (`evals/gold/numeric.yaml`, 算一算)", "",
-                      "Right: every expected number stated in the conclusion or points, and one of the item's articles cited "
-                      "(refuse items: refused). Written from the texts by someone who never saw the calculator.", "",
-                      "| split | n | right | answerable right | numbers stated | article cited | refusals right |", "|---|---|---|---|---|---|---|"]
-            for sp in ("dev", "test"):
-                if sp in numeric:
-                    f = numeric[sp]
-                    lines.append(f"| {sp} | {f['n']} | {f['right']:.2f} | {f['answerable_right']:.2f} | {f['numbers_stated']:.2f} | {f['article_cited']:.2f} | {f['refusals_right']:.2f} |")
+            lines += ["## The numbers (`evals/gold/numeric.yaml`, `numeric2.yaml`, 算一算)", "",
+                      "Right: every expected number stated in the conclusion or points, one of the item's articles cited, and a "
+                      "missing fact asked back (refuse items: refused). Each set written from the texts by someone who never saw the calculator.", "",
+                      "| set | split | n | right | answerable right | numbers stated | article cited | refusals right |", "|---|---|---|---|---|---|---|---|"]
+            for name, by_split in numeric.items():
+                for sp in ("dev", "test"):
+                    if sp in by_split:
+                        f = by_split[sp]
+                        lines.append(f"| {name} | {sp} | {f['n']} | {f['right']:.2f} | {f['answerable_right']:.2f} | {f['numbers_stated']:.2f} | {f['article_cited']:.2f} | {f['refusals_right']:.2f} |")
             lines.append("")
         lines += ["## The first gold set in detail (`evals/gold/questions.yaml`)", ""]
     header = "| metric | " + " | ".join(f"{s} ({sp})" for sp in splits for s in systems) + " |"
