@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from bot.calculator import calculate
-from bot.conversation import Conversation, Turn, rewrite_follow_up
+from bot.conversation import Aspect, Conversation, Turn, asked_aspect, is_follow_up, joined_with_previous, states_aspect
 from bot.guards import (
     QuestionError,
     article_refs,
@@ -25,6 +25,7 @@ from bot.guards import (
     outside_labour_law,
 )
 from corpus.guides import UNKNOWN, Cite, Guide
+from corpus.notes import SOURCE_KINDS, source_kinds
 from corpus.plain_rules import load_plain_rules
 from corpus.catalog import Catalog
 from corpus.regions import MUNICIPALITIES, PROVINCES, applicable_regions, normalise_region, province_of
@@ -118,7 +119,11 @@ class AnswerBot:
         """The 办事指南 and their phrasings' vectors (:func:`kb.guide_matcher.load_guide_matcher`); None: none."""
         self.referrals = load_referrals()
         self.services = load_directory_for(settings)
-        self.plain_rules = load_plain_rules(settings.paths.plain_rules_dir).current(retriever.article_texts())
+        self._article_texts = retriever.article_texts()
+        self._source_kind = source_kinds(settings.paths.notes_dir)
+        """A 要点's source URL → official / reprint / news (a point read only on a reprint or in the
+        news is ranked below one read on an official page, and labelled so)."""
+        self.plain_rules = load_plain_rules(settings.paths.plain_rules_dir).current(self._article_texts)
         self._articles_by_doc: dict[str, set[str]] = {}
         for chunk_id in retriever.chunk_ids():
             record = retriever.record(chunk_id)
@@ -140,7 +145,7 @@ class AnswerBot:
         started = time.perf_counter()
         as_of = as_of or date.today()
         text = clean_question(question, max_chars=self.settings.answer.max_question_chars)
-        asked = text
+        asked, follow_up = text, None
         if conversation is not None:
             region = region or conversation.region
             conversation.region = region
@@ -148,18 +153,36 @@ class AnswerBot:
             if choice:
                 asked = choice[0]
             else:
-                asked = rewrite_follow_up(text, conversation)
+                asked, follow_up = self._read_follow_up(text, conversation, region=region, as_of=as_of)
         asked = to_simplified(asked)  # 繁體 questions read against the simplified texts
         facts = dict(conversation.facts) if conversation is not None else {}
-        answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started)
+        answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started, follow_up=follow_up)
         if conversation is not None:
             if answer.triage and answer.guide and answer.reason == "needs_fact":
                 guide = self.guides.guides[answer.guide]
                 conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
             elif answer.triage:
                 conversation.pending = {"guide": None, "question": asked, "choices": {c: c for c in answer.triage["choices"]}}
-            conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide))
+            first = answer.citations[0] if answer.citations else None
+            conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide,
+                                       conclusion=f"{first.doc_id}|{first.article}" if first else ""))
         return answer
+
+    def _read_follow_up(self, text: str, conversation: Conversation, *, region: str | None, as_of: date) -> tuple[str, "FollowUp | None"]:
+        """What to search for when there is a turn before: a follow-up (it leans on the previous
+        question by its words, or it is out of scope alone but in scope with the previous question,
+        by the calibrated in-scope model) is joined to it, with the aspect it asks for."""
+        if not conversation.last_asked:
+            return text, None
+        joined = joined_with_previous(text, conversation)
+        previous = FollowUp(aspect=asked_aspect(text), previous=conversation.turns[-1].conclusion)
+        if is_follow_up(text):
+            return joined, previous
+        alone = self.retriever.search(to_simplified(text), region=region, as_of=as_of)
+        if alone.in_scope >= alone.answer_above:
+            return text, None
+        together = self.retriever.search(to_simplified(joined), region=region, as_of=as_of)
+        return (joined, previous) if together.in_scope >= together.answer_above else (text, None)
 
     def stream(self, question: str, **options) -> Iterator[Answer]:
         """The answer in stages for a page that shows it as it comes: first the conclusion alone,
@@ -169,7 +192,8 @@ class AnswerBot:
         yield replace(answer, points=[], actions=None, citations=[], answer=answer.conclusion)
         yield answer
 
-    def _answer(self, text: str, asked: str, *, region: str | None, as_of: date, facts: dict, started: float) -> Answer:
+    def _answer(self, text: str, asked: str, *, region: str | None, as_of: date, facts: dict, started: float,
+                follow_up: "FollowUp | None" = None) -> Answer:
         base = {"question": text, "region": region, "as_of": as_of.isoformat(), "asked": asked}
 
         if looks_like_injection(text):
@@ -199,7 +223,9 @@ class AnswerBot:
         if not hits or (not pinned and refuses(retrieval)):
             return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
 
-        if not pinned:
+        if follow_up is not None and not pinned:
+            hits = self._answer_the_follow_up(hits, follow_up)
+        elif not pinned:
             guided = self._guided(base, asked, retrieval, region=region, as_of=as_of, facts=facts, started=started)
             if guided:
                 return guided
@@ -303,7 +329,8 @@ class AnswerBot:
         """要点 of the new-employment-form policies beside the articles (their own group: they
         never take an article's place)."""
         return choose_notes(retrieval.notes, already=chosen, region=region, floor=self.settings.answer.note_min_similarity,
-                            is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国")
+                            is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国",
+                            trust=lambda hit: SOURCE_KINDS.index(self._source_kind.get(hit.source_url or "", "news")))
 
     def _rule_points(self, citations: list[Citation], asked: str) -> list[str]:
         """One point per citation that states its rule: the article's 白话要义, or — where there is
@@ -596,6 +623,21 @@ class AnswerBot:
                 return f"《{entry.short_name}》{label}"
         return ""
 
+    def _answer_the_follow_up(self, hits: list[Hit], follow_up: "FollowUp") -> list[Hit]:
+        """A follow-up leads with the best-ranked article that states what it asks (the office, the
+        materials, the period, the amount) and that the previous answer did not already lead with;
+        without an aspect, with the best article the previous answer did not lead with."""
+        head = hits[: self.settings.answer.cited_articles]
+        fresh = [h for h in head if f"{h.doc_id}|{h.article}" != follow_up.previous]
+        if follow_up.aspect is not None:
+            fitting = [h for h in fresh if states_aspect(self._article_texts.get((h.doc_id, h.article), h.text), follow_up.aspect)]
+            lead = fitting[0] if fitting else None
+        else:
+            lead = fresh[0] if fresh else None
+        if lead is None:
+            return hits
+        return [lead] + [h for h in hits if h is not lead]
+
     def _pin_cited_articles(self, text: str, named: list[tuple[object, str]], retrieval: Retrieval) -> list[Hit]:
         """An article the user names explicitly goes first, whatever its similarity."""
         hits = list(retrieval.hits)
@@ -630,13 +672,25 @@ class AnswerBot:
             region=entry.region,
             source_url=(hit.source_url or entry.source_url) if is_note else entry.source_url,
             score=round(hit.dense if hit.dense is not None else 0.0, 4),
-            authority="要点" if is_note else entry.authority_label,
+            authority=NOTE_AUTHORITY[self._source_kind.get(hit.source_url or "", "news")] if is_note else entry.authority_label,
             note="；".join(notes),
             kind="要点（非原文）" if is_note else "原文",
             summary=hit.text if is_note else "",
             official_url=entry.source_url,
             rule=rule.rule if (rule := self.plain_rules.get(hit.doc_id, hit.article)) and not is_note else "",
         )
+
+
+NOTE_AUTHORITY = {"official": "要点（据官方页面）", "reprint": "要点（据转载页面，以官方原文为准）", "news": "要点（据新闻报道，以官方原文为准）"}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A question read as a follow-up of the turn before."""
+
+    aspect: Aspect | None
+    previous: str
+    """The article the previous answer led with (``doc_id|article``; "" for none)."""
 
 
 @dataclass(frozen=True)
@@ -768,12 +822,14 @@ def about_platform_work(question: str) -> bool:
     return bool(_PLATFORM_WORK.search(question.lower()))
 
 
-def choose_notes(notes: list[Hit], *, already: list[Hit], region: str | None, floor: float, is_regional) -> list[Hit]:
+def choose_notes(notes: list[Hit], *, already: list[Hit], region: str | None, floor: float, is_regional, trust=lambda hit: 0) -> list[Hit]:
     """要点 beside the articles: the best points of the two most relevant national documents, and
     the best point of the worker's own region when one is relevant. The laws are only half of what
-    a platform worker needs; the new-employment-form policies are the other half."""
+    a platform worker needs; the new-employment-form policies are the other half. Among the points
+    close enough to the question, those read on an official page come before reprints, and reprints
+    before news reports (``trust``: 0, 1, 2); closeness decides within each."""
     seen = {h.chunk_id for h in already}
-    good = [n for n in notes if n.chunk_id not in seen and (n.dense or 0) >= floor]
+    good = sorted((n for n in notes if n.chunk_id not in seen and (n.dense or 0) >= floor), key=lambda n: (trust(n), -(n.dense or 0)))
     picked: list[Hit] = []
     for note in good:
         if not is_regional(note) and note.doc_id not in {p.doc_id for p in picked} and len(picked) < 2:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 MAX_TURNS = 6
 
@@ -30,6 +31,8 @@ class Turn:
     """What was searched for (the question, or the follow-up rewritten with the one before)."""
     outcome: str = ""
     guide: str | None = None
+    conclusion: str = ""
+    """The article the answer's conclusion stated (``doc_id|article``), so a follow-up says something new."""
 
 
 @dataclass
@@ -90,4 +93,54 @@ def rewrite_follow_up(text: str, conversation: Conversation | None) -> str:
     """The text to search for: a follow-up joined to the previous question, else the text itself."""
     if conversation is None or not conversation.last_asked or not is_follow_up(text):
         return text
+    return joined_with_previous(text, conversation)
+
+
+def joined_with_previous(text: str, conversation: Conversation) -> str:
+    """The follow-up read together with the question before it."""
     return f"{conversation.last_asked} {text}"
+
+
+class Aspect(StrEnum):
+    """What a follow-up asks of the previous answer's route."""
+
+    WHERE = "where"
+    """哪里 / 找谁: the office or body to turn to."""
+    WHAT = "what"
+    """带什么 / 什么材料: what to bring or hand in."""
+    HOW_LONG = "how_long"
+    """多久出结果: how long the office takes."""
+    DEADLINE = "deadline"
+    """还来得及吗 / 过期: the time limit for acting."""
+    HOW_MUCH = "how_much"
+    """能赔多少: an amount."""
+
+
+_ASPECT_ASKED = {
+    Aspect.WHAT: re.compile(r"带什么|带啥|拿什么|拿啥|什么材料|啥材料|哪些材料|要准备|准备什么|交什么|需要什么|证明"),
+    Aspect.WHERE: re.compile(r"去哪|在哪|哪里|哪儿|找谁|哪个部门|什么部门|向谁|归谁|谁管|哪办|怎么申请|如何申请|去哪办"),
+    Aspect.HOW_LONG: re.compile(r"多久.{0,4}(出|有|给|下来|结果|答复|查完|办完|处理)|多长时间.{0,4}(出|有|结果|答复|处理)|几天.{0,2}(出|有|结果)|什么时候.{0,3}(出|有|结果|答复)|查完|办完"),
+    Aspect.DEADLINE: re.compile(r"来得及|过期|期限|时效|还能|多久之内|多长时间内|几天内|最晚|截止|过了.{0,6}(不能|没法)|算不算数|中断"),
+    Aspect.HOW_MUCH: re.compile(r"多少钱|赔多少|能拿多少|拿多少|领多少|几个月|多少个月|哪些钱|什么钱|啥钱|多少"),
+}
+
+_ASPECT_STATED = {
+    Aspect.WHAT: re.compile(r"材料|提交|提供|证明|申请表|申请书|复印件|证件"),
+    Aspect.WHERE: re.compile(r"向.{1,30}(部门|委员会|机构|法院|组织|工会)(.{0,6})(申请|投诉|举报|提出|提起|办理|登记)|(部门|委员会|机构)(受理|管辖|负责|办理)"),
+    Aspect.HOW_LONG: re.compile(r"(\d+|[一二三四五六七八九十]+)个?(工作)?日内.{0,10}(作出|结束|调查|审结|完成|决定|裁决|答复)|(作出|完成).{0,12}(\d+|[一二三四五六七八九十]+)个?(工作)?日"),
+    Aspect.DEADLINE: re.compile(r"时效|(\d+|[一二三四五六七八九十]+)(年|个月|日|天)内|之日起|中断|中止|期间"),
+    Aspect.HOW_MUCH: re.compile(r"元|倍|%|％|个月的?(本人)?工资|补助金|津贴|标准"),
+}
+
+
+def asked_aspect(text: str) -> Aspect | None:
+    """The aspect a follow-up asks for (the first that its words name), None when it names none."""
+    for aspect, pattern in _ASPECT_ASKED.items():
+        if pattern.search(text):
+            return aspect
+    return None
+
+
+def states_aspect(article_text: str, aspect: Aspect) -> bool:
+    """Whether an article's text states that aspect (an office one applies to, materials, a period …)."""
+    return bool(_ASPECT_STATED[aspect].search(article_text))

@@ -31,6 +31,22 @@ class NotePoint:
         return f"要点{self.id}" if not self.article else f"{self.article}（要点{self.id}）"
 
 
+SOURCE_KINDS = ("official", "reprint", "news")
+"""Where a point's facts were read, most trusted first: the issuing authority's own page, a reprint
+of the official text elsewhere, journalism or commentary."""
+
+
+def source_kinds(folder: Path = NOTES_DIR) -> dict[str, str]:
+    """Every notes file's source URLs → their kind (``official`` / ``reprint`` / ``news``)."""
+    kinds = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for source in data.get("sources") or []:
+            if source.get("url") and source.get("kind") in SOURCE_KINDS:
+                kinds[source["url"]] = source["kind"]
+    return kinds
+
+
 def notes_file(doc_id: str, folder: Path = NOTES_DIR) -> Path:
     return folder / f"{doc_id}.yaml"
 

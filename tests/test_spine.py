@@ -210,7 +210,7 @@ def test_notes_are_cited_as_labelled_points_and_only_in_their_region(tmp_path, w
     for region in ("浙江", "杭州", "浙江省"):
         [c] = note_citations(region)
         assert c.kind == "要点（非原文）" and c.quote == "" and "意外伤害保险" in c.summary
-        assert c.source_url == "https://example.invalid/zj/5" and c.authority == "要点" and c.article == "第五条（要点1）"
+        assert c.source_url == "https://example.invalid/zj/5" and c.authority.startswith("要点") and c.article == "第五条（要点1）"
     for region in ("广东", None):
         assert note_citations(region) == []
     answer = bot.ask(question, region="浙江")
