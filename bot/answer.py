@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.calculator import calculate
@@ -24,6 +24,7 @@ from bot.guards import (
     mentions_foreign_law,
     outside_labour_law,
 )
+from bot.results import Actions, Answer, Citation, Outcome, Reason, ReferralCard, Step, Triage
 from corpus.guides import UNKNOWN, Cite, Guide
 from corpus.notes import SOURCE_KINDS, source_kinds
 from corpus.plain_rules import load_plain_rules
@@ -39,73 +40,9 @@ from kb.simplified import to_simplified
 from kb.split import group_paragraphs
 from common.settings import Settings
 
-ANSWERED, PARTIAL, REFUSED = "answered", "partial", "refused"
+ANSWERED, PARTIAL, REFUSED = Outcome.ANSWERED, Outcome.PARTIAL, Outcome.REFUSED
 
 DISCLAIMER = "以上是法规原文摘录和政策要点，帮助你找到依据，不是律师意见；具体情况请以当地人社部门或仲裁机构的答复为准。"
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    doc_id: str
-    title: str
-    doc_no: str | None
-    article: str
-    page: int | None
-    quote: str
-    """Verbatim source text (a contiguous slice of the article)."""
-    status: str
-    effective_from: str | None
-    region: str
-    source_url: str | None
-    score: float
-    authority: str = ""
-    note: str = ""
-    """E.g. that part of this article was repealed on the as-of date, or that a pilot does not cover the region."""
-    kind: str = "原文"
-    """``原文`` (quote is official text) or ``要点（非原文）`` (the project's note; ``quote`` is empty)."""
-    summary: str = ""
-    """For a 要点: the project's plain-language note (not a quotation)."""
-    official_url: str | None = None
-    """The document's official page from the catalog (``source_url`` of a 要点 is the page its facts
-    were read on, often a reprint); None when the catalog has not recorded one."""
-    rule: str = ""
-    """The article's 白话要义 (the project's plain words, not a quotation; empty when there is none
-    or it is stale)."""
-
-
-@dataclass
-class Answer:
-    question: str
-    outcome: str
-    answer: str
-    citations: list[Citation] = field(default_factory=list)
-    referrals: list[dict] = field(default_factory=list)
-    region: str | None = None
-    as_of: str | None = None
-    timings_ms: dict = field(default_factory=dict)
-    reason: str = ""
-    """Why the bot refused or answered partially (for staff and for the evals)."""
-    conclusion: str = ""
-    """One sentence in everyday words (at most 40 characters), shown first."""
-    points: list[str] = field(default_factory=list)
-    """3–5 short points, each ending with the citation markers that back it, e.g. ``…[1]``."""
-    actions: dict | None = None
-    """行动清单 for a problem: ``{"evidence": [...], "steps": [{"what", "who", "deadline", "cite"}]}``;
-    a deadline is a verbatim sentence of the cited article ``cite``."""
-    triage: dict | None = None
-    """A missing fact that changes the answer: ``{"ask": question, "choices": [labels]}``."""
-    guide: str | None = None
-    """The 办事指南 the answer follows, if any."""
-    asked: str = ""
-    """What was searched for: the question, or a follow-up rewritten with the question before it."""
-    llm: dict | None = None
-    """When an LLM wrote the text: backend, model, whether the check passed, or that it fell back."""
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
-        return data
 
 
 class AnswerBot:
@@ -158,11 +95,11 @@ class AnswerBot:
         facts = dict(conversation.facts) if conversation is not None else {}
         answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started, follow_up=follow_up)
         if conversation is not None:
-            if answer.triage and answer.guide and answer.reason == "needs_fact":
+            if answer.triage and answer.guide and answer.reason == Reason.NEEDS_FACT:
                 guide = self.guides.guides[answer.guide]
                 conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
             elif answer.triage:
-                conversation.pending = {"guide": None, "question": asked, "choices": {c: c for c in answer.triage["choices"]}}
+                conversation.pending = {"guide": None, "question": asked, "choices": {c: c for c in answer.triage.choices}}
             first = answer.citations[0] if answer.citations else None
             conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide,
                                        conclusion=f"{first.doc_id}|{first.article}" if first else ""))
@@ -197,21 +134,21 @@ class AnswerBot:
         base = {"question": text, "region": region, "as_of": as_of.isoformat(), "asked": asked}
 
         if looks_like_injection(text):
-            return self._refusal(base, "injection", "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。", started)
+            return self._refusal(base, Reason.INJECTION, "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。", started)
         unknown_law = self._unknown_law(asked)
         if unknown_law:
-            return self._refusal(base, "law_not_indexed", f"知识库里没有《{unknown_law}》的原文，不能告诉你它的条文。", started)
+            return self._refusal(base, Reason.LAW_NOT_INDEXED, f"知识库里没有《{unknown_law}》的原文，不能告诉你它的条文。", started)
         named = self._named_articles(asked)
         missing = self._missing_articles(named)
         if missing:
-            return self._refusal(base, "no_such_article", f"知识库里的{missing}并不存在，请核对条文序号。", started)
+            return self._refusal(base, Reason.NO_SUCH_ARTICLE, f"知识库里的{missing}并不存在，请核对条文序号。", started)
 
         if asks_for_writing(asked):
-            return self._refusal(base, "chat", "我只回答劳动保障方面的问题（工资、工伤、合同、社保、维权途径），写诗、讲故事这类请求做不了。", started)
+            return self._refusal(base, Reason.CHAT, "我只回答劳动保障方面的问题（工资、工伤、合同、社保、维权途径），写诗、讲故事这类请求做不了。", started)
         if outside_labour_law(asked):
-            return self._refusal(base, "other_law", "这个问题不属于劳动保障政策的范围，知识库里没有相关规定。", started)
+            return self._refusal(base, Reason.OTHER_LAW, "这个问题不属于劳动保障政策的范围，知识库里没有相关规定。", started)
         if mentions_foreign_law(asked):
-            return self._refusal(base, "foreign_law", "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
+            return self._refusal(base, Reason.FOREIGN_LAW, "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
 
         documents = self._named_documents(asked, as_of)
         if documents:
@@ -221,7 +158,7 @@ class AnswerBot:
         hits = self._pin_cited_articles(asked, named, retrieval)
         pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
         if not hits or (not pinned and refuses(retrieval)):
-            return self._refusal(base, "not_found", "知识库里没有找到能回答这个问题的规定。", started, retrieval)
+            return self._refusal(base, Reason.NOT_FOUND, "知识库里没有找到能回答这个问题的规定。", started, retrieval)
 
         if follow_up is not None and not pinned:
             hits = self._answer_the_follow_up(hits, follow_up)
@@ -245,18 +182,18 @@ class AnswerBot:
         worked = self._calculation(asked, as_of, sources)
         region_point = self._region_point(asked, region, as_of, sources) if about_platform_work(asked) else ""
         citations = self._citations(sources, asked, as_of, region, actions)
-        triage = None
+        triage, triage_conclusion = None, ""
         if needs_employment_status(asked):
-            triage = dict(EMPLOYMENT_TRIAGE)
+            triage, triage_conclusion = EMPLOYMENT_TRIAGE, EMPLOYMENT_CONCLUSION
             outcome = PARTIAL
         elif worked.triage:
-            triage = {**worked.triage, "conclusion": plain_conclusion(citations, sure=sure)}
+            triage, triage_conclusion = worked.triage, plain_conclusion(citations, sure=sure)
             outcome = PARTIAL
         if worked.conclusion:
             outcome = ANSWERED
         conclusion = worked.conclusion or plain_conclusion(citations, sure=sure)
         if triage:
-            conclusion = triage["conclusion"]
+            conclusion = triage_conclusion
         points = worked.points + ([region_point] if region_point else []) + self._rule_points(citations[: self.settings.answer.stated_articles], asked)
         notes = [c for c in citations if c.kind != "原文"]
         points += self._rule_points(notes, asked)
@@ -266,14 +203,14 @@ class AnswerBot:
             started,
             retrieval.timings_ms,
             outcome=outcome,
-            reason=("needs_number" if worked.triage and not needs_employment_status(asked) else "needs_fact") if triage
-            else ("" if outcome == ANSWERED else "low_confidence"),
+            reason=(Reason.NEEDS_NUMBER if worked.triage and not needs_employment_status(asked) else Reason.NEEDS_FACT) if triage
+            else (Reason.NONE if outcome == ANSWERED else Reason.LOW_CONFIDENCE),
             citations=citations,
             referrals=referrals,
             conclusion=conclusion,
             points=points,
             actions=actions,
-            triage=triage and {"ask": triage["ask"], "choices": triage["choices"]},
+            triage=triage,
             local_gap=self._local_gap(region, citations),
         )
 
@@ -296,7 +233,7 @@ class AnswerBot:
         triage = None
         if not points and result.missing and result.missing[0].choices:
             m = result.missing[0]
-            triage = {"ask": m.ask, "choices": list(m.choices)}
+            triage = Triage(ask=m.ask, choices=list(m.choices))
         return Worked(conclusion, points, triage)
 
     def _region_point(self, asked: str, region: str | None, as_of: date, sources: "CitedSources") -> str:
@@ -396,13 +333,13 @@ class AnswerBot:
         points += warning_points(citations)
 
         triage = None
-        outcome, reason = ANSWERED, ""
+        outcome, reason = ANSWERED, Reason.NONE
         if guide.facts and branch.name == UNKNOWN:
-            triage = {"ask": guide.facts.ask, "choices": [c.label for c in guide.facts.choices]}
-            outcome, reason = PARTIAL, "needs_fact"
+            triage = Triage(ask=guide.facts.ask, choices=[c.label for c in guide.facts.choices])
+            outcome, reason = PARTIAL, Reason.NEEDS_FACT
         elif worked.triage:  # the number asked for needs a fact the question does not give
-            triage = {"ask": worked.triage["ask"], "choices": worked.triage["choices"]}
-            outcome, reason = PARTIAL, "needs_number"
+            triage = worked.triage
+            outcome, reason = PARTIAL, Reason.NEEDS_NUMBER
         referrals = referrals or self.referrals.for_outcome(outcome)
         return self._finish(
             base,
@@ -469,7 +406,7 @@ class AnswerBot:
         points += warning_points(citations)
         referrals = self.referrals.for_outcome(ANSWERED)
         return self._finish(
-            base, started, {}, outcome=ANSWERED, reason="document_named", citations=citations, referrals=referrals, conclusion=conclusion, points=points
+            base, started, {}, outcome=ANSWERED, reason=Reason.DOCUMENT_NAMED, citations=citations, referrals=referrals, conclusion=conclusion, points=points
         )
 
     def _catalog_card(self, n: int, entry) -> Citation:
@@ -491,14 +428,14 @@ class AnswerBot:
         started: float,
         timings: dict,
         *,
-        outcome: str,
-        reason: str,
+        outcome: Outcome,
+        reason: Reason,
         citations: list[Citation],
         referrals: list[Referral],
         conclusion: str,
         points: list[str],
-        actions: dict | None = None,
-        triage: dict | None = None,
+        actions: Actions | None = None,
+        triage: Triage | None = None,
         local_gap: str = "",
         guide: str | None = None,
     ) -> Answer:
@@ -512,7 +449,7 @@ class AnswerBot:
             outcome=outcome,
             answer=body,
             citations=citations,
-            referrals=self._referrals_json(referrals, base["region"]),
+            referrals=self._referral_cards(referrals, base["region"]),
             timings_ms={**timings, "total": (time.perf_counter() - started) * 1000},
             reason=reason,
             conclusion=conclusion,
@@ -522,39 +459,39 @@ class AnswerBot:
             guide=guide,
         )
 
-    def _referrals_json(self, referrals: list[Referral], region: str | None) -> list[dict]:
-        """Referrals as data; where the worker's city is known and the directory (corpus/services.yaml)
+    def _referral_cards(self, referrals: list[Referral], region: str | None) -> list[ReferralCard]:
+        """The referrals; where the worker's city is known and the directory (corpus/services.yaml)
         has matching places there, each referral lists them (name, address, phone, tel: and map links,
         source) — the local arbitration commission for 仲裁, and so on."""
         place = normalise_region(region)
         places = services_for_referrals([r.id for r in referrals], place, directory=self.services) if place else {}
-        out = []
+        out: list[ReferralCard] = []
         for r in referrals:
-            data = referral_json(r)
+            listed, note = [], ""
             if places.get(r.id):
-                data["places"] = [{**p.to_json(), "tel": tel_link(p), "navigation": navigation_links(p)} for p in places[r.id]]
+                listed = [{**p.to_json(), "tel": tel_link(p), "navigation": navigation_links(p)} for p in places[r.id]]
             elif place and not r.id.startswith("hotline-") and (kinds := referral_kind_for(r.id)):
                 # An office the worker has to go to, and none listed: say why, so the silence is not
                 # read as "there is none" (hotlines are answered by phone; their places are extras).
                 what = KINDS[kinds[0]].split(" / ")[0]
                 if place not in PROVINCES or place in MUNICIPALITIES:
-                    data["places_note"] = f"目录里还没有{place}的{what}地址，可以拨打 12333 问。"
-                elif not any("places_note" in d for d in out):
-                    data["places_note"] = "选好所在城市后，这里会列出当地的办事地点（目录里已有的城市）。"
-            out.append(data)
+                    note = f"目录里还没有{place}的{what}地址，可以拨打 12333 问。"
+                elif not any(c.places_note for c in out):
+                    note = "选好所在城市后，这里会列出当地的办事地点（目录里已有的城市）。"
+            out.append(referral_card(r, places=listed, places_note=note))
         return out
 
-    def _citations(self, sources: "CitedSources", asked: str, as_of: date, region: str | None, actions: dict | None) -> list[Citation]:
+    def _citations(self, sources: "CitedSources", asked: str, as_of: date, region: str | None, actions: Actions | None) -> list[Citation]:
         """The numbered citations of ``sources``; a deadline's citation quotes the sentence with it."""
         citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(sources.hits, start=1)]
-        for step in (actions or {}).get("steps") or []:
-            if step["deadline"] and step["cite"]:
-                i = step["cite"] - 1
-                if step["deadline"] not in citations[i].quote:
-                    citations[i] = replace(citations[i], quote=step["deadline"])
+        for step in actions.steps if actions else []:
+            if step.deadline and step.cite:
+                i = step.cite - 1
+                if step.deadline not in citations[i].quote:
+                    citations[i] = replace(citations[i], quote=step.deadline)
         return citations
 
-    def _refusal(self, base: dict, reason: str, why: str, started: float, retrieval: Retrieval | None = None) -> Answer:
+    def _refusal(self, base: dict, reason: Reason, why: str, started: float, retrieval: Retrieval | None = None) -> Answer:
         timings = dict(retrieval.timings_ms) if retrieval else {}
         timings["total"] = (time.perf_counter() - started) * 1000
         referrals = self.referrals.for_outcome(REFUSED)
@@ -564,7 +501,7 @@ class AnswerBot:
             **base,
             outcome=REFUSED,
             answer=body,
-            referrals=self._referrals_json(referrals, base["region"]),
+            referrals=self._referral_cards(referrals, base["region"]),
             timings_ms=timings,
             reason=reason,
             conclusion="这个问题我没有可靠的依据，请打12333问清楚。",
@@ -699,7 +636,7 @@ class Worked:
 
     conclusion: str = ""
     points: list[str] = field(default_factory=list)
-    triage: dict | None = None
+    triage: Triage | None = None
 
 
 class CitedSources:
@@ -742,7 +679,7 @@ class CitedSources:
         return len(self.hits)
 
 
-def guide_actions(guide: Guide, sources: CitedSources) -> dict:
+def guide_actions(guide: Guide, sources: CitedSources) -> Actions:
     """A guide's 行动清单: evidence, steps in order, each deadline quoted from the article it cites
     (a deadline whose article does not apply is left out, the step kept)."""
     steps = []
@@ -753,8 +690,8 @@ def guide_actions(guide: Guide, sources: CitedSources) -> dict:
             if n is not None:
                 deadline = sentence_with(sources.hits[n - 1].text, step.deadline.match) or None
                 n = n if deadline else None
-        steps.append({"what": step.what, "who": step.who, "deadline": deadline, "cite": n})
-    return {"evidence": list(guide.evidence), "steps": steps}
+        steps.append(Step(what=step.what, who=step.who, deadline=deadline, cite=n))
+    return Actions(evidence=list(guide.evidence), steps=steps)
 
 
 _PROBLEM = re.compile(
@@ -766,11 +703,8 @@ _PROBLEM = re.compile(
 )
 
 
-EMPLOYMENT_TRIAGE = {
-    "conclusion": "要看你和站点或公司有没有劳动关系，两种情况走的路不同。",
-    "ask": "你和站点、公司或平台签了劳动合同吗？",
-    "choices": ["签了劳动合同", "没签，在平台接单", "不清楚"],
-}
+EMPLOYMENT_CONCLUSION = "要看你和站点或公司有没有劳动关系，两种情况走的路不同。"
+EMPLOYMENT_TRIAGE = Triage(ask="你和站点、公司或平台签了劳动合同吗？", choices=["签了劳动合同", "没签，在平台接单", "不清楚"])
 _STATUS_GIVEN = re.compile(
     r"劳动合同|签了合同|没签合同|没有合同|员工|专送|众包|个体户|兼职|外包|劳务|合作协议|承揽|派遣|正式工|临时工|上班|发工资|月薪|底薪|考勤|contract|employee"
 )
@@ -848,13 +782,13 @@ def refuses(retrieval: Retrieval) -> bool:
 def compose_answer(
     citations: list[Citation],
     *,
-    outcome: str,
+    outcome: Outcome,
     referrals: list[Referral] = (),
     local_gap: str = "",
     conclusion: str = "",
     points: list[str] = (),
-    actions: dict | None = None,
-    triage: dict | None = None,
+    actions: Actions | None = None,
+    triage: Triage | None = None,
 ) -> str:
     """The answer as plain text, in the order a worker reads it: the conclusion, the points, what
     to do (行动清单), the question that would settle it, then 「依据」 — the numbered sources with
@@ -864,15 +798,15 @@ def compose_answer(
         lines += ["没有找到和你的情况完全对应的规定，下面这些可能相关，请对照自己的情况看，拿不准时打12333问清楚。", ""]
     lines += [f"{i}. {p}" for i, p in enumerate(points, start=1)]
     if triage:
-        lines += ["", f"还需要知道：{triage['ask']}（{' / '.join(triage['choices'])}）"]
+        lines += ["", f"还需要知道：{triage.ask}（{' / '.join(triage.choices)}）"]
     if actions:
         lines += ["", "行动清单"]
-        if actions.get("evidence"):
-            lines.append("先保存好：" + "、".join(actions["evidence"]))
-        for i, step in enumerate(actions.get("steps") or [], start=1):
-            who = f"（{step['who']}）" if step.get("who") else ""
-            deadline = f" 期限：「{step['deadline']}」[{step['cite']}]" if step.get("deadline") else ""
-            lines.append(f"{i}) {step['what']}{who}{deadline}")
+        if actions.evidence:
+            lines.append("先保存好：" + "、".join(actions.evidence))
+        for i, step in enumerate(actions.steps, start=1):
+            who = f"（{step.who}）" if step.who else ""
+            deadline = f" 期限：「{step.deadline}」[{step.cite}]" if step.deadline else ""
+            lines.append(f"{i}) {step.what}{who}{deadline}")
     lines += ["", "依据", *source_lines(citations)]
     if local_gap:
         lines += ["", local_gap]
@@ -1012,12 +946,14 @@ def sentence_with(text: str, words: str) -> str:
     return text[start:end].strip()
 
 
-def referral_json(referral: Referral) -> dict:
-    """A referral as data, with a ``tel:`` link when it has a phone number."""
-    data = referral.to_json()
-    if referral.phone:
-        data["tel"] = f"tel:{referral.phone}"
-    return data
+def referral_card(referral: Referral, *, places: list[dict] = (), places_note: str = "") -> ReferralCard:
+    """A referral for the answer, with a ``tel:`` link when it has a phone number."""
+    return ReferralCard(
+        id=referral.id, name=referral.name, what=referral.what, phone=referral.phone,
+        tel=f"tel:{referral.phone}" if referral.phone else None, basis=referral.basis, basis_doc=referral.basis_doc,
+        basis_article=referral.basis_article, source_url=referral.source_url, checked=referral.checked,
+        places=list(places), places_note=places_note,
+    )
 
 
 def select_quote(text: str, question: str, *, max_chars: int) -> str:
@@ -1035,4 +971,4 @@ def select_quote(text: str, question: str, *, max_chars: int) -> str:
     return quote
 
 
-__all__ = ["Answer", "AnswerBot", "Citation", "QuestionError", "compose_answer", "select_quote", "Referral"]
+__all__ = ["Answer", "AnswerBot", "Citation", "QuestionError", "compose_answer", "select_quote", "Referral"]  # Answer, Citation: bot.results

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.answer import Answer
+from bot.results import Answer
 from bot.conversation import Conversation
 from bot.protocols import Bot
 from bot.records import Records, stale_reasons

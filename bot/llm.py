@@ -36,7 +36,7 @@ from bot.faithfulness import CheckResult, check_draft, parse_draft
 if TYPE_CHECKING:  # pragma: no cover
     from langchain_core.language_models import BaseChatModel
 
-    from bot.answer import Answer
+    from bot.results import Answer
     from common.settings import Settings
 
 MAX_OUTPUT_CHARS = 2000
@@ -284,7 +284,7 @@ def compose_text(answer: Answer, conclusion: str, points: list[str], *, model: s
 
     tail = ["依据", *source_lines(answer.citations)]
     if answer.referrals:
-        tail += ["", "可以找：" + "；".join(f"{r.get('name')}：{r.get('what')}" for r in answer.referrals) + "。"]
+        tail += ["", "可以找：" + "；".join(f"{r.name}：{r.what}" for r in answer.referrals) + "。"]
     return "\n".join(head + tail + ["", DISCLAIMER])
 
 
@@ -396,9 +396,9 @@ def _offices(answer: Answer) -> tuple[str, ...]:
     """Names an advice sentence may point to without a citation: the answer's own referrals."""
     names = []
     for r in answer.referrals:
-        for key in ("name", "phone"):
-            if r.get(key):
-                names.append(re.split(r"[\s（(]", str(r[key]).strip())[0])
+        for value in (r.name, r.phone):
+            if value:
+                names.append(re.split(r"[\s（(]", str(value).strip())[0])
     return tuple(names)
 
 

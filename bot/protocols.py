@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from bot.answer import Answer
+    from bot.results import Answer
     from bot.conversation import Conversation
     from corpus.catalog import Catalog
     from kb.protocols import Retriever

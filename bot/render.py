@@ -13,22 +13,10 @@ from __future__ import annotations
 
 import html
 import re
+from bot.results import REASON_LABELS
 
-REASONS = {
-    "not_found": "知识库里没有和问题足够相似的条文",
-    "low_confidence": "最相似的条文也只是可能相关（相似度不高）",
-    "injection": "问题试图改变回答规则",
-    "no_such_article": "问到的条文在法律里不存在",
-    "other_law": "问题不属于劳动保障范围",
-    "foreign_law": "问的是境外法律",
-    "needs_fact": "还缺一个关键事实，先反问",
-    "needs_number": "要算的数还缺一个事实（工龄、工资、日期……），先反问",
-    "law_not_indexed": "问到的法律不在知识库里",
-    "chat": "不是劳动保障问题（写诗、讲故事之类的请求）",
-    "document_named": "问到的文件只有要点、没有全文",
-    "vetted": "用的是站点审核过的答案",
-}
-"""``Answer.reason`` in words, for staff."""
+REASONS = {str(reason): label for reason, label in REASON_LABELS.items()}
+"""``Answer.reason`` in words, for staff (the one table is :data:`bot.results.REASON_LABELS`)."""
 
 STATUS_CLASS = {"现行有效": "ok", "试行": "trial"}
 

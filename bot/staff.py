@@ -14,6 +14,7 @@ import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
 from bot.records import FORWARD_TARGETS, RecordError, Records, document_fingerprint, stale_reasons
 from bot.render import CLICK_JS, REASONS, esc, notice_html, transcript_html
+from bot.results import OUTCOME_LABELS
 from corpus.regions import CITIES, PROVINCES, applicable_regions
 from bot.asking import Asker, region_key
 from bot.protocols import Bot
@@ -46,7 +47,7 @@ def seen_html(answer, *, debug: list | None, catalog) -> str:
     region = data.get("region")
     reason = data.get("reason") or ""
     rows = [
-        ("结果", {"answered": "已回答", "partial": "部分回答（可能相关）", "refused": "拒答"}.get(data["outcome"], data["outcome"])),
+        ("结果", OUTCOME_LABELS.get(data["outcome"], data["outcome"])),
         ("原因", f"{reason}：{REASONS.get(reason, '')}" if reason else "—"),
         ("地区过滤", f"{region or '未选'} → 只用 {'、'.join(applicable_regions(region))} 的文件"),
         ("日期", f"{data.get('as_of')}：只检索当天有效的文本（未施行、已废止、已修订的不用）"),

@@ -107,12 +107,12 @@ def worker_text(answer) -> str:
     """The parts of an answer a worker acts on (not the quoted sources)."""
     parts = [answer.conclusion, *answer.points]
     if answer.actions:
-        if answer.actions.get("evidence"):  # shown as 「先保存好：…」 in the answer and the page
-            parts.append("先保存好：" + "、".join(answer.actions["evidence"]))
-        parts += [f"{s.get('what', '')} {s.get('who') or ''}" for s in answer.actions.get("steps") or []]
+        if answer.actions.evidence:  # shown as 「先保存好：…」 in the answer and the page
+            parts.append("先保存好：" + "、".join(answer.actions.evidence))
+        parts += [f"{s.what} {s.who or ''}" for s in answer.actions.steps]
     if answer.triage:
-        parts += [answer.triage["ask"], *answer.triage["choices"]]
-    parts += [f"{r.get('name', '')} {r.get('what', '')}" for r in answer.referrals]
+        parts += [answer.triage.ask, *answer.triage.choices]
+    parts += [f"{r.name} {r.what}" for r in answer.referrals]
     return "\n".join(p for p in parts if p)
 
 
@@ -124,14 +124,14 @@ def score_answer(item: ActionItem, answer) -> dict:
     """The figures of one answer (see the module docstring); refused answers score 0 on content."""
     text = worker_text(answer)
     steps = [s for s in item.steps if any(w in text for w in STEP_WORDS[s])]
-    referral_ids = {r.get("id") for r in answer.referrals}
+    referral_ids = {r.id for r in answer.referrals}
     out = {
         "id": item.id,
         "outcome": answer.outcome,
         "guide": getattr(answer, "guide", None),
         "conclusion": bool(answer.conclusion) and len(answer.conclusion) <= RULE_CONCLUSION_MAX,
-        "has_actions": bool(answer.actions and answer.actions.get("steps")),
-        "cited_deadline": any(s.get("deadline") and s.get("cite") for s in (answer.actions or {}).get("steps") or []),
+        "has_actions": bool(answer.actions and answer.actions.steps),
+        "cited_deadline": any(s.deadline and s.cite for s in (answer.actions.steps if answer.actions else [])),
         "steps": len(steps) / len(item.steps) if item.steps else 1.0,
         "missing_steps": [s for s in item.steps if s not in steps],
         "referral": bool(referral_ids & set(item.referrals)) if item.referrals else True,
@@ -139,7 +139,7 @@ def score_answer(item: ActionItem, answer) -> dict:
     }
     if item.deadline:
         cited = {c.n: (c.doc_id, c.article) for c in answer.citations}
-        quoted = [s for s in (answer.actions or {}).get("steps") or [] if s.get("deadline") and cited.get(s.get("cite")) == tuple(item.deadline)]
+        quoted = [s for s in (answer.actions.steps if answer.actions else []) if s.deadline and cited.get(s.cite) == tuple(item.deadline)]
         out["deadline"] = bool(quoted)
     else:
         out["deadline"] = None

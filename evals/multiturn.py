@@ -63,10 +63,9 @@ def _plain(text: str) -> str:
 def shown_text(answer) -> str:
     """What the worker reads of an answer: conclusion, points and the 行动清单 (not the quoted sources)."""
     parts = [answer.conclusion, *answer.points]
-    actions = answer.actions or {}
-    parts += [str(e) for e in actions.get("evidence") or []]
-    for step in actions.get("steps") or []:
-        parts += [str(step.get(k) or "") for k in ("what", "who", "deadline")]
+    if answer.actions:
+        parts += answer.actions.evidence
+        parts += [f"{s.what} {s.who or ''} {s.deadline or ''}" for s in answer.actions.steps]
     return _plain("\n".join(parts))
 
 

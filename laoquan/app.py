@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.answer import Answer
+from bot.results import Answer
 from bot.protocols import Bot
 from common.settings import Settings
 

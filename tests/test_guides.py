@@ -10,6 +10,7 @@ import yaml
 from bot.conversation import Conversation, is_follow_up, rewrite_follow_up
 from corpus.catalog import load_catalog
 from bot.answer import RULE_CONCLUSION_MAX
+from bot.results import Triage
 from corpus.guides import CONCLUSION_MAX, GuideError, check_guides, load_guides, parse_guide
 from corpus.notes import load_notes
 from corpus.referrals import load_referrals
@@ -170,12 +171,12 @@ def test_a_question_with_the_fact_gets_the_guides_answer(guided_bot):
     assert (first.doc_id, first.article) == ("gongshang-baoxian-tiaoli", "第十四条")
     ranked = guided_bot.retriever.search("我是正式员工，上班的时候受伤了算不算工伤？").hits
     assert [(c.doc_id, c.article) for c in answer.citations[:5]] == [(h.doc_id, h.article) for h in ranked[:5]]  # the ranker's five stay first
-    step = answer.actions["steps"][1]
-    cited = answer.citations[step["cite"] - 1]
-    assert cited.article == "第十七条" and "1年内" in step["deadline"]
-    assert step["deadline"] in guided_bot.retriever.lookup("gongshang-baoxian-tiaoli", "第十七条", containing="1年内").text
+    step = answer.actions.steps[1]
+    cited = answer.citations[step.cite - 1]
+    assert cited.article == "第十七条" and "1年内" in step.deadline
+    assert step.deadline in guided_bot.retriever.lookup("gongshang-baoxian-tiaoli", "第十七条", containing="1年内").text
     assert answer.triage is None
-    assert answer.referrals[0]["tel"] == "tel:12333"
+    assert answer.referrals[0].tel == "tel:12333"
     assert answer.answer.startswith(answer.conclusion)
 
 
@@ -183,7 +184,7 @@ def test_a_missing_fact_is_asked_and_the_tapped_choice_answers_it(guided_bot):
     conversation = Conversation(region="浙江")
     first = guided_bot.ask("上班的时候受伤了算不算工伤", conversation=conversation)
     assert first.outcome == "partial" and first.reason == "needs_fact"
-    assert first.triage == {"ask": "你和单位签了劳动合同吗？", "choices": ["签了劳动合同", "没签，是临时帮忙", "不清楚"]}
+    assert first.triage == Triage(ask="你和单位签了劳动合同吗？", choices=["签了劳动合同", "没签，是临时帮忙", "不清楚"])
     assert {c.article for c in first.citations} >= {"第十四条", "第二条"}  # it says on what it depends, with both sources
     second = guided_bot.ask("签了劳动合同", conversation=conversation)
     assert second.outcome == "answered"
@@ -247,16 +248,16 @@ def test_a_problem_no_guide_fits_gets_the_general_route(bot):
     """The 5-document test index has no guide phrasings close enough; the general routes (with
     deadlines quoted from the indexed texts) still tell the worker what to do."""
     answer = bot.ask("老板拖欠我三个月工资不给，怎么办")
-    assert answer.actions and answer.actions["steps"]
-    assert any("监察" in (s["what"] + (s["who"] or "")) for s in answer.actions["steps"])
-    ids = [r["id"] for r in answer.referrals]
+    assert answer.actions and answer.actions.steps
+    assert any("监察" in (s.what + (s.who or "")) for s in answer.actions.steps)
+    ids = [r.id for r in answer.referrals]
     assert ids[0] == "hotline-12333" and "labour-inspection" in ids
     injury = bot.ask("在厂里干活被机器砸伤了，老板不管")
-    steps = injury.actions["steps"]
-    quoted = [s for s in steps if s["deadline"]]
-    assert quoted and "1年内" in quoted[0]["deadline"]
-    cited = injury.citations[quoted[0]["cite"] - 1]
-    assert (cited.doc_id, cited.article) == ("gongshang-baoxian-tiaoli", "第十七条") and quoted[0]["deadline"] in cited.quote
+    steps = injury.actions.steps
+    quoted = [s for s in steps if s.deadline]
+    assert quoted and "1年内" in quoted[0].deadline
+    cited = injury.citations[quoted[0].cite - 1]
+    assert (cited.doc_id, cited.article) == ("gongshang-baoxian-tiaoli", "第十七条") and quoted[0].deadline in cited.quote
     info = bot.ask("劳动合同法第十条是怎么规定的")
     assert info.actions is None  # not a problem: no 行动清单
 
@@ -299,36 +300,36 @@ def test_a_document_not_in_force_is_not_named_as_current(bot_with_full_catalog):
 
 def test_referrals_list_the_places_in_the_workers_city(bot):
     answer = bot.ask("老板拖欠我三个月工资不给，怎么办", region="北京")
-    arbitration = next(r for r in answer.referrals if r["id"] == "arbitration")
-    assert arbitration["places"] and all(p["city"] == "北京" and p["source_url"].startswith("http") for p in arbitration["places"])
-    assert all(p["navigation"]["web"].startswith("https://") for p in arbitration["places"])
+    arbitration = next(r for r in answer.referrals if r.id == "arbitration")
+    assert arbitration.places and all(p["city"] == "北京" and p["source_url"].startswith("http") for p in arbitration.places)
+    assert all(p["navigation"]["web"].startswith("https://") for p in arbitration.places)
     # on the page: the place opens the phone's map apps (高德 / 百度 / 腾讯), and a third-party listing says so
     from bot.render import referrals_html
 
-    html = referrals_html(answer.referrals)
+    html = referrals_html(answer.to_json()["referrals"])  # the page renders the answer's JSON (kept in the browser)
     first = html[html.index('<li class="place">'):]
     first = first[: first.index("</li>")]
-    assert arbitration["places"][0]["name"] in first and 'href="https://uri.amap.com/' in first
+    assert arbitration.places[0]["name"] in first and 'href="https://uri.amap.com/' in first
     assert 'href="baidumap://map/place/search?' in first and 'href="qqmap://map/search?' in first
     shenzhen = bot.ask("老板拖欠我三个月工资不给，怎么办", region="深圳")
-    places = [p for r in shenzhen.referrals for p in r.get("places", [])]
+    places = [p for r in shenzhen.referrals for p in r.places]
     listings = sum(p["source_type"] == "listing" for p in places)
-    assert places and listings and referrals_html(shenzhen.referrals).count("请先电话确认") == listings
+    assert places and listings and referrals_html(shenzhen.to_json()["referrals"]).count("请先电话确认") == listings
     nowhere = bot.ask("老板拖欠我三个月工资不给，怎么办")
-    assert all("places" not in r and "places_note" not in r for r in nowhere.referrals)  # no city, no guess
+    assert all(not r.places and not r.places_note for r in nowhere.referrals)  # no city, no guess
 
 
 def test_a_referral_without_a_listed_office_says_why(bot):
     from bot.render import referrals_html
 
     hangzhou = bot.ask("老板拖欠我三个月工资不给，怎么办", region="杭州")
-    arbitration = next(r for r in hangzhou.referrals if r["id"] == "arbitration")
-    assert "places" not in arbitration  # the directory has no 杭州 arbitration office (README: not found)
-    assert arbitration["places_note"] == "目录里还没有杭州的劳动人事争议仲裁院地址，可以拨打 12333 问。"
-    assert '<p class="places-note">目录里还没有杭州的劳动人事争议仲裁院地址' in referrals_html(hangzhou.referrals)
-    assert all("places_note" not in r for r in hangzhou.referrals if r["id"].startswith("hotline-"))
+    arbitration = next(r for r in hangzhou.referrals if r.id == "arbitration")
+    assert not arbitration.places  # the directory has no 杭州 arbitration office (README: not found)
+    assert arbitration.places_note == "目录里还没有杭州的劳动人事争议仲裁院地址，可以拨打 12333 问。"
+    assert '<p class="places-note">目录里还没有杭州的劳动人事争议仲裁院地址' in referrals_html(hangzhou.to_json()["referrals"])
+    assert all(not r.places_note for r in hangzhou.referrals if r.id.startswith("hotline-"))
     province = bot.ask("老板拖欠我三个月工资不给，怎么办", region="浙江")
-    notes = [r["places_note"] for r in province.referrals if "places_note" in r]
+    notes = [r.places_note for r in province.referrals if r.places_note]
     assert notes == ["选好所在城市后，这里会列出当地的办事地点（目录里已有的城市）。"]  # once, not per referral
 
 
@@ -336,8 +337,8 @@ def test_a_platform_workers_problem_without_employment_status_asks_for_it(bot):
     conversation = Conversation()
     first = bot.ask("送外卖的时候在店里摔伤了，平台不管，怎么办", conversation=conversation)
     assert first.outcome == "partial" and first.reason == "needs_fact"
-    assert first.triage["choices"] == ["签了劳动合同", "没签，在平台接单", "不清楚"]
-    assert first.actions and first.actions["steps"]  # still says what to do meanwhile
+    assert first.triage.choices == ["签了劳动合同", "没签，在平台接单", "不清楚"]
+    assert first.actions and first.actions.steps  # still says what to do meanwhile
     second = bot.ask("签了劳动合同", conversation=conversation)
     assert second.asked.endswith("（签了劳动合同）") and second.triage is None
     given = bot.ask("我是众包骑手，送外卖的时候摔伤了，平台不管，怎么办")

@@ -20,7 +20,8 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
-from bot.answer import Answer, Citation, compose_answer
+from bot.answer import compose_answer, referral_card
+from bot.results import Actions, Answer, Citation, Step
 from bot.faithfulness import check_draft, check_sentence, evidence_for, is_connective, numbers_in, parse_draft
 from bot.llm import (
     LLMAnswerBot,
@@ -73,10 +74,10 @@ def answer(articles) -> Answer:
     citations = [_citation(1, "第十四条", articles["第十四条"]), _citation(2, "第十七条", articles["第十七条"])]
     referrals = load_referrals().for_outcome("answered")
     conclusion, points = "可能算工伤，要看是不是上下班途中[1]。", ["第十四条列出了应当认定为工伤的情形[1]", "第十七条讲工伤认定申请[2]"]
-    actions = {"evidence": ["事故认定书"], "steps": [{"what": "申请工伤认定", "who": "用人单位", "deadline": "30日内", "cite": 2}]}
+    actions = Actions(evidence=["事故认定书"], steps=[Step(what="申请工伤认定", who="用人单位", deadline="30日内", cite=2)])
     text = compose_answer(citations, outcome="answered", referrals=referrals, conclusion=conclusion, points=points, actions=actions)
     return Answer(
-        question=QUESTION, outcome="answered", answer=text, citations=citations, referrals=[r.to_json() for r in referrals],
+        question=QUESTION, outcome="answered", answer=text, citations=citations, referrals=[referral_card(r) for r in referrals],
         region=None, as_of="2026-11-24", timings_ms={"total": 50.0}, conclusion=conclusion, points=points, actions=actions,
     )
 

@@ -27,7 +27,7 @@ def test_first_index_embeds_every_chunk_once(first_index):
 def test_rider_accident_cites_article_14_verbatim(bot, workspace):
     answer = bot.ask(RIDER)
     # Whether the rider is an employee decides 工伤 vs 职业伤害保障: the bot cites the rule and asks (issue 4 triage).
-    assert answer.outcome == "partial" and answer.triage and "劳动合同" in answer.triage["ask"]
+    assert answer.outcome == "partial" and answer.triage and "劳动合同" in answer.triage.ask
     cited = [(c.doc_id, c.article) for c in answer.citations]
     assert ("gongshang-baoxian-tiaoli", "第十四条") in cited
     c = next(c for c in answer.citations if c.article == "第十四条")
@@ -42,7 +42,7 @@ def test_off_topic_injection_and_missing_articles_are_refused(bot, question):
     answer = bot.ask(question)
     assert answer.outcome == "refused"
     assert not answer.citations
-    assert any(r.get("phone") == "12333" for r in answer.referrals)
+    assert any(r.phone == "12333" for r in answer.referrals)
     assert "12333" in answer.answer
 
 

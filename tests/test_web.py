@@ -388,5 +388,5 @@ def test_the_served_bot_keeps_the_conversation(bot, tmp_path):
     first = list(asker.answers(RIDER, region="杭州", job="外卖", conversation=conversation))[-1]
     assert first.triage and isinstance(conversation, Conversation) and conversation.pending
     state = conversation.to_json()
-    followed = list(asker.answers(first.triage["choices"][0], region="杭州", job="外卖", conversation=asker.conversation(state)))[-1]
+    followed = list(asker.answers(first.triage.choices[0], region="杭州", job="外卖", conversation=asker.conversation(state)))[-1]
     assert followed.asked.startswith(RIDER.rstrip("？")) and followed.citations[0].doc_id == "gongshang-baoxian-tiaoli"
