@@ -266,9 +266,41 @@ class CalcResult:
 def normalize(text: str) -> str:
     """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
     text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
-    text = to_simplified(unicodedata.normalize("NFKC", text))
+    text = _english(to_simplified(unicodedata.normalize("NFKC", text)))
     # 「今年（2026年）10月」: the year said twice is one year
     return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
+
+
+_MONTHS_EN = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                           "september", "october", "november", "december"), 1)}
+_EN_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+_ENGLISH = (  # the facts of an English question, said the way the Chinese reader reads them
+    (rf"\b(\d{{1,2}})(?:st|nd|rd|th)? {_EN_MONTH},? (\d{{4}})\b", lambda m: f"{m[3]}年{_MONTHS_EN[m[2]]}月{m[1]}日"),
+    (rf"\b{_EN_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", lambda m: f"{m[3]}年{_MONTHS_EN[m[1]]}月{m[2]}日"),
+    (r"\bworked (?:there |here |for (?:them|it|the company) )?(?:for )?(\d+) years?(?: and (\d+) months?)? in total\b", lambda m: f"累计工作{m[1]}年" + (f"{m[2]}个月" if m[2] else "")),
+    (r"\bworked (?:there |here |for (?:them|it|the company) )?(?:for )?(\d+) years?(?: and (\d+) months?)?", lambda m: f"干了{m[1]}年" + (f"{m[2]}个月" if m[2] else "")),
+    (r"\bworked (?:there |here )?(?:for )?(\d+) months?", lambda m: f"干了{m[1]}个月"),
+    (r"\b(?:average )?monthly (?:wage|salary|pay) (?:was|is|of) (?:rmb |cny |¥)?(\d+(?:\.\d+)?)(?: ?(?:rmb|yuan|cny))?", lambda m: f"月薪{m[1]}元"),
+    (r"\b(?:fired|dismissed|sacked)\b([^.;]*?)(?:with no reason(?: at all)?|without (?:any |a )?reason)", lambda m: f"无故辞退{m[1]}"),
+    (r"\b(?:fired|dismissed|sacked|let go|laid off)\b", lambda m: "辞退"),
+    (r"\b(?:with )?no reason(?: at all)?|without (?:any )?reason", lambda m: "无故"),
+    (r"\bleaving\b[^.;]*?\bon (\d{4}年\d{1,2}月\d{1,2}日)", lambda m: f"{m[1]}离职"),
+    (r"\b(?:i've |i have )?taken (\d+) days? of annual leave", lambda m: f"年假已经休了{m[1]}天"),
+    (r"\bunused annual leave\b", lambda m: "未休年假工资"),
+    (r"\bannual leave\b", lambda m: "年假"),
+    (r"\bhow much compensation\b", lambda m: "补偿多少"),
+    (r"\bhow (?:much|many)\b", lambda m: "多少"),
+)
+
+
+def _english(text: str) -> str:
+    """An English question's facts in Chinese words (「worked 6 years and 4 months」 → 干了6年4个月); other text as it is."""
+    if len(re.findall(r"[a-zA-Z]", text)) < 3 * len(re.findall(r"[\u4e00-\u9fff]", text)) + 20:
+        return text
+    text = text.lower()
+    for pattern, said in _ENGLISH:
+        text = re.sub(pattern, said, text)
+    return text
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -731,7 +763,8 @@ def _overtime_facts(text: str) -> dict:
     for clause in clauses:
         if not _WORKING.search(clause) and not any(worked and words.search(clause) for words, worked in worked_on.items()):
             continue
-        for h in _HOURS.finditer(clause):
+        # a holiday named with digits is not a count: 「五一两天都上了班」
+        for h in _HOURS.finditer(re.sub(r"五一|十一(?=假|长假|黄金周|期间)", "□□", clause)):
             if not _WORKING.search(clause) and h.group("u") not in ("天", "日"):
                 continue
             if days_match and days_match.group(0) in clause and h.group(0) in days_match.group(0):
@@ -1685,8 +1718,14 @@ def _unused_leave_pay(w: _Work, this_year: int | None) -> None:
         unused = max(this_year - f.leave_taken_days, 0)
     else:
         unused, assumed = this_year, "这里按今年的年假一天都没休算；休过几天就减去几天。"
-    if f.monthly_wage is None:
+    cites = (Cite(LEAVE_RULES, "第五条"), Cite(LEAVE_MEASURES, "第十条"), Cite(LEAVE_MEASURES, "第十一条"), Cite(MONTHLY_DAYS, "全文"))
+    if f.monthly_wage is None:  # the days owed are known without the wage
         w.need(FactName.WAGE)
+        if this_year is not None and f.leave_taken_days is not None:
+            cites = (Cite(LEAVE_MEASURES, "第十二条" if f.end_date is not None else "第十条"), *cites[:2])
+            sentence = f"应休未休的年假是{unused}天，单位要按日工资的300%付（含正常工资）。"
+            w.add(Kind.UNUSED_LEAVE_PAY, unused, Unit.DAY, sentence, f"{this_year} − {f.leave_taken_days} = {unused}天", cites,
+                  ("告诉我月工资，可以算出钱数：未休天数 × 月工资 ÷ 21.75 × 200%（另加已发的正常工资）。",))
         return
     amount = _money(Decimal(unused) * f.monthly_wage / _DAYS_PER_MONTH * 2)
     sentence = f"没休的{unused}天年假，单位要另付2倍日工资，共{_yuan(amount)}元。"
