@@ -45,6 +45,7 @@ class Kind(StrEnum):
     OVERTIME_REST_DAY = "休息日加班费"
     OVERTIME_HOLIDAY = "法定节假日加班费"
     OVERTIME_TOTAL = "加班费合计"
+    OVERTIME_LIMIT = "延长工作时间上限"
     ANNUAL_LEAVE = "年休假天数"
     LEAVE_THIS_YEAR = "当年折算年休假"
     UNUSED_LEAVE_PAY = "未休年假工资"
@@ -66,6 +67,13 @@ class Kind(StrEnum):
     INSPECTION_LIMIT = "劳动监察查处期限"
     PAYDAY = "发薪日"
     UNION_DISMISSAL = "工会法年收入二倍赔偿"
+    REAPPRAISAL = "再次鉴定申请期限"
+    SUIT_AFTER_AWARD = "不服裁决起诉期限"
+    INSURANCE_REGISTRATION = "社保登记期限"
+    NON_COMPETE = "竞业限制经济补偿"
+    DEATH_FUNERAL = "丧葬补助金"
+    DEATH_GRANT = "一次性工亡补助金"
+    DEATH_PENSION = "供养亲属抚恤金"
 
 
 class Unit(StrEnum):
@@ -102,6 +110,8 @@ class FactName(StrEnum):
     BABIES = "babies"
     ANNUAL_INCOME = "annual_income"
     MINIMUM_WAGE = "minimum_wage"
+    AVERAGE_WAGE = "local_average_wage"
+    DISPOSABLE_INCOME = "disposable_income"
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,12 @@ class Facts:
     service_approx: bool = False
     monthly_wage: Decimal | None = None
     wage_approx: bool = False
+    wage_net: bool = False
+    """The wage given is take-home pay (到手, 税后): less than the 应得工资 the law counts on."""
+    wage_extra: Decimal | None = None
+    """Commission, bonus or allowances paid each month on top of a base pay (「底薪4500加提成每月两千」)."""
+    daily_wage: Decimal | None = None
+    """A day's pay (「日薪260」, 「一天200块」)."""
     wage_total: Decimal | None = None
     """Wages over ``wage_total_months`` months added up (「9个月工资加起来58500」): the wage is their average."""
     wage_total_months: int | None = None
@@ -150,6 +166,8 @@ class Facts:
     """The local average monthly wage (社平工资) the question gives."""
     minimum_wage: Decimal | None = None
     """The local monthly minimum wage the question gives."""
+    disposable_income: Decimal | None = None
+    """上一年度全国城镇居民人均可支配收入, as the question gives it (what 一次性工亡补助金 is counted on)."""
     claim_amount: Decimal | None = None
     """Money owed or claimed (「欠的工资2万8」)."""
     probation_wage: Decimal | None = None
@@ -165,6 +183,8 @@ class Facts:
     """The day the worker gave notice of resignation."""
     applied_date: date | None = None
     """The day a 工伤认定 application was filed or accepted."""
+    received_date: date | None = None
+    """The day a paper was received (「鉴定结论11月18日收到的」, 「裁决书是25号拿到的」)."""
     other_date: date | None = None
     """A date the question gives without saying what happened on it."""
     contract_type: ContractType | None = None
@@ -178,6 +198,10 @@ class Facts:
     overtime_holiday_hours: Decimal | None = None
     overtime_unknown_hours: Decimal | None = None
     """Overtime hours the question does not say were on workdays, rest days or holidays."""
+    overtime_by_day: bool = False
+    """Rest-day or holiday overtime was given in days (counted 8 hours each)."""
+    overtime_month_hours: Decimal | None = None
+    """Overtime hours in a month (「一个月加班七八十个小时」 70: the lower end)."""
     time_off_in_lieu: bool | None = None
     daily_hours: Decimal | None = None
     """Hours worked a day (「早9点到晚9点」 12, less a stated break)."""
@@ -217,7 +241,7 @@ class Facts:
 
 _GROUPS = {
     "service_months": ("service_upto", "service_approx"),
-    "monthly_wage": ("wage_approx",),
+    "monthly_wage": ("wage_approx", "wage_net", "wage_extra"),
     "start_date": ("start_approx",),
     "career_months": ("career_approx",),
     "contract_type": ("contract_months",),
@@ -242,7 +266,41 @@ class CalcResult:
 def normalize(text: str) -> str:
     """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
     text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
-    return to_simplified(unicodedata.normalize("NFKC", text))
+    text = _english(to_simplified(unicodedata.normalize("NFKC", text)))
+    # 「今年（2026年）10月」: the year said twice is one year
+    return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
+
+
+_MONTHS_EN = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                           "september", "october", "november", "december"), 1)}
+_EN_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+_ENGLISH = (  # the facts of an English question, said the way the Chinese reader reads them
+    (rf"\b(\d{{1,2}})(?:st|nd|rd|th)? {_EN_MONTH},? (\d{{4}})\b", lambda m: f"{m[3]}年{_MONTHS_EN[m[2]]}月{m[1]}日"),
+    (rf"\b{_EN_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", lambda m: f"{m[3]}年{_MONTHS_EN[m[1]]}月{m[2]}日"),
+    (r"\bworked (?:there |here |for (?:them|it|the company) )?(?:for )?(\d+) years?(?: and (\d+) months?)? in total\b", lambda m: f"累计工作{m[1]}年" + (f"{m[2]}个月" if m[2] else "")),
+    (r"\bworked (?:there |here |for (?:them|it|the company) )?(?:for )?(\d+) years?(?: and (\d+) months?)?", lambda m: f"干了{m[1]}年" + (f"{m[2]}个月" if m[2] else "")),
+    (r"\bworked (?:there |here )?(?:for )?(\d+) months?", lambda m: f"干了{m[1]}个月"),
+    (r"\b(?:average )?monthly (?:wage|salary|pay) (?:was|is|of) (?:rmb |cny |¥)?(\d+(?:\.\d+)?)(?: ?(?:rmb|yuan|cny))?", lambda m: f"月薪{m[1]}元"),
+    (r"\b(?:fired|dismissed|sacked)\b([^.;]*?)(?:with no reason(?: at all)?|without (?:any |a )?reason)", lambda m: f"无故辞退{m[1]}"),
+    (r"\b(?:fired|dismissed|sacked|let go|laid off)\b", lambda m: "辞退"),
+    (r"\b(?:with )?no reason(?: at all)?|without (?:any )?reason", lambda m: "无故"),
+    (r"\bleaving\b[^.;]*?\bon (\d{4}年\d{1,2}月\d{1,2}日)", lambda m: f"{m[1]}离职"),
+    (r"\b(?:i've |i have )?taken (\d+) days? of annual leave", lambda m: f"年假已经休了{m[1]}天"),
+    (r"\bunused annual leave\b", lambda m: "未休年假工资"),
+    (r"\bannual leave\b", lambda m: "年假"),
+    (r"\bhow much compensation\b", lambda m: "补偿多少"),
+    (r"\bhow (?:much|many)\b", lambda m: "多少"),
+)
+
+
+def _english(text: str) -> str:
+    """An English question's facts in Chinese words (「worked 6 years and 4 months」 → 干了6年4个月); other text as it is."""
+    if len(re.findall(r"[a-zA-Z]", text)) < 3 * len(re.findall(r"[\u4e00-\u9fff]", text)) + 20:
+        return text
+    text = text.lower()
+    for pattern, said in _ENGLISH:
+        text = re.sub(pattern, said, text)
+    return text
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -347,13 +405,15 @@ _YEAR_CN = {"零": "0", "〇": "0", "一": "1", "二": "2", "三": "3", "四": "
 _DATE_PATTERNS = (
     re.compile(rf"(?P<y>\d{{4}}|[零〇一二三四五六七八九]{{4}})\s*年\s*(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]?"),
     re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(rf"(?<![\d.了满近有干做共])(?P<y>\d{{2}})\s*年\s*(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]?"),
     re.compile(rf"(?P<ry>去年|前年|今年)\s*(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]?"),
     re.compile(rf"(?P<rm>上上个?月|上个?月|这个?月|本月)\s*(?P<d>{_DN})\s*[日号]"),
     re.compile(rf"(?<![\d年])(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]"),
     re.compile(rf"(?<![\d月年个第])(?P<d>{_DN})\s*号(?!线|楼|房|院|码|店|仓)"),
     re.compile(r"(?P<word>大前天|前天|昨天|昨日|今天|今日)"),
     re.compile(rf"(?P<ago>{_N})\s*(?P<agounit>天|个月|周|个星期)(?:前|之前|以前)"),
-    re.compile(rf"(?P<y>\d{{4}}年|去年|前年|今年)?\s*(?P<m>{_DN})\s*月份?(?P<part>底|初|中旬|上旬|下旬)?(?=(?:的时候|的|时)?(?:入职|进|开始|来|到岗|上班))"),
+    re.compile(rf"(?:(?<![\d.了满近有干做共])(?P<y>\d{{4}}年|\d{{2}}年|去年|前年|今年))?\s*(?P<m>{_DN})\s*月份?(?P<part>底|初|中旬|上旬|下旬)?"
+               r"(?=(?:的时候|的|时|份)?(?:入职|进|开始|来|到岗|上班|被|离职|辞职|走的|合同到期|解除|终止))"),
 )
 
 _ROLE_APPLIED = re.compile(r"(交|递交|提交|提出|报)(了|的)?(工伤)?(认定)?(申请|材料)|受理|申请(了|的)?工伤认定")
@@ -365,7 +425,7 @@ _ROLE_END = re.compile(
 )
 _ROLE_RESUME = re.compile(r"(恢复|回去|回到单位|回单位|回公司|回厂|重新)(上班|工作|上岗|履行)|复工|复岗|返岗|恢复劳动关系")
 _ROLE_SIGNED = re.compile(r"补签|补订|(才|终于|又)签|签(了|订了?|的|下)?(书面)?(劳动)?合同")
-_ROLE_START = re.compile(r"入职|进(的|了)?(公司|厂|单位|站|这)|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
+_ROLE_START = re.compile(r"入职|进(的|了)?(这个|这家|那个|那家)?[\u4e00-\u9fff]{0,4}?(公司|厂|单位|站|网点|店|仓|平台|车队|医院|学校|酒店|餐厅|工地|超市)|进(的|了)?这|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
 _ROLES = (
     ("applied_date", _ROLE_APPLIED),
     ("notice_date", _ROLE_RESIGN),
@@ -374,6 +434,7 @@ _ROLES = (
     ("resume_date", _ROLE_RESUME),
     ("start_date", _ROLE_START),
     ("signed_date", _ROLE_SIGNED),
+    ("received_date", re.compile(r"收到|送达|拿到|接到|签收")),
 )
 
 
@@ -446,6 +507,8 @@ def _make_date(m: re.Match, today: date, *, ahead: bool = False) -> tuple[date, 
             year = today.year - {"今年": 0, "去年": 1, "前年": 2}[ry]
         elif year_text:
             year = int("".join(_YEAR_CN.get(c, c) for c in year_text))
+            if year < 100:  # 「17年」: this century, unless that is still to come
+                year += 2000 if 2000 + year <= today.year else 1900
         else:
             year = today.year
             if date(year, month, min(day, _month_days(year, month))) > today + timedelta(days=183 if ahead else 0):
@@ -535,7 +598,7 @@ _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
-_SERVICE_FILLERS = r"(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
+_SERVICE_FILLERS = r"(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
 _BEFORE_SERVICE = re.compile(
     r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工)"
     r"(车|大车|货车|出租车?|网约车|滴滴|货|外卖|快递|餐|单|活|保洁|家政|司机|保安|仓管)?" + _SERVICE_FILLERS +
@@ -547,7 +610,7 @@ _BEFORE_SERVICE = re.compile(
 # money -----------------------------------------------------------------------------------------
 
 _MONEY = re.compile(
-    r"(?P<num>(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)"
+    r"(?P<num>(?:\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千万](?!个))+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万个]))?)?)"
     r"(?P<unit>\s*(?:块钱|块|元|rmb|RMB))?(?P<more>多|左右)?"
 )
 _WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣)"
@@ -566,6 +629,18 @@ _AVERAGE_BEFORE = re.compile(r"社平|社会平均|职工(月)?平均|(当地|�
 _MINIMUM_BEFORE = re.compile(r"最低工资")
 _ANNUAL_BEFORE = re.compile(r"(年收入|年薪|去年|上一?年度?|全年|一年|每年)的?(总)?(收入|工资|薪水|挣了?|到手|税前)?(是|有|为|大概|约|共|一共|总共|差不多|大约|能有)*$")
 _LAST_MONTH_BEFORE = re.compile(r"上个?月的?(工资|薪水|收入|到手|发了?|拿了?)(是|有|为|共|一共|发了?|拿了?)*$")
+_NET_NEAR = re.compile(r"到手|税后|实发|实际(拿|到手|发)|扣完|扣除.{0,6}后")
+_GROSS_NEAR = re.compile(r"应发|税前|应得|工资条|合同(上|里)?(写|约定)")
+_BASE_PAY = re.compile(r"底薪|基本工资|基础工资|保底")
+_WAGE_EXTRA = re.compile(
+    r"(?<!年终)(?P<what>提成|奖金|绩效(工资|奖)?|补贴|津贴|全勤奖?)(平均)?(下来|算下来)?(每月|每个月|一个月|月均)?(平均)?(大概|差不多|约|有|能有|是|在|都有)*\s*"
+    r"(?P<amt>(?:\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千万](?!个))+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万个]))?)?)"
+    r"(?P<unit>\s*(?:块钱|块|元))?(?P<more>多|左右)?"
+)
+_DAILY_WAGE = re.compile(
+    r"(日薪|日工资|一天(的)?工资|每天(的)?工资|日结|一天|每天)(是|有|为|大概|才)?\s*(?P<amt>\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千](?!个))+)\s*(块钱|块|元)(?!.{0,2}(加班费|补贴|饭补|餐补))"
+    r"|(日薪|日工资)(是|有|为|大概|才)?\s*(?P<amt2>\d+(?:\.\d+)?)"
+)
 _WAGE_TOTAL = re.compile(
     rf"(?P<n>{_N})个月的?(工资|收入|薪水|工钱)(加起来|加在一起|一共|总共|合计|共|总计|算下来)(是|有|为|拿了|发了|才|一共)?\s*(?P<sum>"
     r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)(\s*(块钱|块|元))?"
@@ -575,7 +650,7 @@ _WAGE_TOTAL = re.compile(
 def _money_facts(text: str) -> dict:
     """The monthly wage (and whether approximate), and the other amounts the question names."""
     out: dict = {}
-    candidates: list[tuple[Decimal, bool, int, bool]] = []  # value, approx, strength, last month's
+    candidates: list[tuple[Decimal, bool, int, bool, int]] = []  # value, approx, strength, last month's, gross (1) / net (-1)
     if (t := _WAGE_TOTAL.search(text)) is not None:
         months, total = _cn_int(t.group("n")), parse_number(t.group("sum"))
         if _OWED_OR_PAID.search(_clause_before(text, t.start(), 8)):
@@ -601,6 +676,9 @@ def _money_facts(text: str) -> dict:
         if _MINIMUM_BEFORE.search(before):
             out.setdefault("minimum_wage", value)
             continue
+        if re.search(r"可支配收入", before):
+            out.setdefault("disposable_income", value)
+            continue
         if value >= 10000 and _ANNUAL_BEFORE.search(wide) and not re.search(r"(月薪|月工资|每月|每个月|一个月)", near):
             out.setdefault("annual_income", value)
             continue
@@ -621,14 +699,38 @@ def _money_facts(text: str) -> dict:
         strength = 2 if strong else (1 if unit and value >= 1000 else 0)
         if strength:
             approx = bool(m.group("more")) or bool(re.search(r"(大概|差不多|约|大约|左右)$", near)) or "左右" in after[:3]
-            candidates.append((value, approx, strength, last_month))
+            gross = 1 if _GROSS_NEAR.search(wide) else (-1 if _NET_NEAR.search(wide) or _NET_NEAR.match(after) else 0)
+            candidates.append((value, approx, strength, last_month, gross))
     if "monthly_wage" not in out and candidates:
-        # the strongest mention, the first among equals; last month's wage only when nothing else is said
-        best = max(candidates, key=lambda c: (not c[3], c[2]))
+        # the strongest mention, the first among equals; last month's wage only when nothing else is said;
+        # the pay before tax and social insurance (应发, 税前) over take-home pay (到手)
+        best = max(candidates, key=lambda c: (not c[3], c[4] >= 0, c[2], c[4]))
         out["monthly_wage"], out["wage_approx"] = best[0], best[1]
+        out["wage_net"] = best[4] < 0
+        if _BASE_PAY.search(text):
+            extras = _wage_extras(text)
+            if extras:
+                out["wage_extra"] = extras[0]
+                out["wage_approx"] = best[1] or extras[1]
     elif "monthly_wage" not in out and "annual_income" in out:
         out["monthly_wage"], out["wage_approx"] = _money(out["annual_income"] / 12), True  # 年薪12万: about 10000 a month
+    if (d := _DAILY_WAGE.search(text)) is not None and (value := parse_number(d.group("amt") or d.group("amt2"))) is not None and 20 <= value <= 5000:
+        out["daily_wage"] = value
     return out
+
+
+def _wage_extras(text: str) -> tuple[Decimal, bool] | None:
+    """Monthly commission, bonus and allowances named beside a base pay: their sum, and whether approximate."""
+    total, approx = Decimal(0), False
+    for m in _WAGE_EXTRA.finditer(text):
+        value = parse_number(m.group("amt"))
+        if value is None or value < 50 or _NOT_MONEY_AFTER.match(text[m.end("amt"):]) and not m.group("unit"):
+            continue
+        if re.search(r"年|季度|一次性", m.group(0)) or re.search(r"(每年|一年|全年|年终)$", _clause_before(text, m.start(), 4)):
+            continue
+        total += value
+        approx = approx or bool(m.group("more")) or bool(re.search(r"大概|差不多|约", m.group(0)))
+    return (total, approx) if total else None
 
 
 # overtime --------------------------------------------------------------------------------------
@@ -636,8 +738,11 @@ def _money_facts(text: str) -> dict:
 _HOLIDAY_WORDS = re.compile(r"法定节假日|法定假日|法定节日|法定假|节假日|国庆|春节|元旦|清明|五一|劳动节|端午|中秋|除夕|大年|过年")
 _REST_WORDS = re.compile(r"周末|周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|双休|休息天|休息的时候")
 _WORKDAY_WORDS = re.compile(r"平时|工作日|每天|每日|天天|平常|日常|下班后|下班以后|晚上|延长")
-_WORKING = re.compile(r"加班|加了|加点|上了?.{0,3}班|上班|干了|干活|工作了?|跑了|跑单|值班|出勤")
-_HOURS = re.compile(rf"(?P<n>{_N}|半)\s*个?\s*(?P<u>小时|钟头|h|天|日)(?!前|之前|以前)")
+_WORKING = re.compile(r"加班|加了|加点|上了?.{0,3}班|上班|干了|干活|工作了?|跑了|跑单|值班|出勤|多干|(叫|让|要|喊|安排).{0,6}(去)?(做|干|上)|去做|做了")
+_HOURS = re.compile(rf"(?P<n>{_N}|半)\s*个?\s*(?P<u>小时|钟头|个钟|钟(?!点)|h|天|日)(?!前|之前|以前)")
+_MONTH_HOURS = re.compile(
+    rf"(一个月|每月|每个月|这个月|上个月|当月)(下来|里|内)?(都|要|得|总共|一共|共)?(加班|加了|加)(了)?\s*(?P<n>[一二三四五六七八九]{{2}}十|{_N})\s*(多)?个?(小时|钟头|个钟)"
+)
 _DAYS_IN_MONTH = re.compile(rf"(一个月|每月|每个月|这个月|上个月|当月|月)(里|内)?(加班|加了|干|上|上班|有|共|一共|总共)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
 _WORKDAYS = re.compile(rf"(?P<n>{_N})\s*个?工作日")
 
@@ -646,10 +751,22 @@ def _overtime_facts(text: str) -> dict:
     out: dict = {}
     days_match = _DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
     days = _cn_int(days_match.group("n")) if days_match else None
-    for clause in _SPLIT.split(text):
-        if not _WORKING.search(clause):
+    if (m := _MONTH_HOURS.search(text)) is not None:
+        token = m.group("n")
+        # 「七八十个小时」: between 70 and 80, the lower end
+        low = parse_number(token[0] + token[2:]) if re.fullmatch(r"[一二三四五六七八九]{2}十", token) else _num(token)
+        if low is not None and low > 0:
+            out["overtime_month_hours"] = low
+    clauses = _SPLIT.split(text)
+    # 「礼拜六礼拜天都叫我去做，一个月4个双休日一共8天」: days counted in a clause that names the rest days
+    worked_on = {words: any(_WORKING.search(c) and words.search(c) for c in clauses) for words in (_REST_WORDS, _HOLIDAY_WORDS)}
+    for clause in clauses:
+        if not _WORKING.search(clause) and not any(worked and words.search(clause) for words, worked in worked_on.items()):
             continue
-        for h in _HOURS.finditer(clause):
+        # a holiday named with digits is not a count: 「五一两天都上了班」
+        for h in _HOURS.finditer(re.sub(r"五一|十一(?=假|长假|黄金周|期间)", "□□", clause)):
+            if not _WORKING.search(clause) and h.group("u") not in ("天", "日"):
+                continue
             if days_match and days_match.group(0) in clause and h.group(0) in days_match.group(0):
                 continue
             n = _num(h.group("n"))
@@ -658,8 +775,10 @@ def _overtime_facts(text: str) -> dict:
             hours = n * 8 if h.group("u") in ("天", "日") else n
             if _HOLIDAY_WORDS.search(clause):
                 key = "overtime_holiday_hours"
+                out["overtime_by_day"] = out.get("overtime_by_day") or h.group("u") in ("天", "日")
             elif _REST_WORDS.search(clause):
                 key = "overtime_rest_hours"
+                out["overtime_by_day"] = out.get("overtime_by_day") or h.group("u") in ("天", "日")
             elif re.search(r"每天|每日|一天|天天|每晚", clause[: h.start()]) and h.group("u") not in ("天", "日"):
                 if not re.search(r"加班|加了|加点|多干|多上|多做|延长|超时", clause):
                     # 「每天工作10小时」 is the whole day: what passes the 8 standard hours is overtime
@@ -736,7 +855,7 @@ def _hours_facts(text: str) -> dict:
         out["week_days"] = 6
     elif re.search(r"全年无休|一天(都)?不休|没有休息日|没休息日|天天上班|每天都(要)?上班|一周七天|7天无休|七天无休", text):
         out["week_days"] = 7
-    elif re.search(r"(?<!没有)(?<!没)双休", text):
+    elif re.search(r"(?<!没有)(?<!没)双休(?!日)", text):
         out["week_days"] = 5
     if (m := _RETIRE_AHEAD.search(text)) is not None:
         n = _num(m.group("n") or m.group("n2"))
@@ -825,7 +944,7 @@ def read_facts(text: str, *, today: date) -> Facts:
 
     found.update(_overtime_facts(masked))
     found.update(_hours_facts(masked))
-    if re.search(r"(没|没有|不|不给|不让|未|不能|没给)(给|安排|让)?(我)?(补休|调休)", text):
+    if re.search(r"(没|没有|不|勿|冇|不给|不让|未|不能|没给)(给|安排|让)?(我|阿拉|我们)?(补休|调休)", text):
         found["time_off_in_lieu"] = False
     elif re.search(r"(补休|调休)(了|过)|(安排|给)(了)?(我)?(补休|调休)", text):
         found["time_off_in_lieu"] = True
@@ -885,6 +1004,7 @@ _CN_GRADE = "零一二三四五六七八九十"
 LHF, LHF_RULES, LF = "laodong-hetong-fa", "laodong-hetong-fa-shishi-tiaoli", "laodong-fa"
 MONTHLY_DAYS, LEAVE_RULES, LEAVE_MEASURES = "yueping-gongzuo-shijian-tongzhi", "zhigong-daixin-nianxiujia-tiaoli", "qiye-zhigong-daixin-nianxiujia-banfa"
 WOMEN, INJURY, DISPUTES, HOURS = "nvzhigong-laodong-baohu-guiding", "gongshang-baoxian-tiaoli", "laodong-zhengyi-tiaojie-zhongcai-fa", "zhigong-gongzuo-shijian-guiding"
+JUDICIAL_1 = "laodong-zhengyi-jieshi-1"
 JUDICIAL_2, UNION, INSPECTION, WAGE_PAYMENT = "laodong-zhengyi-jieshi-2", "gonghui-fa", "laodong-baozhang-jiancha-tiaoli", "gongzi-zhifu-zanxing-guiding"
 
 
@@ -994,7 +1114,7 @@ _T_DOUBLE = re.compile(r"[二双两2]倍工资")
 _T_PROBATION = re.compile(r"试用")
 _T_PROBATION_ASK = re.compile(r"试用期?.{0,6}(多长|多久|最长|几个月|最多|能约定几|可以约定几|能签几|能定几)|(多长|多久|最长|几个月|最多).{0,6}试用期")
 _T_PROBATION_PAY = re.compile(r"试用期?.{0,8}(工资|薪|发|给|拿)")
-_T_OVERTIME = re.compile(r"加班|加了.{0,8}班|加点|(节假日|国庆|春节|周末|休息日|五一|元旦|法定假).{0,6}(上班|干活|工作|跑单)")
+_T_OVERTIME = re.compile(r"加班|加了.{0,8}班|加点|(节假日|国庆|春节|周末|休息日|五一|元旦|法定假).{0,6}(上了?班|干活|工作|跑单)")
 _T_LEAVE = re.compile(r"年假|年休假|带薪假|带薪休假")
 _T_LEAVE_PAY = re.compile(r"钱|工资|补偿|折算|赔|怎么算|补多少|给多少|报酬|3倍|三倍|300%")
 _T_BIRTH = re.compile(r"生孩子|生娃|生小孩|分娩|生产|流产|小产|引产|胎停|二胎|三胎|二孩|三孩|胞胎|龙凤胎|难产|剖腹|剖宫|怀孕")
@@ -1045,6 +1165,8 @@ _ASKS: dict[FactName, tuple[str, tuple[str, ...]]] = {
     FactName.BABIES: ("一胎生了几个宝宝？", ("双胞胎", "三胞胎")),
     FactName.ANNUAL_INCOME: ("你本人上一年的收入一共多少？", ()),
     FactName.MINIMUM_WAGE: ("当地的月最低工资标准是多少？", ()),
+    FactName.AVERAGE_WAGE: ("当地（统筹地区）上年度职工月平均工资是多少？", ()),
+    FactName.DISPOSABLE_INCOME: ("上一年度全国城镇居民人均可支配收入按多少算？", ()),
 }
 
 _CAP_CAVEAT = "月工资高于当地上年职工月平均工资3倍的，按3倍封顶、最多算12年；本机不知道当地平均工资，请查当地公布的数。"
@@ -1052,13 +1174,19 @@ _AVERAGE_CAVEAT = "月工资指解除前12个月的平均应得工资，含奖�
 _DEADLINE_CAVEAT = "期限最后一天是法定节假日的，顺延到假期结束的次日（民法典第二百零三条）。"
 
 
-def _service(w: _Work) -> tuple[int, int, int | None] | None:
-    """(months, extra days, upper months) with this employer, from what was said or from dates."""
+def _service(w: _Work, *, leaving: bool = False) -> tuple[int, int, int | None] | None:
+    """(months, extra days, upper months) with this employer, from what was said or from dates.
+
+    When ``leaving`` (the question is about the contract ending) and no end date is named, a later
+    date the question gives without saying what happened on it is taken as the end."""
     f = w.f
     if f.service_months is not None:
         return f.service_months, 0, f.service_upto
     if f.start_date is not None:
-        end = f.end_date or w.today
+        end = f.end_date
+        if end is None and leaving and f.other_date is not None and f.start_date < f.other_date <= w.today:
+            end = f.other_date
+        end = end or w.today
         if end >= f.start_date:
             months, days = months_between(f.start_date, end + timedelta(days=1))
             return months, days, None
@@ -1070,6 +1198,12 @@ def _severance_base(f: Facts) -> tuple[Decimal, list[str], str, bool]:
     minimum-wage floor, both only when the question gives the local figure); the caveats and the
     formula's prefix for it; whether the 12-year cap applies."""
     wage, caveats, prefix, capped = f.monthly_wage, [], "", False
+    if f.wage_extra is not None:
+        wage = f.monthly_wage + f.wage_extra
+        prefix = f"{_fmt(f.monthly_wage)} + {_fmt(f.wage_extra)} = {_fmt(wage)}；"
+        caveats.append(f"月工资按应得工资算，底薪加每月的提成、奖金、津贴、补贴：{_fmt(f.monthly_wage)}+{_fmt(f.wage_extra)}={_yuan(wage)}元（实施条例第二十七条）。")
+    if f.wage_net:
+        caveats.append("你说的是到手工资；经济补偿按扣社保、个税前的应得工资算，应发工资更高的按应发算（实施条例第二十七条）。")
     if f.wage_total is not None and f.wage_total_months:
         prefix = f"{_fmt(f.wage_total)} ÷ {f.wage_total_months} = {_fmt(_money(wage))}；"
         caveats.append(f"月工资按实际工作的{f.wage_total_months}个月平均：{_fmt(f.wage_total)}÷{f.wage_total_months}={_yuan(wage)}元（实施条例第二十七条）。")
@@ -1087,7 +1221,7 @@ def _severance_base(f: Facts) -> tuple[Decimal, list[str], str, bool]:
 
 def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
     f, text = w.f, w.text
-    svc = _service(w)
+    svc = _service(w, leaving=True)
     if svc is None:
         w.need(FactName.SERVICE)
     if f.monthly_wage is None:
@@ -1172,7 +1306,7 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
 def _dismissal_bar(w: _Work) -> bool:
     """劳动合同法第四十二条第五项: 15 years' continuous service and under 5 years to retirement."""
     f = w.f
-    svc = _service(w)
+    svc = _service(w, leaving=True)
     if svc is None or f.retirement_months is None or svc[0] < 180 or f.retirement_months >= 60:
         return False
     years = Decimal(svc[0]) / 12
@@ -1329,48 +1463,82 @@ def _probation(w: _Work, *, limit: bool, pay: bool) -> None:
             w.need(FactName.WAGE)
             return
         floor = _money(f.monthly_wage * Decimal("0.8"))
+        formula = f"{_fmt(f.monthly_wage)} × 80% = {_yuan(floor)}"
         sentence = f"试用期工资不得低于约定工资{_fmt(f.monthly_wage)}元的80%，即{_yuan(floor)}元"
+        if f.minimum_wage is not None and floor < f.minimum_wage:  # 实施条例第十五条: and not below the minimum wage
+            formula += f" < 最低工资{_fmt(f.minimum_wage)} → {_yuan(f.minimum_wage)}"
+            floor = _money(f.minimum_wage)
+            sentence = f"约定工资的80%低于当地最低工资，试用期工资不得低于最低工资{_yuan(floor)}元"
         if f.probation_wage is not None:
             sentence += f"；你拿{_fmt(f.probation_wage)}元，" + ("低于这个数。" if f.probation_wage < floor else "没有低于。")
         else:
             sentence += "。"
-        caveats = ("法律写的是不得低于本单位相同岗位最低档工资或约定工资的80%，并不得低于当地最低工资标准；当地标准本机不知道。",)
-        w.add(Kind.PROBATION_WAGE, floor, Unit.YUAN, sentence, f"{_fmt(f.monthly_wage)} × 80% = {_yuan(floor)}", (Cite(LHF, "第二十条"),), caveats)
+        caveats = ["法律写的是不得低于本单位相同岗位最低档工资或约定工资的80%，并不得低于当地最低工资标准。"]
+        if f.minimum_wage is None:
+            caveats[0] = caveats[0].rstrip("。") + "；当地标准本机不知道。"
+            if f.probation_wage is None or f.probation_wage >= floor:  # below 80% it is too low whatever the minimum wage
+                w.need(FactName.MINIMUM_WAGE)
+        w.add(Kind.PROBATION_WAGE, floor, Unit.YUAN, sentence, formula, (Cite(LHF, "第二十条"), Cite(LHF_RULES, "第十五条")), caveats)
+
+
+def _week_overtime(f: Facts) -> tuple[Decimal | None, Decimal | None]:
+    """Overtime in a week from a schedule (每天10小时、一周6天): on the five working days, the hours
+    past 8 a day (150%); the days past five are rest days, all their hours (200%) — the standard
+    week of 国务院关于职工工作时间的规定第三条 (8 hours a day, 40 a week)."""
+    daily, days = f.daily_hours, f.week_days
+    if daily is None or days is None:
+        return None, None
+    workday = (daily - _STANDARD_DAY) * min(days, 5) if daily > _STANDARD_DAY else None
+    rest = daily * (days - 5) if days > 5 else None
+    return workday, rest
 
 
 def _overtime(w: _Work) -> None:
     f = w.f
-    workday = f.overtime_workday_hours
+    workday, rest = f.overtime_workday_hours, f.overtime_rest_hours
     if workday is None and f.overtime_daily_hours is not None:
         if f.overtime_workday_days is None:
             w.need(FactName.OVERTIME_DAYS)
         else:
             workday = f.overtime_daily_hours * f.overtime_workday_days
-    parts = [(Kind.OVERTIME_WORKDAY, workday, Decimal("1.5")), (Kind.OVERTIME_REST_DAY, f.overtime_rest_hours, Decimal(2)), (Kind.OVERTIME_HOLIDAY, f.overtime_holiday_hours, Decimal(3))]
+    per_week = False
+    if all(h is None for h in (workday, rest, f.overtime_holiday_hours, f.overtime_unknown_hours, f.overtime_daily_hours)):
+        workday, rest = _week_overtime(f)
+        per_week = workday is not None or rest is not None
+    parts = [(Kind.OVERTIME_WORKDAY, workday, Decimal("1.5")), (Kind.OVERTIME_REST_DAY, rest, Decimal(2)), (Kind.OVERTIME_HOLIDAY, f.overtime_holiday_hours, Decimal(3))]
     if f.overtime_unknown_hours is not None:
         w.need(FactName.OVERTIME_KIND)
     if all(h is None for _, h, _ in parts):
         if f.overtime_unknown_hours is None and f.overtime_daily_hours is None:
             w.need(FactName.OVERTIME_HOURS)
-        if f.monthly_wage is None:
+        if f.monthly_wage is None and f.daily_wage is None:
             w.need(FactName.WAGE)
         return
-    if f.monthly_wage is None:
+    if f.monthly_wage is None and f.daily_wage is None:
         w.need(FactName.WAGE)
         return
-    wage = f.monthly_wage
-    hourly = wage / _DAYS_PER_MONTH / _HOURS_PER_DAY
-    base_cites = (Cite(LF, "第四十四条"), Cite(MONTHLY_DAYS, "全文"))
+    if f.monthly_wage is not None:
+        wage = f.monthly_wage
+        hourly = wage / _DAYS_PER_MONTH / _HOURS_PER_DAY
+        base, base_text = wage, f"{_fmt(wage)} ÷ 21.75 ÷ 8"
+        base_cites = (Cite(LF, "第四十四条"), Cite(MONTHLY_DAYS, "全文"))
+    else:  # a day's pay: the hour is an eighth of it (工资支付暂行规定第十三条, 8-hour day)
+        hourly = f.daily_wage / _HOURS_PER_DAY
+        base_text = f"{_fmt(f.daily_wage)} ÷ 8"
+        base_cites = (Cite(LF, "第四十四条"), Cite(WAGE_PAYMENT, "第十三条"), Cite(HOURS, "第三条"))
     general = ["工资基数一般按劳动合同约定的工资，各地规定不同；实行综合工时或不定时工作制的，算法不同。"]
+    if per_week:
+        general.insert(0, "按标准工时算：周一到周五每天超过8小时的是延长工作时间，第六、七天是休息日。")
     if f.wage_approx:
         general.insert(0, "你给的工资是大概数，结果也是约数。")
-    by_day = bool(re.search(r"[一二两三四五六七八九十\d半]\s*(个)?(天|日)的?班|加班\s*[一二两三四五六七八九十\d半]+\s*(个)?(天|日)", w.text))
+    by_day = f.overtime_by_day or bool(re.search(r"[一二两三四五六七八九十\d半]\s*(个)?(天|日)的?班|加班\s*[一二两三四五六七八九十\d半]+\s*(个)?(天|日)", w.text))
+    week = "每周" if per_week else ""
     total = Decimal(0)
     count = 0
     for kind, hours, rate in parts:
         if hours is None:
             continue
-        cites = base_cites + ((Cite(HOURS, "第三条"),) if kind is not Kind.OVERTIME_WORKDAY and by_day else ())
+        cites = base_cites + ((Cite(HOURS, "第三条"),) if kind is not Kind.OVERTIME_WORKDAY and by_day and Cite(HOURS, "第三条") not in base_cites else ())
         caveats = list(general)
         pct = f"{int(rate * 100)}%"
         if kind is Kind.OVERTIME_REST_DAY and f.time_off_in_lieu is True:
@@ -1380,25 +1548,116 @@ def _overtime(w: _Work) -> None:
         amount = _money(hourly * rate * hours)
         total += hourly * rate * hours
         count += 1
+        whole_days = by_day and kind is not Kind.OVERTIME_WORKDAY and hours % _HOURS_PER_DAY == 0
+        day_pay = f"，每天{_yuan(_money(hourly * rate * _HOURS_PER_DAY))}元" if whole_days else ""
+        said = f"{_fmt(hours / _HOURS_PER_DAY)}天（{_fmt(hours)}小时）" if whole_days else f"{_fmt(hours)}小时"
         if kind is Kind.OVERTIME_WORKDAY:
-            sentence = f"工作日加班{_fmt(hours)}小时，按150%算，加班费{_yuan(amount)}元。"
+            sentence = f"{week}工作日加班{_fmt(hours)}小时，按150%算，加班费{_yuan(amount)}元。"
             if hours > 36 and re.search(r"一个月|每月|每个月|这个月|上个月", w.text):
                 caveats.append("一个月加班一般不得超过36小时（劳动法第四十一条）。")
         elif kind is Kind.OVERTIME_REST_DAY:
-            sentence = f"休息日加班{_fmt(hours)}小时又没补休，按200%算，加班费{_yuan(amount)}元。"
+            sentence = f"{week}休息日加班{said}又没补休，按200%算{day_pay}，加班费{_yuan(amount)}元。"
             if f.time_off_in_lieu is None:
                 caveats.append("单位安排了补休的，休息日加班可以不付加班费。")
         else:
-            sentence = f"法定节假日加班{_fmt(hours)}小时，按300%算，加班费{_yuan(amount)}元。"
+            sentence = f"法定节假日加班{said}，按300%算{day_pay}，加班费{_yuan(amount)}元。"
             caveats.append("长假里只有法定节假日当天按300%，调休出来的休息日按200%或补休。")
         if kind is not Kind.OVERTIME_WORKDAY and by_day:
             caveats.append("一天按8小时算（国务院关于职工工作时间的规定第三条）。")
-        formula = f"{_fmt(wage)} ÷ 21.75 ÷ 8 × {pct} × {_fmt(hours)} = {_yuan(amount)}"
+        formula = f"{base_text} × {pct} × {_fmt(hours)} = {_yuan(amount)}"
         w.add(kind, amount, Unit.YUAN, sentence, formula, cites, caveats)
     if count > 1:
         amounts = [c.value for c in w.calcs if c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY)]
         total_money = _money(total)
-        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(general))
+        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(general))
+
+
+def _overtime_limit(w: _Work) -> None:
+    """劳动法第四十一条: overtime in general at most 1 hour a day, for special reasons at most 3 hours a
+    day and 36 a month; 第四十三条: the employer may not go past it. The hours the question gives are set against it."""
+    f = w.f
+    daily = f.overtime_daily_hours
+    if daily is None and f.daily_hours is not None and f.daily_hours > _STANDARD_DAY:
+        daily = f.daily_hours - _STANDARD_DAY
+    over = []
+    if daily is not None and daily > 3:
+        over.append(f"每天{_fmt(daily)}小时超过了3小时")
+    if f.overtime_month_hours is not None and f.overtime_month_hours > 36:
+        over.append(f"每月{_fmt(f.overtime_month_hours)}小时超过了36小时")
+    sentence = "加班一般每天不超过1小时，特殊原因每天不超过3小时，每月不超过36小时" + (f"；你{'、'.join(over)}。" if over else "。")
+    if len(sentence) > 70:
+        sentence = "加班一般每天不超过1小时，特殊原因每天不超过3小时，每月不超过36小时；你说的超过了。"
+    formula = "一般 ≤ 1小时/天；特殊原因 ≤ 3小时/天、≤ 36小时/月"
+    caveats = ("延长工作时间要先和工会、你本人协商；发生自然灾害、抢修等紧急情况的，不受这个限制（劳动法第四十二条）。",
+               "超时加班的，加班费照样要付，可以向劳动监察投诉（劳动法第九十条）。")
+    w.add(Kind.OVERTIME_LIMIT, 36, Unit.HOUR, sentence, formula, (Cite(LF, "第四十一条"), Cite(LF, "第四十三条")), caveats)
+
+
+def _non_compete(w: _Work) -> None:
+    """解释（一）第三十六条: a non-compete agreed without pay — 30% of the average wage of the 12 months
+    before leaving, each month the worker keeps it; not below the local minimum wage (劳动合同法第二十三条)."""
+    f = w.f
+    cites = (Cite(JUDICIAL_1, "第三十六条"), Cite(LHF, "第二十三条"))
+    caveats = ["竞业限制期限最长2年（劳动合同法第二十四条）；单位因自己的原因3个月没付补偿的，你可以要求解除竞业限制。"]
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE, "离职前12个月，你平均每月工资多少？")
+        w.add(Kind.NON_COMPETE, 30, Unit.PERCENT, "没约定补偿的，守竞业限制每月可要离职前12个月平均工资的30%。", "平均工资 × 30%", cites, caveats)
+        return
+    share = _money(f.monthly_wage * Decimal("0.3"))
+    formula = f"{_fmt(f.monthly_wage)} × 30% = {_yuan(share)}"
+    if f.minimum_wage is not None and share < f.minimum_wage:
+        formula += f" < 最低工资{_fmt(f.minimum_wage)} → {_yuan(f.minimum_wage)}"
+        amount = _money(f.minimum_wage)
+        sentence = f"30%是{_yuan(share)}元，低于当地最低工资，每月按最低工资{_yuan(amount)}元补偿。"
+    else:
+        amount = share
+        sentence = f"没约定补偿的，守竞业限制每月可要平均工资的30%，即{_yuan(amount)}元。"
+        if f.minimum_wage is None:
+            caveats.append("这个数低于合同履行地最低工资标准的，按最低工资标准付；当地标准本机不知道。")
+    w.add(Kind.NON_COMPETE, amount, Unit.YUAN, sentence, formula, cites, caveats)
+
+
+_SPOUSE = re.compile(r"我(的)?(老公|丈夫|爱人|先生|老婆|妻子|媳妇|对象)")
+_CHILD_OR_PARENT = re.compile(r"我(的)?(爸|妈|父亲|母亲|儿子|女儿|孩子)")
+
+
+def _death_benefits(w: _Work, *, pension: bool) -> None:
+    """工伤保险条例第三十九条: 丧葬补助金 6 months of the local average monthly wage; 一次性工亡补助金 20
+    times the national urban per-capita disposable income of the year before; 供养亲属抚恤金 of the
+    deceased's wage, 40% a month for the spouse and 30% for each other dependant (10% more for an old
+    person living alone or an orphan), all of them together not above the wage."""
+    f = w.f
+    cites = (Cite(INJURY, "第三十九条"),)
+    local = "由工伤保险基金支付；没参加工伤保险的，由单位按同样标准支付（第六十二条）。"
+    if f.local_average_wage is None:
+        w.need(FactName.AVERAGE_WAGE)
+        w.add(Kind.DEATH_FUNERAL, 6, Unit.MONTH, "丧葬补助金是6个月的当地上年度职工月平均工资。", "6 × 当地上年度职工月平均工资", cites, (local,))
+    else:
+        amount = _money(6 * f.local_average_wage)
+        w.add(Kind.DEATH_FUNERAL, amount, Unit.YUAN, f"丧葬补助金是6个月的当地职工月平均工资，共{_yuan(amount)}元。",
+              f"6 × {_fmt(f.local_average_wage)} = {_yuan(amount)}", cites, (local,))
+    if f.disposable_income is None:
+        w.need(FactName.DISPOSABLE_INCOME)
+        w.add(Kind.DEATH_GRANT, 20, Unit.YEAR, "一次性工亡补助金是上一年度全国城镇居民人均可支配收入的20倍。", "20 × 上年度全国城镇居民人均可支配收入", cites, (local,))
+    else:
+        amount = _money(20 * f.disposable_income)
+        w.add(Kind.DEATH_GRANT, amount, Unit.YUAN, f"一次性工亡补助金是全国城镇居民人均可支配收入的20倍，共{_yuan(amount)}元。",
+              f"20 × {_fmt(f.disposable_income)} = {_yuan(amount)}", cites, (local,))
+    if not pension:
+        return
+    spouse = bool(_SPOUSE.search(w.text))
+    pct = 40 if spouse else (30 if _CHILD_OR_PARENT.search(w.text) else None)
+    caveats = ("领抚恤金要是靠死者生前提供主要生活来源、没有劳动能力的亲属；孤寡老人或孤儿每人每月再加10%。",
+               "几个亲属的抚恤金加起来不能超过死者生前的工资。")
+    if pct is None or f.monthly_wage is None:
+        if f.monthly_wage is None:
+            w.need(FactName.WAGE, "他生前每月工资多少？")
+        w.add(Kind.DEATH_PENSION, 40, Unit.PERCENT, "供养亲属抚恤金按死者本人工资算：配偶每月40%，其他亲属每人每月30%。", "配偶40%；其他亲属30%", cites, caveats)
+        return
+    amount = _money(f.monthly_wage * pct / 100)
+    who = "配偶" if spouse else "其他供养亲属"
+    w.add(Kind.DEATH_PENSION, amount, Unit.YUAN, f"{who}的供养亲属抚恤金是本人工资的{pct}%，每月{_yuan(amount)}元。",
+          f"{_fmt(f.monthly_wage)} × {pct}% = {_yuan(amount)}", cites, caveats)
 
 
 def _leave(w: _Work) -> None:
@@ -1459,8 +1718,14 @@ def _unused_leave_pay(w: _Work, this_year: int | None) -> None:
         unused = max(this_year - f.leave_taken_days, 0)
     else:
         unused, assumed = this_year, "这里按今年的年假一天都没休算；休过几天就减去几天。"
-    if f.monthly_wage is None:
+    cites = (Cite(LEAVE_RULES, "第五条"), Cite(LEAVE_MEASURES, "第十条"), Cite(LEAVE_MEASURES, "第十一条"), Cite(MONTHLY_DAYS, "全文"))
+    if f.monthly_wage is None:  # the days owed are known without the wage
         w.need(FactName.WAGE)
+        if this_year is not None and f.leave_taken_days is not None:
+            cites = (Cite(LEAVE_MEASURES, "第十二条" if f.end_date is not None else "第十条"), *cites[:2])
+            sentence = f"应休未休的年假是{unused}天，单位要按日工资的300%付（含正常工资）。"
+            w.add(Kind.UNUSED_LEAVE_PAY, unused, Unit.DAY, sentence, f"{this_year} − {f.leave_taken_days} = {unused}天", cites,
+                  ("告诉我月工资，可以算出钱数：未休天数 × 月工资 ÷ 21.75 × 200%（另加已发的正常工资）。",))
         return
     amount = _money(Decimal(unused) * f.monthly_wage / _DAYS_PER_MONTH * 2)
     sentence = f"没休的{unused}天年假，单位要另付2倍日工资，共{_yuan(amount)}元。"
@@ -1584,6 +1849,33 @@ def _deadline(w: _Work, kind: Kind, start: date | None, *, days: int = 0, years:
     sentence = dated.format(start=_day(start), end=_day(end))
     formula = f"{start.isoformat()} + {f'{years}年' if years else f'{days}天'} = {end.isoformat()}"
     w.add(kind, end, Unit.DATE, sentence, formula, cites, (*caveats, _DEADLINE_CAVEAT))
+
+
+def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: bool) -> None:
+    """Deadlines counted from a paper received or from the first day of work: 再次鉴定 (工伤保险条例第二十六条,
+    15 days from receiving the 鉴定结论), going to court against an award (调解仲裁法第四十八、五十条, 15 days
+    from receiving it), 社保登记 (社会保险法第五十八条, 30 days from 用工)."""
+    f = w.f
+    if reappraisal:
+        _deadline(w, Kind.REAPPRAISAL, f.received_date or f.other_date, days=15,
+                  dated="{start}收到鉴定结论，向省级鉴定委员会申请再次鉴定的最后一天是{end}。",
+                  undated="不服市级鉴定结论的，收到结论之日起15日内向省级鉴定委员会申请再次鉴定。",
+                  cites=(Cite(INJURY, "第二十六条"),), caveats=("省级劳动能力鉴定委员会作出的结论是最终结论。",),
+                  need=FactName.APPLIED_DATE, ask="鉴定结论是哪天收到的？")
+    if suit:
+        _deadline(w, Kind.SUIT_AFTER_AWARD, f.received_date or f.other_date, days=15,
+                  dated="{start}收到裁决书，不服的向法院起诉的最后一天是{end}。",
+                  undated="不服仲裁裁决的，收到裁决书之日起15日内向法院起诉。",
+                  cites=(Cite(DISPUTES, "第五十条"), Cite(DISPUTES, "第四十八条")),
+                  caveats=("期满不起诉的，裁决书发生法律效力；终局裁决单位不能起诉，只能30日内申请撤销（第四十九条）。",),
+                  need=FactName.APPLIED_DATE, ask="裁决书是哪天收到的？")
+    if registration:
+        _deadline(w, Kind.INSURANCE_REGISTRATION, f.start_date or f.other_date, days=30,
+                  dated="{start}开始上班，单位给你办社保登记的最后一天是{end}。",
+                  undated="单位要在用工之日起30日内给你办社保登记。",
+                  cites=(Cite("shehui-baoxian-fa", "第五十八条"),),
+                  caveats=("单位不办的，由社保经办机构核定它应缴的社保费；你可以向社保经办机构或劳动监察反映。",),
+                  need=FactName.START_DATE)
 
 
 def _deadlines(w: _Work, *, claim: bool, decision: bool, arbitration: bool, resign: bool, papers: bool) -> None:
@@ -1787,11 +2079,15 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
             _probation(w, limit=limit, pay=pay)
 
     overtime_facts = any(getattr(now, k) is not None for k in ("overtime_workday_hours", "overtime_daily_hours", "overtime_rest_hours", "overtime_holiday_hours", "overtime_unknown_hours"))
-    hours_limit = re.search(r"最多(能|可以)?加(班)?.{0,4}(小时|多久)|加班.{0,6}(上限|不能超过|不得超过|最多)", text)
-    if _T_OVERTIME.search(_NOT_OVERTIME_TOPIC.sub("", text)) and (amount or overtime_facts) and not (hours_limit and not overtime_facts):
+    hours_limit = re.search(r"最多(能|可以)?(加|延长)(班)?.{0,4}(小时|多久|多少|几)|(加班|延长).{0,6}(上限|不能超过|不得超过|最多)|(上限|最多).{0,4}(加班|延长)", text)
+    pay_asked = re.search(r"加班费|加班工资|工钱|给多少|该给|多少钱|几钿|工资(怎么|多少)", text)
+    said_hours = overtime_facts or now.overtime_month_hours is not None or now.daily_hours is not None
+    if hours_limit and (_T_OVERTIME.search(text) or re.search(r"延长|多干", text)) and (said_hours or re.search(r"合法|违法|法律|劳动法|国家规定", text)):
+        _overtime_limit(w)
+    if _T_OVERTIME.search(_NOT_OVERTIME_TOPIC.sub("", text)) and (amount or overtime_facts) and not (hours_limit and not (overtime_facts and pay_asked)):
         _overtime(w)
-    overtime_done = any(c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY) for c in w.calcs)
-    if now.daily_hours is not None and (_T_HOURS_ASK.search(text) or (amount and not overtime_done)):
+    overtime_done = any(c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY, Kind.OVERTIME_LIMIT) for c in w.calcs)
+    if now.daily_hours is not None and ((_T_HOURS_ASK.search(text) and not overtime_done) or (amount and not overtime_done)):
         _working_hours(w)
 
     if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None):
@@ -1807,6 +2103,11 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if injury_money or injury_leave:
         _injury(w, money=injury_money, leave=injury_leave)
 
+    if re.search(r"竞业限制|竞业协议", text) and re.search(r"(没|没有|未|不)(写|约定|定|签|说|给|提)(经济)?补偿|补偿.{0,4}(没|没有|未)(写|约定|定)", text) and (amount or now.monthly_wage is not None):
+        _non_compete(w)
+    if re.search(r"因工(死亡|去世|身亡)|工亡|工伤(死亡|去世|身亡)", text) and (amount or re.search(r"丧葬|抚恤|补助金", text)):
+        _death_benefits(w, pension=bool(re.search(r"抚恤", text)))
+
     award_ask = _T_FINAL_AWARD.search(text) or ("仲裁" in text and re.search(r"起诉|法院|撤销", text))
     if award_ask and (now.minimum_wage is not None or (now.claim_amount is not None and "终局" in text)):
         _final_award(w)
@@ -1816,6 +2117,12 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if _T_PAYDAY.search(text) and _ASK_PAYDAY.search(text):
         _payday(w)
 
+    reappraisal = bool(re.search(r"再次鉴定|重新鉴定|复鉴|(鉴定|等级).{0,12}不服|不服.{0,12}(鉴定|等级)", text)) and deadline_ask
+    suit = bool(re.search(r"裁决", text) and re.search(r"起诉|法院|打官司", text)) and deadline_ask
+    registration = bool(re.search(r"社保登记|社会保险登记|(办|办理|上|交|缴|参加)(了)?社保|参保", text)) and bool(re.search(r"最晚|最迟|哪天|多久|几天|期限|多长时间|之内|以内", text))
+    if reappraisal or suit or registration:
+        _paper_deadlines(w, reappraisal=reappraisal, suit=suit, registration=registration)
+        arbitration = arbitration and not suit
     if claim or decision or arbitration or resign or papers:
         _deadlines(w, claim=claim, decision=decision, arbitration=arbitration, resign=resign, papers=papers)
     return CalcResult(tuple(w.calcs), tuple(w.missing.values()), f)

@@ -803,3 +803,133 @@ def test_new_rules_sentences_are_short_and_cite_articles(text):
         assert any(ch.isdigit() for ch in calc.sentence)
         assert calc.cites and all(c.article.startswith("第") or c.article == "全文" for c in calc.cites)
         assert isinstance(calc.value, date) if calc.unit is Unit.DATE else isinstance(calc.value, (int, Decimal))
+
+
+# --- second round: sloppier facts, more rules --------------------------------------------------
+
+LATE = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize("text, start", [
+    ("18年5月6号进的厂，现在被辞退了", date(2018, 5, 6)),
+    ("99年7月1日入职的", date(1999, 7, 1)),
+    ("今年（2026年）3月2号入职", date(2026, 3, 2)),
+    ("20年9月进的这家物流公司", date(2020, 9, 1)),
+])
+def test_two_digit_and_restated_years(text, start):
+    assert read_facts(text, today=LATE).start_date == start
+
+
+def test_a_two_digit_year_after_a_duration_word_is_not_a_date():
+    facts = read_facts("干了12年3月份被辞退", today=LATE)
+    assert facts.start_date is None
+
+
+def test_a_later_date_without_a_role_ends_the_service_for_severance():
+    result = calculate("16年4月10号进的这个仓库，2026年9月30号公司跟我协商解除合同，月薪5000，补偿多少", today=LATE)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal("52500.00")  # 10年5个月21天 → 10.5 × 5000
+
+
+@pytest.mark.parametrize("text, wage", [("工资八千五一个月", 8500), ("一个月一万二", 12000), ("月薪8千一个月都不够花", 8000)])
+def test_a_count_after_the_amount_is_not_part_of_it(text, wage):
+    assert read_facts(text, today=LATE).monthly_wage == wage
+
+
+def test_whole_years_with_zheng():
+    assert read_facts("在这家公司干了整5年", today=LATE).service_months == 60
+
+
+def test_gross_pay_over_take_home_pay():
+    facts = read_facts("到手五千三，应发6500，干了两年被辞退", today=LATE)
+    assert facts.monthly_wage == 6500 and not facts.wage_net
+    only_net = read_facts("税后到手5300，干了两年被辞退，补偿多少", today=LATE)
+    assert only_net.monthly_wage == 5300 and only_net.wage_net
+    calc = only(calculate("税后到手5300，干了两年被辞退，补偿多少", today=LATE), Kind.SEVERANCE)
+    assert any("应得工资" in c for c in calc.caveats)
+
+
+def test_commission_on_top_of_base_pay_counts_for_severance():
+    result = calculate("底薪3000，绩效每个月1500左右，干了1年8个月公司裁员，补偿多少", today=LATE)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal("9000.00") and calc.formula.startswith("3000 + 1500 = 4500")
+    assert read_facts("月薪6000，年终奖两万", today=LATE).wage_extra is None  # no base pay named, and yearly
+
+
+def test_daily_wage_holiday_overtime_by_days():
+    result = calculate("日薪300，五一两天都上了班，加班费多少", today=LATE)
+    calc = only(result, Kind.OVERTIME_HOLIDAY)
+    assert calc.value == Decimal("1800.00") and "每天900元" in calc.sentence
+
+
+def test_weekly_schedule_overtime():
+    result = calculate("月薪4350，一周上6天，每天干9小时，没有调休，一周加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("187.50")  # 4350/21.75/8 = 25; 5 × 1 × 25 × 1.5
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("450.00")  # 9 × 25 × 2
+    assert only(result, Kind.OVERTIME_TOTAL).value == Decimal("637.50")
+    five = calculate("月薪4350，一周上5天，每天干8小时，加班费多少", today=LATE)
+    assert Kind.OVERTIME_WORKDAY not in kinds(five) and Kind.OVERTIME_REST_DAY not in kinds(five)
+
+
+def test_rest_days_counted_in_a_clause_beside_the_work():
+    result = calculate("月薪6525，周末都叫我去上班，这个月周末一共6天，不给调休，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("3600.00")  # 6525/21.75 = 300 × 2 × 6
+
+
+def test_overtime_limit_against_the_hours_said():
+    result = calculate("每天多干2个钟，一个月加班五六十个小时，合法吗，最多能加多少", today=LATE)
+    calc = only(result, Kind.OVERTIME_LIMIT)
+    assert "每月50小时超过了36小时" in calc.sentence and "每天2小时" not in calc.sentence
+    assert read_facts("双休日加班4天", today=LATE).week_days is None
+
+
+@pytest.mark.parametrize("text, kind, end", [
+    ("伤残鉴定结论2026年3月31日收到的，不服，最晚哪天申请再次鉴定", Kind.REAPPRAISAL, date(2026, 4, 15)),
+    ("仲裁裁决书2026年1月20日拿到的，不服想起诉，最晚哪天", Kind.SUIT_AFTER_AWARD, date(2026, 2, 4)),
+    ("2026年1月31日入职，单位最晚哪天要给我办社保", Kind.INSURANCE_REGISTRATION, date(2026, 3, 2)),
+])
+def test_deadlines_from_a_paper_or_the_first_day(text, kind, end):
+    result = calculate(text, today=LATE)
+    assert only(result, kind).value == end
+    assert Kind.ARBITRATION not in kinds(result)
+
+
+def test_non_compete_pay_and_its_floor():
+    low = only(calculate("竞业限制没约定补偿，离职前平均工资7000，最低工资2300，每月补偿多少", today=LATE), Kind.NON_COMPETE)
+    assert low.value == Decimal("2300.00")
+    high = only(calculate("竞业限制没约定补偿，离职前平均工资9000，最低工资2300，每月补偿多少", today=LATE), Kind.NON_COMPETE)
+    assert high.value == Decimal("2700.00")
+    assert Kind.NON_COMPETE not in kinds(calculate("竞业限制约定每月补偿3000，合法吗", today=LATE))
+
+
+def test_death_benefits_with_and_without_the_figures():
+    result = calculate("我丈夫因工死亡，当地职工月平均工资7500，全国城镇居民人均可支配收入50000元，他本人工资5000，抚恤金多少", today=LATE)
+    assert only(result, Kind.DEATH_FUNERAL).value == Decimal("45000.00")
+    assert only(result, Kind.DEATH_GRANT).value == Decimal("1000000.00")
+    assert only(result, Kind.DEATH_PENSION).value == Decimal("2000.00")
+    bare = calculate("我妈因工去世了，丧葬补助金多少", today=LATE)
+    assert only(bare, Kind.DEATH_FUNERAL).value == 6
+    assert {m.name for m in bare.missing} == {FactName.AVERAGE_WAGE, FactName.DISPOSABLE_INCOME}
+
+
+def test_probation_pay_asks_for_the_minimum_wage_only_when_it_can_matter():
+    asked = calculate("转正工资2500，试用期最少给多少", today=LATE)
+    assert only(asked, Kind.PROBATION_WAGE).value == Decimal("2000.00")
+    assert FactName.MINIMUM_WAGE in {m.name for m in asked.missing}
+    floored = calculate("转正工资2500，最低工资2200，试用期工资最少给多少", today=LATE)
+    assert only(floored, Kind.PROBATION_WAGE).value == Decimal("2200.00")
+
+
+def test_an_english_question_is_read_for_its_facts():
+    result = calculate("I was dismissed without any reason after I worked 2 years and 7 months. My monthly salary was 6000 yuan. How much can I get?", today=LATE)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal("36000.00")  # 2 × 3 × 6000
+    facts = read_facts("I have worked 25 years in total and I am leaving on 30 June 2026.", today=LATE)
+    assert facts.career_months == 300 and facts.end_date == date(2026, 6, 30)
+    assert read_facts("老板说 OK，月薪5000", today=LATE).monthly_wage == 5000  # a Chinese question keeps its words
+
+
+def test_unused_leave_days_are_given_without_the_wage():
+    result = calculate("累计工作8年，2026年6月30日离职，今年年假休了1天，还有几天没休的年假要给钱", today=LATE)
+    calc = only(result, Kind.UNUSED_LEAVE_PAY)
+    assert calc.unit is Unit.DAY and calc.value == 1  # 181/365 × 5 = 2.48 → 2, less 1
+    assert FactName.WAGE in {m.name for m in result.missing}
