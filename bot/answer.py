@@ -98,7 +98,7 @@ class AnswerBot:
             if answer.triage and answer.guide and answer.reason == Reason.NEEDS_FACT:
                 guide = self.guides.guides[answer.guide]
                 conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
-            elif answer.triage:
+            elif answer.triage and answer.triage.choices:  # a plain question (no choices) is answered by a new message
                 conversation.pending = {"guide": None, "question": asked, "choices": {c: c for c in answer.triage.choices}}
             first = answer.citations[0] if answer.citations else None
             conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide,
@@ -187,9 +187,9 @@ class AnswerBot:
             triage, triage_conclusion = EMPLOYMENT_TRIAGE, EMPLOYMENT_CONCLUSION
             outcome = PARTIAL
         elif worked.triage:
-            triage, triage_conclusion = worked.triage, plain_conclusion(citations, sure=sure)
+            triage, triage_conclusion = worked.triage, worked.conclusion or plain_conclusion(citations, sure=sure)
             outcome = PARTIAL
-        if worked.conclusion:
+        if worked.conclusion and not worked.triage:
             outcome = ANSWERED
         conclusion = worked.conclusion or plain_conclusion(citations, sure=sure)
         if triage:
@@ -230,8 +230,11 @@ class AnswerBot:
             points.append(f"{sentence}{marks}")
             points += [f"{c}[{numbers[0]}]" for c in calc.caveats if "民法典" not in c][:2]  # a caveat naming a text not indexed is left out
             conclusion = conclusion or calc.sentence
+        # the fact still missing is asked back: with tap choices when the calculator has them (工龄,
+        # 工资), as a plain question when any preset figure would be a guess (the local average wage);
+        # a partial result (the months, the multiplier) is stated beside the question
         triage = None
-        if not points and result.missing and result.missing[0].choices:
+        if result.missing and (points or result.missing[0].choices):
             m = result.missing[0]
             triage = Triage(ask=m.ask, choices=list(m.choices))
         return Worked(conclusion, points, triage)
@@ -798,7 +801,8 @@ def compose_answer(
         lines += ["没有找到和你的情况完全对应的规定，下面这些可能相关，请对照自己的情况看，拿不准时打12333问清楚。", ""]
     lines += [f"{i}. {p}" for i, p in enumerate(points, start=1)]
     if triage:
-        lines += ["", f"还需要知道：{triage.ask}（{' / '.join(triage.choices)}）"]
+        choices = f"（{' / '.join(triage.choices)}）" if triage.choices else ""
+        lines += ["", f"还需要知道：{triage.ask}{choices}"]
     if actions:
         lines += ["", "行动清单"]
         if actions.evidence:

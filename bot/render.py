@@ -110,8 +110,10 @@ def actions_html(actions: dict | None, turn: int) -> str:
 
 
 def triage_html(triage: dict | None, *, active: bool) -> str:
-    if not triage or not triage.get("choices"):
+    if not triage or not triage.get("ask"):
         return ""
+    if not triage.get("choices"):  # a figure only the worker knows (the local average wage): asked, not guessed
+        return f'<section class="triage"><p class="ask">{esc(triage.get("ask"))}</p></section>'
     buttons = "".join(
         f'<button class="choice" data-act="ask" data-text="{esc(choice)}"{"" if active else " disabled"}>{esc(choice)}</button>'
         for choice in triage["choices"])

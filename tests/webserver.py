@@ -39,7 +39,7 @@ def start(bot, settings, data_dir: Path, *, queue_max: int = 16) -> WebServer:
     from bot.server import build_server
 
     settings = settings.replace(data_dir=data_dir, web_concurrency=2)
-    settings = __import__("dataclasses").replace(settings, web_queue_max=queue_max)  # (0 is a real value here)
+    settings = settings.replace(web_queue_max=queue_max)  # (0 is a real value here)
     records = Records(settings.paths.records_path)
     accounts = StaffAccounts(settings.paths.staff_path)
     accounts.add(STAFF_NAME, STAFF_PASSWORD)
