@@ -1,48 +1,36 @@
-"""The embedded default answerer: no LLM; it says which provisions apply and quotes them.
+"""The embedded default answerer: no LLM; it states which provisions apply, in plain words, and
+quotes them.
 
-An answer is built only from retrieved articles. It names the provisions, quotes each one
-verbatim with a numbered citation, and points to the next step. When nothing relevant is found it
-refuses — with a referral to 12333 — instead of quoting weak matches; in the grey zone between, it
-answers ``partial``: possibly relevant provisions, clearly marked as such.
+An answer is made in stages, each its own module with a typed result:
+
+1. read the question (:mod:`bot.reading`) → :class:`~bot.reading.Reading`
+2. retrieve and rank (:meth:`AnswerBot.rank`, the learned ranker of :mod:`kb.ranker`) → :class:`~bot.decision.Ranked`
+3. decide (:mod:`bot.decision`): refuse / partial / answer, from the calibrated probabilities → :class:`~bot.decision.Decision`
+4. compose (:mod:`bot.compose`): rules in plain words, 算一算, region, 行动清单, citations → :class:`~bot.results.Answer`
+5. render (:mod:`bot.render` for the pages, ``Answer.answer`` as text, ``to_json()``)
+
+When nothing relevant is found it refuses — with a referral to 12333 — instead of quoting weak
+matches; in the grey zone between, it answers ``partial``: possibly relevant provisions, clearly
+marked as such.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 
-from bot.calculator import calculate
-from bot.conversation import Aspect, Conversation, Turn, asked_aspect, is_follow_up, joined_with_previous, states_aspect
-from bot.guards import (
-    QuestionError,
-    article_refs,
-    asks_for_writing,
-    clean_question,
-    looks_like_injection,
-    mentions_foreign_law,
-    outside_labour_law,
-)
-from bot.results import Actions, Answer, Citation, Outcome, Reason, ReferralCard, Step, Triage
-from corpus.guides import UNKNOWN, Cite, Guide
-from corpus.notes import SOURCE_KINDS, source_kinds
-from corpus.plain_rules import load_plain_rules
-from corpus.catalog import Catalog
-from corpus.regions import MUNICIPALITIES, PROVINCES, applicable_regions, normalise_region, province_of
-from corpus.referrals import Referral, load_referrals
-from corpus.services import KINDS, load_directory_for, navigation_links, referral_kind_for, services_for_referrals, tel_link
-from kb.keywords import tokenize
-from kb.guide_matcher import GuideMatch, GuideMatcher
-from kb.protocols import Retriever
-from kb.retriever import Hit, Retrieval
-from kb.simplified import to_simplified
-from kb.split import group_paragraphs
+from bot.compose import Composer
+from bot.conversation import Conversation, Turn
+from bot.decision import Ranked, Verdict, decide
+from bot.guards import QuestionError
+from bot.reading import QuestionReader, Reading
+from bot.results import Answer, Reason
 from common.settings import Settings
-
-ANSWERED, PARTIAL, REFUSED = Outcome.ANSWERED, Outcome.PARTIAL, Outcome.REFUSED
-
-DISCLAIMER = "以上是法规原文摘录和政策要点，帮助你找到依据，不是律师意见；具体情况请以当地人社部门或仲裁机构的答复为准。"
+from corpus.catalog import Catalog
+from kb.guide_matcher import GuideMatcher
+from kb.protocols import Retriever
+from kb.retriever import Hit
 
 
 class AnswerBot:
@@ -50,21 +38,20 @@ class AnswerBot:
 
     def __init__(self, retriever: Retriever, catalog: Catalog, settings: Settings, *, guides: GuideMatcher | None = None):
         self.retriever = retriever
-        self.catalog = catalog
         self.settings = settings
         self.guides = guides if guides is not None and len(guides) else None
         """The 办事指南 and their phrasings' vectors (:func:`kb.guide_matcher.load_guide_matcher`); None: none."""
-        self.referrals = load_referrals()
-        self.services = load_directory_for(settings)
-        self._article_texts = retriever.article_texts()
-        self._source_kind = source_kinds(settings.paths.notes_dir)
-        """A 要点's source URL → official / reprint / news (a point read only on a reprint or in the
-        news is ranked below one read on an official page, and labelled so)."""
-        self.plain_rules = load_plain_rules(settings.paths.plain_rules_dir).current(self._article_texts)
-        self._articles_by_doc: dict[str, set[str]] = {}
-        for chunk_id in retriever.chunk_ids():
-            record = retriever.record(chunk_id)
-            self._articles_by_doc.setdefault(record["doc_id"], set()).add(record["article"])
+        self.reader = QuestionReader(retriever, catalog, settings)
+        self.composer = Composer(retriever, catalog, settings, guides=self.guides)
+        self._catalog = catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    @catalog.setter
+    def catalog(self, value: Catalog) -> None:
+        self._catalog = self.reader.catalog = self.composer.catalog = value
 
     def ask(
         self,
@@ -80,46 +67,21 @@ class AnswerBot:
         triage question when the worker taps a choice, and reads a follow-up together with the
         question before it; the conversation is updated in place."""
         started = time.perf_counter()
-        as_of = as_of or date.today()
-        text = clean_question(question, max_chars=self.settings.answer.max_question_chars)
-        asked, follow_up = text, None
-        if conversation is not None:
-            region = region or conversation.region
-            conversation.region = region
-            choice = conversation.take_choice(text)  # records the fact given for its guide
-            if choice:
-                asked = choice[0]
+        reading = self.reader.read(question, region=region, as_of=as_of or date.today(), conversation=conversation)
+        if reading.refusal is not None:
+            answer = self.composer.refusal(reading, reading.refusal.reason, reading.refusal.why, started)
+        elif reading.documents:
+            answer = self.composer.document_answer(reading, started)
+        else:
+            ranked = self.rank(reading)
+            decision = decide(ranked)
+            if decision.verdict is Verdict.REFUSE:
+                answer = self.composer.refusal(reading, decision.reason, decision.why, started, ranked.retrieval)
             else:
-                asked, follow_up = self._read_follow_up(text, conversation, region=region, as_of=as_of)
-        asked = to_simplified(asked)  # 繁體 questions read against the simplified texts
-        facts = dict(conversation.facts) if conversation is not None else {}
-        answer = self._answer(text, asked, region=region, as_of=as_of, facts=facts, started=started, follow_up=follow_up)
+                answer = self.composer.answer(reading, ranked, decision, started)
         if conversation is not None:
-            if answer.triage and answer.guide and answer.reason == Reason.NEEDS_FACT:
-                guide = self.guides.guides[answer.guide]
-                conversation.pending = {"guide": guide.id, "question": asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
-            elif answer.triage and answer.triage.choices:  # a plain question (no choices) is answered by a new message
-                conversation.pending = {"guide": None, "question": asked, "choices": {c: c for c in answer.triage.choices}}
-            first = answer.citations[0] if answer.citations else None
-            conversation.remember(Turn(question=text, asked=asked, outcome=answer.outcome, guide=answer.guide,
-                                       conclusion=f"{first.doc_id}|{first.article}" if first else ""))
+            self._remember(conversation, reading, answer)
         return answer
-
-    def _read_follow_up(self, text: str, conversation: Conversation, *, region: str | None, as_of: date) -> tuple[str, "FollowUp | None"]:
-        """What to search for when there is a turn before: a follow-up (it leans on the previous
-        question by its words, or it is out of scope alone but in scope with the previous question,
-        by the calibrated in-scope model) is joined to it, with the aspect it asks for."""
-        if not conversation.last_asked:
-            return text, None
-        joined = joined_with_previous(text, conversation)
-        previous = FollowUp(aspect=asked_aspect(text), previous=conversation.turns[-1].conclusion)
-        if is_follow_up(text):
-            return joined, previous
-        alone = self.retriever.search(to_simplified(text), region=region, as_of=as_of)
-        if alone.in_scope >= alone.answer_above:
-            return text, None
-        together = self.retriever.search(to_simplified(joined), region=region, as_of=as_of)
-        return (joined, previous) if together.in_scope >= together.answer_above else (text, None)
 
     def stream(self, question: str, **options) -> Iterator[Answer]:
         """The answer in stages for a page that shows it as it comes: first the conclusion alone,
@@ -129,850 +91,30 @@ class AnswerBot:
         yield replace(answer, points=[], actions=None, citations=[], answer=answer.conclusion)
         yield answer
 
-    def _answer(self, text: str, asked: str, *, region: str | None, as_of: date, facts: dict, started: float,
-                follow_up: "FollowUp | None" = None) -> Answer:
-        base = {"question": text, "region": region, "as_of": as_of.isoformat(), "asked": asked}
+    def rank(self, reading: Reading) -> Ranked:
+        """Stage 2: the retriever's ranked articles, an article the question names first."""
+        top = max(self.settings.retrieval.top_k, self.settings.answer.cited_articles)
+        retrieval = self.retriever.search(reading.asked, region=reading.region, as_of=reading.as_of, k=top)
+        hits = self._pin_cited_articles(reading.asked, reading.named, retrieval.hits)
+        pinned = len(hits) > len(retrieval.hits) or bool(hits and retrieval.hits and hits[0] != retrieval.hits[0])
+        return Ranked(retrieval=retrieval, hits=hits, pinned=pinned)
 
-        if looks_like_injection(text):
-            return self._refusal(base, Reason.INJECTION, "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。", started)
-        unknown_law = self._unknown_law(asked)
-        if unknown_law:
-            return self._refusal(base, Reason.LAW_NOT_INDEXED, f"知识库里没有《{unknown_law}》的原文，不能告诉你它的条文。", started)
-        named = self._named_articles(asked)
-        missing = self._missing_articles(named)
-        if missing:
-            return self._refusal(base, Reason.NO_SUCH_ARTICLE, f"知识库里的{missing}并不存在，请核对条文序号。", started)
+    def _remember(self, conversation: Conversation, reading: Reading, answer: Answer) -> None:
+        """The turn, and a triage question now pending (its choices, for the tap that answers it)."""
+        if answer.triage and answer.guide and answer.reason == Reason.NEEDS_FACT:
+            guide = self.guides.guides[answer.guide]
+            conversation.pending = {"guide": guide.id, "question": reading.asked, "choices": {c.label: c.branch for c in guide.facts.choices}}
+        elif answer.triage and answer.triage.choices:  # a plain question (no choices) is answered by a new message
+            conversation.pending = {"guide": None, "question": reading.asked, "choices": {c: c for c in answer.triage.choices}}
+        first = answer.citations[0] if answer.citations else None
+        conversation.remember(Turn(question=reading.text, asked=reading.asked, outcome=answer.outcome, guide=answer.guide,
+                                   conclusion=f"{first.doc_id}|{first.article}" if first else ""))
 
-        if asks_for_writing(asked):
-            return self._refusal(base, Reason.CHAT, "我只回答劳动保障方面的问题（工资、工伤、合同、社保、维权途径），写诗、讲故事这类请求做不了。", started)
-        if outside_labour_law(asked):
-            return self._refusal(base, Reason.OTHER_LAW, "这个问题不属于劳动保障政策的范围，知识库里没有相关规定。", started)
-        if mentions_foreign_law(asked):
-            return self._refusal(base, Reason.FOREIGN_LAW, "我只能回答中国内地的劳动保障规定，其他国家和地区的法律不在知识库里。", started)
-
-        documents = self._named_documents(asked, as_of)
-        if documents:
-            return self._document_answer(base, asked, documents, as_of=as_of, region=region, started=started)
-
-        retrieval = self.retriever.search(asked, region=region, as_of=as_of, k=max(self.settings.retrieval.top_k, self.settings.answer.cited_articles))
-        hits = self._pin_cited_articles(asked, named, retrieval)
-        pinned = len(hits) > len(retrieval.hits) or (hits and retrieval.hits and hits[0] != retrieval.hits[0])
-        if not hits or (not pinned and refuses(retrieval)):
-            return self._refusal(base, Reason.NOT_FOUND, "知识库里没有找到能回答这个问题的规定。", started, retrieval)
-
-        if follow_up is not None and not pinned:
-            hits = self._answer_the_follow_up(hits, follow_up)
-        elif not pinned:
-            guided = self._guided(base, asked, retrieval, region=region, as_of=as_of, facts=facts, started=started)
-            if guided:
-                return guided
-
-        sure = pinned or retrieval.confidence >= retrieval.sure_above
-        outcome = ANSWERED if sure else PARTIAL
-        chosen = hits[: self.settings.answer.cited_articles]
-        if about_platform_work(asked):
-            chosen += self._notes_for(retrieval, chosen, region)
-        sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=chosen)
-        points = []
-        actions, referrals = None, self.referrals.for_outcome(outcome)
-        route = self._fallback_guide(asked)
-        if route and describes_problem(asked):
-            actions = guide_actions(route, sources)
-            referrals = self.referrals.for_guide(route.referrals)
-        worked = self._calculation(asked, as_of, sources)
-        region_point = self._region_point(asked, region, as_of, sources) if about_platform_work(asked) else ""
-        citations = self._citations(sources, asked, as_of, region, actions)
-        triage, triage_conclusion = None, ""
-        if needs_employment_status(asked):
-            triage, triage_conclusion = EMPLOYMENT_TRIAGE, EMPLOYMENT_CONCLUSION
-            outcome = PARTIAL
-        elif worked.triage:
-            triage, triage_conclusion = worked.triage, worked.conclusion or plain_conclusion(citations, sure=sure)
-            outcome = PARTIAL
-        if worked.conclusion and not worked.triage:
-            outcome = ANSWERED
-        conclusion = worked.conclusion or plain_conclusion(citations, sure=sure)
-        if triage:
-            conclusion = triage_conclusion
-        points = worked.points + ([region_point] if region_point else []) + self._rule_points(citations[: self.settings.answer.stated_articles], asked)
-        notes = [c for c in citations if c.kind != "原文"]
-        points += self._rule_points(notes, asked)
-        points += warning_points(citations)
-        return self._finish(
-            base,
-            started,
-            retrieval.timings_ms,
-            outcome=outcome,
-            reason=(Reason.NEEDS_NUMBER if worked.triage and not needs_employment_status(asked) else Reason.NEEDS_FACT) if triage
-            else (Reason.NONE if outcome == ANSWERED else Reason.LOW_CONFIDENCE),
-            citations=citations,
-            referrals=referrals,
-            conclusion=conclusion,
-            points=points,
-            actions=actions,
-            triage=triage,
-            local_gap=self._local_gap(region, citations),
-        )
-
-    def _calculation(self, asked: str, as_of: date, sources: "CitedSources") -> "Worked":
-        """算一算: the numbers the question asks for (:mod:`bot.calculator`), each sentence backed by
-        the articles it applies (cited through ``sources``; a calculation whose first article is
-        not indexed or does not apply is left out), or the fact still missing as a triage question."""
-        result = calculate(asked, today=as_of)
-        points, conclusion = [], ""
-        for calc in result.calculations:
-            numbers = [sources.cite(Cite(cite.doc_id, cite.article)) for cite in calc.cites]
-            if numbers[0] is None:  # the rule it applies is not indexed or does not apply here
-                continue
-            numbers = [n for n in numbers if n is not None]
-            marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
-            sentence = calc.sentence.rstrip("。") + f"（算法：{calc.formula}）。"
-            points.append(f"{sentence}{marks}")
-            points += [f"{c}[{numbers[0]}]" for c in calc.caveats if "民法典" not in c][:2]  # a caveat naming a text not indexed is left out
-            conclusion = conclusion or calc.sentence
-        # the fact still missing is asked back: with tap choices when the calculator has them (工龄,
-        # 工资), as a plain question when any preset figure would be a guess (the local average wage);
-        # a partial result (the months, the multiplier) is stated beside the question
-        triage = None
-        if result.missing and (points or result.missing[0].choices):
-            m = result.missing[0]
-            triage = Triage(ask=m.ask, choices=list(m.choices))
-        return Worked(conclusion, points, triage)
-
-    def _region_point(self, asked: str, region: str | None, as_of: date, sources: "CitedSources") -> str:
-        """For a platform worker who chose a province: whether it is in the 职业伤害保障 pilot on the
-        as-of date (and since when), and which local documents it has — or that none was found —,
-        citing the pilot notice's 要点. Empty when no province is known or nothing can be cited."""
-        province = province_of(region)
-        if not province or province not in PROVINCES:
-            return ""
-        pilots = sorted((e for e in self.catalog if isinstance(e.scope, tuple) and e.in_force(as_of)), key=lambda e: e.effective_from or as_of)
-        if not pilots:
-            return ""
-        covering = [e for e in pilots if province in e.scope]
-        notice = covering[0] if covering else pilots[-1]
-        note = next(iter(self.retriever.search_notes(asked, k=1, region=region, as_of=as_of, doc_id=notice.id)), None)
-        if note is None:
-            return ""
-        n = sources.number_of(note)
-        if covering:
-            since = notice.effective_from
-            pilot = f"{province}在新就业形态人员职业伤害保障试点范围内（{since.year}年{since.month}月{since.day}日起）"
-        else:
-            pilot = f"到{as_of.year}年{as_of.month}月{as_of.day}日，{province}不在新就业形态人员职业伤害保障试点范围内"
-        allowed = set(applicable_regions(region)) - {"全国"}
-        local = [e.short_name for e in self.catalog if e.region in allowed and e.in_force(as_of) and not isinstance(e.scope, tuple)]
-        there = f"当地的规定有《{'》《'.join(local[:2])}》" if local else "本地没有找到专门规定"
-        return f"{pilot}；{there}。[{n}]"
-
-    def _notes_for(self, retrieval: Retrieval, chosen: list[Hit], region: str | None) -> list[Hit]:
-        """要点 of the new-employment-form policies beside the articles (their own group: they
-        never take an article's place)."""
-        return choose_notes(retrieval.notes, already=chosen, region=region, floor=self.settings.answer.note_min_similarity,
-                            is_regional=lambda hit: self.catalog.get(hit.doc_id).region != "全国",
-                            trust=lambda hit: SOURCE_KINDS.index(self._source_kind.get(hit.source_url or "", "news")))
-
-    def _rule_points(self, citations: list[Citation], asked: str) -> list[str]:
-        """One point per citation that states its rule: the article's 白话要义, or — where there is
-        none — its first sentence verbatim (a list's introduction with the item closest to the
-        question); a 要点 states its note."""
-        points = []
-        for c in citations:
-            name = self.catalog.get(c.doc_id).short_name
-            if c.rule:
-                points.append(f"《{name}》{c.article}：{c.rule}[{c.n}]")
-            else:
-                points += excerpt_points([c], short_name=lambda c: name, question=asked, pick_item=self._closest_item, max_chars=120)
-        return points
-
-    def _closest_item(self, question: str, items: list[str]) -> str:
-        """The list item (「（六）在上下班途中……」) closest to the question, asked of the retriever
-        (its embeddings; the item's number left out)."""
-        texts = [re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", item) for item in items]
-        return items[self.retriever.closest(question, texts)]
-
-    # -- 办事指南 --------------------------------------------------------------------------
-
-    def _guided(self, base: dict, asked: str, retrieval: Retrieval, *, region, as_of: date, facts: dict, started: float) -> Answer | None:
-        """The answer along the closest 办事指南, when the question is close enough to one of its
-        phrasings and every text the chosen branch cites is indexed and applies (in force on the
-        as-of date, in the worker's region). None otherwise: the bot then answers from the articles."""
-        matches = self.guides.match(self.retriever.query_vector(asked), k=3) if self.guides else []
-        if not matches or not guide_agrees(matches[0], retrieval, min_similarity=self.settings.answer.guide_min_similarity):
-            return None
-        guide: Guide = matches[0].guide
-        branch = guide.branch_for(asked, facts.get(guide.id))
-        # the ranker's articles come first and stay: a guide adds its citations and its wording, it never removes them
-        ranked = retrieval.hits[: self.settings.answer.cited_articles]
-        sources = CitedSources(self.retriever, asked=asked, as_of=as_of, region=region, hits=ranked)
-        points = []
-        regions = applicable_regions(region)
-        for point in branch.points:
-            n = sources.cite(point.cite)
-            if n is None:
-                entry = self.catalog.get(point.cite.doc_id)
-                if entry is not None and entry.region not in regions:
-                    continue  # another region's rule (在北京…): a point for workers there, not a reason to drop the guide
-                return None  # the conclusion may rest on a text that does not apply here: do not use the guide
-            points.append(f"{point.text}[{n}]")
-        conclusion, points = lead_with_the_asked_point(asked, branch.conclusion, points)
-        referrals = self.referrals.for_guide(guide.referrals) if guide.referrals else None
-        actions = guide_actions(guide, sources) if guide.kind == "problem" and (guide.evidence or guide.steps) else None
-        route = self._fallback_guide(asked)
-        if actions is None and route and describes_problem(asked):
-            actions = guide_actions(route, sources)  # an info guide for a problem: add the general route
-            referrals = referrals or self.referrals.for_guide(route.referrals)
-
-        worked = self._calculation(asked, as_of, sources)
-        if worked.conclusion:
-            conclusion, points = worked.conclusion, worked.points + points
-        if guide.jobs or about_platform_work(asked):
-            region_point = self._region_point(asked, region, as_of, sources)
-            points = ([region_point] if region_point else []) + points
-        used = {int(n) for p in points for n in re.findall(r"\[(\d+)\]", p)}
-        if ranked and 1 not in used:  # the ranker's first article is stated too (its others stay cited)
-            points += self._rule_points([self._citation(1, sources.hits[0], asked, as_of, region)], asked)
-        citations = self._citations(sources, asked, as_of, region, actions)
-        points += warning_points(citations)
-
-        triage = None
-        outcome, reason = ANSWERED, Reason.NONE
-        if guide.facts and branch.name == UNKNOWN:
-            triage = Triage(ask=guide.facts.ask, choices=[c.label for c in guide.facts.choices])
-            outcome, reason = PARTIAL, Reason.NEEDS_FACT
-        elif worked.triage:  # the number asked for needs a fact the question does not give
-            triage = worked.triage
-            outcome, reason = PARTIAL, Reason.NEEDS_NUMBER
-        referrals = referrals or self.referrals.for_outcome(outcome)
-        return self._finish(
-            base,
-            started,
-            retrieval.timings_ms,
-            outcome=outcome,
-            reason=reason,
-            citations=citations,
-            referrals=referrals,
-            conclusion=conclusion,
-            points=points,
-            actions=actions,
-            triage=triage,
-            local_gap=self._local_gap(region, citations) if guide.jobs else "",
-            guide=guide.id,
-        )
-
-    def _fallback_guide(self, question: str) -> Guide | None:
-        """The general route for a problem no guide fits (injury or dispute; None when there is none)."""
-        return self.guides.fallback_for(question) if self.guides else None
-
-    # -- documents named by the worker, whose text is not in the knowledge base --------------
-
-    def _named_documents(self, text: str, as_of: date) -> list:
-        """Catalog documents without indexed text that the question names (title, short name, 文号
-        or a common alias such as 「56号文」), in force on ``as_of``; the longest name wins, at most two."""
-        wanted = normalise_doc_name(text)
-        found: dict[str, tuple[int, object]] = {}
-        for entry in self.catalog:
-            if entry.sources or not entry.in_force(as_of):
-                continue  # texts are found article by article by the retriever
-            for name in entry.names():
-                if normalise_doc_name(name) in wanted:
-                    found[entry.id] = max(found.get(entry.id, (0, entry)), (len(name), entry), key=lambda x: x[0])
-        if not found:
-            return []
-        best = max(length for length, _ in found.values())
-        return [entry for length, entry in sorted(found.values(), key=lambda x: -x[0]) if length == best][:2]
-
-    def _document_answer(self, base: dict, asked: str, documents: list, *, as_of: date, region: str | None, started: float) -> Answer:
-        """The worker names a document whose official text is not here: say so plainly, give its
-        best-matching 要点 (labelled, with links) — the point on an article they name first — or,
-        without notes, what the catalog knows (issuer, 文号, dates, status, official link)."""
-        refs = article_refs(asked)
-        article = refs[0].label if refs else ""
-        hits: list[Hit] = []
-        for entry in documents:
-            notes = self.retriever.search_notes(asked, k=6, region=entry.region, as_of=as_of, doc_id=entry.id)
-            if article:
-                notes.sort(key=lambda h: not h.article.startswith(article))
-            hits += notes[: 2 if len(documents) == 1 else 1]
-        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(hits, start=1)]
-        for entry in documents:
-            if not any(c.doc_id == entry.id for c in citations):
-                citations.append(self._catalog_card(len(citations) + 1, entry))
-        named = documents[0].short_name
-        if article and not any(c.article.startswith(article) for c in citations):
-            conclusion = f"这份文件{article}的原文未收录，下面是已知要点和官方链接。"
-        else:
-            conclusion = "这份文件的全文未收录，下面是要点（非原文）和官方链接。"
-        points = [f"《{named}》：{self.catalog.get(documents[0].id).issuer}发布，全文未收录，以官方链接为准[{citations[0].n}]"]
-        points += excerpt_points(citations, short_name=lambda c: self.catalog.get(c.doc_id).short_name, question=asked,
-                                 pick_item=self._closest_item)
-        points += warning_points(citations)
-        referrals = self.referrals.for_outcome(ANSWERED)
-        return self._finish(
-            base, started, {}, outcome=ANSWERED, reason=Reason.DOCUMENT_NAMED, citations=citations, referrals=referrals, conclusion=conclusion, points=points
-        )
-
-    def _catalog_card(self, n: int, entry) -> Citation:
-        """A citation of what the catalog records about a document with neither text nor notes."""
-        when = (entry.effective_from or entry.issued).isoformat() if (entry.effective_from or entry.issued) else "日期未核实"
-        summary = f"{entry.issuer}发布" + (f"，文号{entry.doc_no}" if entry.doc_no else "") + f"，{when}起施行，现状：{entry.status}。全文和要点都未收录，请看官方链接。"
-        return Citation(
-            n=n, doc_id=entry.id, title=entry.title, doc_no=entry.doc_no, article="目录信息", page=None, quote="",
-            status=entry.status, effective_from=when if entry.effective_from or entry.issued else None, region=entry.region,
-            source_url=entry.source_url, score=0.0, authority="目录", kind="要点（非原文）", summary=summary,
-            official_url=entry.source_url,
-        )
-
-    # -- pieces ---------------------------------------------------------------------------
-
-    def _finish(
-        self,
-        base: dict,
-        started: float,
-        timings: dict,
-        *,
-        outcome: Outcome,
-        reason: Reason,
-        citations: list[Citation],
-        referrals: list[Referral],
-        conclusion: str,
-        points: list[str],
-        actions: Actions | None = None,
-        triage: Triage | None = None,
-        local_gap: str = "",
-        guide: str | None = None,
-    ) -> Answer:
-        """An answered (or partial) Answer: its plain text composed from the parts, the referrals
-        with the worker's local places, the total time."""
-        body = compose_answer(
-            citations, outcome=outcome, referrals=referrals, local_gap=local_gap, conclusion=conclusion, points=points, actions=actions, triage=triage
-        )
-        return Answer(
-            **base,
-            outcome=outcome,
-            answer=body,
-            citations=citations,
-            referrals=self._referral_cards(referrals, base["region"]),
-            timings_ms={**timings, "total": (time.perf_counter() - started) * 1000},
-            reason=reason,
-            conclusion=conclusion,
-            points=points,
-            actions=actions,
-            triage=triage,
-            guide=guide,
-        )
-
-    def _referral_cards(self, referrals: list[Referral], region: str | None) -> list[ReferralCard]:
-        """The referrals; where the worker's city is known and the directory (corpus/services.yaml)
-        has matching places there, each referral lists them (name, address, phone, tel: and map links,
-        source) — the local arbitration commission for 仲裁, and so on."""
-        place = normalise_region(region)
-        places = services_for_referrals([r.id for r in referrals], place, directory=self.services) if place else {}
-        out: list[ReferralCard] = []
-        for r in referrals:
-            listed, note = [], ""
-            if places.get(r.id):
-                listed = [{**p.to_json(), "tel": tel_link(p), "navigation": navigation_links(p)} for p in places[r.id]]
-            elif place and not r.id.startswith("hotline-") and (kinds := referral_kind_for(r.id)):
-                # An office the worker has to go to, and none listed: say why, so the silence is not
-                # read as "there is none" (hotlines are answered by phone; their places are extras).
-                what = KINDS[kinds[0]].split(" / ")[0]
-                if place not in PROVINCES or place in MUNICIPALITIES:
-                    note = f"目录里还没有{place}的{what}地址，可以拨打 12333 问。"
-                elif not any(c.places_note for c in out):
-                    note = "选好所在城市后，这里会列出当地的办事地点（目录里已有的城市）。"
-            out.append(referral_card(r, places=listed, places_note=note))
-        return out
-
-    def _citations(self, sources: "CitedSources", asked: str, as_of: date, region: str | None, actions: Actions | None) -> list[Citation]:
-        """The numbered citations of ``sources``; a deadline's citation quotes the sentence with it."""
-        citations = [self._citation(n, hit, asked, as_of, region) for n, hit in enumerate(sources.hits, start=1)]
-        for step in actions.steps if actions else []:
-            if step.deadline and step.cite:
-                i = step.cite - 1
-                if step.deadline not in citations[i].quote:
-                    citations[i] = replace(citations[i], quote=step.deadline)
-        return citations
-
-    def _refusal(self, base: dict, reason: Reason, why: str, started: float, retrieval: Retrieval | None = None) -> Answer:
-        timings = dict(retrieval.timings_ms) if retrieval else {}
-        timings["total"] = (time.perf_counter() - started) * 1000
-        referrals = self.referrals.for_outcome(REFUSED)
-        phones = "、".join(f"{r.name}" for r in referrals if r.phone)
-        body = f"抱歉，{why}我不想猜测，以免误导你。\n建议咨询：{phones}。"
-        return Answer(
-            **base,
-            outcome=REFUSED,
-            answer=body,
-            referrals=self._referral_cards(referrals, base["region"]),
-            timings_ms=timings,
-            reason=reason,
-            conclusion="这个问题我没有可靠的依据，请打12333问清楚。",
-        )
-
-    def _local_gap(self, region: str | None, citations: list[Citation]) -> str:
-        """When the worker named a region but nothing local is cited: say so, and say which local
-        documents of that region the knowledge base knows (so staff can look further)."""
-        if not region or any(c.region != "全国" for c in citations):
-            return ""
-        allowed = set(applicable_regions(region)) - {"全国"}
-        known = [e.short_name for e in self.catalog if e.region in allowed]
-        place = normalise_region(region)
-        if known:
-            return f"{place}的地方文件（{'、'.join(known)}）里没有找到针对这个问题的内容，以上是全国性的规定。"
-        return f"知识库里还没有{place}的地方规定，以上是全国性的规定；当地是否另有规定，可以问12333。"
-
-    def _pilot_scope(self, as_of: date) -> tuple[str, ...]:
-        """Provinces covered on ``as_of`` by any pilot document then in force (a later notice that
-        extends a pilot widens it; an old notice's narrower list must not be read as current)."""
-        provinces: list[str] = []
-        for entry in self.catalog:
-            if isinstance(entry.scope, tuple) and entry.in_force(as_of):
-                provinces += [p for p in entry.scope if p not in provinces]
-        return tuple(provinces)
-
-    def _law_of(self, name: str):
-        """The catalog entry whose short name (or title) the user's law name ends with."""
-        name = name.strip("《》 的")
-        best = None
-        for entry in self.catalog.with_text():
-            for candidate in (entry.title, entry.short_name):
-                if candidate and name.endswith(candidate) and (best is None or len(candidate) > best[1]):
-                    best = (entry, len(candidate))
-        return best[0] if best else None
-
-    def _unknown_law(self, text: str) -> str:
-        """The name of a law whose article the question asks for («职业病防治法第三十五条») when the
-        knowledge base has neither its text nor a catalog entry for it; empty otherwise."""
-        for ref in article_refs(text):
-            name = ref.law.strip("《》 的")
-            if len(name) < 3 or not re.search(r"(法|条例|规定|办法|解释|细则)$", name):
-                continue
-            if self._law_of(name) is None and not any(normalise_doc_name(name) in normalise_doc_name(n) for e in self.catalog for n in e.names()):
-                return name
-        return ""
-
-    def _named_articles(self, text: str) -> list[tuple[object, str]]:
-        """(catalog entry, ``第X条``) for each article the question names of an indexed law."""
-        return [(entry, ref.label) for ref in article_refs(text) if (entry := self._law_of(ref.law))]
-
-    def _missing_articles(self, named: list[tuple[object, str]]) -> str:
-        """「劳动法第二百条」 → "《劳动法》第二百条" when that law is indexed but has no such article."""
-        for entry, label in named:
-            if label not in self._articles_by_doc.get(entry.id, set()):
-                return f"《{entry.short_name}》{label}"
-        return ""
-
-    def _answer_the_follow_up(self, hits: list[Hit], follow_up: "FollowUp") -> list[Hit]:
-        """A follow-up leads with the best-ranked article that states what it asks (the office, the
-        materials, the period, the amount) and that the previous answer did not already lead with;
-        without an aspect, with the best article the previous answer did not lead with."""
-        head = hits[: self.settings.answer.cited_articles]
-        fresh = [h for h in head if f"{h.doc_id}|{h.article}" != follow_up.previous]
-        if follow_up.aspect is not None:
-            fitting = [h for h in fresh if states_aspect(self._article_texts.get((h.doc_id, h.article), h.text), follow_up.aspect)]
-            lead = fitting[0] if fitting else None
-        else:
-            lead = fresh[0] if fresh else None
-        if lead is None:
-            return hits
-        return [lead] + [h for h in hits if h is not lead]
-
-    def _pin_cited_articles(self, text: str, named: list[tuple[object, str]], retrieval: Retrieval) -> list[Hit]:
+    def _pin_cited_articles(self, text: str, named: list[tuple[object, str]], hits: list[Hit]) -> list[Hit]:
         """An article the user names explicitly goes first, whatever its similarity."""
-        hits = list(retrieval.hits)
         pinned = [hit for entry, label in named if (hit := self.retriever.lookup(entry.id, label, query=text))]
         ids = {h.chunk_id for h in pinned}
         return pinned + [h for h in hits if h.chunk_id not in ids]
 
-    def _citation(self, n: int, hit: Hit, question: str, as_of: date, region: str | None = None) -> Citation:
-        entry = self.catalog.get(hit.doc_id)
-        notes = []
-        for change in entry.repealed_articles(as_of):
-            if change.article.startswith(hit.article):
-                notes.append(f"注意：{change.article}自{change.from_date}起已废止" + (f"（{change.note}）" if change.note else ""))
-        province = province_of(region)
-        if entry.scope and isinstance(entry.scope, tuple):
-            scope = self._pilot_scope(as_of) or entry.scope
-            if province and province not in scope:
-                notes.append(f"注意：这是试点政策，{as_of}时的试点范围（{'、'.join(scope)}）不含{province}")
-            elif not province:
-                notes.append(f"这是试点政策，{as_of}时在{'、'.join(scope)}实行；请告诉我你在哪个省")
-        is_note = hit.kind == "note"
-        return Citation(
-            n=n,
-            doc_id=hit.doc_id,
-            title=entry.title,
-            doc_no=entry.doc_no,
-            article=hit.article,
-            page=hit.pages[0] if hit.pages else None,
-            quote="" if is_note else select_quote(hit.text, question, max_chars=self.settings.answer.quote_chars),
-            status=entry.status,
-            effective_from=(entry.effective_from or entry.issued).isoformat() if (entry.effective_from or entry.issued) else None,
-            region=entry.region,
-            source_url=(hit.source_url or entry.source_url) if is_note else entry.source_url,
-            score=round(hit.dense if hit.dense is not None else 0.0, 4),
-            authority=NOTE_AUTHORITY[self._source_kind.get(hit.source_url or "", "news")] if is_note else entry.authority_label,
-            note="；".join(notes),
-            kind="要点（非原文）" if is_note else "原文",
-            summary=hit.text if is_note else "",
-            official_url=entry.source_url,
-            rule=rule.rule if (rule := self.plain_rules.get(hit.doc_id, hit.article)) and not is_note else "",
-        )
 
-
-NOTE_AUTHORITY = {"official": "要点（据官方页面）", "reprint": "要点（据转载页面，以官方原文为准）", "news": "要点（据新闻报道，以官方原文为准）"}
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """A question read as a follow-up of the turn before."""
-
-    aspect: Aspect | None
-    previous: str
-    """The article the previous answer led with (``doc_id|article``; "" for none)."""
-
-
-@dataclass(frozen=True)
-class Worked:
-    """What 算一算 adds to an answer: a conclusion with the number, its points, or a question."""
-
-    conclusion: str = ""
-    points: list[str] = field(default_factory=list)
-    triage: Triage | None = None
-
-
-class CitedSources:
-    """The passages an answer cites, numbered in order of first use. A guide's citation is looked
-    up through the retriever and used only if it applies (in force on the as-of date, in the region)."""
-
-    def __init__(self, retriever: Retriever, *, asked: str, as_of: date, region: str | None, hits: list[Hit] = ()):
-        self.retriever = retriever
-        self.asked = asked
-        self.as_of = as_of
-        self.regions = applicable_regions(region)
-        self.hits: list[Hit] = list(hits)
-
-    def _number(self, doc_id: str, article: str) -> int | None:
-        return next((i for i, h in enumerate(self.hits, start=1) if (h.doc_id, h.article) == (doc_id, article)), None)
-
-    def number_of(self, hit: Hit) -> int:
-        """The citation number of a retrieved passage, adding it unless the same article is cited already."""
-        n = self._number(hit.doc_id, hit.article)
-        if n is None:
-            self.hits.append(hit)
-            n = len(self.hits)
-        return n
-
-    def cite(self, cite: Cite, *, containing: str = "") -> int | None:
-        """The citation number of ``cite`` (adding it), or None when it is not indexed or does not apply."""
-        if cite.note_id:
-            hit = self.retriever.lookup_note(cite.doc_id, cite.note_id)
-        else:
-            hit = self.retriever.lookup(cite.doc_id, cite.article, query=self.asked, containing=containing)
-        if hit is None or not self.retriever.applies(hit.chunk_id, as_of=self.as_of, regions=self.regions):
-            return None
-        n = self._number(hit.doc_id, hit.article)
-        if n and (not containing or containing in self.hits[n - 1].text):
-            return n
-        if n:  # the same article, but the part with the deadline's words
-            self.hits[n - 1] = hit
-            return n
-        self.hits.append(hit)
-        return len(self.hits)
-
-
-def guide_actions(guide: Guide, sources: CitedSources) -> Actions:
-    """A guide's 行动清单: evidence, steps in order, each deadline quoted from the article it cites
-    (a deadline whose article does not apply is left out, the step kept)."""
-    steps = []
-    for step in guide.steps:
-        deadline, n = None, None
-        if step.deadline:
-            n = sources.cite(step.deadline.cite, containing=step.deadline.match)
-            if n is not None:
-                deadline = sentence_with(sources.hits[n - 1].text, step.deadline.match) or None
-                n = n if deadline else None
-        steps.append(Step(what=step.what, who=step.who, deadline=deadline, cite=n))
-    return Actions(evidence=list(guide.evidence), steps=steps)
-
-
-_PROBLEM = re.compile(
-    r"怎么办|咋办|咋整|咋弄|怎么弄|怎么处理|怎么维权|维权|投诉|举报|告他|告公司|起诉|仲裁|要回|讨薪|讨回|不给|不发|没发|拖欠|欠薪|欠我|克扣|扣了|扣我|扣钱|"
-    r"罚款|罚了|罚我|辞退|开除|炒了|赶走|不让|不签|不交|不缴|没交|没缴|受伤|摔|撞了|砸伤|骨折|伤了|工伤|职业病|尘肺|赔偿|赔钱|不赔|押金|扣押|强迫|逼我|违法|"
-    r"让我走|走人|不用来|不要我了|岗位没了|自己扛|不认|不管|合理吗|合法吗|违法吗|能这样吗|还能补|后悔|没见过合同|"
-    r"不肯|拒绝|不同意|少给|克扣|拖着|欺负|骗|坑|威胁|强制|违规|不合理|不公平|凭什么|能要|要求赔|索赔|申诉|帮帮|有什么办法|咋个办|"
-    r"what can i do|what should i do|not paid|unpaid|fired|injured|complain|allowed|legal\?|refus|won't pay|owe|deduct|cheat|help me"
-)
-
-
-EMPLOYMENT_CONCLUSION = "要看你和站点或公司有没有劳动关系，两种情况走的路不同。"
-EMPLOYMENT_TRIAGE = Triage(ask="你和站点、公司或平台签了劳动合同吗？", choices=["签了劳动合同", "没签，在平台接单", "不清楚"])
-_STATUS_GIVEN = re.compile(
-    r"劳动合同|签了合同|没签合同|没有合同|员工|专送|众包|个体户|兼职|外包|劳务|合作协议|承揽|派遣|正式工|临时工|上班|发工资|月薪|底薪|考勤|contract|employee"
-)
-
-
-def needs_employment_status(question: str) -> bool:
-    """A platform worker's problem whose answer turns on whether they are an employee (工伤 vs
-    职业伤害保障, 仲裁 vs civil claim), when the question does not say."""
-    return about_platform_work(question) and bool(_PROBLEM.search(question.lower())) and not _STATUS_GIVEN.search(question)
-
-
-_INFORMATION_ONLY = re.compile(
-    r"第[一二三四五六七八九十百零〇\d]+条.{0,6}(怎么|如何)?(规定|说|讲|写)|是怎么规定的|是什么意思|什么意思|讲的是什么|讲的啥|说了什么|说的啥|"
-    r"什么是|是指什么|指的是|定义|哪一年|哪个部门发|文号|what does .* say|what is (a|an|the) "
-)
-
-
-def describes_problem(question: str) -> bool:
-    """Whether the answer should carry a 行动清单: the worker describes something that went wrong —
-    or at least does not merely ask what a text says. Workers ask because something happened to
-    them, so only a pure lookup («第十条是怎么规定的», «什么是非全日制用工») goes without one."""
-    text = question.lower()
-    return bool(_PROBLEM.search(text)) or not _INFORMATION_ONLY.search(text)
-
-
-def guide_agrees(top: GuideMatch, retrieval: Retrieval, *, min_similarity: float) -> bool:
-    """Follow the closest 办事指南 only when the question is close to one of its phrasings *and* the
-    retriever, on its own, ranks something the guide cites among its top five articles or top three
-    要点 (the rule and threshold chosen on dev)."""
-    if top.similarity < min_similarity or not top.guide.fits(retrieval.query):
-        return False
-    found = {(h.doc_id, h.article) for h in retrieval.hits[:5]} | {(h.doc_id, h.article) for h in retrieval.notes[:3]}
-    for cite in top.guide.cites():
-        if cite.note_id is None and (cite.doc_id, cite.article) in found:
-            return True
-        if cite.note_id is not None and any(d == cite.doc_id and (a == cite.article or a.endswith(f"（{cite.article}）")) for d, a in found):
-            return True
-    return False
-
-
-_PLATFORM_WORK = re.compile(
-    r"平台|外卖|骑手|騎手|跑单|跑單|接单|接單|派单|派單|网约|網約|快递|快遞|主播|代驾|代駕|众包|眾包|专送|货拉拉|滴滴|美团|美團|"
-    r"饿了么|闪送|新就业形态|新就業形態|灵活就业|個體戶|个体户|职业伤害|職業傷害|rider|delivery|platform|gig"
-)
-
-
-def about_platform_work(question: str) -> bool:
-    """Questions from platform workers: the new-employment-form policies (as 要点) are relevant."""
-    return bool(_PLATFORM_WORK.search(question.lower()))
-
-
-def choose_notes(notes: list[Hit], *, already: list[Hit], region: str | None, floor: float, is_regional, trust=lambda hit: 0) -> list[Hit]:
-    """要点 beside the articles: the best points of the two most relevant national documents, and
-    the best point of the worker's own region when one is relevant. The laws are only half of what
-    a platform worker needs; the new-employment-form policies are the other half. Among the points
-    close enough to the question, those read on an official page come before reprints, and reprints
-    before news reports (``trust``: 0, 1, 2); closeness decides within each."""
-    seen = {h.chunk_id for h in already}
-    good = sorted((n for n in notes if n.chunk_id not in seen and (n.dense or 0) >= floor), key=lambda n: (trust(n), -(n.dense or 0)))
-    picked: list[Hit] = []
-    for note in good:
-        if not is_regional(note) and note.doc_id not in {p.doc_id for p in picked} and len(picked) < 2:
-            picked.append(note)
-    if region:
-        picked += [n for n in good if is_regional(n)][:1]
-    return picked
-
-
-def refuses(retrieval: Retrieval) -> bool:
-    """The refusal rule: the ranker's calibrated probability that the knowledge base should answer
-    this question is below the cut chosen with it on dev (see :mod:`kb.ranker`)."""
-    return retrieval.in_scope < retrieval.answer_above
-
-
-def compose_answer(
-    citations: list[Citation],
-    *,
-    outcome: Outcome,
-    referrals: list[Referral] = (),
-    local_gap: str = "",
-    conclusion: str = "",
-    points: list[str] = (),
-    actions: Actions | None = None,
-    triage: Triage | None = None,
-) -> str:
-    """The answer as plain text, in the order a worker reads it: the conclusion, the points, what
-    to do (行动清单), the question that would settle it, then 「依据」 — the numbered sources with
-    their verbatim quotes or labelled 要点 — and where to turn."""
-    lines = [conclusion, ""] if conclusion else []
-    if outcome == PARTIAL and not triage:
-        lines += ["没有找到和你的情况完全对应的规定，下面这些可能相关，请对照自己的情况看，拿不准时打12333问清楚。", ""]
-    lines += [f"{i}. {p}" for i, p in enumerate(points, start=1)]
-    if triage:
-        choices = f"（{' / '.join(triage.choices)}）" if triage.choices else ""
-        lines += ["", f"还需要知道：{triage.ask}{choices}"]
-    if actions:
-        lines += ["", "行动清单"]
-        if actions.evidence:
-            lines.append("先保存好：" + "、".join(actions.evidence))
-        for i, step in enumerate(actions.steps, start=1):
-            who = f"（{step.who}）" if step.who else ""
-            deadline = f" 期限：「{step.deadline}」[{step.cite}]" if step.deadline else ""
-            lines.append(f"{i}) {step.what}{who}{deadline}")
-    lines += ["", "依据", *source_lines(citations)]
-    if local_gap:
-        lines += ["", local_gap]
-    if referrals:
-        lines += ["", "可以找：" + "；".join(f"{r.name}" + (f"（电话 {r.phone}）" if r.phone else "") + f"：{r.what}" for r in referrals) + "。"]
-    lines += ["", DISCLAIMER]
-    return "\n".join(lines)
-
-
-def source_lines(citations: list[Citation]) -> list[str]:
-    """「依据」 as text: each source with its verbatim quote, or its 要点 labelled as not the official text."""
-    lines = []
-    for c in citations:
-        if c.kind == "原文":
-            where = f"（第{c.page}页）" if c.page else ""
-            lines.append(f"[{c.n}]《{c.title}》{c.article}{where}：「{c.quote}」")
-        else:
-            links = [f"来源：{c.source_url}"] if c.source_url else []
-            if c.official_url and c.official_url != c.source_url:
-                links.append(f"官方页面：{c.official_url}")
-            link = f"（{'；'.join(links)}）" if links else ""
-            lines.append(f"[{c.n}]《{c.title}》要点（非原文，全文未收录）：{c.summary}{link}")
-        if c.note:
-            lines.append(f"    {c.note}")
-    return lines
-
-
-def lead_with_the_asked_point(question: str, conclusion: str, points: list[str], *, max_chars: int = 40) -> tuple[str, list[str]]:
-    """A guide answers a family of questions; put first what *this* question asks. The point that
-    shares most words with the question (jieba words of two or more characters, not counting words
-    several points share — the guide's own subject) moves to the front
-    when it shares more than the first point does, and it becomes the conclusion when it also shares
-    more than the guide's conclusion and fits in ``max_chars`` — 「怀孕七个月还排夜班」 is answered by
-    「怀孕7个月以上不得加班、上夜班…」, not by the guide's opening line about dismissal."""
-    if not points:
-        return conclusion, points
-    point_words = [{w for w in tokenize(p) if len(w) >= 2} for p in points]
-    # a word in several points is the guide's subject (小时工, 怀孕), not what this question singles out
-    words = {w for w in tokenize(question) if len(w) >= 2 and sum(w in pw for pw in point_words) <= 1}
-    if not words:
-        return conclusion, points
-
-    def shared(text: str) -> int:
-        return len(words & {w for w in tokenize(text) if len(w) >= 2})
-
-    scores = [shared(p) for p in points]
-    best = max(range(len(points)), key=lambda i: (scores[i], -i))
-    if scores[best] <= scores[0]:
-        return conclusion, points
-    points = [points[best]] + points[:best] + points[best + 1:]
-    text = re.sub(r"\[\d+\]", "", points[0]).strip()
-    if scores[best] > shared(conclusion) and len(text) <= max_chars:
-        conclusion = text
-    return conclusion, points
-
-
-RULE_CONCLUSION_MAX = 85
-"""A conclusion that states a rule: its first sentence or clause (at most 80 characters when the
-rule has a clause that short) and the 5-character hedge."""
-
-
-def plain_conclusion(citations: list[Citation], *, sure: bool, max_chars: int = 80) -> str:
-    """The conclusion of an answer without a 办事指南: the first article's rule in plain words,
-    hedged with 「可能适用：」 when the ranker's calibrated confidence is below the cut chosen on dev.
-    It is the rule's first sentence, or — when that is longer than ``max_chars`` — its first
-    complete clause (up to 「；」); never a sentence cut in the middle. A 要点, or an article without
-    a plain rule, is named instead."""
-    first = citations[0]
-    if first.kind != "原文":
-        return "相关的是政策要点（非原文），见下面。"
-    name = first.title.replace("中华人民共和国", "")
-    if not first.rule:
-        return f"相关规定是《{name}》{first.article}，见下面。" if sure else f"可能相关的是《{name}》{first.article}，见下面。"
-    rule = re.split(r"(?<=[。！？])", first.rule, maxsplit=1)[0]
-    if len(rule) > max_chars:
-        clause = re.split(r"(?<=；)", rule, maxsplit=1)[0]
-        rule = clause[:-1] + "。" if 12 <= len(clause) < len(rule) else rule
-    return rule if sure else f"可能适用：{rule}"
-
-
-def excerpt_points(citations: list[Citation], *, short_name, question: str = "", max_chars: int = 48,
-                   pick_item=None) -> list[str]:
-    """One point per citation: where it is and its first sentence, verbatim (cut with …). When that
-    sentence only introduces a list («有下列情形之一的，应当认定为工伤：»), the item closest to the
-    question follows it, also verbatim: ``pick_item(question, items)`` chooses (the bot passes one
-    that compares embeddings, so 「被车撞」 finds 「交通事故伤害」); without it, the item sharing most
-    words with the question that the introduction does not already have — and none when no item
-    shares one (「工伤」 is in the introduction, so it says nothing about which item)."""
-    words = set(tokenize(question)) if question else set()
-    points = []
-    for c in citations:
-        body = c.quote if c.kind == "原文" else c.summary
-        lines = re.sub(r"^第[一二三四五六七八九十百零〇]+条\s*", "", body.strip()).split("\n")
-        first = re.split(r"(?<=[。；！？])", lines[0], maxsplit=1)[0]
-        if len(first) > max_chars:
-            first = first[:max_chars] + "…"
-        elif first.endswith("：") and len(lines) > 1 and question:
-            items = [line for line in lines[1:] if re.match(r"^[（(][一二三四五六七八九十]+[）)]", line)]
-            specific = [line for line in items if "其他情形" not in line]  # a catch-all item illustrates nothing
-            items = specific or items
-            best = ""
-            if items and pick_item is not None:
-                best = pick_item(question, items)
-            elif items:
-                telling = words - set(tokenize(first))
-                scored = max(items, key=lambda line: len(telling & set(tokenize(line))))
-                best = scored if telling & set(tokenize(scored)) else ""
-            if best:
-                first += best if len(best) <= max_chars else best[:max_chars] + "…"
-        label = f"《{short_name(c)}》{c.article}" if c.kind == "原文" else f"《{short_name(c)}》要点"
-        points.append(f"{label}：{first}[{c.n}]")
-    return points
-
-
-_BRACKETS = str.maketrans({"〔": "(", "［": "(", "[": "(", "【": "(", "（": "(", "〕": ")", "］": ")", "]": ")", "】": ")", "）": ")", " ": None, "　": None, "—": "-", "－": "-"})
-
-
-def normalise_doc_name(text: str) -> str:
-    """Names compared loosely: 〔2021〕, [2021], （2021） and (2021) are the same; spaces dropped."""
-    return text.translate(_BRACKETS)
-
-
-def warning_points(citations: list[Citation]) -> list[str]:
-    """The first warning of the cited sources as a point (a pilot that does not cover the worker's
-    province, an article repealed in part), so it is read before the sources."""
-    return [f"{c.note}[{c.n}]" for c in citations if c.note.startswith("注意")][:1]
-
-
-def sentence_with(text: str, words: str) -> str:
-    """The sentence (up to 。；) of ``text`` that contains ``words``, verbatim; empty if none."""
-    at = text.find(words)
-    if at < 0:
-        return ""
-    start = max(text.rfind(p, 0, at) for p in "。；\n") + 1
-    ends = [i for i in (text.find(p, at) for p in "。；\n") if i >= 0]
-    end = min(ends) + 1 if ends else len(text)
-    return text[start:end].strip()
-
-
-def referral_card(referral: Referral, *, places: list[dict] = (), places_note: str = "") -> ReferralCard:
-    """A referral for the answer, with a ``tel:`` link when it has a phone number."""
-    return ReferralCard(
-        id=referral.id, name=referral.name, what=referral.what, phone=referral.phone,
-        tel=f"tel:{referral.phone}" if referral.phone else None, basis=referral.basis, basis_doc=referral.basis_doc,
-        basis_article=referral.basis_article, source_url=referral.source_url, checked=referral.checked,
-        places=list(places), places_note=places_note,
-    )
-
-
-def select_quote(text: str, question: str, *, max_chars: int) -> str:
-    """A verbatim slice of ``text`` that fits ``max_chars`` where possible: the whole article if it
-    is short, else the paragraph (with its items) that shares most words with the question."""
-    if len(text) <= max_chars:
-        return text
-    groups = group_paragraphs(text.split("\n"))
-    words = set(tokenize(question))
-    best = max(groups, key=lambda g: (len(words & set(tokenize("".join(g)))), -groups.index(g)))
-    quote = "\n".join(best)
-    if len(quote) > max_chars * 2:  # still very long: cut at a sentence end, keeping a verbatim prefix
-        cut = max(quote.rfind(p, 0, max_chars * 2) for p in "。；")
-        quote = quote[: cut + 1] if cut > 0 else quote[: max_chars * 2]
-    return quote
-
-
-__all__ = ["Answer", "AnswerBot", "Citation", "QuestionError", "compose_answer", "select_quote", "Referral"]  # Answer, Citation: bot.results
+__all__ = ["Answer", "AnswerBot", "QuestionError"]

@@ -277,7 +277,7 @@ def compose_text(answer: Answer, conclusion: str, points: list[str], *, model: s
     head += [f"{i}. {p}" for i, p in enumerate(points, start=1)] + ["", note, ""]
     if start is not None:
         return "\n".join(head + lines[start:])
-    from bot.answer import (  # an LLM-free text of another shape: list the sources here
+    from bot.compose import (  # an LLM-free text of another shape: list the sources here
         DISCLAIMER,
         source_lines,
     )

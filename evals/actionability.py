@@ -23,7 +23,7 @@ triage, referral names — never the quoted 依据, whose legal words would cred
 """
 from __future__ import annotations
 
-from bot.answer import RULE_CONCLUSION_MAX
+from bot.compose import RULE_CONCLUSION_MAX
 
 import hashlib
 import re

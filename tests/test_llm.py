@@ -20,7 +20,7 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
-from bot.answer import compose_answer, referral_card
+from bot.compose import compose_answer, referral_card
 from bot.results import Actions, Answer, Citation, Step
 from bot.faithfulness import check_draft, check_sentence, evidence_for, is_connective, numbers_in, parse_draft
 from bot.llm import (

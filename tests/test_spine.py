@@ -63,9 +63,9 @@ def test_texts_not_in_force_are_not_retrieved(bot):
 def test_partially_repealed_article_is_flagged(bot):
     hit = bot.retriever.lookup("laodong-zhengyi-jieshi-1", "第三十二条")
     answerer = bot.current().bot  # the AnswerBot inside the ReloadingBot
-    citation = answerer._citation(1, hit, "退休返聘", date(2025, 10, 1))
+    citation = answerer.composer._citation(1, hit, "退休返聘", date(2025, 10, 1))
     assert "废止" in citation.note
-    assert not answerer._citation(1, hit, "退休返聘", date(2024, 1, 1)).note
+    assert not answerer.composer._citation(1, hit, "退休返聘", date(2024, 1, 1)).note
 
 
 def test_reindex_without_changes_embeds_nothing(workspace, first_index):
@@ -227,7 +227,7 @@ def test_pilot_scope_is_the_widest_in_force_on_the_date(bot):
     answerer = bot.current().bot  # the AnswerBot inside the ReloadingBot
     bot_catalog, answerer.catalog = answerer.catalog, load_catalog()
     try:
-        assert "浙江" in answerer._pilot_scope(date(2025, 10, 1)) and "湖南" not in answerer._pilot_scope(date(2025, 10, 1))
-        assert "浙江" not in answerer._pilot_scope(date(2024, 6, 1)) and "广东" in answerer._pilot_scope(date(2024, 6, 1))
+        assert "浙江" in answerer.composer._pilot_scope(date(2025, 10, 1)) and "湖南" not in answerer.composer._pilot_scope(date(2025, 10, 1))
+        assert "浙江" not in answerer.composer._pilot_scope(date(2024, 6, 1)) and "广东" in answerer.composer._pilot_scope(date(2024, 6, 1))
     finally:
         answerer.catalog = bot_catalog
