@@ -12,6 +12,11 @@ from bot.records import Records, stale_reasons
 from common.settings import Settings
 from corpus.regions import province_of
 
+TRANSCRIPT_TURNS = 20
+"""Question-and-answer turns a page keeps in its transcript per browser session (older ones drop off
+the page). Not :data:`bot.conversation.MAX_TURNS`, the fewer turns a conversation remembers to read
+follow-up questions."""
+
 
 def region_of(profile: dict | None) -> str | None:
     """The region the bot is asked with: the city when one was chosen, else the province."""

@@ -249,13 +249,6 @@ def _word_supported(word: str, evidence: str) -> bool:
     return any(eq in evidence for key, eqs in EQUIVALENTS.items() if key in word for eq in eqs)
 
 
-def negations_in(sentence: str) -> list[str]:
-    """The negations of a sentence as written (不用, 没有, 不是 …): each must be backed by the
-    passage, since a dropped or added 不 turns a rule into its opposite while keeping its words."""
-    text = _QUOTE.sub("", _MARKER.sub("", sentence))
-    return [m.group(0) for m in _NEGATION.finditer(text)]
-
-
 _CLAUSE_END = re.compile(r"[，,。；;：:！!？?\n]")
 
 

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from kb.split import parse_chinese_numeral
+from kb.numerals import NUMERALS, chinese_numeral, parse_chinese_numeral
 
 
 class QuestionError(ValueError):
@@ -64,8 +64,8 @@ def looks_like_injection(text: str) -> bool:
     return bool(_INJECTION.search(text))
 
 
-_NUM = "一二三四五六七八九十百千万零〇两"
-_ARTICLE_REF = re.compile(rf"《?([\u4e00-\u9fff（）()]{{2,40}}?)》?\s*第\s*([{_NUM}]+|\d+)\s*条")
+# 万 too: a question may name an article no law has (第一万条), answered as not existing.
+_ARTICLE_REF = re.compile(rf"《?([\u4e00-\u9fff（）()]{{2,40}}?)》?\s*第\s*([{NUMERALS}万]+|\d+)\s*条")
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,6 @@ def article_label(number: int) -> str:
     """``第十四条`` for 14, as the texts write article headings; up to 第九千九百九十九条 (the longest
     code, 民法典, has 1,260). Beyond that, or for 0, a label no text has (``第0条``), so the
     answer says the article does not exist instead of failing."""
-    from kb.split import chinese_numeral
-
     if 0 < number < 1000:
         return f"第{chinese_numeral(number)}条"
     if 1000 <= number < 10000:

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from datetime import date
+from pathlib import Path
 
 from bot.feeds import FeedSource
 from bot.render import news_html, services_html
@@ -99,9 +100,10 @@ class ServicesPanel:
             return self._directory()
         if self._directory is not None:
             return self._directory
-        from corpus.services import SERVICES_FILE, load_directory_for, overlay_path
+        from corpus.services import load_directory_for, overlay_path
 
-        stamp = tuple(os.stat(p).st_mtime_ns if p.exists() else -1 for p in (SERVICES_FILE, overlay_path(self.settings)))
+        paths = (Path(self.settings.paths.services), overlay_path(self.settings))
+        stamp = tuple(os.stat(p).st_mtime_ns if p.exists() else -1 for p in paths)
         if self._cache is None or self._cache[0] != stamp:
             self._cache = (stamp, load_directory_for(self.settings))
         return self._cache[1]

@@ -350,10 +350,6 @@ class Records:
         with self._connect() as db:
             return [_vetted(r) for r in db.execute("SELECT * FROM vetted ORDER BY id DESC").fetchall()]
 
-    def delete_vetted(self, vetted_id: int) -> bool:
-        with self._connect(durable=True) as db:
-            return db.execute("DELETE FROM vetted WHERE id = ?", (int(vetted_id),)).rowcount == 1
-
     # -- problem reports (诉求反映) ---------------------------------------------------------
 
     def add_report(self, *, what: str, platform: str = "", city: str = "", contact: str = "") -> Report:

@@ -16,7 +16,7 @@ from bot.records import FORWARD_TARGETS, RecordError, Records, document_fingerpr
 from bot.render import CLICK_JS, REASONS, esc, notice_html, transcript_html
 from bot.results import OUTCOME_LABELS
 from corpus.regions import CITIES, PROVINCES, applicable_regions
-from bot.asking import Asker, region_key
+from bot.asking import TRANSCRIPT_TURNS, Asker, region_key
 from bot.protocols import Bot
 from bot.staff_accounts import StaffAccounts
 
@@ -104,7 +104,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
         except Exception:
             log.exception("staff ask failed")
             return transcript_html(turns, staff=True), "", notice_html("出错了，请看服务器日志。"), conv, turns, None
-        turns = (turns + [{"question": answer.question, "answer": answer.to_json(), "final": True}])[-20:]
+        turns = (turns + [{"question": answer.question, "answer": answer.to_json(), "final": True}])[-TRANSCRIPT_TURNS:]
         conv_out = conversation.to_json()
         last = {"question": answer.question, "region": region, "answer": answer.to_json()}
         return transcript_html(turns, staff=True), seen_html(answer, debug=debug, catalog=bot.catalog), "", conv_out, turns, last

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from common.files import write_atomic
+from common.files import read_yaml, write_atomic
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _NAME = re.compile(r"[\w.\-]{2,32}")
@@ -19,7 +19,7 @@ MIN_PASSWORD = 8
 
 
 class AccountError(ValueError):
-    """A name or password that cannot be used; the message says why, in Chinese."""
+    """A name or password that cannot be used, or an accounts file that cannot be read; the message says why."""
 
 
 def hash_password(password: str, *, salt: bytes | None = None, n: int = _SCRYPT["n"], r: int = _SCRYPT["r"], p: int = _SCRYPT["p"]) -> dict:
@@ -37,7 +37,7 @@ class StaffAccounts:
     def _load(self) -> dict[str, dict]:
         if not self.path.is_file():
             return {}
-        data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(self.path, error=AccountError, zh="账号文件", en="the staff accounts file") or {}
         return dict(data.get("staff") or {})
 
     def names(self) -> list[str]:

@@ -11,7 +11,7 @@ import logging
 
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
-from bot.asking import Asker, region_of, topic_of
+from bot.asking import TRANSCRIPT_TURNS, Asker, region_of, topic_of
 from bot.feeds import FeedSource
 from bot.protocols import Bot
 from bot.records import RecordError, Records
@@ -24,8 +24,6 @@ NO_REGION = "不告诉"
 WHOLE_PROVINCE = "全省"
 JOBS = ["外卖", "快递", "网约车", "货运", "主播", "家政", "其他"]
 EXAMPLES = ["送外卖路上被车撞了，算工伤吗？", "干了三个月老板还不签合同怎么办", "公司拖欠工资两个月了，去哪里投诉？", "平台说我不是员工，受伤了谁来赔？"]
-MAX_TURNS = 20
-"""Turns kept per browser session (older ones drop off the page)."""
 
 BUSY = "现在提问的人太多，服务器忙不过来。请过一两分钟再试；急事请直接拨打 12333。"
 BROKEN = "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。"
@@ -79,14 +77,14 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             conversation = asker.conversation(conv)
             vetted = None if from_button else asker.vetted(question or "", region, conversation)
             if vetted:
-                turns = (turns + [{"question": question.strip(), "answer": vetted["answer"], "vetted": vetted, "final": True}])[-MAX_TURNS:]
+                turns = (turns + [{"question": question.strip(), "answer": vetted["answer"], "vetted": vetted, "final": True}])[-TRANSCRIPT_TURNS:]
                 count(vetted["answer"], profile, reason="vetted")
                 yield render(turns), "", "", conv, turns
                 return
             answer = None
             for answer in asker.answers(question or "", region=region, job=(profile or {}).get("job"), conversation=conversation):
                 partial = turns + [{"question": answer.question, "answer": answer.to_json(), "final": False}]
-                yield render(partial[-MAX_TURNS:]), "", "", conv, turns
+                yield render(partial[-TRANSCRIPT_TURNS:]), "", "", conv, turns
         except QuestionError as exc:
             yield render(turns), notice_html(exc.message), question, conv, turns  # keep what they typed
             return
@@ -98,7 +96,7 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             yield render(turns), notice_html(BROKEN), question, conv, turns
             return
         data = answer.to_json()
-        turns = (turns + [{"question": answer.question, "answer": data, "final": True}])[-MAX_TURNS:]
+        turns = (turns + [{"question": answer.question, "answer": data, "final": True}])[-TRANSCRIPT_TURNS:]
         count(data, profile)
         if answer.outcome == "refused" and settings.web.queue_refused and answer.reason not in ("injection",):
             try:

@@ -54,6 +54,7 @@ from bot.feeds import FeedError, FeedItem, card_lines, feed_items, resolve_job, 
 from corpus.catalog import Catalog
 from corpus.changes import Change
 from common.files import read_yaml
+from common import validate
 
 USER_AGENT = "laoquan/0.1 (laoquan policy feed; webhook push run by an operator)"
 KINDS = ("generic", "wecom")
@@ -111,13 +112,11 @@ def load_webhooks(path: Path) -> list[Webhook]:
 
 def _parse(raw: object, label: str) -> Webhook:
     def fail(name: str, zh: str, en: str) -> WebhookError:
-        return WebhookError(f"{label} · {name}: {zh} / {en}")
+        return validate.fail(WebhookError, label, name, zh, en)
 
     if not isinstance(raw, dict):
         raise fail("-", "条目应为映射", "an entry must be a mapping")
-    unknown = sorted(map(str, set(raw) - set(_FIELDS)))
-    if unknown:
-        raise fail(unknown[0], "未知字段", f"unknown field, expected some of {', '.join(_FIELDS)}")
+    validate.reject_unknown(raw, _FIELDS, label, error=WebhookError, en=f"unknown field, expected some of {', '.join(_FIELDS)}")
     url = raw.get("url")
     if not isinstance(url, str) or not re.match(r"(?i)https?://[^\s/]+\S*$", url.strip()):
         raise fail("url", "应为 http:// 或 https:// 地址", "must be an http(s) URL")

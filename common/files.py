@@ -41,6 +41,17 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+class TextDatesLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings, so a bad date is reported with its entry and field
+    (used for every dated YAML file of the corpus: catalog, change log, service points)."""
+
+
+TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(path: Path, *, error: type[Exception], zh: str, en: str, loader: type | None = None) -> object:
     """The parsed YAML of ``path``. A missing or unreadable file, a file not in UTF-8 and broken YAML
     are each raised as ``error`` with one Chinese / English line naming the file (``zh`` and ``en``

@@ -60,6 +60,10 @@ class PathSettings:
     """办事指南: plain-language answers (conclusion, cited points, 行动清单) to the situations asked most."""
     plain_rules_dir: Path = REPO_ROOT / "corpus" / "plain_rules"
     """白话要义: one or two plain sentences per article, keyed by the sha256 of the article's text."""
+    services: Path = REPO_ROOT / "corpus" / "services.yaml"
+    """The reviewed service-point directory (a local overlay in the data folder adds to it)."""
+    typos: Path = REPO_ROOT / "corpus" / "typos.yaml"
+    """Pinyin-input typos the retriever corrects in every question (:mod:`kb.typos`)."""
 
     @property
     def model_dir(self) -> Path:

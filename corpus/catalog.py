@@ -23,9 +23,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-import yaml
-
-from common.files import file_sha256, read_yaml
+from common.files import TextDatesLoader, file_sha256, read_yaml
+from common.validate import ID_PATTERN, date_field, fail, reject_unknown, text_field
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 OVERLAY_NAME = "catalog.local.yaml"
@@ -54,9 +53,7 @@ SOURCE_SUBDIRS = ("texts", "pdf")
 _REQUIRED = ("id", "title", "short_name", "issuer", "kind", "region", "status")
 _OPTIONAL = ("doc_no", "issued", "effective_from", "effective_to", "supersedes", "superseded_by",
              "article_changes", "source_url", "sources", "notes", "scope", "retroactive", "aliases")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class CatalogError(Exception):
@@ -182,17 +179,6 @@ class Catalog:
 # Loading
 
 
-class TextDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings, so a bad date is reported with its entry and field
-    (used for every dated YAML file of the corpus: catalog, change log, service points)."""
-
-
-TextDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None) -> Catalog:
     """Read and validate catalog.yaml (top-level key ``documents``: a list of entries).
 
@@ -250,9 +236,7 @@ def read_overlay(path: Path) -> dict[str, dict]:
         label = f"{path.name} · {doc_id}"
         if not isinstance(raw, dict):
             raise _fail(label, "-", "条目应为映射", "an entry must be a mapping")
-        unknown = sorted(map(str, set(raw) - set(_OVERLAY_FIELDS)))
-        if unknown:
-            raise _fail(label, unknown[0], "未知字段", "unknown field")
+        reject_unknown(raw, _OVERLAY_FIELDS, label, error=CatalogError)
         if not isinstance(raw.get("sources"), list) or not raw["sources"]:
             raise _fail(label, "sources", "应为非空列表", "must be a non-empty list")
     return documents
@@ -276,7 +260,7 @@ def _merge_overlay(catalog: Catalog, overlay: Path) -> None:
 
 
 def _fail(label: str, field: str, zh: str, en: str) -> CatalogError:
-    return CatalogError(f"{label} · {field}: {zh} / {en}")
+    return fail(CatalogError, label, field, zh, en)
 
 
 def _parse_entry(raw: object, n: int) -> CatalogEntry:
@@ -285,14 +269,12 @@ def _parse_entry(raw: object, n: int) -> CatalogEntry:
         raise _fail(label, "-", "条目应为映射", "an entry must be a mapping")
     if isinstance(raw.get("id"), str) and raw["id"].strip():
         label = raw["id"]
-    unknown = sorted(map(str, set(raw) - set(_REQUIRED) - set(_OPTIONAL)))
-    if unknown:
-        raise _fail(label, unknown[0], "未知字段", "unknown field")
+    reject_unknown(raw, _REQUIRED + _OPTIONAL, label, error=CatalogError)
     req = {field: _text(raw, field, label) for field in _REQUIRED}
     missing = [field for field, value in req.items() if value is None]
     if missing:
         raise _fail(label, missing[0], "缺少必填字段", "missing required field")
-    if not _ID.fullmatch(req["id"]):
+    if not ID_PATTERN.fullmatch(req["id"]):
         raise _fail(label, "id", "id 只能用小写字母、数字和连字符", "id must be lowercase letters, digits and hyphens")
     if req["kind"] not in KINDS:
         raise _fail(label, "kind", f"未知类别 {req['kind']!r}", f"unknown kind, expected one of {', '.join(KINDS)}")
@@ -320,29 +302,11 @@ def _parse_entry(raw: object, n: int) -> CatalogEntry:
 
 
 def _text(raw: dict, field: str, label: str) -> str | None:
-    value = raw.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _fail(label, field, "应为文字", "must be text")
-    return value.strip() or None
-
-
-def parse_iso_date(value: object) -> date | None:
-    """``YYYY-MM-DD`` text as a date (None for None); ValueError for anything else. The catalog's
-    dates are kept as text so YAML's own date guessing never decides what a date is."""
-    if value is None:
-        return None
-    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
-        return date.fromisoformat(value.strip())
-    raise ValueError(value)
+    return text_field(raw, field, label, error=CatalogError)
 
 
 def _date(value: object, field: str, label: str) -> date | None:
-    try:
-        return parse_iso_date(value)
-    except ValueError:
-        raise _fail(label, field, f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD") from None
+    return date_field(value, field, label, error=CatalogError)
 
 
 def _list(raw: dict, field: str, label: str) -> list:
@@ -373,9 +337,7 @@ def _change(raw: object, i: int, label: str) -> ArticleChange:
     field = f"article_changes[{i}]"
     if not isinstance(raw, dict):
         raise _fail(label, field, "应为映射", "must be a mapping")
-    unknown = sorted(map(str, set(raw) - {"article", "status", "from", "by", "note"}))
-    if unknown:
-        raise _fail(label, f"{field}.{unknown[0]}", "未知字段", "unknown field")
+    reject_unknown(raw, ("article", "status", "from", "by", "note"), label, error=CatalogError, prefix=f"{field}.")
     for key in ("article", "status", "from", "by"):
         if raw.get(key) in (None, ""):
             raise _fail(label, f"{field}.{key}", "缺少必填字段", "missing required field")
@@ -396,9 +358,7 @@ def _source(raw: object, i: int, label: str, *, relative_only: bool = True) -> S
     field = f"sources[{i}]"
     if not isinstance(raw, dict):
         raise _fail(label, field, "应为映射", "must be a mapping")
-    unknown = sorted(map(str, set(raw) - {"path", "sha256", "format"}))
-    if unknown:
-        raise _fail(label, f"{field}.{unknown[0]}", "未知字段", "unknown field")
+    reject_unknown(raw, ("path", "sha256", "format"), label, error=CatalogError, prefix=f"{field}.")
     for key in ("path", "sha256", "format"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise _fail(label, f"{field}.{key}", "缺少必填字段", "missing required field")

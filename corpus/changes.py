@@ -25,15 +25,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from corpus.catalog import (
-    Catalog,
-    CatalogEntry,
-    TextDatesLoader,
-    load_catalog,
-    parse_iso_date,
-)
+from corpus.catalog import Catalog, CatalogEntry, load_catalog
 from corpus.regions import applicable_regions
-from common.files import read_yaml
+from common.files import TextDatesLoader, read_yaml
+from common.validate import date_field, fail, reject_unknown
 
 CHANGES_FILE = Path(__file__).with_name("catalog_changes.yaml")
 
@@ -172,16 +167,18 @@ def load_changes(path: Path = CHANGES_FILE, *, catalog: Catalog | None = None) -
     return sorted(changes, key=lambda c: c.date or date.min)  # stable: same-day entries keep file order
 
 
+def _label(n: int) -> str:
+    return f"第{n}条 (entry #{n})"
+
+
 def _fail(n: int, field_name: str, zh: str, en: str) -> ChangeLogError:
-    return ChangeLogError(f"第{n}条 (entry #{n}) · {field_name}: {zh} / {en}")
+    return fail(ChangeLogError, _label(n), field_name, zh, en)
 
 
 def _parse_change(raw: object, n: int) -> Change:
     if not isinstance(raw, dict):
         raise _fail(n, "-", "条目应为映射", "an entry must be a mapping")
-    unknown = sorted(map(str, set(raw) - set(_ENTRY_FIELDS)))
-    if unknown:
-        raise _fail(n, unknown[0], "未知字段", "unknown field")
+    reject_unknown(raw, _ENTRY_FIELDS, _label(n), error=ChangeLogError)
     for name in ("date", "doc_id", "kind", "regions", "jobs"):
         if raw.get(name) in (None, "", []):
             raise _fail(n, name, "缺少必填字段", "missing required field")
@@ -219,10 +216,7 @@ def _parse_change(raw: object, n: int) -> Change:
 
 
 def _date(value: object, name: str, n: int) -> date | None:
-    try:
-        return parse_iso_date(value)
-    except ValueError:
-        raise _fail(n, name, f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD") from None
+    return date_field(value, name, _label(n), error=ChangeLogError)
 
 
 def _strings(value: object, name: str, n: int) -> tuple[str, ...]:
@@ -236,9 +230,8 @@ def _values(value: object, name: str, n: int) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise _fail(n, name, "应为映射（字段: 值）", "must be a mapping of field: value")
-    unknown = sorted(map(str, set(value) - set(FIELDS)))
-    if unknown:
-        raise _fail(n, f"{name}.{unknown[0]}", "未知字段", f"unknown field, expected some of {', '.join(FIELDS)}")
+    reject_unknown(value, FIELDS, _label(n), error=ChangeLogError, prefix=f"{name}.",
+                   en=f"unknown field, expected some of {', '.join(FIELDS)}")
     out = {}
     for key, item in value.items():
         if key in ("issued", "effective_from", "effective_to") and item is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from common.files import file_sha256, read_yaml
 
 GUIDES_DIR = Path(__file__).with_name("guides")
 KINDS = ("problem", "info")
@@ -127,11 +127,6 @@ class Guide:
             return self.branches[hit.pop()]
         return self.branches.get(UNKNOWN) or next(iter(self.branches.values()))
 
-    def choice_for_label(self, text: str) -> Choice | None:
-        """The choice whose button label is ``text`` (a tapped triage button)."""
-        text = text.strip().rstrip("。.!！")
-        return next((c for c in (self.facts.choices if self.facts else ()) if c.label == text), None)
-
 
 class GuideError(ValueError):
     pass
@@ -219,16 +214,10 @@ def parse_guide(data: dict, *, source: str = "guide", fingerprint: str = "") -> 
 
 def load_guides(folder: Path = GUIDES_DIR) -> list[Guide]:
     """Every guide in ``folder`` (sorted by file name); a broken file raises :class:`GuideError`."""
-    import hashlib
-
     guides = []
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        raw = path.read_bytes()
-        try:
-            data = yaml.safe_load(raw.decode("utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise GuideError(f"{path.name}: not valid YAML: {exc}") from exc
-        guides.append(parse_guide(data, source=path.name, fingerprint=hashlib.sha256(raw).hexdigest()))
+        data = read_yaml(path, error=GuideError, zh="办事指南文件", en="the guide")
+        guides.append(parse_guide(data, source=path.name, fingerprint=file_sha256(path)))
     ids = [g.id for g in guides]
     dupes = {i for i in ids if ids.count(i) > 1}
     if dupes:

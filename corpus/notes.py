@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from common.files import file_sha256_or_empty
+from common.files import file_sha256_or_empty, read_yaml
 
 NOTES_DIR = Path(__file__).with_name("notes")
 
@@ -40,11 +38,15 @@ def source_kinds(folder: Path = NOTES_DIR) -> dict[str, str]:
     """Every notes file's source URLs → their kind (``official`` / ``reprint`` / ``news``)."""
     kinds = {}
     for path in sorted(Path(folder).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = _read(path) or {}
         for source in data.get("sources") or []:
             if source.get("url") and source.get("kind") in SOURCE_KINDS:
                 kinds[source["url"]] = source["kind"]
     return kinds
+
+
+def _read(path: Path) -> object:
+    return read_yaml(path, error=ValueError, zh="要点文件", en="the notes file")
 
 
 def notes_file(doc_id: str, folder: Path = NOTES_DIR) -> Path:
@@ -56,7 +58,7 @@ def load_notes(doc_id: str, folder: Path = NOTES_DIR) -> list[NotePoint]:
     path = notes_file(doc_id, folder)
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _read(path) or {}
     if data.get("doc") not in (None, doc_id):
         raise ValueError(f"{path.name}: doc is {data.get('doc')!r}, expected {doc_id!r}")
     default_url = next((s.get("url") for s in data.get("sources") or [] if s.get("url")), None)

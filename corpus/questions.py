@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from common.files import file_sha256_or_empty
+from common.files import file_sha256_or_empty, read_yaml
 
 QUESTIONS_DIR = Path(__file__).with_name("article_questions")
 
@@ -19,7 +17,7 @@ def load_article_questions(doc_id: str, folder: Path = QUESTIONS_DIR) -> dict[st
     path = questions_file(doc_id, folder)
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path, error=ValueError, zh="问题文件", en="the questions file") or {}
     if data.get("doc") not in (None, doc_id):
         raise ValueError(f"{path.name}: doc is {data.get('doc')!r}, expected {doc_id!r}")
     return {str(article): [str(q).strip() for q in qs if str(q).strip()] for article, qs in (data.get("articles") or {}).items()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
+from common.files import read_yaml
 
 REFERRALS_FILE = Path(__file__).with_name("referrals.yaml")
 
@@ -47,7 +47,7 @@ class Referrals:
 
 
 def load_referrals(path: Path = REFERRALS_FILE) -> Referrals:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path, error=ValueError, zh="转介文件", en="the referrals file") or {}
     items = []
     for raw in data.get("referrals", []):
         raw = {k: (str(v) if v is not None and k in ("checked", "phone") else v) for k, v in raw.items()}

@@ -38,9 +38,9 @@ from urllib.parse import quote, urlencode
 
 import yaml
 
-from corpus.catalog import TextDatesLoader, parse_iso_date
 from corpus.regions import MUNICIPALITIES, OTHER_REGIONS, PROVINCE_OF, PROVINCES, normalise_region
-from common.files import read_yaml, write_atomic
+from common.files import TextDatesLoader, read_yaml, write_atomic
+from common.validate import ID_PATTERN, date_field, fail, reject_unknown, text_field
 
 SERVICES_FILE = Path(__file__).with_name("services.yaml")
 OVERLAY_NAME = "services.local.yaml"
@@ -83,7 +83,6 @@ LON_RANGE = (73.55, 135.09)
 
 _REQUIRED = ("id", "name", "kind", "address", "province", "city", "source_url", "checked")
 _OPTIONAL = ("hours", "phone", "lat", "lon", "coords", "district", "source_type", "note")
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PHONE = re.compile(
     r"1[3-9]\d{9}"                      # mobile
     r"|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?"   # landline with area code, optional extension
@@ -211,7 +210,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _fail(label: str, field_name: str, zh: str, en: str) -> ServiceError:
-    return ServiceError(f"{label} · {field_name}: {zh} / {en}")
+    return fail(ServiceError, label, field_name, zh, en)
 
 
 def _read_yaml(path: Path) -> object:
@@ -241,14 +240,12 @@ def parse_entry(raw: object, *, label: str, named_label=None) -> ServicePoint:
         raise _fail(label, "-", "条目应为映射", "an entry must be a mapping")
     if named_label and isinstance(raw.get("id"), str) and raw["id"].strip():
         label = named_label(raw["id"].strip())
-    unknown = sorted(map(str, set(raw) - set(_REQUIRED) - set(_OPTIONAL)))
-    if unknown:
-        raise _fail(label, unknown[0], "未知字段", "unknown field")
+    reject_unknown(raw, _REQUIRED + _OPTIONAL, label, error=ServiceError)
     values = {name: _text(raw, name, label) for name in _REQUIRED + ("hours", "phone", "coords", "district", "source_type", "note")}
     missing = [name for name in _REQUIRED if values[name] is None]
     if missing:
         raise _fail(label, missing[0], "缺少必填字段", "missing required field")
-    if not _ID.fullmatch(values["id"]):
+    if not ID_PATTERN.fullmatch(values["id"]):
         raise _fail(label, "id", "id 只能用小写字母、数字和连字符", "id must be lowercase letters, digits and hyphens")
     kind = KIND_ALIASES.get(values["kind"], values["kind"])
     if kind not in KINDS:
@@ -281,21 +278,14 @@ def parse_entry(raw: object, *, label: str, named_label=None) -> ServicePoint:
 
 def _text(raw: dict, name: str, label: str) -> str | None:
     value = raw.get(name)
-    if value is None:
-        return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and name in ("phone",):
-        value = str(value)  # an unquoted phone number in YAML
-    if not isinstance(value, str):
-        raise _fail(label, name, "应为文字", "must be text")
-    return value.strip() or None
+        return str(value)  # an unquoted phone number in YAML
+    return text_field(raw, name, label, error=ServiceError)
 
 
 def _date(value: str, label: str) -> date:
-    try:
-        checked = parse_iso_date(value)
-    except ValueError:
-        checked = None
-    if checked is None:
+    checked = date_field(value, "checked", label, error=ServiceError)
+    if checked is None:  # required: never None here, as checked is among the required fields
         raise _fail(label, "checked", f"日期无效 {value!r}（应为 YYYY-MM-DD）", "bad date, expected YYYY-MM-DD")
     return checked
 
@@ -461,8 +451,8 @@ def load_directory(path: Path = SERVICES_FILE, overlay: Path | None = None) -> S
 
 
 def load_directory_for(settings) -> ServiceDirectory:
-    """corpus/services.yaml merged with the settings' local overlay."""
-    return load_directory(SERVICES_FILE, overlay=overlay_path(settings))
+    """``settings.paths.services`` merged with the settings' local overlay."""
+    return load_directory(settings.paths.services, overlay=overlay_path(settings))
 
 
 # ---------------------------------------------------------------------------------------------

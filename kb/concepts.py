@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from common.files import read_yaml
 from common.settings import REPO_ROOT
 
 CONCEPTS_FILE = REPO_ROOT / "corpus" / "concepts.yaml"
@@ -58,7 +57,7 @@ class ConceptMatch:
 
 
 def load_concepts(path: Path = CONCEPTS_FILE) -> tuple[Concept, ...]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(path, error=ValueError, zh="概念词表", en="the concepts file") or {}
     concepts = []
     for raw in data.get("concepts", []):
         forms = {str(f).strip().lower() for key in _CONCEPT_FORMS for f in raw.get(key) or [] if str(f).strip()}

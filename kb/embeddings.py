@@ -34,11 +34,9 @@ from common.files import file_sha256, write_atomic
 import contextlib
 import fcntl
 import json
-import logging
 import os
 import shutil
 import struct
-import sys
 import threading
 import time
 import uuid
@@ -53,16 +51,11 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from langchain_core.embeddings import Embeddings
 
-log = logging.getLogger(__name__)
-
 # torch's OpenMP runtime (libgomp) spin-waits between parallel regions. On a 2-core box shared
 # with anything else busy (an index build, an eval, an LLM) the spinning thread holds the core its
 # partner needs: one query took ~950 ms instead of ~30 ms here. Passive waiting avoids that.
-# libgomp reads the variable once, when torch is first imported, hence here, before any torch
-# import; a value set by the operator wins.
-_OMP_POLICY_PRESET = "OMP_WAIT_POLICY" in os.environ
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-_OMP_POLICY_APPLIED = _OMP_POLICY_PRESET or "torch" not in sys.modules
+# libgomp reads OMP_WAIT_POLICY once, when torch is first imported: ``import common.settings``
+# above sets it to PASSIVE (a value set by the operator wins) before this module imports torch.
 
 MODEL_NAME = "multilingual-e5-small"
 FORMAT_VERSION = 2
@@ -680,23 +673,13 @@ def ensure_model_folder(target: Path) -> Path:
 def configure_torch() -> int:
     """Set torch's intra-op threads; returns the count.
 
-    One per CPU this process may use (2 here: batches run ~1.9x faster than with one), unless the
-    operator set ``OMP_NUM_THREADS``. But if torch was imported before this module could ask for
-    passive OpenMP waiting, two threads can collapse under load from other processes (see above),
-    so then one thread.
+    One per CPU this process may use (2 here: batches run ~1.9x faster than with one, with passive
+    OpenMP waiting; see above), unless the operator set ``OMP_NUM_THREADS``.
     """
     import torch
 
-    if os.environ.get("OMP_NUM_THREADS"):
-        return torch.get_num_threads()
-    if _OMP_POLICY_APPLIED:
+    if not os.environ.get("OMP_NUM_THREADS"):
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
-    else:
-        log.warning(
-            "torch was imported before kb.embeddings could set OMP_WAIT_POLICY=PASSIVE; "
-            "using 1 thread (set the variable in the environment, or import laoquan first)"
-        )
-        torch.set_num_threads(1)
     return torch.get_num_threads()
 
 

@@ -56,7 +56,8 @@ def build_guide_vectors(guides: list[Guide], index_dir: Path, *, get_embedder) -
     keep = sorted(wanted)
     if missing or set(cache) != set(keep):
         buffer = io.BytesIO()
-        matrix = np.stack([cache[k] for k in keep]).astype(np.float32) if keep else np.zeros((0, 384), np.float32)
+        # No phrasings: an empty matrix (its width is never read; no embedder is loaded to learn it).
+        matrix = np.stack([cache[k] for k in keep]).astype(np.float32) if keep else np.zeros((0, 0), np.float32)
         np.savez(buffer, keys=np.array(keep), vectors=matrix)
         index_dir.mkdir(parents=True, exist_ok=True)
         write_atomic(path, buffer.getvalue())
@@ -85,7 +86,7 @@ class GuideMatcher:
                 texts.append(q)
         self._owners = owners
         self._texts = texts
-        self._matrix = np.stack(rows).astype(np.float32) if rows else np.zeros((0, 384), np.float32)
+        self._matrix = np.stack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
 
     def __len__(self) -> int:
         return len(self.guides)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from corpus.catalog import Catalog, CatalogEntry, load_catalog_for
 from corpus.notes import NotePoint, load_notes, notes_fingerprint
@@ -99,11 +98,6 @@ def read_manifest(index_dir: Path) -> dict:
     if manifest.get("version") != SPLIT_VERSION:
         return {**empty, **{k: manifest[k] for k in ("generation", "collection") if k in manifest}}
     return manifest
-
-
-def write_manifest(index_dir: Path, manifest: dict) -> None:
-    """Replace the manifest atomically: a killed run leaves the previous one whole."""
-    write_atomic(index_dir / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
 
 
 def entry_fingerprint(entry: CatalogEntry, file_sha256: str, questions_sha256: str = "", extra: str = "") -> str:
@@ -375,7 +369,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
             continue
         try:
             notes = note_records(entry, load_notes(entry.id, settings.paths.notes_dir))
-        except (ValueError, yaml.YAMLError) as exc:
+        except ValueError as exc:  # read_yaml gives a broken file as ValueError
             report.problems.append(f"{entry.id}: 要点文件有误 / bad notes file: {exc}")
             _keep_previous(entry.id, manifest, records, pointers, documents)
             continue

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from kb.numerals import NUMERAL
+
 # CJK Radicals Supplement (U+2E80–U+2EFF) look-alikes seen in official PDFs, mapped to the
 # ordinary ideograph. NFKC leaves this block alone (only U+2E9F and U+2EF3 have mappings).
 RADICAL_SUPPLEMENT_MAP = {
@@ -69,11 +71,10 @@ def is_page_mark(line: str) -> bool:
     return bool(_PAGE_MARK.match(line))
 
 
-_NUM = "一二三四五六七八九十百千零〇两"
 # A heading is followed by a space ("第四十六条 " starts an article; "第四十六条规定" wrapped to
 # the start of a line is a cross-reference inside the previous paragraph).
 _BLOCK_START = re.compile(
-    rf"^(第[{_NUM}]+[编章节条](之[{_NUM}]+)?\s|[（(][{_NUM}]+[）)]|[{_NUM}]+、|目\s*录)"
+    rf"^(第{NUMERAL}[编章节条](之{NUMERAL})?\s|[（(]{NUMERAL}[）)]|{NUMERAL}、|目\s*录)"
 )
 _SENTENCE_END = tuple("。；：！？;:")
 

@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -23,7 +24,7 @@ from kb.lanes import SINGLE_LANES, ArticleLanes, Lane, LaneScores
 from kb.ranker import RankerModel, candidates, question_signals, scope_features
 from kb.keywords import tokenize
 from kb.simplified import to_simplified
-from kb.typos import correct_typos
+from kb.typos import TYPOS_FILE, correct_typos
 from kb.store import CollectionMissingError, VectorStore, date_key
 from common.settings import Settings
 
@@ -32,11 +33,11 @@ from common.settings import Settings
 _MARKUP = re.compile(r"<[^<>]{0,200}>|\]\(\S{0,300}\)|https?://\S+")
 
 
-def read_query(query: str) -> str:
+def read_query(query: str, typos: Path = TYPOS_FILE) -> str:
     """A question as the retriever reads it: markup pasted with it (HTML tags, a Markdown link's
-    target, bare URLs) left out, 繁體 as simplified, pinyin-input typos corrected."""
+    target, bare URLs) left out, 繁體 as simplified, pinyin-input typos (the table ``typos``) corrected."""
     text = _MARKUP.sub(lambda m: "]" if m.group(0).startswith("]") else " ", query)
-    return correct_typos(to_simplified(text.replace("[", " ").replace("]", " ")).strip() or query)
+    return correct_typos(to_simplified(text.replace("[", " ").replace("]", " ")).strip() or query, typos)
 
 class IndexMissingError(RuntimeError):
     """Nothing is indexed yet: run ``laoquan index`` first."""
@@ -136,13 +137,13 @@ class HybridRetriever:
             raise IndexMissingError(
                 f"索引的向量集合 {self.collection} 不在向量库里（被删除了，或连到了别的 Chroma），请重新运行 `laoquan index`"
             ) from None
-        self._load_note_vectors(manifest)
-        self.lanes = self._load_lanes(manifest)
         if embedder is None:
             from kb.embeddings import Embedder, ensure_model_folder
 
             embedder = Embedder(ensure_model_folder(settings.paths.model_dir))
         self.embedder = embedder
+        self._load_note_vectors(manifest)
+        self.lanes = self._load_lanes(manifest)
 
     def __len__(self) -> int:
         return len(self._records)
@@ -192,7 +193,7 @@ class HybridRetriever:
         in the learned ranker's order, with its two calibrated probabilities."""
         k = k or self.settings.retrieval.top_k
         as_of = as_of or date.today()
-        query = read_query(query)
+        query = read_query(query, self.settings.paths.typos)
         timings = {}
 
         started = time.perf_counter()
@@ -267,7 +268,7 @@ class HybridRetriever:
         got = self._store.embeddings_for(ids) if ids else {}
         self._note_rows = [i for i in ids if i in got]
         self._note_parent = [manifest["pointers"][i]["parent"] if i in manifest.get("pointers", {}) else i for i in self._note_rows]
-        self._note_matrix = np.stack([got[i] for i in self._note_rows]) if self._note_rows else np.zeros((0, 384), np.float32)
+        self._note_matrix = np.stack([got[i] for i in self._note_rows]) if self._note_rows else np.zeros((0, self.embedder.dim), np.float32)
 
     def _load_lanes(self, manifest: dict) -> ArticleLanes:
         """The article and worker-question vectors of this generation, in memory for the lanes."""
@@ -275,12 +276,12 @@ class HybridRetriever:
         pointers = {pid: p for pid, p in manifest.get("pointers", {}).items() if use_questions and p["kind"] == "question"}
         articles = [cid for cid, r in self._records.items() if r.get("kind", "article") == "article"]
         vectors = self._store.embeddings_for(articles + list(pointers))
-        dim = next(iter(vectors.values())).shape[0] if vectors else 384
+        dim = next(iter(vectors.values())).shape[0] if vectors else self.embedder.dim
         return ArticleLanes(self._records, pointers, vectors, dim=dim)
 
     def lane_scores(self, query: str, *, region: str | None = None, as_of: date | None = None) -> tuple[LaneScores, ConceptMatch]:
         """Every single lane's scores of every article for ``query`` (see :mod:`kb.lanes`)."""
-        query = read_query(query)
+        query = read_query(query, self.settings.paths.typos)
         return self._score_lanes(query, self._query_vector(query), region=region, as_of=as_of or date.today())
 
     def _score_lanes(self, query: str, vector, *, region: str | None, as_of: date) -> tuple[LaneScores, ConceptMatch]:
@@ -293,7 +294,7 @@ class HybridRetriever:
 
     def query_vector(self, query: str):
         """The embedding of ``query`` as :meth:`search` reads it (the bot matches its 办事指南 with it)."""
-        return self._query_vector(read_query(query))
+        return self._query_vector(read_query(query, self.settings.paths.typos))
 
     def _query_vector(self, text: str):
         """The embedding of an already read query; the last one is kept, since answering a question
@@ -312,7 +313,7 @@ class HybridRetriever:
         if unseen:
             for text, vector in zip(unseen, self.embedder.embed_passages(unseen)):
                 self._text_vectors[text] = vector
-        query_vector = self._query_vector(read_query(query))
+        query_vector = self._query_vector(read_query(query, self.settings.paths.typos))
         return int(np.argmax(np.stack([self._text_vectors[t] for t in texts]) @ query_vector))
 
     def search_notes(
@@ -324,7 +325,7 @@ class HybridRetriever:
             return []
         as_of = as_of or date.today()
         regions = applicable_regions(region)
-        vector = self._query_vector(read_query(query)) if vector is None else vector
+        vector = self._query_vector(read_query(query, self.settings.paths.typos)) if vector is None else vector
         best: dict[str, float] = {}
         for parent, sim in zip(self._note_parent, self._note_matrix @ vector):
             if doc_id and self._records[parent]["doc_id"] != doc_id:

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kb.load import Line, SourceText
+from kb.numerals import ARTICLE_LABEL, NUMERAL, chinese_numeral
 
-_NUM = "一二三四五六七八九十百千零〇两"
-ARTICLE_RE = re.compile(rf"^第([{_NUM}]+)条(之[{_NUM}]+)?(?=\s|$)")
-CHAPTER_RE = re.compile(rf"^第[{_NUM}]+[编章](\s|$)")
-SECTION_RE = re.compile(rf"^第[{_NUM}]+节(\s|$)")
-ITEM_RE = re.compile(rf"^[（(][{_NUM}]+[）)]")
+ARTICLE_RE = re.compile(rf"^{ARTICLE_LABEL}(?=\s|$)")
+CHAPTER_RE = re.compile(rf"^第{NUMERAL}[编章](\s|$)")
+SECTION_RE = re.compile(rf"^第{NUMERAL}节(\s|$)")
+ITEM_RE = re.compile(rf"^[（(]{NUMERAL}[）)]")
 
 DEFAULT_MAX_TOKENS = 480
 """Budget for the embedded text: the model truncates at 512 tokens, and the title prefix needs room."""
@@ -65,44 +65,6 @@ class Chunk:
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.embed_text.encode("utf-8")).hexdigest()
-
-
-def chinese_numeral(n: int) -> str:
-    """1 → 一, 14 → 十四, 82 → 八十二, 120 → 一百二十 (as article numbers are written)."""
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    rest = n % 100
-    tail = "" if rest == 0 else ("零" + digits[rest] if rest < 10 else ("一" + chinese_numeral(rest) if rest < 20 else chinese_numeral(rest)))
-    return digits[n // 100] + "百" + tail
-
-
-def parse_chinese_numeral(text: str) -> int:
-    """十四 → 14, 一百零八 → 108, 二百 → 200 (inverse of :func:`chinese_numeral`)."""
-    values = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    values["两"] = 2
-    total, current = 0, 0
-    for ch in text:
-        if ch in values:
-            current = values[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "千":
-            total += (current or 1) * 1000
-            current = 0
-        elif ch == "〇":
-            current = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {text!r}")
-    return total + current
 
 
 def group_paragraphs(lines: list, *, text=lambda line: line) -> list[list]:

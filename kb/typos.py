@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from common.files import read_yaml
 
 TYPOS_FILE = Path(__file__).resolve().parent.parent / "corpus" / "typos.yaml"
 
@@ -28,7 +28,7 @@ class Typo:
 
 def load_typos(path: Path = TYPOS_FILE) -> list[Typo]:
     """The typo table, longest typos first (so 工伤认证 is corrected before 工伤 … would be)."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path, error=ValueError, zh="错别字表", en="the typo table") or {}
     typos = [Typo(str(t["typo"]), str(t["word"]), tuple(t.get("unless_followed_by") or ()), tuple(t.get("unless_preceded_by") or ()))
              for t in raw.get("typos") or []]
     return sorted(typos, key=lambda t: -len(t.typo))

@@ -256,7 +256,7 @@ def _services_import(args, settings: Settings) -> int:
     from corpus.services import ServiceError, import_file, overlay_path
 
     try:
-        report = import_file(args.file, overlay_path(settings), dry_run=args.dry_run)
+        report = import_file(args.file, overlay_path(settings), committed=settings.paths.services, dry_run=args.dry_run)
     except ServiceError as exc:
         raise UserFacingError(f"站点文件有误 / directory error: {exc}") from exc
     print(report.summary() + (" (dry run: nothing written)" if args.dry_run and report.ok else ""))

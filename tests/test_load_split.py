@@ -7,7 +7,8 @@ import pytest
 
 from kb.load import SourceError, load_source
 from kb.normalize import fix_radicals, is_page_mark, join_wrapped_lines
-from kb.split import chinese_numeral, parse_chinese_numeral, split_articles
+from kb.numerals import chinese_numeral, parse_chinese_numeral
+from kb.split import split_articles
 
 
 def _articles(chunks):
