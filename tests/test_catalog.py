@@ -43,6 +43,7 @@ def catalog() -> Catalog:
     return load_catalog(CATALOG_FILE)
 
 
+@pytest.mark.integration
 def test_real_catalog_checks_clean(catalog, sources_dir):
     problems = check_catalog(catalog, sources_dir)
     assert problems == [], format_problems(problems)

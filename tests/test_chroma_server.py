@@ -22,6 +22,8 @@ import yaml
 
 from tests.conftest import RIDER
 
+pytestmark = pytest.mark.integration  # the real model, a real Chroma index, the sources folder
+
 DOCS = ["gongshang-baoxian-tiaoli", "laodong-baozhang-jiancha-tiaoli"]
 
 

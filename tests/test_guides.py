@@ -32,6 +32,7 @@ def article_texts(sources_dir):
     return texts
 
 
+@pytest.mark.integration
 def test_every_committed_guide_is_backed_by_the_texts(article_texts):
     guides = load_guides()
     assert len(guides) >= 1
@@ -162,6 +163,7 @@ def guided_bot(workspace, first_index, embedder, tmp_path_factory):
     return load_bot(workspace.replace(guides_dir=folder), embedder=embedder)
 
 
+@pytest.mark.integration
 def test_a_question_with_the_fact_gets_the_guides_answer(guided_bot):
     answer = guided_bot.ask("我是正式员工，上班的时候受伤了算不算工伤？")
     assert answer.guide == "injury-at-work-test"
@@ -180,6 +182,7 @@ def test_a_question_with_the_fact_gets_the_guides_answer(guided_bot):
     assert answer.answer.startswith(answer.conclusion)
 
 
+@pytest.mark.integration
 def test_a_missing_fact_is_asked_and_the_tapped_choice_answers_it(guided_bot):
     conversation = Conversation(region="浙江")
     first = guided_bot.ask("上班的时候受伤了算不算工伤", conversation=conversation)
@@ -199,6 +202,7 @@ def test_a_missing_fact_is_asked_and_the_tapped_choice_answers_it(guided_bot):
     assert conversation.facts == {"injury-at-work-test": "employee"}
 
 
+@pytest.mark.integration
 def test_an_article_not_in_force_on_the_as_of_date_drops_the_guide(guided_bot):
     from datetime import date
 
@@ -207,6 +211,7 @@ def test_an_article_not_in_force_on_the_as_of_date_drops_the_guide(guided_bot):
     assert all(c.doc_id != "gongshang-baoxian-tiaoli" for c in answer.citations)
 
 
+@pytest.mark.integration
 def test_answers_without_a_guide_state_the_rule_in_plain_words(bot):
     """Issue 15: no bare pointer. The conclusion is the first article's 白话要义 (or its first
     clause), each point states a cited article's rule in the same words; the quote stays verbatim."""
@@ -223,6 +228,7 @@ def test_answers_without_a_guide_state_the_rule_in_plain_words(bot):
         assert c.rule and c.rule in point and c.kind == "原文" and c.quote  # the rule as written; the card keeps the verbatim quote
 
 
+@pytest.mark.integration
 def test_a_list_introduction_is_followed_by_the_item_the_question_is_about(bot):
     """With a plain rule, the point states it (the whole list in plain words); an article without
     one is excerpted: the introduction, then the item closest to the question, verbatim."""
@@ -241,12 +247,14 @@ def test_a_list_introduction_is_followed_by_the_item_the_question_is_about(bot):
     assert re.search(r"应当认定为工伤：[（(]六[）)]", point) and "上下班途中" in point
 
 
+@pytest.mark.integration
 def test_stream_gives_the_conclusion_first(bot):
     stages = list(bot.stream("干了三个月老板还不签合同怎么办"))
     assert stages[0].conclusion == stages[-1].conclusion and not stages[0].citations
     assert stages[-1].citations
 
 
+@pytest.mark.integration
 def test_a_problem_no_guide_fits_gets_the_general_route(bot):
     """The 5-document test index has no guide phrasings close enough; the general routes (with
     deadlines quoted from the indexed texts) still tell the worker what to do."""
@@ -276,6 +284,7 @@ def bot_with_full_catalog(bot):
     return AnswerBot(bot.retriever, load_catalog(load_settings().paths.catalog), bot.settings, guides=bot.current().bot.guides)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "question, doc_id",
     [
@@ -294,6 +303,7 @@ def test_a_named_document_without_text_is_named_with_its_source(bot_with_full_ca
     assert "全文和要点都未收录" in card.summary and card.doc_no in card.summary
 
 
+@pytest.mark.integration
 def test_a_document_not_in_force_is_not_named_as_current(bot_with_full_catalog):
     from datetime import date
 
@@ -301,6 +311,7 @@ def test_a_document_not_in_force_is_not_named_as_current(bot_with_full_catalog):
     assert all(c.doc_id != "zhiye-shanghai-baozhang-banfa-2025" for c in answer.citations)  # in force from 2025-07-01
 
 
+@pytest.mark.integration
 def test_referrals_list_the_places_in_the_workers_city(bot):
     answer = bot.ask("老板拖欠我三个月工资不给，怎么办", region="北京")
     arbitration = next(r for r in answer.referrals if r.id == "arbitration")
@@ -322,6 +333,7 @@ def test_referrals_list_the_places_in_the_workers_city(bot):
     assert all(not r.places and not r.places_note for r in nowhere.referrals)  # no city, no guess
 
 
+@pytest.mark.integration
 def test_a_referral_without_a_listed_office_says_why(bot):
     from bot.render import referrals_html
 
@@ -336,6 +348,7 @@ def test_a_referral_without_a_listed_office_says_why(bot):
     assert notes == ["选好所在城市后，这里会列出当地的办事地点（目录里已有的城市）。"]  # once, not per referral
 
 
+@pytest.mark.integration
 def test_a_platform_workers_problem_without_employment_status_asks_for_it(bot):
     conversation = Conversation()
     first = bot.ask("送外卖的时候在店里摔伤了，平台不管，怎么办", conversation=conversation)
@@ -356,6 +369,7 @@ def test_a_guide_is_not_followed_without_its_defining_fact():
     assert not death.fits("跑滴滴被乘客打了，平台不管怎么办")
 
 
+@pytest.mark.integration
 def test_an_article_of_a_law_not_in_the_knowledge_base_is_refused_not_guessed(bot):
     answer = bot.ask("职业病防治法第三十五条讲什么")
     assert answer.outcome == "refused" and answer.reason == "law_not_indexed" and "职业病防治法" in answer.answer
@@ -379,6 +393,7 @@ def test_a_guide_answer_leads_with_the_point_the_question_asks_about():
     assert lead == conclusion and ordered[0] == long_point
 
 
+@pytest.mark.integration
 def test_a_listing_article_is_excerpted_with_the_item_the_question_is_about(bot):
     commute = bot.ask("下班路上被车撞了")
     first = next(p for p in commute.points if p.startswith("《工伤保险条例》第十四条"))
@@ -415,6 +430,7 @@ def test_a_fact_that_undoes_a_guides_conclusion_keeps_the_guide_out():
         assert not guides[gid].fits("送餐时酒后骑车摔了"), gid
 
 
+@pytest.mark.integration
 def test_a_drunk_injury_is_answered_from_the_articles_that_exclude_it(bot):
     answer = bot.ask("喝醉了骑车摔伤能算工伤吗")
     assert answer.guide is None

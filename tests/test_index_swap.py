@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import RIDER
 
+pytestmark = pytest.mark.integration  # the real model, a real Chroma index, the sources folder
+
 LAW = "gongshang-baoxian-tiaoli"
 OLD_LINE = "(六)在上下班途中，受到非本人主要责任的交通事故"
 NEW_LINE = "(六)在上下班途中或者配送途中，受到非本人主要责任的交通事故"

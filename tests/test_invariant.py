@@ -1,7 +1,10 @@
 """The invariant of issue 14, on the dev halves of every gold set (real model, real index):
 the learned ranker is never below its best single lane, and the answer never below the ranker."""
+import pytest
 from evals.gold_sets import available_sets
 from evals.slices import by_slice, invariant_violations, run_slices
+
+pytestmark = pytest.mark.integration  # the real model, a real Chroma index, the sources folder
 
 
 def test_fused_beats_every_lane_and_the_answer_keeps_what_it_found_on_every_dev_slice(full_bot):

@@ -64,6 +64,7 @@ def test_sample_is_the_first_half_of_each_split_by_id():
     assert [i.id for i in sample_items(ITEMS, 3)] == ["a-contract", "d-wages", "e-weather"]
 
 
+@pytest.mark.integration
 def test_report_with_a_faithful_model_shows_the_llm_text_and_no_unsupported_sentence(workspace, first_index, embedder, tmp_path):
     settings = workspace.replace(llm="openai", llm_model="echo")
     report = run_llm_report(settings, sample=4, out_dir=tmp_path, items=ITEMS, chat_model=EchoChat(extra="\n" + FABRICATED), embedder=embedder)
@@ -91,6 +92,7 @@ def test_report_with_a_faithful_model_shows_the_llm_text_and_no_unsupported_sent
     assert "送外卖" not in markdown  # item questions stay out of the report
 
 
+@pytest.mark.integration
 def test_report_counts_fallbacks_and_their_reasons(workspace, first_index, embedder, tmp_path):
     fabricated = "结论：平台不用负任何责任[1]。\n要点：\n1. 平台赔你十万元[1]。\n2. 你自己承担全部医药费[2]。"
     settings = workspace.replace(llm="openai", llm_model="fake")
@@ -108,6 +110,7 @@ def test_report_counts_fallbacks_and_their_reasons(workspace, first_index, embed
     assert "fallback to the LLM-free answer" in render_markdown(report)
 
 
+@pytest.mark.integration
 def test_recheck_finds_an_unsupported_sentence_shown_by_mistake(bot):
     answer = bot.ask("送外卖路上被车撞了，算工伤吗？")
     assert answer.citations

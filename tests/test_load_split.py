@@ -48,6 +48,7 @@ def test_join_wrapped_lines_rebuilds_paragraphs_across_a_page_break():
     assert paragraphs[1][0].endswith("经济补偿的第四十六条规定的情形除外。")
 
 
+@pytest.mark.integration
 def test_markdown_law_splits_into_its_articles(sources_dir):
     source = load_source(sources_dir / "texts" / "工伤保险条例(2010-12-20).md")
     chunks = split_articles(source, doc_id="gongshang-baoxian-tiaoli", title="工伤保险条例")
@@ -62,6 +63,7 @@ def test_markdown_law_splits_into_its_articles(sources_dir):
     assert not any("国务院令第375号" in c.text for c in chunks)
 
 
+@pytest.mark.integration
 def test_plain_text_interpretation_keeps_its_preamble(sources_dir):
     source = load_source(sources_dir / "texts" / "最高人民法院关于审理劳动争议案件适用法律问题的解释（二）(2025-07-31).txt")
     chunks = split_articles(source, doc_id="laodong-zhengyi-jieshi-2", title="解释（二）")
@@ -69,6 +71,7 @@ def test_plain_text_interpretation_keeps_its_preamble(sources_dir):
     assert chunks[0].article == "前言" and "2025年9月1日" in chunks[0].text
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "name, count",
     [("中华人民共和国劳动合同法.pdf", 98), ("中华人民共和国劳动合同法实施条例.pdf", 38)],
@@ -83,6 +86,7 @@ def test_pdf_articles_are_all_found_with_pages(sources_dir, name, count):
     assert not any(is_page_mark(line) for c in chunks for line in c.text.split("\n"))
 
 
+@pytest.mark.integration
 def test_pdf_article_across_a_page_footer_is_whole(sources_dir):
     source = load_source(sources_dir / "pdf" / "中华人民共和国劳动合同法.pdf")
     chunks = split_articles(source, doc_id="x", title="劳动合同法")
@@ -94,6 +98,7 @@ def test_pdf_article_across_a_page_footer_is_whole(sources_dir):
     assert "二倍的工资" in art82.text and art82.paragraphs == (1, 2)
 
 
+@pytest.mark.integration
 def test_pdf_with_kangxi_radicals_reads_as_ordinary_text(sources_dir):
     source = load_source(sources_dir / "pdf" / "中华人民共和国劳动合同法实施条例.pdf")
     chunks = split_articles(source, doc_id="x", title="劳动合同法实施条例")
@@ -115,6 +120,7 @@ def test_long_article_splits_at_paragraph_boundaries_within_budget():
     assert len({c.chunk_id for c in chunks}) == len(chunks)
 
 
+@pytest.mark.integration
 def test_case_collection_is_split_per_case(sources_dir):
     source = load_source(sources_dir / "texts" / "人社部最高法劳动人事争议典型案例（第二批·加班）(2021).md")
     chunks = split_articles(source, doc_id="cases", title="典型案例", kind="典型案例")

@@ -67,6 +67,7 @@ def texts(sources_dir):
     return article_texts(load_catalog(), sources_dir)
 
 
+@pytest.mark.integration
 def test_every_rule_matches_its_article_text_and_passes_the_checks(texts):
     rules = load_plain_rules()
     assert len(rules) >= 1200
@@ -76,6 +77,7 @@ def test_every_rule_matches_its_article_text_and_passes_the_checks(texts):
     assert all(len(r.rule) <= 160 for r in rules.rules.values())
 
 
+@pytest.mark.integration
 def test_every_article_with_worker_questions_has_a_rule(texts):
     import yaml
 

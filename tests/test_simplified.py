@@ -2,6 +2,8 @@
 named articles (第八十二條) resolve, and the worker's own text is kept as typed."""
 from __future__ import annotations
 
+import pytest
+
 from kb.simplified import to_simplified
 
 
@@ -14,6 +16,7 @@ def test_conversion_is_phrase_aware_and_leaves_simplified_text_alone():
     assert to_simplified("") == "" and to_simplified("12333") == "12333"
 
 
+@pytest.mark.integration
 def test_a_traditional_question_finds_what_its_simplified_twin_finds(bot):
     traditional = bot.ask("上班路上被車撞了，算不算工傷？")
     simplified = bot.ask("上班路上被车撞了，算不算工伤？")
@@ -23,17 +26,20 @@ def test_a_traditional_question_finds_what_its_simplified_twin_finds(bot):
     assert traditional.asked == "上班路上被车撞了，算不算工伤？"
 
 
+@pytest.mark.integration
 def test_a_named_article_in_traditional_characters_is_found(bot):
     answer = bot.ask("勞動合同法第八十二條講的是什麼")
     assert answer.outcome == "answered"
     assert (answer.citations[0].doc_id, answer.citations[0].article) == ("laodong-hetong-fa", "第八十二条")
 
 
+@pytest.mark.integration
 def test_the_retriever_converts_queries_it_is_given_directly(bot):
     hits = bot.retriever.search("勞動者被拖欠工資", k=5).hits
     assert [(h.doc_id, h.article) for h in hits] == [(h.doc_id, h.article) for h in bot.retriever.search("劳动者被拖欠工资", k=5).hits]
 
 
+@pytest.mark.integration
 def test_the_retriever_reads_and_compares_a_question_the_same_way_everywhere(bot):
     from kb.retriever import read_query
 

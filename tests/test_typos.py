@@ -2,6 +2,8 @@
 about an injury, never in 工商局 / 个体工商户; the table keeps its own rules."""
 from __future__ import annotations
 
+import pytest
+
 import yaml
 
 from kb.typos import TYPOS_FILE, correct_typos, load_typos
@@ -28,6 +30,7 @@ def test_typos_are_corrected_in_context():
     assert correct_typos("") == "" and correct_typos("my boss") == "my boss"
 
 
+@pytest.mark.integration
 def test_the_retriever_reads_a_typo_as_the_word_meant(bot):
     typo = bot.retriever.search("在仓库被货架砸伤了算不算工商", k=5)
     right = bot.retriever.search("在仓库被货架砸伤了算不算工伤", k=5)

@@ -32,6 +32,7 @@ def staff(web):
 # -- worker page ------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_worker_asks_and_sees_cited_answer(web, network_attempts):
     transcript, notice, box = worker(web).predict(RIDER, PROFILE, api_name="/ask")
     assert notice == "" and box == ""
@@ -42,6 +43,7 @@ def test_worker_asks_and_sees_cited_answer(web, network_attempts):
     assert not network_attempts
 
 
+@pytest.mark.integration
 def test_worker_errors_are_plain_chinese_and_keep_the_question(web):
     client = worker(web)
     transcript, notice, box = client.predict("   ", PROFILE, api_name="/ask")
@@ -51,12 +53,14 @@ def test_worker_errors_are_plain_chinese_and_keep_the_question(web):
     assert "太长" in notice and box == long and "class=\"turn\"" not in transcript
 
 
+@pytest.mark.integration
 def test_user_text_is_escaped(web):
     evil = '<img src=x onerror="alert(1)">送外卖被车撞了算工伤吗'
     transcript, _, _ = worker(web).predict(evil, PROFILE, api_name="/ask")
     assert "<img" not in transcript and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in transcript
 
 
+@pytest.mark.integration
 def test_refused_question_goes_to_the_staff_queue_redacted(web):
     question = "我叫张三，手机13812345678，请问火星上的房子怎么买？"
     transcript, _, _ = worker(web).predict(question, PROFILE, api_name="/ask")
@@ -66,6 +70,7 @@ def test_refused_question_goes_to_the_staff_queue_redacted(web):
     assert "13812345678" not in queued[0].question and "张三" not in queued[0].question
 
 
+@pytest.mark.integration
 def test_report_is_stored_redacted_and_can_be_looked_up(web):
     client = worker(web)
     notice, what = client.predict("平台扣了我三天的跑单费，我叫王五，身份证 110101199003074514", "美团", "杭州", "微信 wang5-rider",
@@ -81,6 +86,7 @@ def test_report_is_stored_redacted_and_can_be_looked_up(web):
     assert "请填写" in notice
 
 
+@pytest.mark.integration
 def test_policy_feeds_are_served_beside_the_page(web):
     """The feeds router answers before the page's catch-all mount at ``/`` (its own Chinese errors)."""
     from bot.feeds import UNAVAILABLE
@@ -96,6 +102,7 @@ def test_policy_feeds_are_served_beside_the_page(web):
 # -- the worker side cannot reach staff data -------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_worker_side_cannot_reach_staff_data(web):
     from gradio_client import Client
 
@@ -123,6 +130,7 @@ def test_worker_side_cannot_reach_staff_data(web):
 # -- staff page -----------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_staff_sees_what_the_bot_saw_and_vets_an_answer(web):
     client = staff(web)
     transcript, seen, notice, *_ = client.predict(RIDER, "浙江", "", api_name="/staff_ask")
@@ -145,6 +153,7 @@ def test_staff_sees_what_the_bot_saw_and_vets_an_answer(web):
     assert "站点已审核" not in transcript
 
 
+@pytest.mark.integration
 def test_vetted_answer_turns_stale_when_a_cited_document_changes(web, bot):
     from bot.records import stale_reasons
 
@@ -171,6 +180,7 @@ def test_vetted_answer_turns_stale_when_a_cited_document_changes(web, bot):
     assert question in queue_html and "有效" in queue_html
 
 
+@pytest.mark.integration
 def test_staff_handles_a_report(web):
     number = web.records.add_report(what="站点扣押金不退", platform="顺丰", city="杭州", contact="13900001111").number
     client = staff(web)
@@ -193,6 +203,7 @@ def test_staff_handles_a_report(web):
         web.records.update_report(number, by=STAFF_NAME, forwarded_to="居委会")
 
 
+@pytest.mark.integration
 def test_worker_news_services_and_nearby_over_the_api(web):
     client = worker(web)
     beijing = {"chosen": True, "province": "北京", "city": None, "job": "家政"}
@@ -218,6 +229,7 @@ def test_worker_news_services_and_nearby_over_the_api(web):
     assert "你没有允许定位" in client.predict('{"error": "denied"}', beijing, api_name="/nearby")
 
 
+@pytest.mark.integration
 def test_answers_are_counted_anonymously_and_the_dashboard_shows_them(web):
     import csv as csv_module
     from pathlib import Path
@@ -248,6 +260,7 @@ def test_answers_are_counted_anonymously_and_the_dashboard_shows_them(web):
         Client(web.url + "/staff/", verbose=False, analytics_enabled=False).predict(api_name="/dashboard")
 
 
+@pytest.mark.integration
 def test_server_busy_is_said_in_chinese(bot, workspace, tmp_path):
     """A full queue (max size 0 here) is answered with a plain Chinese sentence, not Gradio's English
     (as a 422, the one status whose ``detail`` the page shows as it is); picking a region never queues."""
@@ -338,6 +351,7 @@ def test_records_file_is_wal_and_survives_reopening(tmp_path):
         assert json.loads(db.execute("SELECT doc_ids FROM feedback").fetchone()[0]) == ["d"]
 
 
+@pytest.mark.integration
 def test_asker_streams_when_the_bot_can(bot, tmp_path):
     """The page shows each progressively complete Answer of ``bot.stream``."""
     from bot.records import Records
@@ -365,6 +379,7 @@ def test_asker_streams_when_the_bot_can(bot, tmp_path):
     assert real[0].conclusion and not real[0].citations and real[-1].citations  # the bot's own stream: conclusion first
 
 
+@pytest.mark.integration
 def test_the_served_bot_keeps_the_conversation(bot, tmp_path):
     """``laoquan serve`` wraps the AnswerBot (ReloadingBot, the LLM writer): the page must pass the
     conversation through the wrapper, or a tapped triage choice is read as a new question
