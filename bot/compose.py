@@ -82,7 +82,8 @@ class Composer:
         region_point = self._region_point(asked, region, as_of, sources) if about_platform_work(asked) else ""
         citations = self._citations(sources, asked, as_of, region, actions)
         triage, triage_conclusion = None, ""
-        if needs_employment_status(asked):
+        asks_status = needs_employment_status(asked) and not facts  # a status given earlier in the conversation is not asked again
+        if asks_status:
             triage, triage_conclusion = EMPLOYMENT_TRIAGE, EMPLOYMENT_CONCLUSION
             outcome = PARTIAL
         elif worked.triage:
@@ -102,7 +103,7 @@ class Composer:
             started,
             retrieval.timings_ms,
             outcome=outcome,
-            reason=(Reason.NEEDS_NUMBER if worked.triage and not needs_employment_status(asked) else Reason.NEEDS_FACT) if triage
+            reason=(Reason.NEEDS_NUMBER if worked.triage and not asks_status else Reason.NEEDS_FACT) if triage
             else (Reason.NONE if outcome == ANSWERED else Reason.LOW_CONFIDENCE),
             citations=citations,
             referrals=referrals,

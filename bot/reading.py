@@ -202,8 +202,10 @@ _PROBLEM = re.compile(
 
 
 _STATUS_GIVEN = re.compile(
-    r"劳动合同|签了合同|没签合同|没有合同|员工|专送|众包|个体户|兼职|外包|劳务|合作协议|承揽|派遣|正式工|临时工|上班|发工资|月薪|底薪|考勤|contract|employee"
+    r"劳动合同|签了合同|没签合同|没有合同|员工|专送|众包|(?<!说我是)(?<!让我注册)(?<!注册成)(?<!算)个体户|兼职|外包|劳务|合作协议|承揽|派遣|正式工|临时工|上班|发工资|月薪|底薪|考勤|contract|employee"
 )
+"""Words that say what the work relation is. A label the platform puts on the worker («平台说我是个体户»,
+«让我注册个体户») does not: whether there is a 劳动关系 is decided by the facts, so it is still asked."""
 
 
 def needs_employment_status(question: str) -> bool:

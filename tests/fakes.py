@@ -36,7 +36,7 @@ from kb.retriever import Hit, Retrieval
 from kb.store import FAR_FUTURE, DenseMatch, date_key
 
 if TYPE_CHECKING:
-    from bot.answer import Answer
+    from bot.results import Answer
 
 # -- the embedder ---------------------------------------------------------------------------------
 
@@ -381,7 +381,7 @@ class Call:
 def canned_answer(question: str = "送外卖路上被车撞了，算工伤吗？", *, outcome: str = "answered", conclusion: str = "上下班途中受到非本人主要责任的交通事故伤害，应当认定为工伤。",
                   **fields) -> "Answer":
     """An :class:`bot.answer.Answer` with a conclusion and one point, for tests that need any answer."""
-    from bot.answer import Answer
+    from bot.results import Answer
 
     body = fields.pop("answer", f"{conclusion}\n\n1. 《工伤保险条例》第十四条：在上下班途中受到交通事故伤害的，应当认定为工伤[1]")
     return Answer(question=question, outcome=outcome, answer=body, conclusion=conclusion,

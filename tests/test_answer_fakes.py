@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from bot.answer import ANSWERED, PARTIAL, REFUSED, AnswerBot
+from bot.answer import AnswerBot
+from bot.compose import ANSWERED, PARTIAL, REFUSED
 from bot.conversation import Conversation
 from common.settings import load_settings
 from corpus.catalog import load_catalog

@@ -9,7 +9,8 @@ import dataclasses
 
 import pytest
 
-from bot.answer import Answer, Citation, compose_answer
+from bot.compose import compose_answer
+from bot.results import Answer, Citation
 from bot.llm import LLMAnswerBot, LLMWriter
 from bot.protocols import ChatModel
 from tests.fakes import GONGSHANG_14, GONGSHANG_17, FakeBot, FakeChatModel
