@@ -132,6 +132,9 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
 
     numeric = {name: score_numeric(bot, [i for i in load_numeric(path) if split == "all" or i.split == split])
                for name, path in NUMERIC_SETS.items() if path.is_file()}
+    from evals.multiturn import MULTITURN_FILE, load_multiturn, score_multiturn
+
+    multiturn = score_multiturn(bot, [c for c in load_multiturn() if split == "all" or c.split == split]) if MULTITURN_FILE.is_file() else {}
 
     splits = ["dev", "test"] if split == "all" else [split]
     figures = {}
@@ -149,6 +152,7 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
         "figures": figures,
         "style_slices": slices,
         "numeric": numeric,
+        "multiturn": multiturn,
         "slices": _slices(ours),
         "expired_citations": sum(len(r.expired) for r in ours),
         "policy": policy,
@@ -274,6 +278,18 @@ def render_markdown(report: dict) -> str:
                     if sp in by_split:
                         f = by_split[sp]
                         lines.append(f"| {name} | {sp} | {f['n']} | {f['right']:.2f} | {f['answerable_right']:.2f} | {f['numbers_stated']:.2f} | {f['article_cited']:.2f} | {f['refusals_right']:.2f} |")
+            lines.append("")
+        multiturn = report.get("multiturn") or {}
+        if multiturn:
+            lines += ["## Conversations (`evals/gold/multiturn.yaml`)", "",
+                      "Each conversation asked turn by turn with one Conversation, as the page does. Right: one of the turn's articles "
+                      "among the answer's first five law citations and, for a follow-up, a conclusion other than the previous turn's "
+                      "(refuse turns: refused). Strict: also every `must_mention` (copied verbatim from the article) in what the worker "
+                      "reads — plain-word rules often say the same in other words, so it is shown on its own.", "",
+                      "| split | turn | n | right | strict | cited | new conclusion |", "|---|---|---|---|---|---|---|"]
+            for sp in ("dev", "test"):
+                for kind, f in (multiturn.get(sp) or {}).items():
+                    lines.append(f"| {sp} | {kind} | {f['n']} | {f['right']:.2f} | {_fmt('x', f.get('strict'))} | {_fmt('x', f.get('cited'))} | {_fmt('x', f.get('new'))} |")
             lines.append("")
         lines += ["## The first gold set in detail (`evals/gold/questions.yaml`)", ""]
     header = "| metric | " + " | ".join(f"{s} ({sp})" for sp in splits for s in systems) + " |"

@@ -13,6 +13,8 @@ a false refusal is counted once, as a false refusal).
 """
 from __future__ import annotations
 
+import re
+
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +34,16 @@ class SliceItem:
     outcome: str
     ranked: dict[str, list[Ref]] = field(default_factory=dict)
     latency_ms: float = 0.0
+    states_rule: bool = False
+    """The (not refused) answer's conclusion states a rule or a number, not a pointer to a source."""
+
+
+POINTER = re.compile(r"相关规定是《|可能相关的是《|相关的是政策要点|最相关的可能是|原文见下|见下面。$")
+"""How a conclusion reads that names a source instead of saying what it means (issue 15)."""
+
+
+def states_a_rule(conclusion: str) -> bool:
+    return bool(conclusion.strip()) and not POINTER.search(conclusion)
 
 
 def run_slices(bot, sets: list[GoldSet], *, baseline=None, split: str = "all") -> list[SliceItem]:
@@ -47,8 +59,9 @@ def run_slices(bot, sets: list[GoldSet], *, baseline=None, split: str = "all") -
             try:
                 answer = bot.ask(item.question, region=item.province, as_of=as_of)
                 outcome, cited = answer.outcome, [(c.doc_id, c.article) for c in answer.citations if c.kind == "原文"]
+                rule = states_a_rule(answer.conclusion)
             except QuestionError:
-                outcome, cited = "refused", []
+                outcome, cited, rule = "refused", [], False
             latency = (time.perf_counter() - started) * 1000
             retrieval = bot.retriever.search(item.question, k=5, region=item.province, as_of=as_of)
             ranked = {lane.value: list(retrieval.lanes.get(lane, [])) for lane in SINGLE_LANES}
@@ -56,7 +69,7 @@ def run_slices(bot, sets: list[GoldSet], *, baseline=None, split: str = "all") -
             ranked["answer"] = cited
             if baseline is not None:
                 ranked["baseline"] = baseline.search(item.question)
-            out.append(SliceItem(item, gold.name, outcome, ranked, latency))
+            out.append(SliceItem(item, gold.name, outcome, ranked, latency, states_rule=rule))
     return out
 
 
@@ -85,6 +98,7 @@ def figures(items: list[SliceItem], *, answered_only_for_answer: bool = True) ->
     answered = [s for s in answerable if s.outcome != "refused"]
     if answered:
         out["fused_on_answered"] = {"hit5": sum(bool((r := _rank(s.ranked["fused"], s.item)) and r <= 5) for s in answered) / len(answered)}
+    out["states_rule"] = sum(s.states_rule for s in answered) / len(answered) if answered else None
     out["refusal_accuracy"] = sum((s.outcome == "refused") == (s.item.expect == "refuse") for s in items) / max(len(items), 1)
     out["false_refusals"] = sum(s.outcome == "refused" for s in answerable) / max(len(answerable), 1)
     refuse = [s for s in items if s.item.expect == "refuse"]
@@ -127,16 +141,18 @@ def render_slices(slices: dict[str, dict[str, dict]]) -> list[str]:
         "*dense_question*: against the worker questions the project wrote per article; *bm25_article*: BM25 over "
         "the articles' words; *fused*: the learned ranker; *answer*: the law articles the answer cites, in order, over "
         "the questions it answered; *baseline*: LangChain's textbook pipeline (credited with every article in its four "
-        "1000-character chunks). Fused ≥ best lane and answer ≥ fused is checked on dev by a test; test is only reported.",
+        "1000-character chunks). Fused ≥ best lane and answer ≥ fused is checked on dev by a test; test is only reported. "
+        "*rule stated*: share of the answered questions whose conclusion states a rule or a number (not 「相关规定是《…》，见下面」).",
         "",
     ]
     for split, sets in slices.items():
         rankings = [r for r in (*RANKINGS, "baseline") if r in next(iter(sets.values()))]
-        lines += [f"### {split}", "", "| set | n | " + " | ".join(rankings) + " | refusal accuracy | false refusals |",
-                  "|---|---|" + "---|" * (len(rankings) + 2)]
+        lines += [f"### {split}", "", "| set | n | " + " | ".join(rankings) + " | refusal accuracy | false refusals | rule stated |",
+                  "|---|---|" + "---|" * (len(rankings) + 3)]
         for name, f in sets.items():
             cells = [f"{f[r]['hit5']:.2f} / {f[r]['hit1']:.2f} / {f[r]['mrr']:.2f}" for r in rankings]
-            lines.append(f"| {name} | {f['answerable']} | " + " | ".join(cells) + f" | {f['refusal_accuracy']:.2f} | {f['false_refusals']:.2f} |")
+            rule = "—" if f.get("states_rule") is None else f"{f['states_rule']:.2f}"
+            lines.append(f"| {name} | {f['answerable']} | " + " | ".join(cells) + f" | {f['refusal_accuracy']:.2f} | {f['false_refusals']:.2f} | {rule} |")
         problems = invariant_violations({k: v for k, v in sets.items()})
         lines += ["", "Invariant: " + ("holds on every slice." if not problems else "broken — " + "; ".join(problems)), ""]
     return lines
