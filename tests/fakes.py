@@ -446,3 +446,13 @@ class FakeBot:
 __all__ = [
     "FakeBot", "FakeChatModel", "FakeRetriever", "HashingEmbedder", "InMemoryStore", "SAMPLE_HITS", "canned_answer", "make_hit",
 ]
+
+
+FAITHFUL = """结论：上下班途中被车撞、不是你的主要责任，应当认定为工伤[1]。
+要点：
+1. 在上下班途中，受到非本人主要责任的交通事故伤害的，应当认定为工伤[1]。
+2. 在工作时间和工作场所内因工作原因受到事故伤害，也算工伤[1]。
+3. 公司应当自事故伤害发生之日起30日内，向社会保险行政部门提出工伤认定申请[2]。
+4. 公司没有申请的，你或者你的近亲属、工会组织可以在1年内直接提出工伤认定申请[2]。
+5. 拿不准的话，可以打12333咨询。"""
+"""An LLM draft that says only what 工伤保险条例 第十四条 [1] and 第十七条 [2] support (the writer's tests)."""

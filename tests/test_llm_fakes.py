@@ -13,18 +13,9 @@ from bot.compose import compose_answer
 from bot.results import Answer, Citation
 from bot.llm import LLMAnswerBot, LLMWriter
 from bot.protocols import ChatModel
-from tests.fakes import GONGSHANG_14, GONGSHANG_17, FakeBot, FakeChatModel
+from tests.fakes import FAITHFUL, GONGSHANG_14, GONGSHANG_17, FakeBot, FakeChatModel
 
 QUESTION = "我叫张三，手机13812345678，送外卖路上被车撞了，算工伤吗？"
-
-FAITHFUL = """结论：上下班途中被车撞、不是你的主要责任，应当认定为工伤[1]。
-要点：
-1. 在上下班途中，受到非本人主要责任的交通事故伤害的，应当认定为工伤[1]。
-2. 在工作时间和工作场所内因工作原因受到事故伤害，也算工伤[1]。
-3. 公司应当自事故伤害发生之日起30日内，向社会保险行政部门提出工伤认定申请[2]。
-4. 公司没有申请的，你或者你的近亲属、工会组织可以在1年内直接提出工伤认定申请[2]。
-5. 拿不准的话，可以打12333咨询。"""
-
 
 def _citation(n: int, hit) -> Citation:
     return Citation(
