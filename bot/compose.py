@@ -280,7 +280,7 @@ class Composer:
             pilot = f"{province}在新就业形态人员职业伤害保障试点范围内（{since.year}年{since.month}月{since.day}日起）"
         else:
             pilot = f"到{as_of.year}年{as_of.month}月{as_of.day}日，{province}不在新就业形态人员职业伤害保障试点范围内"
-        allowed = set(applicable_regions(region)) - {"全国"}
+        allowed = {province, normalise_region(region)}  # the province's own documents, and the chosen city's — not every city's
         local = [e.short_name for e in self.catalog if e.region in allowed and e.in_force(as_of) and not isinstance(e.scope, tuple)]
         there = f"当地的规定有《{'》《'.join(local[:2])}》" if local else "本地没有找到专门规定"
         return f"{pilot}；{there}。[{n}]"
