@@ -245,3 +245,21 @@ def test_pilot_scope_is_the_widest_in_force_on_the_date(bot):
         assert "浙江" not in answerer.composer._pilot_scope(date(2024, 6, 1)) and "广东" in answerer.composer._pilot_scope(date(2024, 6, 1))
     finally:
         answerer.catalog = bot_catalog
+
+
+@pytest.mark.integration
+def test_a_platform_worker_is_told_whether_their_province_is_in_the_pilot(full_bot):
+    """The region sentence (issue 15): in the 职业伤害保障 pilot since when, the province's own
+    documents and the chosen city's — or that none was found; a province outside the pilot is told so."""
+    question = "送外卖路上摔伤了，平台不管怎么办"
+    as_of = date(2026, 12, 7)
+
+    def region_point(region):
+        answer = full_bot.ask(question, region=region, as_of=as_of)  # the 要点 of the pilot notices are in the full index
+        return next(p for p in answer.points if "职业伤害保障试点范围" in p)
+
+    zhejiang = region_point("浙江")
+    assert zhejiang.startswith("浙江在新就业形态人员职业伤害保障试点范围内（2025年") and "《浙江省" in zhejiang and "杭州市" not in zhejiang
+    assert "杭州市" in region_point("杭州")  # the chosen city's own document
+    outside = region_point("湖南")
+    assert outside.startswith("到2026年12月7日，湖南不在新就业形态人员职业伤害保障试点范围内") and "本地没有找到专门规定" in outside
