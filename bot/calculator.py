@@ -1520,7 +1520,7 @@ def _overtime(w: _Work) -> None:
     if f.monthly_wage is not None:
         wage = f.monthly_wage
         hourly = wage / _DAYS_PER_MONTH / _HOURS_PER_DAY
-        base, base_text = wage, f"{_fmt(wage)} ÷ 21.75 ÷ 8"
+        base_text = f"{_fmt(wage)} ÷ 21.75 ÷ 8"
         base_cites = (Cite(LF, "第四十四条"), Cite(MONTHLY_DAYS, "全文"))
     else:  # a day's pay: the hour is an eighth of it (工资支付暂行规定第十三条, 8-hour day)
         hourly = f.daily_wage / _HOURS_PER_DAY

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from bot.calculator import calculate
@@ -727,12 +727,8 @@ def sentence_with(text: str, words: str) -> str:
 
 def referral_card(referral: Referral, *, places: list[dict] = (), places_note: str = "") -> ReferralCard:
     """A referral for the answer, with a ``tel:`` link when it has a phone number."""
-    return ReferralCard(
-        id=referral.id, name=referral.name, what=referral.what, phone=referral.phone,
-        tel=f"tel:{referral.phone}" if referral.phone else None, basis=referral.basis, basis_doc=referral.basis_doc,
-        basis_article=referral.basis_article, source_url=referral.source_url, checked=referral.checked,
-        places=list(places), places_note=places_note,
-    )
+    return ReferralCard(**asdict(referral), tel=f"tel:{referral.phone}" if referral.phone else None,
+                        places=list(places), places_note=places_note)
 
 
 def select_quote(text: str, question: str, *, max_chars: int) -> str:

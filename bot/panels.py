@@ -18,6 +18,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+from bot.asking import region_of
 from bot.feeds import FeedSource
 from bot.render import news_html, services_html
 from corpus.regions import MUNICIPALITIES, NATIONAL
@@ -26,11 +27,6 @@ log = logging.getLogger(__name__)
 
 NEWS_LIMIT = 8
 NEAREST = 5
-
-
-def _region(profile: dict | None) -> str | None:
-    profile = profile or {}
-    return profile.get("city") or profile.get("province") or None
 
 
 class NewsPanel:
@@ -66,7 +62,7 @@ class NewsPanel:
     def render(self, profile: dict | None, visit: dict | None, *, today: date | None = None) -> tuple[str, str, dict]:
         """(the panel's label, its HTML, the visit to remember)."""
         since, remembered = self.next_visit(visit, today or date.today())
-        region, job = _region(profile), (profile or {}).get("job")
+        region, job = region_of(profile), (profile or {}).get("job")
         try:
             since_day = date.fromisoformat(since) if since else None
         except ValueError:  # a tampered or old value: treat as a first visit

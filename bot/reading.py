@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.conversation import Aspect, Conversation, asked_aspect, is_follow_up, joined_with_previous
+from bot.conversation import Aspect, Conversation, asked_aspect, joined_with_previous, rewrite_follow_up
 from bot.guards import (
     article_refs,
     asks_for_writing,
@@ -133,10 +133,11 @@ class QuestionReader:
         by the calibrated in-scope model) is joined to it, with the aspect it asks for."""
         if not conversation.last_asked:
             return text, None
-        joined = joined_with_previous(text, conversation)
         previous = FollowUp(aspect=asked_aspect(text), previous=conversation.turns[-1].conclusion)
-        if is_follow_up(text):
-            return joined, previous
+        rewritten = rewrite_follow_up(text, conversation)
+        if rewritten != text:  # it leans on the question before by its words
+            return rewritten, previous
+        joined = joined_with_previous(text, conversation)
         alone = self.retriever.search(to_simplified(text), region=region, as_of=as_of)
         if alone.in_scope >= alone.answer_above or alone.in_scope < FOLLOW_UP_SCOPE_FLOOR:
             return text, None

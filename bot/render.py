@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from bot.results import REASON_LABELS
 
-REASONS = {str(reason): label for reason, label in REASON_LABELS.items()}
-"""``Answer.reason`` in words, for staff (the one table is :data:`bot.results.REASON_LABELS`)."""
 
 STATUS_CLASS = {"现行有效": "ok", "试行": "trial"}
 

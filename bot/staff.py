@@ -13,8 +13,8 @@ from pathlib import Path
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
 from bot.records import FORWARD_TARGETS, RecordError, Records, document_fingerprint, stale_reasons
-from bot.render import CLICK_JS, REASONS, esc, notice_html, transcript_html
-from bot.results import OUTCOME_LABELS
+from bot.render import CLICK_JS, esc, notice_html, transcript_html
+from bot.results import OUTCOME_LABELS, REASON_LABELS
 from corpus.regions import CITIES, PROVINCES, applicable_regions
 from bot.asking import TRANSCRIPT_TURNS, Asker, region_key
 from bot.protocols import Bot
@@ -48,7 +48,7 @@ def seen_html(answer, *, debug: list | None, catalog) -> str:
     reason = data.get("reason") or ""
     rows = [
         ("结果", OUTCOME_LABELS.get(data["outcome"], data["outcome"])),
-        ("原因", f"{reason}：{REASONS.get(reason, '')}" if reason else "—"),
+        ("原因", f"{reason}：{REASON_LABELS.get(reason, '')}" if reason else "—"),
         ("地区过滤", f"{region or '未选'} → 只用 {'、'.join(applicable_regions(region))} 的文件"),
         ("日期", f"{data.get('as_of')}：只检索当天有效的文本（未施行、已废止、已修订的不用）"),
         ("耗时", " · ".join(f"{k} {v:.0f} ms" for k, v in (data.get("timings_ms") or {}).items())),
@@ -137,7 +137,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
         counts = records.feedback_counts()
         cards = "".join(
             _card(f"#{q.id} · {'拒答' if q.kind == 'refused' else '没用'} · {esc(_when(q.created_at))}",
-                  [("问题", q.question), ("地区", q.region), ("原因", f"{q.reason}：{REASONS.get(q.reason or '', '')}" if q.reason else None),
+                  [("问题", q.question), ("地区", q.region), ("原因", f"{q.reason}：{REASON_LABELS.get(q.reason or '', '')}" if q.reason else None),
                    ("当时的结论", q.conclusion)], cls="refused" if q.kind == "refused" else "bad")
             for q in items)
         html = (f'<p>反馈：有用 {counts["有用"]} · 没用 {counts["没用"]} · 待处理 {len(items)}</p>'
