@@ -20,10 +20,12 @@ NUMERIC_FILE = REPO_ROOT / "evals" / "gold" / "numeric.yaml"
 NUMERIC_SETS = {
     "first numeric set": NUMERIC_FILE,
     "second numeric set": REPO_ROOT / "evals" / "gold" / "numeric2.yaml",
+    "third numeric set": REPO_ROOT / "evals" / "gold" / "numeric3.yaml",
 }
 """Each written by a different helper from the texts alone, neither having seen the calculator; the
 second one (sloppier facts: dates, 8k, 一万二, missing facts, local figures) after the calculator had
-been fitted to the first one's dev half."""
+been fitted to the first one's dev half; the third one (session 6, a union hotline volunteer's third-person
+notes) after the calculator had been fitted to both dev halves, scored before any change made for it."""
 
 
 @dataclass(frozen=True)
