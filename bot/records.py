@@ -379,6 +379,18 @@ class Records:
         return [LoginAttempt(at=r.at, account=r.account, client=r.client, ok=bool(r.ok)) for r in rows]
 
 
+def upgrade_records(settings) -> tuple[str | None, str, str]:
+    """``laoquan records upgrade``: migrate the settings' records database to the newest revision.
+    Returns (revision before — None for a new database or a file from before migrations —, after,
+    where: the file or the URL without its password)."""
+    db = Database(Target.of(settings.paths.records_url or settings.paths.records_path))
+    try:
+        before, after = db.upgrade()
+    finally:
+        db.close()
+    return before, after, db.target.shown
+
+
 def _vetted(data) -> VettedAnswer:
     return VettedAnswer(
         id=data["id"], question=data["question"], region=data["region"], answer=json.loads(data["answer"]),
