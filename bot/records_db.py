@@ -172,6 +172,8 @@ class Database:
         before = self.revision()
         if before == head:
             return before, head
+        if before is not None and before not in known_revisions():
+            raise RecordsUnavailable(f"记录数据库 {self.target.shown} 的版本（{before}）比这个程序新：请把所有服务器升级到同一版本再启动。")
         if self.target.path is not None:
             self.target.path.parent.mkdir(parents=True, exist_ok=True)
         with self.write(durable=True) as conn:
@@ -196,6 +198,12 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
 
 
 def _alembic_config():

@@ -148,3 +148,17 @@ def test_servers_starting_together_migrate_postgresql_once(postgres_cluster):
     opened[0].add_report(what="押金不退")
     assert [r.what for r in opened[2].reports()] == ["押金不退"]
     assert opened[1].db.revision() == head_revision()
+
+
+def test_a_database_newer_than_the_program_is_said_plainly(records_where):
+    from sqlalchemy import text
+
+    from bot.records import RecordsUnavailable
+
+    records = Records(records_where)
+    with records.db.write() as db:
+        db.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    records.close()
+    with pytest.raises(RecordsUnavailable) as raised:
+        Records(records_where)
+    assert "9999" in raised.value.message and "升级" in raised.value.message
