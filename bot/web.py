@@ -111,6 +111,8 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         try:
             records.add_asked(region=region_of(profile), job=(profile or {}).get("job"), topic=topic_of(data),
                               outcome=data.get("outcome", ""), reason=reason or data.get("reason") or "")
+        except RecordsUnavailable as exc:
+            log.warning("answer not counted: %s", exc.message)
         except Exception:
             log.exception("could not count an answer")
 

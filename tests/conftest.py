@@ -265,5 +265,9 @@ def records_where(request, tmp_path):
     """Where a fresh, empty records database lives, once per backend: the SQLite file's path, or
     the URL of a new database in :func:`postgres_cluster`."""
     if request.param == "sqlite":
-        return tmp_path / "records.sqlite3"
-    return request.getfixturevalue("postgres_cluster").new_database()
+        yield tmp_path / "records.sqlite3"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database()
+    yield url
+    cluster.drop_database(url)

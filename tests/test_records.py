@@ -165,3 +165,16 @@ def test_the_settings_choose_the_backend(records_where, tmp_path):
 def test_the_records_url_setting_has_its_flat_name(monkeypatch):
     monkeypatch.setenv("LAOQUAN_RECORDS_URL", "postgresql+psycopg://laoquan@db.internal/laoquan")
     assert load_settings().paths.records_url == "postgresql+psycopg://laoquan@db.internal/laoquan"
+
+
+def test_the_postgresql_tests_must_run_in_ci(monkeypatch):
+    from tests.postgres import required
+
+    for name in ("CI", "LAOQUAN_REQUIRE_POSTGRES"):
+        monkeypatch.delenv(name, raising=False)
+    assert not required()  # a developer without PostgreSQL: the tests skip, saying why
+    monkeypatch.setenv("CI", "true")
+    assert required()
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("LAOQUAN_REQUIRE_POSTGRES", "1")  # ./run test
+    assert required()
