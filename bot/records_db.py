@@ -99,7 +99,7 @@ def translate(error: BaseException, target: Target) -> RecordsUnavailable | None
     sqlstate = getattr(original, "sqlstate", None)
     if sqlstate == "53100":
         return RecordsFull()
-    if isinstance(error, sa_exc.OperationalError) and target.url:
+    if target.url and isinstance(error, sa_exc.OperationalError) and (sqlstate is None or sqlstate.startswith("08")):  # no connection
         return RecordsUnavailable(f"连不上记录数据库 {target.shown}：请检查 PostgreSQL 是否在运行、LAOQUAN_RECORDS_URL 是否正确。")
     return None
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from bot.asking import Asker
-from bot.records import FULL_MESSAGE, Records, RecordsCorrupt, RecordsFull, document_fingerprint
+from bot.records import FULL_MESSAGE, Records, RecordsCorrupt, RecordsFull, RecordsUnavailable, document_fingerprint
 from common.settings import load_settings
 from laoquan.cli import main
 from tests.conftest import RIDER
@@ -173,3 +173,13 @@ def test_the_page_says_a_garbled_records_file_plainly(page):
     assert "已损坏" in said and "备份" in said and "Traceback" not in said
     transcript, notice, _ = client.predict(RIDER, PROFILE, api_name="/ask")
     assert notice == "" and 'class="conclusion"' in transcript
+
+
+def test_an_unreachable_postgresql_is_one_clear_line():
+    from tests.webserver import free_port
+
+    url = f"postgresql+psycopg://laoquan:geheim@127.0.0.1:{free_port()}/laoquan"  # nothing listens there
+    with pytest.raises(RecordsUnavailable) as raised:
+        Records(url)
+    assert "连不上记录数据库" in raised.value.message and "LAOQUAN_RECORDS_URL" in raised.value.message
+    assert "geheim" not in raised.value.message
