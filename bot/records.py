@@ -391,6 +391,29 @@ def upgrade_records(settings) -> tuple[str | None, str, str]:
     return before, after, db.target.shown
 
 
+def copy_records(source: Records, target: Records) -> dict[str, int]:
+    """``laoquan records copy``: every row of ``source`` into an empty ``target`` (moving the SQLite
+    file of one machine to the PostgreSQL of many), ids kept, in one transaction; returns the rows
+    copied per table. A target that already holds records is refused: nothing is merged."""
+    tables = t.metadata.sorted_tables
+    with target.db.read() as db:
+        filled = [table.name for table in tables if db.execute(select(func.count()).select_from(table)).scalar()]
+    if filled:
+        raise RecordError(f"目标数据库已经有记录（{'、'.join(filled)}），没有复制：请换一个空的数据库。")
+    copied = {}
+    with source.db.read() as src, target.db.write(durable=True) as dst:
+        for table in tables:
+            rows = [dict(r._mapping) for r in src.execute(select(table).order_by(table.c.id))]
+            if rows:
+                dst.execute(table.insert(), rows)
+            copied[table.name] = len(rows)
+        if target.db.dialect == "postgresql":  # the next id after the copied ones
+            for table in tables:
+                dst.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                                    f" COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)")
+    return copied
+
+
 def _vetted(data) -> VettedAnswer:
     return VettedAnswer(
         id=data["id"], question=data["question"], region=data["region"], answer=json.loads(data["answer"]),

@@ -1,5 +1,5 @@
 """The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import / diff, feeds push / show, serve, staff,
-records upgrade.
+records upgrade / copy.
 
 The evaluation sits above the app (it scores it) and has its own entry point: ``python -m evals.run``
 (``./run eval``).
@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("records", help="the records database (SQLite file, or LAOQUAN_RECORDS_URL)")
     records_sub = p.add_subparsers(dest="records_command", required=True)
     records_sub.add_parser("upgrade", help="bring its schema to the newest migration (serve does it on start too)")
+    c = records_sub.add_parser("copy", help="copy every record into an empty database (e.g. the SQLite file into PostgreSQL)")
+    c.add_argument("--to", required=True, help="the target's SQLAlchemy URL (postgresql+psycopg://…) or SQLite file")
     return parser
 
 
@@ -351,11 +353,16 @@ def _open_records(settings: Settings):
 
 
 def cmd_records(args, settings: Settings) -> int:
-    from bot.records import RecordsUnavailable, upgrade_records
+    from bot.records import RecordError, Records, RecordsUnavailable, copy_records, upgrade_records
 
     try:
+        if args.records_command == "copy":
+            source, target = Records.for_settings(settings), Records(args.to)
+            copied = copy_records(source, target)
+            print(f"已复制到 {target.target.shown}：" + "，".join(f"{name} {n} 行" for name, n in copied.items()))
+            return 0
         before, after, where = upgrade_records(settings)
-    except RecordsUnavailable as exc:
+    except (RecordsUnavailable, RecordError) as exc:
         raise UserFacingError(exc.message) from exc
     if before == after:
         print(f"记录数据库已是最新（{after}）：{where}")

@@ -162,3 +162,22 @@ def test_a_database_newer_than_the_program_is_said_plainly(records_where):
     with pytest.raises(RecordsUnavailable) as raised:
         Records(records_where)
     assert "9999" in raised.value.message and "升级" in raised.value.message
+
+
+def test_an_old_sqlite_file_is_copied_into_an_empty_database(tmp_path, records_where, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    old_file(data / "records.sqlite3", later_columns=False)
+    Records(data / "records.sqlite3").add_login_attempt(account="站长", client="10.0.0.7", ok=False)
+    target = str(records_where) if isinstance(records_where, str) else str(tmp_path / "target.sqlite3")
+    assert main(["--data-dir", str(data), "records", "copy", "--to", target]) == 0
+    assert "reports 1 行" in capsys.readouterr().out
+    copied = Records(target)
+    assert copied.report("LQ-2345-6789").forwarded_to == "工会"
+    assert [q.handled_by for q in copied.queue(include_handled=True)] == ["站长", None]  # newest first
+    assert copied.vetted_for("送外卖被撞了算工伤吗", "浙江").vetted_by == "站长"
+    assert [(a.account, a.ok) for a in copied.login_attempts(since="")] == [("站长", False)]
+    copied.add_refused(question="新问题", region=None, reason="not_found")  # new ids follow the copied ones
+    assert [q.id for q in copied.queue(include_handled=True)] == [3, 2, 1]
+    assert main(["--data-dir", str(data), "records", "copy", "--to", target]) == 2  # not into a database that has records
+    assert "已经有记录" in capsys.readouterr().err
