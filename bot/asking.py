@@ -2,15 +2,18 @@
 vetted answer first when staff approved one, the answer streamed as it comes."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.results import Answer
 from bot.conversation import Conversation
 from bot.protocols import Bot
-from bot.records import Records, stale_reasons
+from bot.records import Records, RecordsUnavailable, stale_reasons
 from common.settings import Settings
 from corpus.regions import province_of
+
+log = logging.getLogger(__name__)
 
 TRANSCRIPT_TURNS = 20
 """Question-and-answer turns a page keeps in its transcript per browser session (older ones drop off
@@ -46,7 +49,11 @@ class Asker:
         triage question is pending (then the words are an answer to it, not a new question)."""
         if conversation is not None and conversation.pending:
             return None
-        vetted = self.records.vetted_for(question, region_key(region))
+        try:
+            vetted = self.records.vetted_for(question, region_key(region))
+        except RecordsUnavailable as exc:  # the records cannot be read: the bot answers as if none were vetted
+            log.warning("vetted answers unavailable: %s", exc.message)
+            return None
         if vetted is None or stale_reasons(vetted, self.bot.catalog, notes_dir=self.settings.paths.notes_dir):
             return None
         return {"answer": {**vetted.answer, "question": question}, "by": vetted.vetted_by, "at": vetted.vetted_at}

@@ -1,8 +1,13 @@
-"""What the web page keeps: feedback, the staff queue, vetted answers and problem reports (SQLite).
+"""What the web page keeps: feedback, the staff queue, vetted answers, problem reports, staff login
+attempts and the anonymous answer counts.
 
-One file under the data folder (``settings.paths.records_path``), in WAL mode so the worker page can write
-while staff read. The writes that must survive a power cut — a worker's problem report, its handling,
-a vetted answer — are committed with ``synchronous=FULL``; feedback and queue entries with NORMAL.
+By default one SQLite file under the data folder (``settings.paths.records_path``), in WAL mode so the
+worker page can write while staff read; with ``LAOQUAN_RECORDS_URL=postgresql+psycopg://…`` a
+PostgreSQL database that several ``laoquan serve`` processes share (:mod:`bot.records_db`). The
+writes that must survive a power cut — a worker's problem report, its handling, a vetted answer —
+are committed with ``synchronous=FULL`` on SQLite; feedback and queue entries with NORMAL. Reads
+never open the database for writing; a full disk is :class:`RecordsFull`, a broken file
+:class:`RecordsCorrupt` (both with a plain Chinese ``message``).
 
 Nothing here identifies a worker: no session, no address, no account. Free text a worker typed is
 passed through :func:`bot.redact.redact` before it is stored — except the contact field of a report,
@@ -12,7 +17,8 @@ the day, ISO week, province, job, topic (a guide or document id), outcome and re
 question, never a session, no time finer than the day. Reports carry ``first_response_at`` (the first
 staff action) and ``closed_at`` for the 「10分钟响应、24小时跟踪」 figures.
 
-The schema is created when the file is opened (columns added since are added to an older file).
+The schema is made and changed by Alembic migrations (``bot/migrations``), run when the records are
+opened and by ``laoquan records upgrade``; a file from before migrations upgrades in place.
 """
 from __future__ import annotations
 
@@ -20,84 +26,24 @@ import hashlib
 import json
 import re
 import secrets
-import sqlite3
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from bot import records_schema as t
+from bot.records_db import FULL_MESSAGE, RecordsCorrupt, RecordsFull, RecordsUnavailable  # noqa: F401  (the pages catch them from here)
+from bot.records_db import Database, Target
 from bot.redact import redact
+
 
 FORWARD_TARGETS = ("12333", "工会", "调解中心", "法律援助")
 """Where staff hand a worker's report on to."""
 REPORT_STATES = ("已收到", "已转交", "已办结")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    useful INTEGER NOT NULL,
-    question TEXT NOT NULL,
-    region TEXT,
-    outcome TEXT,
-    reason TEXT,
-    conclusion TEXT,
-    doc_ids TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS queue (
-    id INTEGER PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    question TEXT NOT NULL,
-    region TEXT,
-    reason TEXT,
-    conclusion TEXT,
-    handled_at TEXT,
-    handled_by TEXT,
-    note TEXT
-);
-CREATE TABLE IF NOT EXISTS vetted (
-    id INTEGER PRIMARY KEY,
-    question_key TEXT NOT NULL,
-    region_key TEXT NOT NULL,
-    question TEXT NOT NULL,
-    region TEXT,
-    answer TEXT NOT NULL,
-    cited TEXT NOT NULL,
-    comment TEXT,
-    vetted_by TEXT NOT NULL,
-    vetted_at TEXT NOT NULL,
-    UNIQUE (question_key, region_key)
-);
-CREATE TABLE IF NOT EXISTS reports (
-    id INTEGER PRIMARY KEY,
-    number TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL,
-    what TEXT NOT NULL,
-    platform TEXT,
-    city TEXT,
-    contact TEXT,
-    status TEXT NOT NULL,
-    forwarded_to TEXT,
-    outcome TEXT,
-    updated_at TEXT,
-    updated_by TEXT
-);
-CREATE TABLE IF NOT EXISTS asked (
-    id INTEGER PRIMARY KEY,
-    day TEXT NOT NULL,
-    week TEXT NOT NULL,
-    region TEXT NOT NULL DEFAULT '',
-    job TEXT NOT NULL DEFAULT '',
-    topic TEXT NOT NULL DEFAULT '',
-    outcome TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS asked_week ON asked (week);
-"""
-_REPORT_COLUMNS = {"first_response_at": "TEXT", "closed_at": "TEXT"}
-"""Added to ``reports`` after the first release: a records file from before gets them on open."""
 
 QUEUE_REFUSED, QUEUE_NOT_USEFUL = "refused", "not_useful"
 
@@ -168,6 +114,17 @@ class Report:
 
 
 @dataclass(frozen=True)
+class LoginAttempt:
+    """One try at the staff login: when, which account name was typed, from which client address,
+    and whether the password was right."""
+
+    at: str
+    account: str
+    client: str
+    ok: bool
+
+
+@dataclass(frozen=True)
 class Asked:
     """One answered (or refused) question, anonymously: no text, no time finer than the day, no
     session — what the station dashboard counts (:mod:`bot.dashboard`)."""
@@ -217,31 +174,27 @@ def normalise_report_number(text: str) -> str:
 
 
 class Records:
-    """The records file: open once per process; every call uses its own short connection."""
+    """The records database: open once per process (it migrates a database that is behind); every
+    call is its own short transaction. ``where`` is the SQLite file (a path, the default
+    ``settings.paths.records_path``) or a SQLAlchemy URL (``postgresql+psycopg://user@host/laoquan``,
+    :meth:`for_settings` takes it from ``LAOQUAN_RECORDS_URL``)."""
 
     MAX_TEXT = 2000
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect(durable=True) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            have = {row[1] for row in db.execute("PRAGMA table_info(reports)")}
-            for column, kind in _REPORT_COLUMNS.items():
-                if column not in have:
-                    db.execute(f"ALTER TABLE reports ADD COLUMN {column} {kind}")
+    def __init__(self, where: Path | str):
+        self.target = Target.of(where)
+        self.path = self.target.path
+        """The SQLite file (None on PostgreSQL)."""
+        self.db = Database(self.target)
+        self.db.upgrade()
 
-    @contextmanager
-    def _connect(self, *, durable: bool = False):
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        try:
-            db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-            with db:  # one transaction: committed on success, rolled back on error
-                yield db
-        finally:
-            db.close()
+    @classmethod
+    def for_settings(cls, settings) -> "Records":
+        """``settings.paths.records_url`` when set, else the SQLite file under the data folder."""
+        return cls(settings.paths.records_url or settings.paths.records_path)
+
+    def close(self) -> None:
+        self.db.close()
 
     def _text(self, value: str | None, *, field: str, required: bool = False) -> str | None:
         value = (value or "").strip()
@@ -257,23 +210,21 @@ class Records:
                      conclusion: str, doc_ids: list[str]) -> int:
         """A worker's 有用 / 没用 on one answer; 没用 also puts the question in the staff queue."""
         q = self._text(question, field="问题", required=True)
-        with self._connect() as db:
-            cur = db.execute(
-                "INSERT INTO feedback (created_at, useful, question, region, outcome, reason, conclusion, doc_ids)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (_now(), int(useful), q, region, outcome, reason, redact(conclusion or ""), json.dumps(doc_ids)),
-            )
+        with self.db.write() as db:
+            new_id = db.execute(t.feedback.insert().values(
+                created_at=_now(), useful=int(useful), question=q, region=region, outcome=outcome, reason=reason,
+                conclusion=redact(conclusion or ""), doc_ids=json.dumps(doc_ids))).inserted_primary_key[0]
             if not useful:
-                db.execute("INSERT INTO queue (created_at, kind, question, region, reason, conclusion) VALUES (?, ?, ?, ?, ?, ?)",
-                           (_now(), QUEUE_NOT_USEFUL, q, region, reason or outcome, redact(conclusion or "")))
-            return cur.lastrowid
+                db.execute(t.queue.insert().values(created_at=_now(), kind=QUEUE_NOT_USEFUL, question=q, region=region,
+                                                   reason=reason or outcome, conclusion=redact(conclusion or "")))
+            return new_id
 
     def add_refused(self, *, question: str, region: str | None, reason: str) -> int:
         """A question the bot refused, for staff to look at (redacted; nothing about who asked)."""
         q = self._text(question, field="问题", required=True)
-        with self._connect() as db:
-            return db.execute("INSERT INTO queue (created_at, kind, question, region, reason) VALUES (?, ?, ?, ?, ?)",
-                              (_now(), QUEUE_REFUSED, q, region, reason)).lastrowid
+        with self.db.write() as db:
+            return db.execute(t.queue.insert().values(created_at=_now(), kind=QUEUE_REFUSED, question=q, region=region,
+                                                      reason=reason)).inserted_primary_key[0]
 
     def add_asked(self, *, region: str | None, job: str | None, topic: str | None, outcome: str, reason: str | None,
                   day: date | None = None) -> None:
@@ -282,25 +233,28 @@ class Records:
         from corpus.regions import province_of
 
         day = day or date.today()
-        with self._connect() as db:
-            db.execute("INSERT INTO asked (day, week, region, job, topic, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (day.isoformat(), iso_week(day), province_of(region) or "", (job or "")[:20], (topic or "")[:120],
-                        outcome or "", reason or ""))
+        with self.db.write() as db:
+            db.execute(t.asked.insert().values(day=day.isoformat(), week=iso_week(day), region=province_of(region) or "",
+                                               job=(job or "")[:20], topic=(topic or "")[:120], outcome=outcome or "",
+                                               reason=reason or ""))
 
     def asked(self) -> list[Asked]:
-        with self._connect() as db:
-            rows = db.execute("SELECT day, week, region, job, topic, outcome, reason FROM asked ORDER BY id").fetchall()
-        return [Asked(**dict(r)) for r in rows]
+        c = t.asked.c
+        with self.db.read() as db:
+            rows = db.execute(select(c.day, c.week, c.region, c.job, c.topic, c.outcome, c.reason).order_by(c.id)).all()
+        return [Asked(**r._mapping) for r in rows]
 
     def feedback_rows(self) -> list[dict]:
         """Feedback without its text: day, 有用 or not, outcome, region (for the dashboard's rates)."""
-        with self._connect() as db:
-            rows = db.execute("SELECT created_at, useful, outcome, region FROM feedback ORDER BY id").fetchall()
-        return [dict(r) for r in rows]
+        c = t.feedback.c
+        with self.db.read() as db:
+            rows = db.execute(select(c.created_at, c.useful, c.outcome, c.region).order_by(c.id)).all()
+        return [dict(r._mapping) for r in rows]
 
     def feedback_counts(self) -> dict[str, int]:
-        with self._connect() as db:
-            rows = db.execute("SELECT useful, COUNT(*) FROM feedback GROUP BY useful").fetchall()
+        c = t.feedback.c
+        with self.db.read() as db:
+            rows = db.execute(select(c.useful, func.count()).group_by(c.useful)).all()
         counts = {"有用": 0, "没用": 0}
         for useful, n in rows:
             counts["有用" if useful else "没用"] = n
@@ -308,16 +262,20 @@ class Records:
 
     def queue(self, *, include_handled: bool = False) -> list[QueueItem]:
         """Newest first."""
-        where = "" if include_handled else "WHERE handled_at IS NULL"
-        with self._connect() as db:
-            rows = db.execute(f"SELECT * FROM queue {where} ORDER BY id DESC").fetchall()
-        return [QueueItem(**dict(r)) for r in rows]
+        query = select(t.queue).order_by(t.queue.c.id.desc())
+        if not include_handled:
+            query = query.where(t.queue.c.handled_at.is_(None))
+        with self.db.read() as db:
+            return [QueueItem(**r._mapping) for r in db.execute(query).all()]
 
     def handle_queue_item(self, item_id: int, *, by: str, note: str = "") -> bool:
-        with self._connect(durable=True) as db:
-            cur = db.execute("UPDATE queue SET handled_at = ?, handled_by = ?, note = ? WHERE id = ?",
-                             (_now(), by, (note or "").strip()[: self.MAX_TEXT] or None, int(item_id)))
-            return cur.rowcount == 1
+        """Mark an open queue item handled. False when there is no such item or another staffer (in
+        this process or another) handled it first: the first one keeps it."""
+        c = t.queue.c
+        with self.db.write(durable=True) as db:
+            result = db.execute(update(t.queue).where(c.id == int(item_id), c.handled_at.is_(None)).values(
+                handled_at=_now(), handled_by=by, note=(note or "").strip()[: self.MAX_TEXT] or None))
+            return result.rowcount == 1
 
     # -- vetted answers ---------------------------------------------------------------------
 
@@ -328,32 +286,32 @@ class Records:
         key = question_key(question)
         if not key:
             raise RecordError("问题是空的，不能保存。")
-        with self._connect(durable=True) as db:
-            db.execute(
-                "INSERT INTO vetted (question_key, region_key, question, region, answer, cited, comment, vetted_by, vetted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (question_key, region_key) DO UPDATE SET question = excluded.question, region = excluded.region,"
-                " answer = excluded.answer, cited = excluded.cited, comment = excluded.comment,"
-                " vetted_by = excluded.vetted_by, vetted_at = excluded.vetted_at",
-                (key, region_key, question.strip(), region, json.dumps(answer, ensure_ascii=False),
-                 json.dumps([c.__dict__ for c in cited], ensure_ascii=False), (comment or "").strip() or None, by, _now()),
-            )
-            return db.execute("SELECT id FROM vetted WHERE question_key = ? AND region_key = ?", (key, region_key)).fetchone()[0]
+        values = dict(question_key=key, region_key=region_key, question=question.strip(), region=region,
+                      answer=json.dumps(answer, ensure_ascii=False),
+                      cited=json.dumps([c.__dict__ for c in cited], ensure_ascii=False),
+                      comment=(comment or "").strip() or None, vetted_by=by, vetted_at=_now())
+        insert = (postgresql if self.db.dialect == "postgresql" else sqlite).insert(t.vetted).values(**values)
+        changed = {k: insert.excluded[k] for k in values if k not in ("question_key", "region_key")}
+        c = t.vetted.c
+        with self.db.write(durable=True) as db:
+            db.execute(insert.on_conflict_do_update(index_elements=[c.question_key, c.region_key], set_=changed))
+            return db.execute(select(c.id).where(c.question_key == key, c.region_key == region_key)).scalar_one()
 
     def vetted_for(self, question: str, region_key: str) -> VettedAnswer | None:
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM vetted WHERE question_key = ? AND region_key = ?",
-                             (question_key(question), region_key)).fetchone()
-        return _vetted(row) if row else None
+        c = t.vetted.c
+        with self.db.read() as db:
+            row = db.execute(select(t.vetted).where(c.question_key == question_key(question), c.region_key == region_key)).first()
+        return _vetted(row._mapping) if row else None
 
     def vetted_answers(self) -> list[VettedAnswer]:
-        with self._connect() as db:
-            return [_vetted(r) for r in db.execute("SELECT * FROM vetted ORDER BY id DESC").fetchall()]
+        with self.db.read() as db:
+            return [_vetted(r._mapping) for r in db.execute(select(t.vetted).order_by(t.vetted.c.id.desc())).all()]
 
     # -- problem reports (诉求反映) ---------------------------------------------------------
 
     def add_report(self, *, what: str, platform: str = "", city: str = "", contact: str = "") -> Report:
-        """A worker's problem report; returns it with the number they look it up by."""
+        """A worker's problem report; returns it with the number they look it up by (unique across
+        every process sharing the database: the column is UNIQUE and a clash draws again)."""
         text = self._text(what, field="发生了什么", required=True)
         platform_ = self._text(platform, field="平台")
         city_ = self._text(city, field="城市")
@@ -361,11 +319,11 @@ class Records:
         for _ in range(5):
             number = new_report_number()
             try:
-                with self._connect(durable=True) as db:
-                    db.execute("INSERT INTO reports (number, created_at, what, platform, city, contact, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               (number, _now(), text, platform_, city_, contact_, REPORT_STATES[0]))
+                with self.db.write(durable=True) as db:
+                    db.execute(t.reports.insert().values(number=number, created_at=_now(), what=text, platform=platform_,
+                                                         city=city_, contact=contact_, status=REPORT_STATES[0]))
                 return self.report(number)
-            except sqlite3.IntegrityError:  # the same number twice: draw again
+            except IntegrityError:  # the same number twice: draw again
                 continue
         raise RuntimeError("could not draw a unique report number")
 
@@ -373,42 +331,95 @@ class Records:
         number = normalise_report_number(number)
         if not number:
             return None
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM reports WHERE number = ?", (number,)).fetchone()
-        return Report(**dict(row)) if row else None
+        with self.db.read() as db:
+            row = db.execute(select(t.reports).where(t.reports.c.number == number)).first()
+        return Report(**row._mapping) if row else None
 
     def reports(self) -> list[Report]:
         """Newest first."""
-        with self._connect() as db:
-            return [Report(**dict(r)) for r in db.execute("SELECT * FROM reports ORDER BY id DESC").fetchall()]
+        with self.db.read() as db:
+            return [Report(**r._mapping) for r in db.execute(select(t.reports).order_by(t.reports.c.id.desc())).all()]
 
     def update_report(self, number: str, *, by: str, forwarded_to: str | None = None, outcome: str | None = None,
                       done: bool = False) -> Report:
-        """Staff: mark a report 已转交 (to one of :data:`FORWARD_TARGETS`), record its outcome, close it."""
-        report = self.report(number)
-        if report is None:
-            raise RecordError("找不到这个编号的诉求。")
+        """Staff: mark a report 已转交 (to one of :data:`FORWARD_TARGETS`), record its outcome, close it.
+        Read and write in one locked transaction, so two staffers (or servers) acting at once never
+        lose each other's change or move the first-response and closing times."""
         if forwarded_to and forwarded_to not in FORWARD_TARGETS:
             raise RecordError(f"只能转交给：{'、'.join(FORWARD_TARGETS)}。")
-        status = REPORT_STATES[2] if done else (REPORT_STATES[1] if (forwarded_to or report.forwarded_to) else report.status)
-        now = _now()
-        closed_at = report.closed_at or (now if status == REPORT_STATES[2] else None)
-        with self._connect(durable=True) as db:
-            db.execute("UPDATE reports SET status = ?, forwarded_to = ?, outcome = ?, updated_at = ?, updated_by = ?,"
-                       " first_response_at = COALESCE(first_response_at, ?), closed_at = ? WHERE number = ?",
-                       (status, forwarded_to or report.forwarded_to, (outcome or "").strip()[: self.MAX_TEXT] or report.outcome,
-                        now, by, now, closed_at, report.number))
+        wanted = normalise_report_number(number)
+        c = t.reports.c
+        with self.db.write(durable=True) as db:
+            row = db.execute(select(t.reports).where(c.number == wanted).with_for_update()).first() if wanted else None
+            if row is None:
+                raise RecordError("找不到这个编号的诉求。")
+            report = Report(**row._mapping)
+            status = REPORT_STATES[2] if done else (REPORT_STATES[1] if (forwarded_to or report.forwarded_to) else report.status)
+            now = _now()
+            db.execute(update(t.reports).where(c.number == report.number).values(
+                status=status, forwarded_to=forwarded_to or report.forwarded_to,
+                outcome=(outcome or "").strip()[: self.MAX_TEXT] or report.outcome, updated_at=now, updated_by=by,
+                first_response_at=report.first_response_at or now,
+                closed_at=report.closed_at or (now if status == REPORT_STATES[2] else None)))
         return self.report(report.number)
 
+    # -- staff logins ------------------------------------------------------------------------
 
-def _vetted(row: sqlite3.Row) -> VettedAnswer:
-    data = dict(row)
+    def add_login_attempt(self, *, account: str, client: str, ok: bool) -> None:
+        """One try at the staff login (the account name as typed, cut to 200 characters)."""
+        with self.db.write() as db:
+            db.execute(t.login_attempts.insert().values(at=_now(), account=(account or "")[:200], client=(client or "")[:200],
+                                                        ok=bool(ok)))
+
+    def login_attempts(self, *, since: str) -> list[LoginAttempt]:
+        """The tries at or after ``since`` (an ISO time as :func:`_now` writes them), oldest first."""
+        c = t.login_attempts.c
+        with self.db.read() as db:
+            rows = db.execute(select(c.at, c.account, c.client, c.ok).where(c.at >= since).order_by(c.id)).all()
+        return [LoginAttempt(at=r.at, account=r.account, client=r.client, ok=bool(r.ok)) for r in rows]
+
+
+def upgrade_records(settings) -> tuple[str | None, str, str]:
+    """``laoquan records upgrade``: migrate the settings' records database to the newest revision.
+    Returns (revision before — None for a new database or a file from before migrations —, after,
+    where: the file or the URL without its password)."""
+    db = Database(Target.of(settings.paths.records_url or settings.paths.records_path))
+    try:
+        before, after = db.upgrade()
+    finally:
+        db.close()
+    return before, after, db.target.shown
+
+
+def copy_records(source: Records, target: Records) -> dict[str, int]:
+    """``laoquan records copy``: every row of ``source`` into an empty ``target`` (moving the SQLite
+    file of one machine to the PostgreSQL of many), ids kept, in one transaction; returns the rows
+    copied per table. A target that already holds records is refused: nothing is merged."""
+    tables = t.metadata.sorted_tables
+    with target.db.read() as db:
+        filled = [table.name for table in tables if db.execute(select(func.count()).select_from(table)).scalar()]
+    if filled:
+        raise RecordError(f"目标数据库已经有记录（{'、'.join(filled)}），没有复制：请换一个空的数据库。")
+    copied = {}
+    with source.db.read() as src, target.db.write(durable=True) as dst:
+        for table in tables:
+            rows = [dict(r._mapping) for r in src.execute(select(table).order_by(table.c.id))]
+            if rows:
+                dst.execute(table.insert(), rows)
+            copied[table.name] = len(rows)
+        if target.db.dialect == "postgresql":  # the next id after the copied ones
+            for table in tables:
+                dst.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'),"
+                                    f" COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)")
+    return copied
+
+
+def _vetted(data) -> VettedAnswer:
     return VettedAnswer(
         id=data["id"], question=data["question"], region=data["region"], answer=json.loads(data["answer"]),
         cited=tuple(CitedDoc(**c) for c in json.loads(data["cited"])), comment=data["comment"],
         vetted_by=data["vetted_by"], vetted_at=data["vetted_at"],
     )
-
 
 # -- staleness of a vetted answer -------------------------------------------------------------
 

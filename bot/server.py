@@ -27,7 +27,7 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     """The FastAPI app: the policy feeds at ``/feeds``, the staff app at ``/staff`` (login required),
     the worker app at ``/``. ``feeds`` (a :class:`bot.feeds.FeedSource`) and ``services`` (a callable
     giving the service directory) default to the settings' files."""
-    records = records or Records(settings.paths.records_path)
+    records = records or Records.for_settings(settings)
     accounts = accounts or StaffAccounts(settings.paths.staff_path)
     theme = gr.themes.Default(primary_hue="emerald", font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"], font_mono=["monospace"])
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -58,7 +58,7 @@ async def _busy_in_chinese(request, call_next):
     return response
 
 
-def serve(bot: Bot, *, settings: Settings, host: str, port: int) -> None:
+def serve(bot: Bot, *, settings: Settings, host: str, port: int, records: Records | None = None) -> None:
     import uvicorn
 
-    uvicorn.run(build_server(bot, settings=settings), host=host, port=port, log_level="warning")
+    uvicorn.run(build_server(bot, settings=settings, records=records), host=host, port=port, log_level="warning")

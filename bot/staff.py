@@ -12,7 +12,7 @@ from pathlib import Path
 
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
-from bot.records import FORWARD_TARGETS, RecordError, Records, document_fingerprint, stale_reasons
+from bot.records import FORWARD_TARGETS, RecordError, Records, RecordsUnavailable, document_fingerprint, stale_reasons
 from bot.render import CLICK_JS, esc, notice_html, transcript_html
 from bot.results import OUTCOME_LABELS, REASON_LABELS
 from corpus.regions import CITIES, PROVINCES, applicable_regions
@@ -127,7 +127,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
         try:
             records.save_vetted(question=last["question"], region=last["region"], region_key=region_key(last["region"]),
                                 answer=last["answer"], cited=cited, by=name, comment=comment or "")
-        except RecordError as exc:
+        except (RecordError, RecordsUnavailable) as exc:
             return notice_html(exc.message)
         return notice_html(f"已保存为审核答案：「{last['question']}」（{region_key(last['region']) or '全国'}）。工人再问同样的问题时会看到「站点已审核」。", kind="ok")
 
@@ -173,7 +173,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
         name = who(request)
         try:
             report = records.update_report(number or "", by=name, forwarded_to=target or None, outcome=outcome or None, done=bool(done))
-        except RecordError as exc:
+        except (RecordError, RecordsUnavailable) as exc:
             return notice_html(exc.message), reports_view(request)
         return notice_html(f"{report.number}：{report.status}" + (f"（转交 {report.forwarded_to}）" if report.forwarded_to else ""), kind="ok"), reports_view(request)
 

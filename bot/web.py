@@ -14,7 +14,7 @@ import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Reque
 from bot.asking import TRANSCRIPT_TURNS, Asker, region_of, topic_of
 from bot.feeds import FeedSource
 from bot.protocols import Bot
-from bot.records import RecordError, Records
+from bot.records import RecordError, Records, RecordsUnavailable
 from bot.render import CLICK_JS, esc, notice_html, transcript_html
 from corpus.regions import CITIES, PROVINCES
 
@@ -111,6 +111,8 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         try:
             records.add_asked(region=region_of(profile), job=(profile or {}).get("job"), topic=topic_of(data),
                               outcome=data.get("outcome", ""), reason=reason or data.get("reason") or "")
+        except RecordsUnavailable as exc:
+            log.warning("answer not counted: %s", exc.message)
         except Exception:
             log.exception("could not count an answer")
 
@@ -128,6 +130,9 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             records.add_feedback(useful=value == "有用", question=t["question"], region=region_of(profile), outcome=a.get("outcome", ""),
                                  reason=a.get("reason", ""), conclusion=a.get("conclusion", ""),
                                  doc_ids=[c["doc_id"] for c in a.get("citations") or []])
+        except RecordsUnavailable as exc:  # disk full, a broken records file: said plainly; answers go on
+            log.warning("feedback not stored: %s", exc.message)
+            return render(turns), notice_html(exc.message), turns
         except Exception:
             log.exception("could not store feedback")
             return render(turns), notice_html("反馈没有保存成功，请稍后再试。"), turns
@@ -179,7 +184,7 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
     def submit_report(what, platform, city, contact):
         try:
             report = records.add_report(what=what, platform=platform, city=city, contact=contact)
-        except RecordError as exc:
+        except (RecordError, RecordsUnavailable) as exc:
             return notice_html(exc.message), what
         except Exception:
             log.exception("could not store a report")
@@ -188,7 +193,11 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         return notice_html(message, kind="ok"), ""
 
     def lookup_report(number):
-        report = records.report(number or "")
+        try:
+            report = records.report(number or "")
+        except RecordsUnavailable as exc:
+            log.warning("report lookup failed: %s", exc.message)
+            return notice_html(exc.message)
         if report is None:
             return notice_html("没有找到这个编号，请核对后再查（编号像 LQ-7K3M-9QX2）。")
         parts = [f"编号 {report.number}：{report.status}"]

@@ -64,6 +64,10 @@ class PathSettings:
     """The reviewed service-point directory (a local overlay in the data folder adds to it)."""
     typos: Path = REPO_ROOT / "corpus" / "typos.yaml"
     """Pinyin-input typos the retriever corrects in every question (:mod:`kb.typos`)."""
+    records_url: str = ""
+    """Where the records go (feedback, queue, vetted answers, reports, login attempts, counts): empty
+    for the SQLite file :attr:`records_path`, or a SQLAlchemy URL such as
+    ``postgresql+psycopg://laoquan@db.internal/laoquan`` that several servers share."""
 
     @property
     def model_dir(self) -> Path:

@@ -1,4 +1,5 @@
-"""The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import / diff, feeds push / show, serve, staff.
+"""The ``laoquan`` command: index, ask, corpus check / fetch / add / services-import / diff, feeds push / show, serve, staff,
+records upgrade / copy.
 
 The evaluation sits above the app (it scores it) and has its own entry point: ``python -m evals.run``
 (``./run eval``).
@@ -79,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = staff_sub.add_parser("remove", help="delete an account")
     c.add_argument("name")
     staff_sub.add_parser("list", help="list the accounts")
+
+    p = sub.add_parser("records", help="the records database (SQLite file, or LAOQUAN_RECORDS_URL)")
+    records_sub = p.add_subparsers(dest="records_command", required=True)
+    records_sub.add_parser("upgrade", help="bring its schema to the newest migration (serve does it on start too)")
+    c = records_sub.add_parser("copy", help="copy every record into an empty database (e.g. the SQLite file into PostgreSQL)")
+    c.add_argument("--to", required=True, help="the target's SQLAlchemy URL (postgresql+psycopg://…) or SQLite file")
     return parser
 
 
@@ -326,12 +333,41 @@ def cmd_serve(args, settings: Settings) -> int:
     from bot.server import serve
     from bot.staff_accounts import StaffAccounts
 
+    records = _open_records(settings)  # before the model loads: a broken records file is said at once
     bot = _load_bot(settings)
     host, port = args.host or settings.web.host, args.port or settings.web.port
     print(f"劳权通：工人页面 http://{host}:{port}/ · 工作人员 http://{host}:{port}/staff", flush=True)
     if not StaffAccounts(settings.paths.staff_path).names():
         print("还没有工作人员账号，/staff 暂时无人能登录：用 `laoquan staff add 名字` 创建。", flush=True)
-    serve(bot, settings=settings, host=host, port=port)
+    serve(bot, settings=settings, host=host, port=port, records=records)
+    return 0
+
+
+def _open_records(settings: Settings):
+    from bot.records import Records, RecordsUnavailable
+
+    try:
+        return Records.for_settings(settings)
+    except RecordsUnavailable as exc:
+        raise UserFacingError(exc.message) from exc
+
+
+def cmd_records(args, settings: Settings) -> int:
+    from bot.records import RecordError, Records, RecordsUnavailable, copy_records, upgrade_records
+
+    try:
+        if args.records_command == "copy":
+            source, target = Records.for_settings(settings), Records(args.to)
+            copied = copy_records(source, target)
+            print(f"已复制到 {target.target.shown}：" + "，".join(f"{name} {n} 行" for name, n in copied.items()))
+            return 0
+        before, after, where = upgrade_records(settings)
+    except (RecordsUnavailable, RecordError) as exc:
+        raise UserFacingError(exc.message) from exc
+    if before == after:
+        print(f"记录数据库已是最新（{after}）：{where}")
+    else:
+        print(f"记录数据库已升级：{before or '（旧版，无迁移记录）'} → {after}：{where}")
     return 0
 
 
@@ -365,6 +401,7 @@ def cmd_staff(args, settings: Settings) -> int:
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "feeds": cmd_feeds, "serve": cmd_serve, "staff": cmd_staff}
+COMMANDS["records"] = cmd_records
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import subprocess
 
 import shutil
 
@@ -241,3 +242,32 @@ def fake_bot(fake_retriever):
     from tests.fakes import FakeBot, canned_answer
 
     return FakeBot([canned_answer()], retriever=fake_retriever)
+
+
+# -- the records on both backends (tests/postgres.py) ---------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster on loopback for the session (skipped when none can be started,
+    failed instead when ``CI`` or ``LAOQUAN_REQUIRE_POSTGRES`` is set)."""
+    from tests.postgres import Cluster, PostgresUnavailable, required
+
+    try:
+        cluster = Cluster.start()
+    except (PostgresUnavailable, OSError, subprocess.SubprocessError) as exc:
+        (pytest.fail if required() else pytest.skip)(f"PostgreSQL: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def records_where(request, tmp_path):
+    """Where a fresh, empty records database lives, once per backend: the SQLite file's path, or
+    the URL of a new database in :func:`postgres_cluster`."""
+    if request.param == "sqlite":
+        yield tmp_path / "records.sqlite3"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.new_database()
+    yield url
+    cluster.drop_database(url)

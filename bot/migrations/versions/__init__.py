@@ -1,0 +1,1 @@
+"""The revisions, oldest first (Alembic reads this folder; ``__init__`` is not a revision)."""
