@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = staff_sub.add_parser("remove", help="delete an account")
     c.add_argument("name")
     staff_sub.add_parser("list", help="list the accounts")
+    c = staff_sub.add_parser("token", help="issue an API token for the staff endpoints of /api/v1/staff (printed once; only its hash is kept)")
+    c.add_argument("name")
+    c.add_argument("--revoke", action="store_true", help="revoke every API token of this account instead")
     return parser
 
 
@@ -118,9 +121,9 @@ def cmd_ask(args, settings: Settings) -> int:
     bot = _load_bot(settings)
     if args.question == "-":
         for line in sys.stdin:
-            if not line.strip():
+            if not line.strip() and not args.json:
                 continue
-            _print_answer(bot, line.rstrip("\n"), args, QuestionError)
+            _print_answer(bot, line.rstrip("\n"), args, QuestionError)  # with --json, one output line per input line (a blank one: an error object)
         return 0
     return _print_answer(bot, args.question, args, QuestionError)
 
@@ -344,6 +347,17 @@ def cmd_staff(args, settings: Settings) -> int:
     if args.staff_command == "list":
         names = accounts.names()
         print("\n".join(names) if names else f"还没有账号（{settings.paths.staff_path}）")
+        return 0
+    if args.staff_command == "token":
+        try:
+            if args.revoke:
+                print(f"已吊销 {args.name} 的 {accounts.revoke_tokens(args.name)} 个 API 令牌")
+                return 0
+            token = accounts.issue_token(args.name)
+        except AccountError as exc:
+            raise UserFacingError(str(exc)) from exc
+        print(token)
+        print(f"这是 {args.name} 的 API 令牌，只显示这一次，请妥善保存（请求头 Authorization: Bearer 令牌）。", file=sys.stderr)
         return 0
     if args.staff_command == "remove":
         if not accounts.remove(args.name):
