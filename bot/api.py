@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
@@ -56,14 +56,12 @@ class AskBody(BaseModel):
     city: str | None = Field(None, max_length=20, examples=["杭州"])
     job: str | None = Field(None, max_length=20, description="外卖 / 快递 / 网约车 / 货运 / 主播 / 家政 / 其他")
     as_of: date | None = Field(None, description="The rules in force on this day (default: today)")
-    history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY, description="The worker's earlier questions, oldest first")
+    history: list[Annotated[str, Field(max_length=MAX_FIELD)]] = Field(default_factory=list, max_length=MAX_HISTORY,
+                                                                      description="The worker's earlier questions, oldest first")
     conversation_id: str | None = Field(None, max_length=64, description="Continue a conversation the server keeps (returned by every answer)")
     stream: bool = Field(False, description="Server-Sent Events instead of one JSON object")
 
     def to_question(self) -> Question:
-        for text in self.history:
-            if len(text) > MAX_FIELD:
-                raise ApiError(422, ErrorCode.INVALID, "history 里有一条太长了。", "An entry of 'history' is too long.")
         return Question(text=self.question, region=self.city or self.province or None, job=self.job or None, as_of=self.as_of,
                         history=tuple(self.history), conversation_id=self.conversation_id)
 
@@ -180,6 +178,27 @@ def batch_output(n: int, raw: str, asking: ApiAsking) -> dict:
     return {"id": ident, "line": n, "answer": answer_json(answer, conversation_id)}
 
 
+BATCH_LINE_BYTES = 16 * 1024
+"""Bytes a batch may carry per allowed line (a bigger body is refused before it is read whole)."""
+
+
+async def read_capped(request: Request, *, max_bytes: int) -> bytes:
+    """The request body, or 413 as soon as it is longer than ``max_bytes``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise _too_large(max_bytes)
+    return bytes(body)
+
+
+def _too_large(max_bytes: int) -> ApiError:
+    return ApiError(413, ErrorCode.TOO_LARGE, f"请求体太大（最多 {max_bytes // 1024} KB）。", f"The body is too large (at most {max_bytes // 1024} KB).")
+
+
 def split_lines(body: bytes) -> list[str]:
     """The lines of a JSON Lines body (a final newline ends the last line; it starts none)."""
     try:
@@ -223,7 +242,7 @@ def api_router(asking: ApiAsking, limits: AskLimits, *, directory=None, batch_ma
                  openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}})
     @limits.ask
     async def ask_batch(request: Request):
-        lines = split_lines(await request.body())
+        lines = split_lines(await read_capped(request, max_bytes=batch_max * BATCH_LINE_BYTES))
         if len(lines) > batch_max:
             raise ApiError(413, ErrorCode.TOO_LARGE, f"一次最多 {batch_max} 行（收到 {len(lines)} 行）。",
                            f"At most {batch_max} lines per batch (got {len(lines)}).")

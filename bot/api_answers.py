@@ -39,6 +39,9 @@ class Question:
     history: tuple[str, ...] = ()
     """The worker's earlier questions, oldest first (a follow-up is read with the last one)."""
     conversation_id: str | None = None
+    remember: bool = True
+    """Keep the conversation on the server under a new id when none is given (the REST API); the
+    OpenAI-compatible endpoint sends the whole history every time and keeps nothing."""
 
 
 def conversation_from_history(history: tuple[str, ...], *, region: str | None, job: str | None) -> Conversation:
@@ -112,7 +115,7 @@ class ApiAsking:
 
     def start(self, question: Question) -> tuple[str | None, Conversation]:
         """The conversation to answer in: ``history`` when given, else the one of ``conversation_id``."""
-        if question.history:
+        if question.history or not question.remember:
             return None, conversation_from_history(question.history, region=question.region, job=question.job)
         return self.conversations.get(question.conversation_id)
 

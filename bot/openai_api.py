@@ -76,7 +76,7 @@ def question_of(body: ChatRequest) -> Question:
     if any(len(text) > MAX_FIELD for text in users):
         raise ApiError(422, ErrorCode.INVALID, "有一条消息太长了。", "A message is too long.")
     return Question(text=users[-1], region=body.city or body.province or None, job=body.job or None, as_of=body.as_of,
-                    history=tuple(users[:-1][-MAX_HISTORY:]))
+                    history=tuple(users[:-1][-MAX_HISTORY:]), remember=False)
 
 
 def extras(answer: Answer) -> dict:

@@ -166,6 +166,8 @@ def test_a_batch_over_the_limit_is_refused_whole(tmp_path):
     server = make_server(tmp_path, FakeBot(), api_batch_max=3)
     response = TestClient(server).post("/api/v1/ask/batch", content="\n".join(['{"question": "工伤"}'] * 4))
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
+    huge = TestClient(server).post("/api/v1/ask/batch", content=b'{"question": "' + "工".encode() * 100_000 + b'"}')
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "too_large"  # one line, but too many bytes
 
 
 # -- documents, services, feeds --------------------------------------------------------------------
