@@ -35,6 +35,29 @@ def _documented(path: str) -> bool:
     return path.startswith(("/api/v1", "/v1/")) or path in ("/healthz", "/readyz")
 
 
+class JsonByDefault:
+    """ASGI middleware: a POST to a JSON route of the API is read as JSON whatever its Content-Type
+    says, so ``curl -d '{"question":"…"}'`` (which sends ``application/x-www-form-urlencoded``) and
+    clients that send none work as they do with most JSON APIs."""
+
+    PLAIN = (b"", b"application/x-www-form-urlencoded", b"text/plain")
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and _reads_json(scope["path"]):
+            headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+            given = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+            if given.split(b";")[0].strip().lower() in self.PLAIN:
+                scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+        await self.app(scope, receive, send)
+
+
+def _reads_json(path: str) -> bool:
+    return path.startswith(("/api/v1/", "/v1/")) and not path.startswith("/api/v1/ask/batch")
+
+
 def mount_api(server: FastAPI, bot: Bot, *, settings, records, accounts, services=None) -> Bot:
     """Add the open API's routes to ``server``; returns the bot every page should answer with (the
     same bot, metered for ``/metrics``)."""
@@ -43,6 +66,7 @@ def mount_api(server: FastAPI, bot: Bot, *, settings, records, accounts, service
     limits = AskLimits(settings.web.api_rate_limit)
     asking = ApiAsking(Asker(metered, records, settings))
     install_error_handlers(server)
+    server.add_middleware(JsonByDefault)
     limits.install(server)
     server.include_router(health_router(metered, metrics))
     server.include_router(api_router(asking, limits, directory=services, batch_max=settings.web.api_batch_max))

@@ -128,6 +128,16 @@ def test_validation_errors_are_reshaped_with_a_stable_code(api, body, code, fiel
     assert set(error) == {"code", "message_zh", "message_en"}
 
 
+def test_a_body_sent_like_curl_d_is_read_as_json(api):
+    body = '{"question":"送外卖路上被车撞了，算工伤吗？"}'.encode()
+    for headers in ({"content-type": "application/x-www-form-urlencoded"}, {}, {"content-type": "text/plain; charset=utf-8"}):
+        response = api.client.post("/api/v1/ask", content=body, headers=headers)
+        assert response.status_code == 200 and response.json()["citations"], headers
+    chat = api.client.post("/v1/chat/completions", content='{"messages":[{"role":"user","content":"工伤"}]}'.encode(),
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert chat.status_code == 200 and chat.json()["citations"]
+
+
 def test_bad_json_and_unknown_paths_get_the_error_shape(api):
     bad = api.client.post("/api/v1/ask", content=b'{"question": ', headers={"content-type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "bad_json"
@@ -397,7 +407,8 @@ def test_rate_limit_per_client_across_the_ask_endpoints(tmp_path):
 def test_curl_like_ask_returns_a_cited_answer(web):
     import httpx
 
-    response = httpx.post(f"{web.url}/api/v1/ask", content='{"question":"送外卖路上被车撞了，算工伤吗？"}'.encode(), timeout=120)
+    response = httpx.post(f"{web.url}/api/v1/ask", content='{"question":"送外卖路上被车撞了，算工伤吗？"}'.encode(), timeout=120,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})  # what `curl -d` sends
     assert response.status_code == 200
     data = response.json()
     assert data["outcome"] in ("answered", "partial") and data["citations"]
