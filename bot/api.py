@@ -254,11 +254,15 @@ def api_router(asking: ApiAsking, limits: AskLimits, *, directory=None, batch_ma
         entries = [e for e in bot.catalog if (region is None or e.region == region) and (status is None or e.status == status)]
         return {"documents": [document_json(e, indexed.get(e.id, [])) | {"articles": len(indexed.get(e.id, []))} for e in entries]}
 
-    @router.get("/documents/{doc_id}", tags=["documents"], summary="One document, with the articles indexed")
-    def document(doc_id: str):
+    @router.get("/documents/{doc_id}", tags=["documents"], summary="One document, with the articles indexed (and their text with ?text=true)")
+    def document(doc_id: str, text: bool = False):
         entry = _entry(bot, doc_id)
         articles = _indexed_articles(bot).get(entry.id, [])
-        return document_json(entry, articles) | {"articles": articles}
+        data = document_json(entry, articles) | {"articles": articles}
+        if text:
+            texts = bot.retriever.article_texts()
+            data["texts"] = [{"article": a, "text": texts[(entry.id, a)]} for a in articles]
+        return data
 
     @router.get("/documents/{doc_id}/articles/{article}", tags=["documents"], summary="The text of one indexed article")
     def article(doc_id: str, article: str):

@@ -192,6 +192,9 @@ def test_documents_come_from_the_catalog_with_status_dates_and_indexed_articles(
     assert gongshang["status"] and gongshang["effective_from"]
     one = api.client.get("/api/v1/documents/gongshang-baoxian-tiaoli").json()
     assert one["title"] == "工伤保险条例" and one["articles"] == ["第十四条", "第十七条"]
+    assert "texts" not in one
+    texts = api.client.get("/api/v1/documents/gongshang-baoxian-tiaoli", params={"text": "true"}).json()["texts"]
+    assert [t["article"] for t in texts] == ["第十四条", "第十七条"] and texts[1]["text"].startswith("第十七条 职工发生事故伤害")
     article = api.client.get("/api/v1/documents/gongshang-baoxian-tiaoli/articles/第十四条").json()
     assert article["text"].startswith("第十四条 职工有下列情形之一的，应当认定为工伤")
     assert api.client.get("/api/v1/documents/no-such-doc").json()["error"]["code"] == "not_found"
