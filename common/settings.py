@@ -190,6 +190,12 @@ class WebSettings:
     queue_refused: bool = True
     """Keep the text of questions the bot refused (personal data redacted, nothing about who asked) in
     the staff queue, so the knowledge base can be improved."""
+    api_rate_limit: str = "30/minute"
+    """Questions one client (IP address) may send to the ask endpoints of the open API
+    (``/api/v1/ask``, ``/api/v1/ask/batch``, ``/v1/chat/completions``), in slowapi's notation
+    (``"30/minute"``, ``"5/second;100/hour"``); empty: no limit (the tests' off-switch)."""
+    api_batch_max: int = 100
+    """Lines one ``POST /api/v1/ask/batch`` may carry (more: the whole batch is refused with 413)."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,8 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "web_concurrency": ("web", "concurrency"),
     "web_queue_max": ("web", "queue_max"),
     "queue_refused": ("web", "queue_refused"),
+    "api_rate_limit": ("web", "api_rate_limit"),
+    "api_batch_max": ("web", "api_batch_max"),
     **{f"webhook_{f.name}": ("webhooks", f.name) for f in dataclasses.fields(WebhookSettings)},
 }
 """Each setting's one name outside the code: ``LAOQUAN_<NAME>`` in the environment and the keyword

@@ -179,14 +179,15 @@ class Catalog:
 # Loading
 
 
-def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None) -> Catalog:
+def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None, *, sources: Path | None = None) -> Catalog:
     """Read and validate catalog.yaml (top-level key ``documents``: a list of entries).
 
     With ``overlay`` (a ``catalog.local.yaml``; ignored when the file does not exist), entries that
     have no text in catalog.yaml get the overlay's sources, their paths made absolute (relative ones
     are relative to the overlay's folder, the data folder). catalog.yaml wins: an overlay entry for a
     document that has its text there, or that is not in the catalog, is ignored (and reported by
-    :func:`check_catalog`).
+    :func:`check_catalog`). Except for a newcomer: with ``sources`` (the sources folder), a document
+    whose file catalog.yaml names is not there takes the overlay's text (``laoquan corpus fetch --all``).
     """
     path = Path(path)
     data = _read_yaml(path)
@@ -205,7 +206,7 @@ def load_catalog(path: Path = CATALOG_FILE, overlay: Path | None = None) -> Cata
         entries.append(entry)
     catalog = Catalog(entries)
     if overlay is not None and Path(overlay).is_file():
-        _merge_overlay(catalog, Path(overlay))
+        _merge_overlay(catalog, Path(overlay), sources=sources)
     return catalog
 
 
@@ -216,7 +217,7 @@ def overlay_path(settings) -> Path:
 
 def load_catalog_for(settings) -> Catalog:
     """``settings.paths.catalog`` merged with the settings' local overlay."""
-    return load_catalog(settings.paths.catalog, overlay=overlay_path(settings))
+    return load_catalog(settings.paths.catalog, overlay=overlay_path(settings), sources=settings.paths.sources)
 
 
 def _read_yaml(path: Path) -> object:
@@ -242,14 +243,14 @@ def read_overlay(path: Path) -> dict[str, dict]:
     return documents
 
 
-def _merge_overlay(catalog: Catalog, overlay: Path) -> None:
+def _merge_overlay(catalog: Catalog, overlay: Path, *, sources: Path | None = None) -> None:
     base = overlay.resolve().parent
     for doc_id, raw in read_overlay(overlay).items():
         entry = catalog.get(doc_id)
         if entry is None:
             catalog.overlay_ignored.append((doc_id, "目录中没有这份文档 / not in the catalog"))
             continue
-        if entry.has_text:
+        if entry.has_text and (sources is None or (Path(sources) / entry.primary_source.path).is_file()):
             catalog.overlay_ignored.append((doc_id, "catalog.yaml 已有原文，以它为准 / catalog.yaml has its text already"))
             continue
         sources = []

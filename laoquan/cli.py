@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or update the index of the sources folder (incremental)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--offer-fetch", action="store_true", help="without a sources folder, offer to download the official texts (asks when stdin is a terminal)")
 
     p = sub.add_parser("ask", help="answer a question with cited provisions")
     p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
@@ -48,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--id", dest="ids", action="append", metavar="ID", help="catalog id (repeatable; default: every document without text)")
     c.add_argument("--url", help="download from this address instead of the entry's source_url (only with one --id)")
     c.add_argument("--timeout", type=float, default=30.0, help="seconds per download (default 30)")
+    c.add_argument("--all", dest="all_texts", action="store_true",
+                   help="every catalogued text not on this machine, those the sources folder lacks too (a first set-up without ../shared/corpus-raw)")
     c = corpus_sub.add_parser("add", help="load the text of a catalog document from a file you already have")
     c.add_argument("file", type=Path, help="the official text: PDF, HTML, Markdown or plain text")
     c.add_argument("--id", required=True, help="catalog id of the document")
@@ -80,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = staff_sub.add_parser("remove", help="delete an account")
     c.add_argument("name")
     staff_sub.add_parser("list", help="list the accounts")
+    c = staff_sub.add_parser("token", help="issue an API token for the staff endpoints of /api/v1/staff (printed once; only its hash is kept)")
+    c.add_argument("name")
+    c.add_argument("--revoke", action="store_true", help="revoke every API token of this account instead")
 
     p = sub.add_parser("records", help="the records database (SQLite file, or LAOQUAN_RECORDS_URL)")
     records_sub = p.add_subparsers(dest="records_command", required=True)
@@ -109,8 +115,11 @@ def cmd_index(args, settings: Settings) -> int:
     from corpus.catalog import CatalogError
     from kb.index import index_sources
 
-    if not settings.paths.sources.is_dir():
-        raise UserFacingError(f"找不到原文文件夹 {settings.paths.sources}：用 --sources 或 LAOQUAN_SOURCES 指定")
+    from kb.fetch_all import needs_sources, no_sources_message
+
+    if needs_sources(settings):
+        if not (args.offer_fetch and _offer_fetch(settings)):
+            raise UserFacingError(no_sources_message(settings.paths.sources))
     try:
         report = index_sources(settings, progress=not args.quiet)
     except CatalogError as exc:
@@ -119,27 +128,59 @@ def cmd_index(args, settings: Settings) -> int:
     return 0
 
 
+def _offer_fetch(settings: Settings) -> bool:
+    """``./run serve`` without a sources folder: say so and, when a person is at the terminal, offer
+    to download every official text now. True when something was fetched."""
+    from kb.fetch_all import no_sources_message
+
+    if not sys.stdin.isatty():
+        return False
+    print(no_sources_message(settings.paths.sources), flush=True)
+    reply = input("现在就下载全部官方原文吗？（需要联网，几分钟）[y/N] ").strip().lower()
+    if reply not in ("y", "yes", "是", "好"):
+        return False
+    results = _fetch_all(settings)
+    return any(r.ok for r in results)
+
+
+def _fetch_all(settings: Settings, *, timeout: float = 30.0) -> list:
+    from corpus.catalog import CatalogError, load_catalog_for
+    from kb.fetch_all import fetch_all
+
+    try:
+        catalog = load_catalog_for(settings)
+    except CatalogError as exc:
+        raise UserFacingError(f"目录文件有误 / catalog error: {exc}") from exc
+    results = fetch_all(catalog, settings, timeout=timeout, on_result=lambda r: print(r.message, flush=True))
+    ok = sum(r.ok for r in results)
+    print(f"下载并检查通过 {ok} 份，失败或跳过 {len(results) - ok} 份 / {ok} fetched and checked, {len(results) - ok} failed or skipped", flush=True)
+    return results
+
+
 def cmd_ask(args, settings: Settings) -> int:
     from bot.guards import QuestionError
 
     bot = _load_bot(settings)
     if args.question == "-":
         for line in sys.stdin:
-            if not line.strip():
+            if not line.strip() and not args.json:
                 continue
-            _print_answer(bot, line.rstrip("\n"), args, QuestionError)
+            _print_answer(bot, line.rstrip("\n"), args, QuestionError)  # with --json, one output line per input line (a blank one: an error object)
         return 0
     return _print_answer(bot, args.question, args, QuestionError)
 
 
 def _load_bot(settings: Settings):
     from bot.llm import LLMConfigError
+    from kb.fetch_all import needs_sources, no_sources_message
     from kb.retriever import IndexMissingError
     from laoquan.app import load_bot
 
     try:
         return load_bot(settings)
-    except (IndexMissingError, LLMConfigError) as exc:
+    except IndexMissingError as exc:
+        raise UserFacingError(no_sources_message(settings.paths.sources) if needs_sources(settings) else str(exc)) from exc
+    except LLMConfigError as exc:
         raise UserFacingError(str(exc)) from exc
 
 
@@ -172,6 +213,13 @@ def cmd_corpus(args, settings: Settings) -> int:
         return _corpus_diff(args, settings)
     from corpus.catalog import CatalogError, check_catalog, format_problems, load_catalog, load_catalog_for
 
+    if args.corpus_command == "fetch" and args.all_texts:
+        if args.ids or args.url:
+            raise UserFacingError("--all 不能和 --id / --url 一起用 / --all takes no --id or --url")
+        results = _fetch_all(settings, timeout=args.timeout)
+        if any(r.ok for r in results):
+            print("运行 laoquan index 把新原文编入索引 / run `laoquan index` to index the new texts")
+        return 1 if any(not r.ok and not r.skipped for r in results) else 0
     try:
         catalog = load_catalog_for(settings)
         if args.corpus_command in ("fetch", "add"):
@@ -380,6 +428,17 @@ def cmd_staff(args, settings: Settings) -> int:
     if args.staff_command == "list":
         names = accounts.names()
         print("\n".join(names) if names else f"还没有账号（{settings.paths.staff_path}）")
+        return 0
+    if args.staff_command == "token":
+        try:
+            if args.revoke:
+                print(f"已吊销 {args.name} 的 {accounts.revoke_tokens(args.name)} 个 API 令牌")
+                return 0
+            token = accounts.issue_token(args.name)
+        except AccountError as exc:
+            raise UserFacingError(str(exc)) from exc
+        print(token)
+        print(f"这是 {args.name} 的 API 令牌，只显示这一次，请妥善保存（请求头 Authorization: Bearer 令牌）。", file=sys.stderr)
         return 0
     if args.staff_command == "remove":
         if not accounts.remove(args.name):
