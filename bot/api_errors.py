@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.records_db import RecordsFull, RecordsUnavailable
+
 API_PREFIXES = ("/api/", "/v1/")
 """The paths whose errors take this module's shape."""
 
@@ -115,6 +117,15 @@ def install_error_handlers(server: FastAPI) -> None:
         if not is_api_path(request.url.path):
             return await request_validation_exception_handler(request, exc)
         return problem_response(request, 422, validation_problem(list(exc.errors())))
+
+    @server.exception_handler(RecordsUnavailable)
+    async def records_unavailable(request: Request, exc: RecordsUnavailable):
+        """A full disk or a broken records database: the answer endpoints do not store, so only the
+        worker actions and staff views meet it; the message says what happened, in Chinese."""
+        full = isinstance(exc, RecordsFull)
+        problem = ApiProblem(ErrorCode.UNAVAILABLE, exc.message,
+                             "No storage space left: the record could not be saved." if full else "The records database cannot be used right now.")
+        return problem_response(request, 503, problem, {"Retry-After": "300"})
 
     @server.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -244,6 +244,22 @@ def test_a_report_gets_a_number_to_look_it_up_by_without_its_text(api):
     assert api.client.post("/api/v1/reports", json={"what": ""}).json()["error"]["message_zh"] == "请填写发生了什么。"
 
 
+def test_a_full_disk_gives_a_503_in_chinese_and_the_answers_go_on(tmp_path, monkeypatch):
+    from bot.records import FULL_MESSAGE, Records, RecordsFull
+
+    client = TestClient(make_server(tmp_path, FakeBot(lambda q: cited_answer(q))))
+
+    def full(self, **fields):
+        raise RecordsFull()
+
+    monkeypatch.setattr(Records, "add_report", full)
+    refused = client.post("/api/v1/reports", json={"what": "站点扣押金不退"})
+    assert refused.status_code == 503 and refused.headers["retry-after"]
+    assert refused.json()["error"] == {"code": "unavailable", "message_zh": FULL_MESSAGE,
+                                       "message_en": "No storage space left: the record could not be saved."}
+    assert client.post("/api/v1/ask", json={"question": "送外卖路上被车撞了，算工伤吗？"}).status_code == 200
+
+
 # -- staff endpoints and their tokens ------------------------------------------------------------
 
 
