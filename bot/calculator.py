@@ -215,6 +215,8 @@ class Facts:
     career_approx: bool = False
     leave_taken_days: int | None = None
     leave_unused_days: int | None = None
+    leave_due_days: int | None = None
+    """The leave days the worker was due, as the question states them (「去年应休5天年假」)."""
     babies: int | None = None
     birth_order: int | None = None
     difficult_birth: bool | None = None
@@ -598,6 +600,42 @@ _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
+_PLAIN_SENIORITY = re.compile(r"工龄(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
+_CAREER_QUALIFIED = re.compile(r"累计|社会|总|参加工作|一共|总共|连续工作")
+_MONTH_YEAR = r"(?:\d{4}年|\d{2}年|去年|前年|今年)"
+_MONTH_RANGE = re.compile(
+    rf"(?<![\d.])(?P<y1>{_MONTH_YEAR})?\s*(?P<m1>{_DN})\s*月份?(?:初|底|中旬)?\s*(?:到|至|-|~|一直到|干到|做到)\s*"
+    rf"(?P<y2>{_MONTH_YEAR})?\s*(?P<m2>{_DN})\s*月份?(?:初|底|中旬)?(?!\s*{_DN}\s*[日号])"
+)
+
+
+def _month_range(text: str, today: date) -> int | None:
+    """「去年6月到今年2月」, 「2024年3月至2025年1月」: the months from one month to the other (8, 10),
+    read as time worked when nothing else says how long; a range of days (「3月5日到4月1日」) is not one."""
+    m = _MONTH_RANGE.search(text)
+    if m is None or re.match(r"\s*\d", text[m.end():]):
+        return None
+    def year(token: str | None) -> int | None:
+        if not token:
+            return None
+        if token in ("今年", "去年", "前年"):
+            return today.year - {"今年": 0, "去年": 1, "前年": 2}[token]
+        y = int(token.rstrip("年"))
+        return y + 2000 if y < 100 else y
+    m1, m2 = _cn_int(m.group("m1")), _cn_int(m.group("m2"))
+    if m1 is None or m2 is None or not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+        return None
+    y1, y2 = year(m.group("y1")), year(m.group("y2"))
+    if y1 is None and y2 is None:
+        return None  # 「3月到8月」 alone may be any year, or a season
+    if y1 is None:
+        y1 = y2 if m1 <= m2 else y2 - 1
+    if y2 is None:
+        y2 = y1 if m2 >= m1 else y1 + 1
+    months = (y2 - y1) * 12 + m2 - m1
+    return months if 0 < months <= 600 else None
+
+
 _SERVICE_FILLERS = r"(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
 _BEFORE_SERVICE = re.compile(
     r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工)"
@@ -613,7 +651,7 @@ _MONEY = re.compile(
     r"(?P<num>(?:\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千万](?!个))+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万个]))?)?)"
     r"(?P<unit>\s*(?:块钱|块|元|rmb|RMB))?(?P<more>多|左右)?"
 )
-_WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣)"
+_WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣|月均|平均)"
 _WAGE_BEFORE = re.compile(_WAGE_WORDS + r"(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
 _WAGE_BEFORE_WIDE = re.compile(
     _WAGE_WORDS + r"(一直|一直都|都|也|也都|基本|基本上|一般|固定|稳定|始终|还是|平均|每月|每个月|一个月)+(是|有|为|大概|差不多|在|约|大约)*$"
@@ -745,6 +783,8 @@ _MONTH_HOURS = re.compile(
 )
 _DAYS_IN_MONTH = re.compile(rf"(一个月|每月|每个月|这个月|上个月|当月|月)(里|内)?(加班|加了|干|上|上班|有|共|一共|总共)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
 _WORKDAYS = re.compile(rf"(?P<n>{_N})\s*个?工作日")
+_DAYS_COUNTED = re.compile(rf"(?P<n>{_N})\s*个(?P<what>周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|双休日|公休日|法定节假日|法定假日)")
+_CALLED_IN = re.compile(r"(叫|喊|安排|要求|让)(他|她|我)?(来|去|回来|回去)|被(叫|喊|安排)")
 
 
 def _overtime_facts(text: str) -> dict:
@@ -793,6 +833,15 @@ def _overtime_facts(text: str) -> dict:
                 key = "overtime_unknown_hours"
             out[key] = out.get(key, Decimal(0)) + hours
             break
+    if "overtime_rest_hours" not in out and "overtime_holiday_hours" not in out and (_WORKING.search(text) or _CALLED_IN.search(text)):
+        # 「3个周六被叫来加班」, 「两个休息日都被安排上班」: whole rest days or holidays, 8 hours each
+        for m in _DAYS_COUNTED.finditer(text):
+            n = _cn_int(m.group("n"))
+            if n is None or not 0 < n <= 31:
+                continue
+            key = "overtime_holiday_hours" if _HOLIDAY_WORDS.fullmatch(m.group("what")) else "overtime_rest_hours"
+            out[key] = out.get(key, Decimal(0)) + n * _HOURS_PER_DAY
+            out["overtime_by_day"] = True
     if "overtime_daily_hours" in out and days:
         out["overtime_workday_days"] = days
     if "overtime_unknown_hours" in out:
@@ -883,6 +932,11 @@ _UNLAWFUL = re.compile(
     r"|(什么|任何|一点|一个)理由(都|也)(没|没有|不)(给|说|讲)|(没|没有|不)(给|说|讲|讲明|说明)(任何|什么|个)?理由(就)?(把我|让我|叫我)?(开|辞|炒|走|解雇|辞退|开除|别来|不用来)"
     r"|一句话(就)?(把我|让我|叫我)(开|辞|炒|走|滚|别来|明天别来|不用来|明天不用来)"
 )
+_NO_GROUNDS = re.compile(
+    r"(没|没有|不|拿不出|说不出|讲不出)(给|说|讲|讲明|说明|提供|出示)?(出)?(任何|什么|个|一点|一个)?"
+    r"(理由|说法|原因|解释|依据|根据|规章依据|制度依据|法律依据|规章制度依据)"
+)
+"""No reason or basis given for a dismissal (「没给任何说法」, 「没有规章依据」): beside a dismissal, it is read as 违法解除."""
 _NOTICE_NO = re.compile(r"(没|没有|未|不)(提前)?(\d+|[一二三四五六七八九十两]+)?(个)?(天|月|日)?(书面)?(通知|说一声|打招呼)|(突然|直接|当场|当天)(就)?(把我)?(辞退|开除|开了|辞了|让我走|被开|被辞|不让)|不打招呼")
 _NOTICE_YES = re.compile(r"提前(\d+|[一二三四五六七八九十两]+)?(个)?(天|月|日)?(书面)?(通知|说)|书面通知(了)?我")
 _PROBATION_OUT = re.compile(r"(过了|已经过了|结束了)试用期|试用期(已经)?(过了|结束了|满了)|转正(了)?")
@@ -890,7 +944,8 @@ _PROBATION_IN = re.compile(r"(还在|正在|仍在|在)试用期|试用期(内|�
 _OWED = re.compile(r"拖欠(工资|薪水|我)|欠(我|了我)?的?.{0,6}工资|欠薪|(不|没)发工资|工资(一直)?(没|不)(发|给)|克扣工资")
 _GRADE = re.compile(rf"(?P<g>{_N})\s*级\s*(伤残|工伤|残疾)?|伤残(等级)?(是|为|评了|鉴定为|评为|定了|定为)?\s*(?P<g2>{_N})\s*级")
 _LEAVE_TAKEN = re.compile(rf"(已经|已)?休(了|过)\s*(?P<n>{_N})\s*天")
-_LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?!一天(的)?(年假|年休假)(都|也))(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还|就)?(没|没有|未|不)休|(年假|年休假)(还)?(有)?\s*(?!一天(都|也))(?P<n3>{_N})\s*天(都|也|还|就)?(没|没有|未|不)休")
+_LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?!一天(的)?(年假|年休假)(都|也))(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还|就)?(没|没有|未|不)休|(年假|年休假)(还)?(有)?\s*(?!一天(都|也)?(没|没有|未|不)休)(?P<n3>{_N})\s*天(都|也|还|就)?(没|没有|未|不)休")
+_LEAVE_DUE = re.compile(rf"(应休|应该休|应当休|该休|应享受|应有|本该休|本来该休|本应休)(的)?(带薪)?(年假|年休假)?(是|有)?\s*(?P<n>{_N})\s*天")
 _LEAVE_NONE = re.compile(r"(年假|年休假)(一天)?(都|也|还)?(没|没有|未)(休|休过)|没休(过)?(年假|年休假)|一天(年假)?都没休")
 _MULTIPLES = {"双": 2, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
 
@@ -911,6 +966,7 @@ def read_facts(text: str, *, today: date) -> Facts:
                 found["start_approx"] = approx
     masked = _mask(text, [(a, b) for a, b, *_ in dates])
 
+    seniority: _Span | None = None
     for m in _DURATION.finditer(masked):
         span = _span(m)
         if span is None or (span.months == 0 and span.upto is None):
@@ -927,12 +983,20 @@ def read_facts(text: str, *, today: date) -> Facts:
         elif _BEFORE_CAREER.search(before) or _AFTER_CAREER.match(after):
             if "career_months" not in found:
                 found["career_months"], found["career_approx"] = int(span.months), span.approx
+                if _PLAIN_SENIORITY.search(before) and not _CAREER_QUALIFIED.search(before):
+                    seniority = span  # 「工龄5年零2个月」 with no 累计 / 社会: how long with this employer, as workers say it
         elif _BEFORE_SERVICE.search(before) and "service_months" not in found:
             found["service_months"] = int(span.months)
             found["service_upto"] = span.upto
             found["service_approx"] = span.approx or span.months != int(span.months)
     if (m := re.search(r"(干|做|工作|待|上班)(了)?(半年|六个月|6个月)(到|至|-)(一年|1年)", masked)):
         found.update(service_months=6, service_upto=11, service_approx=True)
+    if "service_months" not in found and "start_date" not in found:
+        if seniority is not None:
+            found.update(service_months=int(seniority.months), service_upto=seniority.upto,
+                         service_approx=seniority.approx or seniority.months != int(seniority.months))
+        elif (span_months := _month_range(text, today)) is not None:
+            found.update(service_months=span_months, service_approx=True)
     if "contract_months" in found:
         found["contract_type"] = ContractType.FIXED
     if re.search(r"无固定期限", text) and not re.search(r"视为.{0,6}无固定期限|订立无固定期限", text):
@@ -957,6 +1021,8 @@ def read_facts(text: str, *, today: date) -> Facts:
             found["disability_grade"] = value
             break
 
+    if (m := _LEAVE_DUE.search(masked)) is not None and (due := _cn_int(m.group("n"))) is not None and 0 < due <= 15:
+        found["leave_due_days"] = due
     if (m := _LEAVE_LEFT.search(masked)) is not None:
         found["leave_unused_days"] = _cn_int(m.group("n") or m.group("n2") or m.group("n3"))
     elif _LEAVE_NONE.search(masked):
@@ -984,6 +1050,8 @@ def read_facts(text: str, *, today: date) -> Facts:
     elif _CONTRACT_SIGNED.search(text) or "contract_months" in found:
         found["written_contract"] = True
     if (m := _UNLAWFUL.search(text)) is not None and _asserted(text, m):
+        found["unlawful_dismissal"] = True
+    elif _T_DISMISSAL.search(text) and (m := _NO_GROUNDS.search(text)) is not None and _asserted(text, m):
         found["unlawful_dismissal"] = True
     if _PROBATION_OUT.search(text):
         found["in_probation"] = False
@@ -1104,13 +1172,13 @@ _ASK_DEADLINE = re.compile(r"多久|多长时间|多少天|几天|期限|截止|
 _T_DISMISSAL = re.compile(
     r"辞退|裁员|裁掉|被裁|开除|解雇|被开|开了我|被炒|炒了我|炒鱿鱼|辞了我|劝退|解除(劳动)?合同|经济补偿|补偿金|N\s*\+\s*1|n\s*\+\s*1|遣散|被优化|优化了|不续签|不续约|合同到期|让我走人|赶走|2\s*[Nn]|赔偿金"
     r"|不要我了|不让我干|让我走|叫我走|辞掉|被辞|不用来了|别来了|倒闭|破产|关门|解散"
-    r"|协商解除|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
+    r"|协商解除|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)|(书面通知|通知|单方|单方面|提出|宣布|决定)(和我|与我|跟我|和他|与他|跟他)?解除"
     r"|合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(项目|任务|工程).{0,6}(结束|完了|做完|完成)|合同(自然|就)?(结束|终止)"
 )
 _T_EXPIRY = re.compile(r"合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|期满")
 _T_FORCED_QUIT = re.compile(r"(辞职|离职|解除).{0,12}(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不缴社保|不发工资|被迫)|(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不发工资).{0,12}(辞职|离职|解除)")
 _T_UNLAWFUL_ASK = re.compile(r"违法|赔偿金|2\s*[Nn]|双倍补偿|二倍补偿")
-_T_DOUBLE = re.compile(r"[二双两2]倍工资")
+_T_DOUBLE = re.compile(r"[二双两2]倍(的)?工资|另(外)?(一|1)倍(的)?工资")
 _T_PROBATION = re.compile(r"试用")
 _T_PROBATION_ASK = re.compile(r"试用期?.{0,6}(多长|多久|最长|几个月|最多|能约定几|可以约定几|能签几|能定几)|(多长|多久|最长|几个月|最多).{0,6}试用期")
 _T_PROBATION_PAY = re.compile(r"试用期?.{0,8}(工资|薪|发|给|拿)")
@@ -1663,7 +1731,11 @@ def _death_benefits(w: _Work, *, pension: bool) -> None:
 def _leave(w: _Work) -> None:
     f = w.f
     wants_pay = bool(_T_LEAVE_PAY.search(w.text) or w.now.monthly_wage is not None or w.now.leave_unused_days is not None)
-    this_year = _leave_days(w, required=not (wants_pay and f.leave_unused_days is not None))
+    if f.leave_due_days is not None and f.career_months is None and f.service_months is None:
+        # the days due as the worker states them (「应休5天」): what was not taken of them is owed
+        this_year = f.leave_due_days
+    else:
+        this_year = _leave_days(w, required=not (wants_pay and f.leave_unused_days is not None))
     if wants_pay and (this_year is not None or f.leave_unused_days is not None):
         _unused_leave_pay(w, this_year)
 
@@ -2033,7 +2105,7 @@ _ASK_INSPECTION = re.compile(r"还管|还查|还受理|还会查|还能(投诉|�
 _T_PAYDAY = re.compile(r"发工资|发薪|工资.{0,6}(发|支付)|支付工资|发放工资|开工资")
 _ASK_PAYDAY = re.compile(r"周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|周末|休息日|节假日|放假|顺延|推迟|延后|往后|推到|提前|哪天|几号")
 _T_HOURS_ASK = re.compile(r"多干|超时|超了|超过|标准|合法|违法|工时|多少(个)?小时|几个?小时|多长时间|上限|最多")
-_NOT_OVERTIME_TOPIC = re.compile(r"(不算|不含|不包括|不包含|剔除|扣除|除去|去掉|除了)(了)?(加班费|加班工资)")
+_NOT_OVERTIME_TOPIC = re.compile(r"(不算|不含|不包括|不包含|剔除|扣除|除去|去掉|除了)(了)?(加班费|加班工资|加班)(以后|之后|后|的)?")
 
 
 def calculate(question: str, *, today: date, facts: Facts | None = None) -> CalcResult:
@@ -2053,7 +2125,8 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     decision = bool(_T_DECISION.search(text)) and deadline_ask and bool(_T_CLAIM.search(text) or "工伤" in text)
     arbitration = bool(_T_ARBITRATION.search(text)) and deadline_ask
     papers = bool(_T_PAPERS.search(text)) and deadline_ask
-    resign = (bool(_T_RESIGN.search(text)) and bool(_T_RESIGN_ASK.search(text)) and not _DISMISSED.search(text)
+    left_already = now.end_date is not None and now.end_date <= today and now.notice_date is None  # notice is moot once gone
+    resign = (bool(_T_RESIGN.search(text)) and bool(_T_RESIGN_ASK.search(text)) and not _DISMISSED.search(text) and not left_already
               and not papers and not _T_FORCED_QUIT.search(text) and not re.search(r"补偿|赔偿", text))
 
     union = bool(_T_UNION.search(text) and _T_UNION_CAUSE.search(text) and _UNION_DISMISSED.search(text))
@@ -2068,7 +2141,9 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
         barred = _dismissal_bar(w)
         _severance(w, conditional_unlawful=barred)
 
-    no_contract = now.written_contract is False or bool(_T_DOUBLE.search(text))
+    # a contract signed more than a month after the first day (「拖到12月1日才补签」) leaves months without one
+    signed_late = now.signed_date is not None and now.start_date is not None and now.signed_date > add_months(now.start_date, 1)
+    no_contract = now.written_contract is False or bool(_T_DOUBLE.search(text)) or signed_late
     if no_contract and (amount or _T_DOUBLE.search(text) or now.start_date or now.service_months is not None or now.monthly_wage is not None):
         _double_wage(w)
 
@@ -2090,7 +2165,7 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if now.daily_hours is not None and ((_T_HOURS_ASK.search(text) and not overtime_done) or (amount and not overtime_done)):
         _working_hours(w)
 
-    if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None):
+    if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None or now.leave_due_days is not None):
         _leave(w)
 
     birth_facts = now.babies is not None or now.difficult_birth is not None or now.miscarriage_month is not None

@@ -933,3 +933,64 @@ def test_unused_leave_days_are_given_without_the_wage():
     calc = only(result, Kind.UNUSED_LEAVE_PAY)
     assert calc.unit is Unit.DAY and calc.value == 1  # 181/365 × 5 = 2.48 → 2, less 1
     assert FactName.WAGE in {m.name for m in result.missing}
+
+
+# session 6: how a hotline volunteer writes the facts down ---------------------------------------------
+
+def test_an_average_wage_said_as_yuejun_or_pingjun_is_the_monthly_wage():
+    assert read_facts("他在厂里干了3年，月均只有3100，被辞退", today=LATE).monthly_wage == 3100
+    facts = read_facts("做了两年，离职前一年平均7300，上个月拿了7600", today=LATE)
+    assert facts.monthly_wage == 7300 and facts.last_month_wage == 7600
+
+
+def test_plain_gongling_is_time_with_this_employer_when_nothing_else_says():
+    result = calculate("厂子搬迁，单位提前一个月书面通知解除，工龄4年零1个月，月工资6000，补偿怎么算", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("27000.00")  # 4.5 × 6000
+    assert read_facts("累计工龄12年，在这家干了2年", today=LATE).service_months == 24  # 累计工龄 is the career
+    assert read_facts("社会工龄20年，年假几天", today=LATE).service_months is None
+
+
+def test_a_range_of_months_is_time_worked():
+    today = date(2026, 12, 7)
+    assert read_facts("他从前年11月到今年3月一直在这个站点送餐", today=today).service_months == 16
+    assert read_facts("2025年4月至2025年12月在仓库", today=today).service_months == 8
+    assert read_facts("3月5日到4月1日请了病假", today=today).service_months is None  # days, not a stretch of work
+    assert read_facts("3月到8月是旺季", today=today).service_months is None  # no year: may be any year
+
+
+def test_a_dismissal_with_no_reason_or_basis_given_is_unlawful():
+    result = calculate("当事人干了1年9个月，月工资五千，老板叫他明天别来了，没给任何理由，他不想回去，能要多少", today=LATE)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal("20000.00")  # 2 × 2 × 5000
+    facts = read_facts("公司以迟到为由辞退，但没有制度依据，干了两年", today=LATE)
+    assert facts.unlawful_dismissal is True
+    assert read_facts("公司没有理由不给我交社保吧", today=LATE).unlawful_dismissal is None  # no dismissal named
+
+
+def test_whole_rest_days_counted_as_saturdays_or_rest_days():
+    result = calculate("月薪4350，上个月有2个星期天被喊去上班，没补休，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("800.00")  # 4350 ÷ 21.75 = 200; × 200% × 2
+    holiday = calculate("月工资4350，国庆有3个法定节假日被安排来值班，加班费多少", today=LATE)
+    assert only(holiday, Kind.OVERTIME_HOLIDAY).value == Decimal("1800.00")  # 200 × 300% × 3
+    bare = calculate("上个月5个休息日都被叫来干活，算加班费", today=LATE)
+    assert FactName.WAGE in {m.name for m in bare.missing}
+
+
+def test_leave_not_one_day_taken_and_wage_without_overtime():
+    facts = read_facts("今年年假一天没休", today=LATE)
+    assert facts.leave_unused_days is None and facts.leave_taken_days == 0
+    assert read_facts("年假还有2天没休", today=LATE).leave_unused_days == 2
+    result = calculate("累计工作6年，不含加班的月均工资4350，2026年3月31日离职，今年年假一天没休，应补多少钱", today=LATE)
+    assert only(result, Kind.LEAVE_THIS_YEAR).value == 1  # 90 ÷ 365 × 5 = 1.23 → 1
+    assert only(result, Kind.UNUSED_LEAVE_PAY).value == Decimal("400.00")  # 1 × 200 × 200%
+    assert FactName.OVERTIME_HOURS not in {m.name for m in result.missing}
+    assert Kind.RESIGNATION_NOTICE not in kinds(result)  # already gone: no notice period
+
+
+def test_leave_days_due_as_the_worker_states_them():
+    result = calculate("今年应休10天年假，只休了6天，月工资4350，没休的另付多少", today=LATE)
+    assert only(result, Kind.UNUSED_LEAVE_PAY).value == Decimal("1600.00")  # 4 × 200 × 200%
+
+
+def test_a_contract_signed_late_leaves_the_months_before_it():
+    result = calculate("2025年3月1日入职，公司到2025年7月1日才补签合同，月工资6000，另一倍工资多少", today=LATE)
+    assert only(result, Kind.DOUBLE_WAGE).value == Decimal("18000.00")  # 4月1日 to 6月30日: 3 months
