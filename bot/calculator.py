@@ -74,6 +74,10 @@ class Kind(StrEnum):
     DEATH_FUNERAL = "丧葬补助金"
     DEATH_GRANT = "一次性工亡补助金"
     DEATH_PENSION = "供养亲属抚恤金"
+    AWARD_TERM = "仲裁审理期限"
+    PAID_BALANCE = "违法解除还可再要"
+    PROBATION_DAMAGES = "违法约定试用期赔偿金"
+    OVERTIME_PIECE = "计件加班工资"
 
 
 class Unit(StrEnum):
@@ -170,6 +174,8 @@ class Facts:
     """上一年度全国城镇居民人均可支配收入, as the question gives it (what 一次性工亡补助金 is counted on)."""
     claim_amount: Decimal | None = None
     """Money owed or claimed (「欠的工资2万8」)."""
+    severance_paid: Decimal | None = None
+    """经济补偿 already paid (「按经济补偿给了2万」): what a 赔偿金 claimed later is reduced by."""
     probation_wage: Decimal | None = None
     start_date: date | None = None
     start_approx: bool = False
@@ -203,6 +209,12 @@ class Facts:
     overtime_month_hours: Decimal | None = None
     """Overtime hours in a month (「一个月加班七八十个小时」 70: the lower end)."""
     time_off_in_lieu: bool | None = None
+    comprehensive_hours: bool = False
+    """The overtime hours are those past a 综合计算工时 period's standard total (「季度标准工时500小时，实际干了540小时」)."""
+    piece_rate: Decimal | None = None
+    """计件单价 (「单价0.5元/件」)."""
+    overtime_pieces: int | None = None
+    """Pieces made in overtime after the day's quota (「延时这段分了800件」)."""
     daily_hours: Decimal | None = None
     """Hours worked a day (「早9点到晚9点」 12, less a stated break)."""
     week_days: int | None = None
@@ -595,7 +607,7 @@ def _span(m: re.Match) -> _Span | None:
 
 _BEFORE_CONTRACT = re.compile(r"(签了?|签的|签订了?|续签了?|续了|订了?)(一份|个)?$|合同(期限?|期)?(是|为|签了?|签的|签订了?|只有|才|有|共|就)?$")
 _AFTER_CONTRACT = re.compile(r"^期?(的)?(劳动|固定期限|书面)?合同")
-_BEFORE_PROBATION = re.compile(r"试用(期)?(是|为|有|约定了?|定了?|签了?|长达|要|就|只有|竟然|居然|说|都|了)*$")
+_BEFORE_PROBATION = re.compile(r"试用(期)?(是|为|有|约定了?|约了?|写了?|定了?|签了?|长达|要|就|只有|竟然|居然|说|都|了)*$")
 _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
@@ -663,7 +675,7 @@ _OWED_OR_PAID = re.compile(r"欠|拖欠|补偿|赔|罚|扣|押金|借|报销")
 _CLAIMED = re.compile(r"欠|讨|追回|追讨|索要|要回")
 _NOT_WAGE_AFTER = re.compile(r"^\s*(块钱|块|元)?(的)?(补偿|赔偿|押金|罚款|违约金|医药费|医疗费|奖金|提成|补贴|路费|油费|房租|加班费)")
 _NOT_MONEY_AFTER = re.compile(r"^\s*(个|小时|钟头|天|年|月|号|日|级|倍|%|岁|胎|次|周|点|分|公里|单|人|家|岗)")
-_AVERAGE_BEFORE = re.compile(r"社平|社会平均|职工(月)?平均|(当地|本地|全市|全省|市里|省里|统筹地区)的?(上一?年度?)?(职工)?(月)?平均")
+_AVERAGE_BEFORE = re.compile(r"社平|社会平均|职工(月)?平均|职工月均|(上一?年度?|公布的?)(的)?(职工)?月均|(当地|本地|全市|全省|市里|省里|统筹地区)的?(上一?年度?)?(职工)?(月)?平均")
 _MINIMUM_BEFORE = re.compile(r"最低工资")
 _ANNUAL_BEFORE = re.compile(r"(年收入|年薪|去年|上一?年度?|全年|一年|每年)的?(总)?(收入|工资|薪水|挣了?|到手|税前)?(是|有|为|大概|约|共|一共|总共|差不多|大约|能有)*$")
 _LAST_MONTH_BEFORE = re.compile(r"上个?月的?(工资|薪水|收入|到手|发了?|拿了?)(是|有|为|共|一共|发了?|拿了?)*$")
@@ -783,12 +795,28 @@ _MONTH_HOURS = re.compile(
 )
 _DAYS_IN_MONTH = re.compile(rf"(一个月|每月|每个月|这个月|上个月|当月|月)(里|内)?(加班|加了|干|上|上班|有|共|一共|总共)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
 _WORKDAYS = re.compile(rf"(?P<n>{_N})\s*个?工作日")
+_COMPREHENSIVE = re.compile(
+    rf"(标准|法定|规定)(的)?(总)?工(作)?时(间)?(是|为|有|应该是)?\s*(?P<std>{_N})\s*个?小时[^。；;]{{0,16}}?(实际|实)(上)?(干|工作|上班|做|出勤|上了|干了)?(了)?\s*(?P<act>{_N})\s*个?小时"
+)
+_PIECE_RATE = re.compile(r"(计件)?单价\s*(是|为)?\s*(?P<rate>\d+(?:\.\d+)?)\s*(元|块)?\s*(/|每|一)?\s*(件|单|个|票)")
+_PIECES_OVERTIME = re.compile(rf"(延时|加班|延长|超时|定额(以)?外|额外)[^。；;]{{0,10}}?(分|做|干|拣|包|送|完成|打包|生产)(了)?\s*(?P<n>{_N})\s*(件|单|个|票)")
 _DAYS_COUNTED = re.compile(rf"(?P<n>{_N})\s*个(?P<what>周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|双休日|公休日|法定节假日|法定假日)")
 _CALLED_IN = re.compile(r"(叫|喊|安排|要求|让)(他|她|我)?(来|去|回来|回去)|被(叫|喊|安排)")
 
 
 def _overtime_facts(text: str) -> dict:
     out: dict = {}
+    if (m := _COMPREHENSIVE.search(text)) is not None:
+        standard, worked = _num(m.group("std")), _num(m.group("act"))
+        if standard is not None and worked is not None and worked > standard:
+            # 工资支付暂行规定第十三条: past the period's standard total is 延长工作时间
+            out.update(overtime_workday_hours=worked - standard, comprehensive_hours=True)
+        text = _mask(text, [m.span()])
+    if (m := _PIECE_RATE.search(text)) is not None and (rate := _num(m.group("rate"))) is not None and rate > 0:
+        pieces = _PIECES_OVERTIME.search(text)
+        if pieces is not None and (n := _cn_int(pieces.group("n"))) is not None and n > 0:
+            out.update(piece_rate=rate, overtime_pieces=n)
+            text = _mask(text, [m.span(), pieces.span()])
     days_match = _DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
     days = _cn_int(days_match.group("n")) if days_match else None
     if (m := _MONTH_HOURS.search(text)) is not None:
@@ -945,6 +973,11 @@ _OWED = re.compile(r"拖欠(工资|薪水|我)|欠(我|了我)?的?.{0,6}工资|
 _GRADE = re.compile(rf"(?P<g>{_N})\s*级\s*(伤残|工伤|残疾)?|伤残(等级)?(是|为|评了|鉴定为|评为|定了|定为)?\s*(?P<g2>{_N})\s*级")
 _LEAVE_TAKEN = re.compile(rf"(已经|已)?休(了|过)\s*(?P<n>{_N})\s*天")
 _LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?!一天(的)?(年假|年休假)(都|也))(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还|就)?(没|没有|未|不)休|(年假|年休假)(还)?(有)?\s*(?!一天(都|也)?(没|没有|未|不)休)(?P<n3>{_N})\s*天(都|也|还|就)?(没|没有|未|不)休")
+_PAID_AMT = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九])?)?"
+_SEVERANCE_PAID = re.compile(
+    rf"(按|作为|当作|当|算作)?(经济)?补偿(金)?(已经|已)?(给|付|发|支付|打)(了|过)(我|他|她)?\s*(?P<amt>{_PAID_AMT})"
+    rf"|(已经|已)?(给|付|发|支付|打)(了|过)(我|他|她)?\s*(?P<amt2>{_PAID_AMT})\s*(块钱|块|元)?(的)?(经济)?补偿"
+)
 _LEAVE_DUE = re.compile(rf"(应休|应该休|应当休|该休|应享受|应有|本该休|本来该休|本应休)(的)?(带薪)?(年假|年休假)?(是|有)?\s*(?P<n>{_N})\s*天")
 _LEAVE_NONE = re.compile(r"(年假|年休假)(一天)?(都|也|还)?(没|没有|未)(休|休过)|没休(过)?(年假|年休假)|一天(年假)?都没休")
 _MULTIPLES = {"双": 2, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
@@ -1021,6 +1054,8 @@ def read_facts(text: str, *, today: date) -> Facts:
             found["disability_grade"] = value
             break
 
+    if (m := _SEVERANCE_PAID.search(masked)) is not None and (paid := parse_number(m.group("amt") or m.group("amt2"))) is not None and paid >= 100:
+        found["severance_paid"] = paid
     if (m := _LEAVE_DUE.search(masked)) is not None and (due := _cn_int(m.group("n"))) is not None and 0 < due <= 15:
         found["leave_due_days"] = due
     if (m := _LEAVE_LEFT.search(masked)) is not None:
@@ -1169,6 +1204,7 @@ _ASK_AMOUNT = re.compile(
     r"多少|几个月|几倍|怎么算|如何算|怎么计算|如何计算|算一下|算算|帮我算|算下|能拿|能赔|能要|能领|能得|赔多少|补多少|给多少|要多少|标准|N\s*\+\s*1|n\s*\+\s*1|2\s*[Nn]|几天|多久|多长|最长|最多|最少|至少|有几|是几|合法吗|违法吗|合理吗|超了|超过|对吗|对不对|够不够"
 )
 _ASK_DEADLINE = re.compile(r"多久|多长时间|多少天|几天|期限|截止|来得及|时效|过期|过了|最晚|最迟|哪天|什么时候|几号|还能|还可以|超过|之内|以内|内要|内得|内必须|内申请|提前")
+_ASK_MORE_MONEY = re.compile(r"还(能|可以)(再|另)?(要|拿|领|得|赔|补|多要)")
 _T_DISMISSAL = re.compile(
     r"辞退|裁员|裁掉|被裁|开除|解雇|被开|开了我|被炒|炒了我|炒鱿鱼|辞了我|劝退|解除(劳动)?合同|经济补偿|补偿金|N\s*\+\s*1|n\s*\+\s*1|遣散|被优化|优化了|不续签|不续约|合同到期|让我走人|赶走|2\s*[Nn]|赔偿金"
     r"|不要我了|不让我干|让我走|叫我走|辞掉|被辞|不用来了|别来了|倒闭|破产|关门|解散"
@@ -1237,6 +1273,9 @@ _ASKS: dict[FactName, tuple[str, tuple[str, ...]]] = {
     FactName.DISPOSABLE_INCOME: ("上一年度全国城镇居民人均可支配收入按多少算？", ()),
 }
 
+_CAP_MAY_BITE = Decimal(15000)
+"""A monthly wage above this (3 × 5000) may pass three times a local average wage (第四十七条第二款), so
+the local figure is asked for; below it the cap rarely bites, and is only said in a caveat."""
 _CAP_CAVEAT = "月工资高于当地上年职工月平均工资3倍的，按3倍封顶、最多算12年；本机不知道当地平均工资，请查当地公布的数。"
 _AVERAGE_CAVEAT = "月工资指解除前12个月的平均应得工资，含奖金、津贴、补贴；不满12个月按实际月数平均。"
 _DEADLINE_CAVEAT = "期限最后一天是法定节假日的，顺延到假期结束的次日（民法典第二百零三条）。"
@@ -1309,6 +1348,8 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
     wage, wage_caveats, prefix, capped = _severance_base(f) if f.monthly_wage is not None else (None, [_CAP_CAVEAT], "", False)
     if capped and n > 12:
         n = n_high = Decimal(12)
+    if wage is not None and f.local_average_wage is None and wage > _CAP_MAY_BITE:
+        w.need(FactName.AVERAGE_WAGE)  # the amount below may be capped: the local figure decides it
     caveats = [*wage_caveats, _AVERAGE_CAVEAT]
     if n_high != n:
         caveats.insert(0, f"按“{svc_text}”的下限算；多出的部分满6个月的，是{_fmt(n_high)}个月工资。")
@@ -1348,6 +1389,14 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
             sentence = f"{lead}是经济补偿的2倍：{_fmt(double)}个月工资，共{about}{_yuan(amount)}元。"
             formula = f"{prefix}2 × {_fmt(n)} × {_fmt(_money(wage))} = {_yuan(amount)}"
             w.add(Kind.UNLAWFUL_DISMISSAL, amount, Unit.YUAN, sentence, formula, ucites, ucaveats)
+            if unlawful and f.severance_paid is not None and f.severance_paid < amount:
+                # 实施条例第二十五条: 赔偿金 in place of 经济补偿, so what was paid as 经济补偿 counts toward it
+                rest = _money(amount - f.severance_paid)
+                sentence = f"已经按经济补偿给了{_yuan(f.severance_paid)}元，赔偿金{_yuan(amount)}元减去它，还能再要{about}{_yuan(rest)}元。"
+                w.add(Kind.PAID_BALANCE, rest, Unit.YUAN, sentence, f"{_yuan(amount)} − {_yuan(f.severance_paid)} = {_yuan(rest)}",
+                      (Cite(LHF_RULES, "第二十五条"), Cite(LHF, "第八十七条"), Cite(LHF, "第四十七条")),
+                      ("付了赔偿金的，不再另付经济补偿；已经付的经济补偿算在赔偿金里（实施条例第二十五条）。",))
+                w.calcs.insert(len(w.calcs) - 2, w.calcs.pop())  # the balance is what is asked: before the whole 赔偿金
         else:
             sentence = f"{lead}是经济补偿的2倍，即{about}{_fmt(double)}个月工资。"
             w.add(Kind.UNLAWFUL_DISMISSAL, double, Unit.MONTH, sentence, f"2 × {_fmt(n)} = {_fmt(double)}个月", ucites, ucaveats)
@@ -1436,8 +1485,20 @@ def _union_dismissal(w: _Work) -> None:
     w.add(Kind.UNION_DISMISSAL, amount, Unit.YUAN, sentence, f"2 × {_fmt(f.annual_income)} = {_yuan(amount)}", cites, caveats)
 
 
+_WORKER_WONT_SIGN = re.compile(
+    r"(他|她|我|本人|员工|劳动者)(自己|本人)?(一直|故意|始终|总是)?(拖着|故意|不愿意?|不肯|拒绝|拒|不想|懒得|没空|借故)(去|来)?(不)?(签|签订|订立|签字)"
+    r"|(他|她|我|本人|员工|劳动者)(自己|本人)(一直)?(不|没)(签|去签|签字)"
+)
+
+
 def _double_wage(w: _Work) -> None:
     f = w.f
+    if _WORKER_WONT_SIGN.search(w.text):
+        # 解释（二）第七条: no 二倍工资 where the worker's own intent or gross fault left the contract unsigned
+        sentence = "是劳动者本人故意拖着不签书面合同、单位能举证的，二倍工资不予支持，为0元。"
+        caveats = ("单位要能证明书面通知过签合同；用工超过一个月后因本人不签而终止的，单位仍要按第四十七条付经济补偿（实施条例第六条）。",)
+        w.add(Kind.DOUBLE_WAGE, Decimal(0), Unit.YUAN, sentence, "本人故意不签 → 0", (Cite(JUDICIAL_2, "第七条"), Cite(LHF_RULES, "第六条")), caveats)
+        return
     cites = (Cite(LHF, "第八十二条"), Cite(LHF_RULES, "第六条"), Cite(LHF_RULES, "第七条"))
     if f.start_date is not None:
         start = f.start_date
@@ -1524,6 +1585,9 @@ def _probation(w: _Work, *, limit: bool, pay: bool) -> None:
                     caveats.append("超出的试用期已经干了的，单位要按试用期满后的月工资，按超出的时间付赔偿金（第八十三条）。")
                 else:
                     head += f"；约定{_fmt(f.probation_months)}个月，没有超"
+            served = f.in_probation is False or bool(re.search(r"(干|做|过|试|履行)(完|满)|已经履行|转正", w.text))
+            if f.probation_months is not None and f.probation_months > most and served and f.monthly_wage is not None:
+                _probation_damages(w, f.probation_months - most, most)
             term = "任务" if f.contract_type is ContractType.TASK else ("无固定期限" if f.contract_type is ContractType.OPEN_ENDED else _months_text(f.contract_months))
             w.add(Kind.PROBATION_LIMIT, most, Unit.MONTH, head + "。", f"合同{term} → 试用期 ≤ {most}个月", cites, caveats)
     if pay:
@@ -1547,6 +1611,17 @@ def _probation(w: _Work, *, limit: bool, pay: bool) -> None:
             if f.probation_wage is None or f.probation_wage >= floor:  # below 80% it is too low whatever the minimum wage
                 w.need(FactName.MINIMUM_WAGE)
         w.add(Kind.PROBATION_WAGE, floor, Unit.YUAN, sentence, formula, (Cite(LHF, "第二十条"), Cite(LHF_RULES, "第十五条")), caveats)
+
+
+def _probation_damages(w: _Work, over: Decimal, most: int) -> None:
+    """劳动合同法第八十三条: an unlawful probation already served — the months past the legal limit, at
+    the wage after probation (the wage the question gives is taken as it)."""
+    f = w.f
+    amount = _money(over * f.monthly_wage)
+    sentence = f"试用期超出法定的{_fmt(over)}个月已经干完，单位要按转正工资{_fmt(f.monthly_wage)}元付赔偿金，共{_yuan(amount)}元。"
+    caveats = ("赔偿金按试用期满后的月工资算；超出的试用期还没干完的，按已经干了的超出部分算。",)
+    w.add(Kind.PROBATION_DAMAGES, amount, Unit.YUAN, sentence, f"{_fmt(over)} × {_fmt(f.monthly_wage)} = {_yuan(amount)}",
+          (Cite(LHF, "第八十三条"), Cite(LHF, "第十九条")), caveats)
 
 
 def _week_overtime(f: Facts) -> tuple[Decimal | None, Decimal | None]:
@@ -1619,7 +1694,11 @@ def _overtime(w: _Work) -> None:
         whole_days = by_day and kind is not Kind.OVERTIME_WORKDAY and hours % _HOURS_PER_DAY == 0
         day_pay = f"，每天{_yuan(_money(hourly * rate * _HOURS_PER_DAY))}元" if whole_days else ""
         said = f"{_fmt(hours / _HOURS_PER_DAY)}天（{_fmt(hours)}小时）" if whole_days else f"{_fmt(hours)}小时"
-        if kind is Kind.OVERTIME_WORKDAY:
+        if kind is Kind.OVERTIME_WORKDAY and f.comprehensive_hours:
+            sentence = f"综合计算工时的周期内超出标准工时{_fmt(hours)}小时，算延长工作时间，按150%算，加班费{_yuan(amount)}元。"
+            cites = (Cite(WAGE_PAYMENT, "第十三条"), *cites)
+            caveats = ["综合计算工时要经劳动行政部门批准；周期内法定节假日上班的，仍按300%另算（工资支付暂行规定第十三条）。"]
+        elif kind is Kind.OVERTIME_WORKDAY:
             sentence = f"{week}工作日加班{_fmt(hours)}小时，按150%算，加班费{_yuan(amount)}元。"
             if hours > 36 and re.search(r"一个月|每月|每个月|这个月|上个月", w.text):
                 caveats.append("一个月加班一般不得超过36小时（劳动法第四十一条）。")
@@ -1638,6 +1717,19 @@ def _overtime(w: _Work) -> None:
         amounts = [c.value for c in w.calcs if c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY)]
         total_money = _money(total)
         w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(general))
+
+
+def _piece_overtime(w: _Work) -> None:
+    """工资支付暂行规定第十三条: pieces made in overtime after the quota, at no less than 150% (rest day
+    200%, statutory holiday 300%) of the normal piece rate."""
+    f, text = w.f, w.text
+    rate, label = (Decimal(3), "法定节假日") if _HOLIDAY_WORDS.search(text) else ((Decimal(2), "休息日") if _REST_WORDS.search(text) else (Decimal("1.5"), "工作日延时"))
+    amount = _money(f.piece_rate * rate * f.overtime_pieces)
+    pct = f"{int(rate * 100)}%"
+    sentence = f"{label}做的{f.overtime_pieces}件，按计件单价{_fmt(f.piece_rate)}元的{pct}算，至少{_yuan(amount)}元。"
+    caveats = ("只算完成当天计件定额以后、由单位安排的延时；定额内的按正常单价。",)
+    w.add(Kind.OVERTIME_PIECE, amount, Unit.YUAN, sentence, f"{_fmt(f.piece_rate)} × {pct} × {f.overtime_pieces} = {_yuan(amount)}",
+          (Cite(WAGE_PAYMENT, "第十三条"), Cite(LF, "第四十四条")), caveats)
 
 
 def _overtime_limit(w: _Work) -> None:
@@ -1950,6 +2042,23 @@ def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: b
                   need=FactName.START_DATE)
 
 
+def _award_term(w: _Work) -> None:
+    """劳动争议调解仲裁法第四十三条: the award within 45 days of the 仲裁委 accepting the case; a
+    complex case, with the chair's approval, at most 15 days more; past it the worker may go to court."""
+    f = w.f
+    day = f.applied_date or f.other_date
+    cites = (Cite(DISPUTES, "第四十三条"),)
+    caveats = ("逾期没作出裁决的，可以就这个争议直接向法院起诉。",)
+    if day is None:
+        w.need(FactName.APPLIED_DATE, "仲裁申请是哪天受理的？")
+        w.add(Kind.AWARD_TERM, 45, Unit.DAY, "仲裁庭要在受理之日起45天内结案；案情复杂经批准可延期，最多再延15天。", "45天（+ 延期 ≤ 15天）", cites, caveats)
+        return
+    end, longest = period_end(day, days=45), period_end(day, days=60)
+    sentence = f"从{_day(day)}受理算，仲裁最晚{_day(end)}结案；批准延期的，最晚{_day(longest)}。"
+    formula = f"{day.isoformat()} + 45天 = {end.isoformat()}；+ 15天 = {longest.isoformat()}"
+    w.add(Kind.AWARD_TERM, end, Unit.DATE, sentence, formula, cites, (*caveats, _DEADLINE_CAVEAT))
+
+
 def _deadlines(w: _Work, *, claim: bool, decision: bool, arbitration: bool, resign: bool, papers: bool) -> None:
     f = w.f
     if claim:
@@ -2098,6 +2207,7 @@ _T_BACK_PAY = re.compile(r"继续履行|恢复(劳动关系|工作|上班|履行
 _T_UNION = re.compile(r"工会")
 _UNION_DISMISSED = re.compile(r"被.{0,4}(解除|辞退|开除|开|炒|辞|解雇)|把我.{0,8}(解除|辞退|开除|开了|炒|辞了|解雇)|(解除|辞退|开除|解雇)(了|我)|开了我|辞了我|炒了我")
 _T_UNION_CAUSE = re.compile(r"履行.{0,6}职责|维权|工会(的)?(活动|工作)|(参加|加入|组建|筹建)(了)?工会|帮.{0,8}(维权|讨薪|说话|争取|反映|出头)|因为.{0,10}工会|工会(委员|主席|干部|小组长|工作人员)")
+_T_AWARD_TERM = re.compile(r"结案|审结|审理期限|审限|(作出|出|下)(仲裁)?裁决|裁决(下来|出来)|(出|有)(结果|裁决)|延期|延长审理")
 _T_FINAL_AWARD = re.compile(r"终局|一裁终局|(仲裁|裁决|裁了).{0,20}(起诉|法院|撤销|不服|上诉)")
 _AFTER_AWARD = re.compile(r"裁了|裁决(以)?后|裁决书|裁决下来|终局")
 _T_INSPECTION = re.compile(r"劳动监察|监察大队|监察部门|劳动保障监察|(投诉|举报).{0,10}(劳动局|人社|劳动保障)|(劳动局|人社局|人社部门).{0,6}(投诉|举报)")
@@ -2119,7 +2229,7 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     f = now.filled_from(facts)
     w = _Work(text, now, f, today)
     amount = bool(_ASK_AMOUNT.search(text))
-    deadline_ask = bool(_ASK_DEADLINE.search(text))
+    deadline_ask = bool(_ASK_DEADLINE.search(_ASK_MORE_MONEY.sub("", text)))  # 「还能再要多少」 asks an amount, not a deadline
 
     claim = bool(_T_CLAIM.search(text)) and deadline_ask and not _T_DECISION.search(text)
     decision = bool(_T_DECISION.search(text)) and deadline_ask and bool(_T_CLAIM.search(text) or "工伤" in text)
@@ -2135,7 +2245,9 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     reinstated = bool(_T_BACK_PAY.search(text)) and (f.unlawful_dismissal is True or "违法" in text) and bool(amount or now.monthly_wage is not None)
     if reinstated:
         reinstated = _back_pay(w)
-    dismissal = bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign and not union and not reinstated
+    probation_claim = bool(re.search(r"试用期.{0,10}赔偿|违法(约定)?(的)?试用期", text)) and not _DISMISSED.search(text)
+    dismissal = (bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign and not union and not reinstated
+                 and not probation_claim)
     has_money_fact = now.service_months is not None or now.monthly_wage is not None or now.unlawful_dismissal is not None
     if dismissal and (amount or has_money_fact) and (not (papers or arbitration) or re.search(r"补偿|赔偿|多少钱", text)):
         barred = _dismissal_bar(w)
@@ -2159,7 +2271,9 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     said_hours = overtime_facts or now.overtime_month_hours is not None or now.daily_hours is not None
     if hours_limit and (_T_OVERTIME.search(text) or re.search(r"延长|多干", text)) and (said_hours or re.search(r"合法|违法|法律|劳动法|国家规定", text)):
         _overtime_limit(w)
-    if _T_OVERTIME.search(_NOT_OVERTIME_TOPIC.sub("", text)) and (amount or overtime_facts) and not (hours_limit and not (overtime_facts and pay_asked)):
+    if now.piece_rate is not None and now.overtime_pieces is not None:
+        _piece_overtime(w)
+    elif _T_OVERTIME.search(_NOT_OVERTIME_TOPIC.sub("", text)) and (amount or overtime_facts) and not (hours_limit and not (overtime_facts and pay_asked)):
         _overtime(w)
     overtime_done = any(c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY, Kind.OVERTIME_LIMIT) for c in w.calcs)
     if now.daily_hours is not None and ((_T_HOURS_ASK.search(text) and not overtime_done) or (amount and not overtime_done)):
@@ -2198,6 +2312,11 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if reappraisal or suit or registration:
         _paper_deadlines(w, reappraisal=reappraisal, suit=suit, registration=registration)
         arbitration = arbitration and not suit
+    award_term = ("仲裁" in text and bool(_T_AWARD_TERM.search(text)) and deadline_ask
+                  and not re.search(r"收到.{0,6}裁决|裁决书", text))
+    if award_term:
+        _award_term(w)
+        arbitration = False
     if claim or decision or arbitration or resign or papers:
         _deadlines(w, claim=claim, decision=decision, arbitration=arbitration, resign=resign, papers=papers)
     return CalcResult(tuple(w.calcs), tuple(w.missing.values()), f)

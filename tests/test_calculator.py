@@ -994,3 +994,59 @@ def test_leave_days_due_as_the_worker_states_them():
 def test_a_contract_signed_late_leaves_the_months_before_it():
     result = calculate("2025年3月1日入职，公司到2025年7月1日才补签合同，月工资6000，另一倍工资多少", today=LATE)
     assert only(result, Kind.DOUBLE_WAGE).value == Decimal("18000.00")  # 4月1日 to 6月30日: 3 months
+
+
+def test_arbitration_award_term_from_the_day_accepted():
+    result = calculate("劳动仲裁2026年6月20日受理的，仲裁委最晚什么时候要作出裁决，延期的话呢", today=LATE)
+    calc = only(result, Kind.AWARD_TERM)
+    assert calc.value == date(2026, 8, 4)  # 20 June + 45 days
+    assert "2026年8月19日" in calc.sentence  # + 15 days more at most
+    assert Kind.ARBITRATION not in kinds(result)
+    assert Cite("laodong-zhengyi-tiaojie-zhongcai-fa", "第四十三条") in calc.cites
+
+
+def test_severance_already_paid_counts_toward_the_unlawful_dismissal_damages():
+    result = calculate("干了3年，月薪6000，公司辞退时已经付了18000的经济补偿，后来法院认定违法解除，还能再要多少", today=LATE)
+    assert result.calculations[0].kind is Kind.PAID_BALANCE
+    assert only(result, Kind.PAID_BALANCE).value == Decimal("18000.00")  # 2 × 3 × 6000 − 18000
+    assert Kind.ARBITRATION not in kinds(result)  # 「还能再要」 asks an amount, not a deadline
+
+
+def test_probation_past_the_limit_already_served_is_paid_as_damages():
+    result = calculate("签了3年合同，试用期约了8个月，已经干完转正了，转正后月薪5000，违法试用期赔偿金多少", today=LATE)
+    assert only(result, Kind.PROBATION_DAMAGES).value == Decimal("10000.00")  # (8 − 6) × 5000
+    assert Kind.SEVERANCE not in kinds(result) and not result.missing
+    still_in = calculate("签了1年合同，试用期约了3个月，现在还在试用期，月薪5000，合法吗", today=LATE)
+    assert Kind.PROBATION_DAMAGES not in kinds(still_in)
+
+
+def test_a_high_wage_without_the_local_average_asks_for_it():
+    result = calculate("月薪5万，干了8年，被违法辞退，赔偿金多少", today=LATE)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal("800000.00")
+    assert FactName.AVERAGE_WAGE in {m.name for m in result.missing}
+    given = calculate("月薪5万，当地上年度职工月均工资1万，干了8年，被违法辞退，赔偿金多少", today=LATE)
+    assert only(given, Kind.UNLAWFUL_DISMISSAL).value == Decimal("480000.00")  # 2 × 8 × 3 × 10000
+    assert not given.missing
+    assert not calculate("月薪6000，干了8年，被违法辞退，赔偿金多少", today=LATE).missing
+
+
+def test_comprehensive_hours_past_the_period_standard_are_overtime():
+    result = calculate("经批准按月综合计算工时，这个月标准工时168小时，实际工作了180小时，月工资4350，加班费多少", today=LATE)
+    calc = only(result, Kind.OVERTIME_WORKDAY)
+    assert calc.value == Decimal("450.00")  # 4350 ÷ 21.75 ÷ 8 = 25; × 150% × 12
+    assert calc.cites[0] == Cite("gongzi-zhifu-zanxing-guiding", "第十三条")
+    assert not result.missing
+
+
+def test_piece_work_in_overtime_at_150_percent_of_the_piece_rate():
+    result = calculate("计件的，做完定额后被安排加班，加班时间里包了300件，单价1.2元/件，这部分该给多少", today=LATE)
+    assert only(result, Kind.OVERTIME_PIECE).value == Decimal("540.00")  # 1.2 × 150% × 300
+    rest = calculate("计件工资，周六加班做了100件，单价2元一件，该给多少", today=LATE)
+    assert only(rest, Kind.OVERTIME_PIECE).value == Decimal("400.00")  # 2 × 200% × 100
+
+
+def test_no_double_wage_when_the_worker_himself_would_not_sign():
+    result = calculate("单位几次书面通知他签合同，他本人故意不签，干了5个月，月薪6000，能要二倍工资吗", today=LATE)
+    calc = only(result, Kind.DOUBLE_WAGE)
+    assert calc.value == 0 and calc.cites[0] == Cite("laodong-zhengyi-jieshi-2", "第七条")
+    assert only(calculate("单位一直不跟我签合同，干了5个月，月薪6000，二倍工资多少", today=LATE), Kind.DOUBLE_WAGE).value == Decimal("24000.00")
