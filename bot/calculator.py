@@ -180,6 +180,8 @@ class Facts:
     start_date: date | None = None
     start_approx: bool = False
     end_date: date | None = None
+    end_month: date | None = None
+    """The month the job ended when only the month is said (「2026年9月被辞退」, its first day): for the time worked only."""
     signed_date: date | None = None
     """The day a written contract was signed (late: 「7月1日才补签」)."""
     resume_date: date | None = None
@@ -283,6 +285,15 @@ def normalize(text: str) -> str:
     text = _english(to_simplified(unicodedata.normalize("NFKC", text)))
     # 「今年（2026年）10月」: the year said twice is one year
     return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
+
+
+_THIRD_PERSON = re.compile(r"当事人|(?<![其吉])[他她](?![们人])")
+
+
+def first_person(text: str) -> str:
+    """A note about the worker (「当事人干了3年」, 「公司让他走人」) read as the worker's own words
+    (「我干了3年」, 「公司让我走人」), which is how every pattern below is written."""
+    return _THIRD_PERSON.sub("我", text)
 
 
 _MONTHS_EN = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
@@ -427,7 +438,7 @@ _DATE_PATTERNS = (
     re.compile(r"(?P<word>大前天|前天|昨天|昨日|今天|今日)"),
     re.compile(rf"(?P<ago>{_N})\s*(?P<agounit>天|个月|周|个星期)(?:前|之前|以前)"),
     re.compile(rf"(?:(?<![\d.了满近有干做共])(?P<y>\d{{4}}年|\d{{2}}年|去年|前年|今年))?\s*(?P<m>{_DN})\s*月份?(?P<part>底|初|中旬|上旬|下旬)?"
-               r"(?=(?:的时候|的|时|份)?(?:入职|进|开始|来|到岗|上班|被|离职|辞职|走的|合同到期|解除|终止))"),
+               r"(?=(?:的时候|的|时|份)?(?:入职|进|开始|来|到岗|上班|被|离职|辞职|走的|合同到期|解除|终止|起(?!诉)))"),
 )
 
 _ROLE_APPLIED = re.compile(r"(交|递交|提交|提出|报)(了|的)?(工伤)?(认定)?(申请|材料)|受理|申请(了|的)?工伤认定")
@@ -439,7 +450,7 @@ _ROLE_END = re.compile(
 )
 _ROLE_RESUME = re.compile(r"(恢复|回去|回到单位|回单位|回公司|回厂|重新)(上班|工作|上岗|履行)|复工|复岗|返岗|恢复劳动关系")
 _ROLE_SIGNED = re.compile(r"补签|补订|(才|终于|又)签|签(了|订了?|的|下)?(书面)?(劳动)?合同")
-_ROLE_START = re.compile(r"入职|进(的|了)?(这个|这家|那个|那家)?[\u4e00-\u9fff]{0,4}?(公司|厂|单位|站|网点|店|仓|平台|车队|医院|学校|酒店|餐厅|工地|超市)|进(的|了)?这|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
+_ROLE_START = re.compile(r"^\s*起(?!诉)|入职|进(的|了)?(这个|这家|那个|那家)?[\u4e00-\u9fff]{0,4}?(公司|厂|单位|站|网点|店|仓|平台|车队|医院|学校|酒店|餐厅|工地|超市)|进(的|了)?这|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
 _ROLES = (
     ("applied_date", _ROLE_APPLIED),
     ("notice_date", _ROLE_RESIGN),
@@ -612,8 +623,9 @@ _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
-_PLAIN_SENIORITY = re.compile(r"工龄(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
-_CAREER_QUALIFIED = re.compile(r"累计|社会|总|参加工作|一共|总共|连续工作")
+_EARLIER_EMPLOYER = re.compile(r"(之前|以前|此前|原来|先前|上一家|别的|其他|另一家)(在)?(别的|其他|另一家|上一家)?.{0,4}(公司|单位|厂|站点?|平台|车队)")
+_PLAIN_SENIORITY = re.compile(r"(工龄|工作年限)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
+_CAREER_QUALIFIED = re.compile(r"累计|社会|总|参加工作|一共|总共|连续工作|(以前|之前|别的|其他|各)(单位|公司)")
 _MONTH_YEAR = r"(?:\d{4}年|\d{2}年|去年|前年|今年)"
 _MONTH_RANGE = re.compile(
     rf"(?<![\d.])(?P<y1>{_MONTH_YEAR})?\s*(?P<m1>{_DN})\s*月份?(?:初|底|中旬)?\s*(?:到|至|-|~|一直到|干到|做到)\s*"
@@ -653,6 +665,7 @@ _BEFORE_SERVICE = re.compile(
     r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工)"
     r"(车|大车|货车|出租车?|网约车|滴滴|货|外卖|快递|餐|单|活|保洁|家政|司机|保安|仓管)?" + _SERVICE_FILLERS +
     r"|(公司|单位|厂|平台|站点?|店|这家|这里|这儿|那里|那家)(里|上)?(干|做|工作|待|上班|跑)?(了|满|已经|都|快|有)*$"
+    r"|司龄(是|为|有|已经|已|满|共|快|都)*$"
     r"|(进|来|到)(了)?(这个|这家|这|那个|那家|我们|咱们)?(公司|单位|厂|工厂|厂里|仓库|车队|工地|站点?|配送站|门店|店|超市|酒店|餐厅|饭店|医院|学校|平台)(里)?" + _SERVICE_FILLERS
 )
 
@@ -664,7 +677,7 @@ _MONEY = re.compile(
     r"(?P<unit>\s*(?:块钱|块|元|rmb|RMB))?(?P<more>多|左右)?"
 )
 _WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣|月均|平均)"
-_WAGE_BEFORE = re.compile(_WAGE_WORDS + r"(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
+_WAGE_BEFORE = re.compile(_WAGE_WORDS + r"(标准)?(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
 _WAGE_BEFORE_WIDE = re.compile(
     _WAGE_WORDS + r"(一直|一直都|都|也|也都|基本|基本上|一般|固定|稳定|始终|还是|平均|每月|每个月|一个月)+(是|有|为|大概|差不多|在|约|大约)*$"
 )
@@ -794,6 +807,7 @@ _MONTH_HOURS = re.compile(
     rf"(一个月|每月|每个月|这个月|上个月|当月)(下来|里|内)?(都|要|得|总共|一共|共)?(加班|加了|加)(了)?\s*(?P<n>[一二三四五六七八九]{{2}}十|{_N})\s*(多)?个?(小时|钟头|个钟)"
 )
 _DAYS_IN_MONTH = re.compile(rf"(一个月|每月|每个月|这个月|上个月|当月|月)(里|内)?(加班|加了|干|上|上班|有|共|一共|总共)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
+_DAYS_ALL_TOLD = re.compile(rf"(一共|总共|合计|累计|共)(加了|加班|干了|上了|有)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
 _WORKDAYS = re.compile(rf"(?P<n>{_N})\s*个?工作日")
 _COMPREHENSIVE = re.compile(
     rf"(标准|法定|规定)(的)?(总)?工(作)?时(间)?(是|为|有|应该是)?\s*(?P<std>{_N})\s*个?小时[^。；;]{{0,16}}?(实际|实)(上)?(干|工作|上班|做|出勤|上了|干了)?(了)?\s*(?P<act>{_N})\s*个?小时"
@@ -870,6 +884,8 @@ def _overtime_facts(text: str) -> dict:
             key = "overtime_holiday_hours" if _HOLIDAY_WORDS.fullmatch(m.group("what")) else "overtime_rest_hours"
             out[key] = out.get(key, Decimal(0)) + n * _HOURS_PER_DAY
             out["overtime_by_day"] = True
+    if "overtime_daily_hours" in out and not days and (m := _DAYS_ALL_TOLD.search(text)) is not None:
+        days = _cn_int(m.group("n"))  # 「每天加班2小时，共22天」
     if "overtime_daily_hours" in out and days:
         out["overtime_workday_days"] = days
     if "overtime_unknown_hours" in out:
@@ -985,11 +1001,13 @@ _MULTIPLES = {"双": 2, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六":
 
 def read_facts(text: str, *, today: date) -> Facts:
     """The facts a question states, as far as they can be read with certainty."""
-    text = normalize(text)
+    text = first_person(normalize(text))
     found: dict = {}
 
     dates = _find_dates(text, today)
     for start, end, day, approx, role in dates:
+        if approx and role == "end_date":
+            found.setdefault("end_month", day)
         if approx and role != "start_date":
             continue
         key = role or "other_date"
@@ -1000,6 +1018,7 @@ def read_facts(text: str, *, today: date) -> Facts:
     masked = _mask(text, [(a, b) for a, b, *_ in dates])
 
     seniority: _Span | None = None
+    earlier: int | None = None
     for m in _DURATION.finditer(masked):
         span = _span(m)
         if span is None or (span.months == 0 and span.upto is None):
@@ -1013,6 +1032,10 @@ def read_facts(text: str, *, today: date) -> Facts:
         elif _BEFORE_PREGNANCY.search(before):
             months = span.upto if span.upto is not None else int(span.months)
             found.setdefault("miscarriage_month", months)
+        elif _EARLIER_EMPLOYER.search(before) and "career_months" not in found:
+            # 「之前在别的公司干了3年」: years with an earlier employer count toward the career, not this job
+            found["career_months"], found["career_approx"] = int(span.months), span.approx
+            earlier = int(span.months)
         elif _BEFORE_CAREER.search(before) or _AFTER_CAREER.match(after):
             if "career_months" not in found:
                 found["career_months"], found["career_approx"] = int(span.months), span.approx
@@ -1024,6 +1047,8 @@ def read_facts(text: str, *, today: date) -> Facts:
             found["service_approx"] = span.approx or span.months != int(span.months)
     if (m := re.search(r"(干|做|工作|待|上班)(了)?(半年|六个月|6个月)(到|至|-)(一年|1年)", masked)):
         found.update(service_months=6, service_upto=11, service_approx=True)
+    if earlier is not None and found.get("career_months") == earlier and found.get("service_months") is not None:
+        found["career_months"] = earlier + found["service_months"]  # the years before and these: the career
     if "service_months" not in found and "start_date" not in found:
         if seniority is not None:
             found.update(service_months=int(seniority.months), service_upto=seniority.upto,
@@ -1293,6 +1318,8 @@ def _service(w: _Work, *, leaving: bool = False) -> tuple[int, int, int | None] 
         end = f.end_date
         if end is None and leaving and f.other_date is not None and f.start_date < f.other_date <= w.today:
             end = f.other_date
+        if end is None and f.end_month is not None and f.end_month > f.start_date:
+            end = f.end_month - timedelta(days=1)  # month to month: 「2021年3月入职，2026年9月被辞退」 is 5年6个月
         end = end or w.today
         if end >= f.start_date:
             months, days = months_between(f.start_date, end + timedelta(days=1))
@@ -1326,7 +1353,18 @@ def _severance_base(f: Facts) -> tuple[Decimal, list[str], str, bool]:
     return wage, caveats, prefix, capped
 
 
-def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
+_PROTECTED_DISMISSAL = re.compile(
+    r"(以|因为?|由于)?(?P<why>怀孕|孕期|怀了孕|产假|产期|哺乳期|坐月子|工伤|职业病)[^。；;]{0,12}?(为由|的?原因)?[^。；;]{0,6}?"
+    r"(被(公司|单位|老板|站点|平台)?(辞退|开除|解雇|开了|炒了|辞了|裁了)|把我(给)?(辞退|开除|解雇|开了|炒了|辞了)|辞退|开除|解雇|开了我|炒了我|辞了我)"
+)
+"""A dismissal during pregnancy, maternity, nursing or a work injury (劳动合同法第四十二条): barred on the
+第四十条、第四十一条 grounds, so unlawful unless it was for 第三十九条 misconduct."""
+_MISCONDUCT = re.compile(r"严重违纪|严重违反|违反(了)?(规章|规定|制度)|严重失职|营私舞弊|刑事责任|被判刑|犯罪|第三十九条")
+_PROTECTED_ARTICLE = {"怀孕": (WOMEN_BAR := ("nvzhigong-laodong-baohu-guiding", "第五条")), "孕期": WOMEN_BAR, "怀了孕": WOMEN_BAR,
+                      "产假": WOMEN_BAR, "产期": WOMEN_BAR, "哺乳期": WOMEN_BAR, "坐月子": WOMEN_BAR}
+
+
+def _severance(w: _Work, *, conditional_unlawful: bool = False, protected: str | None = None) -> None:
     f, text = w.f, w.text
     svc = _service(w, leaving=True)
     if svc is None:
@@ -1338,7 +1376,7 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
     months, days, upto = svc
     n = severance_months(months, days)
     n_high = severance_months(upto) if upto is not None else n
-    service_approx = (n_high != n) if upto is not None else (f.service_approx or f.start_approx)
+    service_approx = (n_high != n) if upto is not None else (f.service_approx or f.start_approx or (f.end_date is None and f.end_month is not None))
     approx = service_approx or f.wage_approx
     if f.service_months is not None:
         svc_text = _service_text(f)
@@ -1379,9 +1417,14 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
             w.add(Kind.SEVERANCE, n, Unit.MONTH, sentence, f"工作{svc_text} → {_fmt(n)}个月", cites, caveats)
     if unlawful or asked_unlawful:
         double = 2 * n
-        lead = "违法解除的赔偿金" if unlawful else ("单位仍然辞退的，属违法解除，赔偿金" if conditional_unlawful else "如果属于违法解除，赔偿金")
+        lead = "违法解除的赔偿金" if unlawful else ("单位仍然辞退的，属违法解除，赔偿金" if conditional_unlawful and protected is None
+                                            else ("这时辞退属违法解除（第四十二条），赔偿金" if conditional_unlawful else "如果属于违法解除，赔偿金"))
         ucites = (Cite(LHF, "第八十七条"), Cite(LHF, "第四十七条"), Cite(LHF, "第四十八条"), Cite(LHF_RULES, "第二十五条"))
+        if protected is not None:
+            ucites = (*ucites[:2], Cite(LHF, "第四十二条"), *((Cite(*_PROTECTED_ARTICLE[protected]),) if protected in _PROTECTED_ARTICLE else ()), *ucites[2:])
         ucaveats = ["不想走的，也可以要求单位继续履行合同（第四十八条）。", "拿了赔偿金就不再另拿经济补偿（实施条例第二十五条）。", *wage_caveats]
+        if protected is not None:
+            ucaveats.insert(0, f"{protected}期间单位不得以不能胜任、客观情况变化、裁员等理由辞退（第四十二条）；严重违纪等第三十九条的情形除外。")
         if approx:
             ucaveats.insert(0, "你给的是大概数，结果也是约数。")
         if wage is not None:
@@ -2224,7 +2267,7 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     Which rules apply is read from the question's own words only: a bare follow-up (「干了3年」)
     names no rule, so join it to the question it answers, as the bot does with a tapped choice.
     """
-    text = normalize(question)
+    text = first_person(normalize(question))
     now = read_facts(text, today=today)
     f = now.filled_from(facts)
     w = _Work(text, now, f, today)
@@ -2251,7 +2294,8 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     has_money_fact = now.service_months is not None or now.monthly_wage is not None or now.unlawful_dismissal is not None
     if dismissal and (amount or has_money_fact) and (not (papers or arbitration) or re.search(r"补偿|赔偿|多少钱", text)):
         barred = _dismissal_bar(w)
-        _severance(w, conditional_unlawful=barred)
+        protected = None if _MISCONDUCT.search(text) else _PROTECTED_DISMISSAL.search(text)
+        _severance(w, conditional_unlawful=barred or bool(protected), protected=protected.group("why") if protected and not barred else None)
 
     # a contract signed more than a month after the first day (「拖到12月1日才补签」) leaves months without one
     signed_late = now.signed_date is not None and now.start_date is not None and now.signed_date > add_months(now.start_date, 1)
@@ -2338,6 +2382,7 @@ __all__ = [
     "maternity_days",
     "miscarriage_days",
     "months_between",
+    "first_person",
     "normalize",
     "parse_number",
     "period_end",

@@ -1050,3 +1050,45 @@ def test_no_double_wage_when_the_worker_himself_would_not_sign():
     calc = only(result, Kind.DOUBLE_WAGE)
     assert calc.value == 0 and calc.cites[0] == Cite("laodong-zhengyi-jieshi-2", "第七条")
     assert only(calculate("单位一直不跟我签合同，干了5个月，月薪6000，二倍工资多少", today=LATE), Kind.DOUBLE_WAGE).value == Decimal("24000.00")
+
+
+def test_siling_and_plain_gongzuo_nianxian_are_time_with_this_employer():
+    assert read_facts("司龄4年，月入七千", today=LATE).service_months == 48
+    assert read_facts("本单位工作年限为2年5个月", today=LATE).service_months == 29
+
+
+def test_start_and_end_given_as_months_only():
+    result = calculate("2022年2月入职，2026年9月被公司辞退，工资标准5000，补偿多少", today=LATE)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal("25000.00")  # 4年7个月 → 5 × 5000
+    assert "约" in calc.sentence
+    facts = read_facts("自2024年8月起在车队开车，每月约6千", today=LATE)
+    assert facts.start_date == date(2024, 8, 1) and facts.monthly_wage == 6000
+    assert read_facts("2024年起诉过公司", today=LATE).start_date is None
+
+
+def test_years_with_an_earlier_employer_are_career_not_service():
+    facts = read_facts("之前在别的厂干了4年，去年来这家公司干了1年2个月", today=LATE)
+    assert facts.service_months == 14 and facts.career_months == 62
+    assert read_facts("以前在其他公司做了3年", today=LATE).service_months is None
+
+
+def test_a_third_person_note_is_read_like_the_worker_s_own_words():
+    result = calculate("当事人在快递站干了2年7个月，月工资六千，站长说站点亏损让他走人，补偿多少", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("18000.00")  # 3 × 6000
+    assert calculate("公司把她开了，没给任何理由，她干了1年，月薪5000，能要多少", today=LATE).get(Kind.UNLAWFUL_DISMISSAL).value == Decimal("10000.00")
+    assert read_facts("其他同事都签了合同", today=LATE).written_contract is True  # 其他 is not 其我
+
+
+def test_a_dismissal_for_pregnancy_or_injury_is_unlawful_unless_for_misconduct():
+    result = calculate("她干了3年，月薪4000，怀孕5个月被公司辞退，能要多少", today=LATE)
+    calc = only(result, Kind.UNLAWFUL_DISMISSAL)
+    assert calc.value == Decimal("24000.00")  # 2 × 3 × 4000
+    assert Cite(LHF, "第四十二条") in calc.cites
+    misconduct = calculate("她在哺乳期，因严重违反规章制度被开除，干了3年，月薪4000，能要多少", today=LATE)
+    assert Kind.UNLAWFUL_DISMISSAL not in kinds(misconduct)
+
+
+def test_workday_overtime_days_given_as_a_total():
+    result = calculate("平时每天加班3小时，总共加了20天，月薪4350，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("2250.00")  # 25 × 150% × 60
