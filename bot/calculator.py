@@ -831,7 +831,8 @@ def _overtime_facts(text: str) -> dict:
         if pieces is not None and (n := _cn_int(pieces.group("n"))) is not None and n > 0:
             out.update(piece_rate=rate, overtime_pieces=n)
             text = _mask(text, [m.span(), pieces.span()])
-    days_match = _DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
+    days_match = (_DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
+                  or (_DAYS_ALL_TOLD.search(text) if re.search(r"每天|每日|天天|每晚", text) else None))  # 「每天加班2小时，共22天」
     days = _cn_int(days_match.group("n")) if days_match else None
     if (m := _MONTH_HOURS.search(text)) is not None:
         token = m.group("n")
@@ -884,8 +885,6 @@ def _overtime_facts(text: str) -> dict:
             key = "overtime_holiday_hours" if _HOLIDAY_WORDS.fullmatch(m.group("what")) else "overtime_rest_hours"
             out[key] = out.get(key, Decimal(0)) + n * _HOURS_PER_DAY
             out["overtime_by_day"] = True
-    if "overtime_daily_hours" in out and not days and (m := _DAYS_ALL_TOLD.search(text)) is not None:
-        days = _cn_int(m.group("n"))  # 「每天加班2小时，共22天」
     if "overtime_daily_hours" in out and days:
         out["overtime_workday_days"] = days
     if "overtime_unknown_hours" in out:
