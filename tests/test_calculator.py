@@ -1071,6 +1071,8 @@ def test_years_with_an_earlier_employer_are_career_not_service():
     facts = read_facts("之前在别的厂干了4年，去年来这家公司干了1年2个月", today=LATE)
     assert facts.service_months == 14 and facts.career_months == 62
     assert read_facts("以前在其他公司做了3年", today=LATE).service_months is None
+    leave = calculate("在现在的单位干了8个月，之前工作了9年半，今年年假几天", today=LATE)
+    assert only(leave, Kind.ANNUAL_LEAVE).value == 10  # 9年半 + 8个月: past 10 years in all
 
 
 def test_a_third_person_note_is_read_like_the_worker_s_own_words():
