@@ -1094,3 +1094,9 @@ def test_a_dismissal_for_pregnancy_or_injury_is_unlawful_unless_for_misconduct()
 def test_workday_overtime_days_given_as_a_total():
     result = calculate("平时每天加班3小时，总共加了20天，月薪4350，加班费多少", today=LATE)
     assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("2250.00")  # 25 × 150% × 60
+
+
+def test_notice_then_termination_and_medical_period_is_not_contract_expiry():
+    result = calculate("病休医疗期满后不能从事原工作，公司没提前30天通知就解除，干了2年，平均工资5000，上个月工资5200，合计多少", today=LATE)
+    assert only(result, Kind.TOTAL).value == Decimal("15200.00")  # 2 × 5000 + 5200
+    assert Cite(LHF, "第四十四条") not in only(result, Kind.SEVERANCE).cites  # 医疗期满 is not the contract's term running out
