@@ -78,6 +78,10 @@ class Kind(StrEnum):
     PAID_BALANCE = "违法解除还可再要"
     PROBATION_DAMAGES = "违法约定试用期赔偿金"
     OVERTIME_PIECE = "计件加班工资"
+    UNEMPLOYMENT_MONTHS = "失业保险金领取期限"
+    WAGE_DEDUCTION = "赔偿损失每月可扣工资上限"
+    NURSING_CARE = "生活护理费"
+    NURSING_TIME = "哺乳时间"
 
 
 class Unit(StrEnum):
@@ -211,6 +215,12 @@ class Facts:
     overtime_month_hours: Decimal | None = None
     """Overtime hours in a month (「一个月加班七八十个小时」 70: the lower end)."""
     time_off_in_lieu: bool | None = None
+    insured_months: int | None = None
+    """Time paid into unemployment insurance, in months (「累计交失业保险7年」)."""
+    sick_leave_months: Decimal | None = None
+    """Sick leave taken this year, in months (「今年病假累计两个半月」)."""
+    care_level: int | None = None
+    """生活护理 need after a work injury: 1 完全不能自理, 2 大部分, 3 部分."""
     comprehensive_hours: bool = False
     """The overtime hours are those past a 综合计算工时 period's standard total (「季度标准工时500小时，实际干了540小时」)."""
     piece_rate: Decimal | None = None
@@ -623,6 +633,9 @@ _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
+_BEFORE_INSURED = re.compile(r"(交|缴|缴纳|缴费|参保|参加)(了)?(失业保险|失业险)(费)?(的时间|时间|年限)?(累计|共|一共|总共|已经|已)?(了|满|有|是|为)*$|(失业保险|失业险)(累计|共|一共|总共|已经|已|才|只|刚|就)*(交|缴|缴纳|缴费|参保)(了|满|有)*$")
+_AFTER_INSURED = re.compile(r"^(的)?(失业保险|失业险)")
+_BEFORE_SICK = re.compile(r"病假(累计|一共|总共|共|已经|已)?(请|休|歇)?(了|有|是|满|达|快)*$|(请|休)(了)?病假(累计|一共|总共|共)?(了|有)*$")
 _EARLIER_EMPLOYER = re.compile(
     r"(之前|以前|此前|原来|先前|上一家|别的|其他|另一家)(在)?(别的|其他|另一家|上一家)?.{0,4}(公司|单位|厂|站点?|平台|车队)"
     r"|(之前|以前|此前|先前|早年|进这家(公司|单位)?前|来这(里|儿)?(之)?前)(还|也|一共|总共|已经)?(在[^，。]{0,8})?(干|做|工作|上班|打工|跑|开)(了|过)?"
@@ -1034,6 +1047,10 @@ def read_facts(text: str, *, today: date) -> Facts:
         elif _BEFORE_PREGNANCY.search(before):
             months = span.upto if span.upto is not None else int(span.months)
             found.setdefault("miscarriage_month", months)
+        elif _BEFORE_INSURED.search(before) or _AFTER_INSURED.match(after):
+            found.setdefault("insured_months", int(span.months))
+        elif _BEFORE_SICK.search(before):
+            found.setdefault("sick_leave_months", span.months)
         elif _EARLIER_EMPLOYER.search(before) and "career_months" not in found:
             # 「之前在别的公司干了3年」: years with an earlier employer count toward the career, not this job
             found["career_months"], found["career_approx"] = int(span.months), span.approx
@@ -1100,6 +1117,8 @@ def read_facts(text: str, *, today: date) -> Facts:
         found["difficult_birth"] = False
     elif (m := re.search(r"难产", text)) is not None and _asserted(text, m):
         found["difficult_birth"] = True
+    if (m := re.search(r"(生活)?(完全|大部分|部分)不能自理", text)) is not None:
+        found["care_level"] = {"完全": 1, "大部分": 2, "部分": 3}[m.group(2)]
     if re.search(r"剖腹|剖宫|开刀生", text):
         found["caesarean"] = True
 
@@ -1896,6 +1915,15 @@ def _leave_days(w: _Work, *, required: bool) -> int | None:
         w.add(Kind.ANNUAL_LEAVE, 0, Unit.DAY, "累计工作不满1年，还没有带薪年休假。", f"累计{_months_text(career)} < 1年 → 0天", cites, caveats)
         return 0
     low, high = {5: ("1年", "10年"), 10: ("10年", "20年"), 15: ("20年", "")}[days]
+    if f.sick_leave_months is not None:  # 条例第四条: sick leave past 2, 3 or 4 months (by career) takes the year's leave
+        bar = {5: 2, 10: 3, 15: 4}[days]
+        if f.sick_leave_months >= bar:
+            sentence = f"累计工作{_months_text(career)}的，当年病假累计{bar}个月以上不享受年休假；你请了{_fmt(f.sick_leave_months)}个月，今年年假0天。"
+            w.add(Kind.ANNUAL_LEAVE, 0, Unit.DAY, sentence, f"病假{_fmt(f.sick_leave_months)}个月 ≥ {bar}个月 → 0天",
+                  (Cite(LEAVE_RULES, "第四条"), Cite(LEAVE_RULES, "第三条")), caveats)
+            return 0
+        caveats.append(f"累计工作{low}以上{('不满' + high) if high else ''}的，病假累计{bar}个月以上才不享受当年年假；你请了{_fmt(f.sick_leave_months)}个月，没到（条例第四条）。")
+        cites = (*cites, Cite(LEAVE_RULES, "第四条"))
     formula = f"{low} ≤ 累计{_months_text(career)}" + (f" < {high}" if high else "") + f" → {days}天"
     w.add(Kind.ANNUAL_LEAVE, days, Unit.DAY, f"累计工作{_months_text(career)}，每年带薪年休假{days}天。", formula, cites, caveats + ["法定休假日、休息日不算在年休假里。"])
 
@@ -2232,6 +2260,81 @@ def _inspection(w: _Work) -> None:
 _WEEKDAY_CN = "一二三四五六日"
 
 
+def _unemployment_months(w: _Work) -> None:
+    """失业保险条例第十七条 (社会保险法第四十六条): the longest time 失业保险金 is paid, by the time paid
+    in — 1 to under 5 years 12 months, 5 to under 10 years 18, 10 years or more 24; under a year, none (第十四条)."""
+    f = w.f
+    cites = (Cite("shiye-baoxian-tiaoli", "第十七条"), Cite("shehui-baoxian-fa", "第四十六条"))
+    caveats = ("还要是非本人意愿中断就业、办了失业登记并有求职要求（失业保险条例第十四条）；每月领多少由省里定。",
+               "重新就业后再失业的，缴费时间重新算，可以和上次没领完的合并，最长不超过24个月。")
+    months = f.insured_months
+    if months is None:
+        sentence = "失业金最长领多久看累计缴费时间：满1年不满5年12个月，满5年不满10年18个月，10年以上24个月。"
+        w.add(Kind.UNEMPLOYMENT_MONTHS, 24, Unit.MONTH, sentence, "1–5年 → 12；5–10年 → 18；≥ 10年 → 24个月", cites, caveats)
+        return
+    if months < 12:
+        sentence = f"累计缴费{_months_text(months)}，不满1年，还不能领失业保险金。"
+        w.add(Kind.UNEMPLOYMENT_MONTHS, 0, Unit.MONTH, sentence, f"{_months_text(months)} < 1年 → 0", (Cite("shiye-baoxian-tiaoli", "第十四条"), *cites), caveats)
+        return
+    most = 12 if months < 60 else (18 if months < 120 else 24)
+    band = "满1年不满5年" if most == 12 else ("满5年不满10年" if most == 18 else "10年以上")
+    sentence = f"累计缴费{_months_text(months)}，属于{band}，失业保险金最长领{most}个月。"
+    w.add(Kind.UNEMPLOYMENT_MONTHS, most, Unit.MONTH, sentence, f"{_months_text(months)} → {band} → {most}个月", cites, caveats)
+
+
+def _wage_deduction(w: _Work) -> None:
+    """工资支付暂行规定第十六条: a loss the worker caused may be taken from the wage, at most 20% of the
+    month's wage, and what is left may not fall below the local minimum wage."""
+    f = w.f
+    cites = (Cite(WAGE_PAYMENT, "第十六条"),)
+    caveats = ["只适用于你本人原因造成的经济损失、并按劳动合同约定赔偿的情形；罚款不在此列。"]
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE, "你当月工资多少？")
+        w.add(Kind.WAGE_DEDUCTION, 20, Unit.PERCENT, "赔偿损失每月最多从工资里扣20%，扣完剩下的不能低于当地最低工资。", "≤ 当月工资 × 20%", cites, caveats)
+        return
+    most = _money(f.monthly_wage * Decimal("0.2"))
+    formula = f"{_fmt(f.monthly_wage)} × 20% = {_yuan(most)}"
+    if f.minimum_wage is not None and f.monthly_wage - most < f.minimum_wage:
+        most = max(_money(f.monthly_wage - f.minimum_wage), Decimal(0))
+        formula += f"；{_fmt(f.monthly_wage)} − 最低工资{_fmt(f.minimum_wage)} = {_yuan(most)}"
+        sentence = f"每月最多扣20%，但扣完不能低于最低工资{_fmt(f.minimum_wage)}元，所以每月最多扣{_yuan(most)}元。"
+    else:
+        sentence = f"赔偿损失每月最多扣当月工资{_fmt(f.monthly_wage)}元的20%，即{_yuan(most)}元。"
+        if f.minimum_wage is None:
+            caveats.append("扣完剩下的低于当地最低工资的，要按最低工资支付；当地标准本机不知道。")
+    w.add(Kind.WAGE_DEDUCTION, most, Unit.YUAN, sentence, formula, cites, caveats)
+
+
+def _nursing_care(w: _Work) -> None:
+    """工伤保险条例第三十四条: 生活护理费 each month at 50%, 40% or 30% of the local average monthly wage,
+    by whether the worker cannot look after himself at all, mostly, or partly."""
+    f = w.f
+    cites = (Cite(INJURY, "第三十四条"),)
+    caveats = ("要先评定伤残等级，并经劳动能力鉴定委员会确认需要生活护理；由工伤保险基金按月支付。",)
+    if f.care_level is None:
+        sentence = "生活护理费按当地上年度职工月平均工资算：完全不能自理50%，大部分不能自理40%，部分不能自理30%。"
+        w.add(Kind.NURSING_CARE, 50, Unit.PERCENT, sentence, "50% / 40% / 30% × 当地月平均工资", cites, caveats)
+        return
+    pct = {1: 50, 2: 40, 3: 30}[f.care_level]
+    label = {1: "完全不能自理", 2: "大部分不能自理", 3: "部分不能自理"}[f.care_level]
+    if f.local_average_wage is None:
+        w.need(FactName.AVERAGE_WAGE)
+        w.add(Kind.NURSING_CARE, pct, Unit.PERCENT, f"生活{label}的，生活护理费每月是当地上年度职工月平均工资的{pct}%。", f"当地月平均工资 × {pct}%", cites, caveats)
+        return
+    amount = _money(f.local_average_wage * pct / 100)
+    w.add(Kind.NURSING_CARE, amount, Unit.YUAN, f"生活{label}的，生活护理费每月是当地月平均工资的{pct}%，即{_yuan(amount)}元。",
+          f"{_fmt(f.local_average_wage)} × {pct}% = {_yuan(amount)}", cites, caveats)
+
+
+def _nursing_time(w: _Work) -> None:
+    """女职工劳动保护特别规定第九条: an hour a day for nursing a baby under one, an hour more for each further baby."""
+    babies = w.f.babies or 1
+    hours = babies
+    sentence = f"哺乳未满1周岁的婴儿，每天工作时间内有{hours}小时哺乳时间" + ("" if babies == 1 else f"（多胞胎{babies}个，每多1个加1小时）") + "。"
+    caveats = ("哺乳期间单位不得延长劳动时间或安排夜班。",)
+    w.add(Kind.NURSING_TIME, hours, Unit.HOUR, sentence, f"1 + {babies - 1} = {hours}小时/天" if babies > 1 else "1小时/天", (Cite(WOMEN, "第九条"),), caveats)
+
+
 def _payday(w: _Work) -> None:
     """工资支付暂行规定第七条: a pay day on a rest day or holiday moves to the working day before."""
     for _, _, day, approx, _ in _find_dates(w.text, w.today):
@@ -2290,9 +2393,10 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     reinstated = bool(_T_BACK_PAY.search(text)) and (f.unlawful_dismissal is True or "违法" in text) and bool(amount or now.monthly_wage is not None)
     if reinstated:
         reinstated = _back_pay(w)
+    unemployment = bool(re.search(r"失业(保险)?金|失业保险待遇|失业待遇", text)) and bool(re.search(r"几个月|多久|多长|最长|最多|期限|领多少个月", text) or now.insured_months is not None)
     probation_claim = bool(re.search(r"试用期.{0,10}赔偿|违法(约定)?(的)?试用期", text)) and not _DISMISSED.search(text)
     dismissal = (bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign and not union and not reinstated
-                 and not probation_claim)
+                 and not probation_claim and not (unemployment and not re.search(r"补偿|赔偿|N\s*\+\s*1|2\s*[Nn]", text)))
     has_money_fact = now.service_months is not None or now.monthly_wage is not None or now.unlawful_dismissal is not None
     if dismissal and (amount or has_money_fact) and (not (papers or arbitration) or re.search(r"补偿|赔偿|多少钱", text)):
         barred = _dismissal_bar(w)
@@ -2351,6 +2455,14 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
         _inspection(w)
     if _T_PAYDAY.search(text) and _ASK_PAYDAY.search(text):
         _payday(w)
+    if unemployment:
+        _unemployment_months(w)
+    if re.search(r"扣", text) and re.search(r"赔偿|损失|赔(钱|款)?", text) and re.search(r"工资|薪", text) and re.search(r"最多|多少|上限|能扣|可以扣|扣几|合法|违法", text) and not _T_DISMISSAL.search(text):
+        _wage_deduction(w)
+    if re.search(r"生活护理费|护理费", text) and ("工伤" in text or now.disability_grade is not None):
+        _nursing_care(w)
+    if re.search(r"哺乳(时间|假)", text) and re.search(r"多久|多长|几个?小时|多少|每天", text):
+        _nursing_time(w)
 
     reappraisal = bool(re.search(r"再次鉴定|重新鉴定|复鉴|(鉴定|等级).{0,12}不服|不服.{0,12}(鉴定|等级)", text)) and deadline_ask
     suit = bool(re.search(r"裁决", text) and re.search(r"起诉|法院|打官司", text)) and deadline_ask

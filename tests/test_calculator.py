@@ -1100,3 +1100,32 @@ def test_notice_then_termination_and_medical_period_is_not_contract_expiry():
     result = calculate("病休医疗期满后不能从事原工作，公司没提前30天通知就解除，干了2年，平均工资5000，上个月工资5200，合计多少", today=LATE)
     assert only(result, Kind.TOTAL).value == Decimal("15200.00")  # 2 × 5000 + 5200
     assert Cite(LHF, "第四十四条") not in only(result, Kind.SEVERANCE).cites  # 医疗期满 is not the contract's term running out
+
+
+def test_unemployment_benefit_months_by_time_paid_in():
+    assert only(calculate("公司倒闭了，失业保险交了4年，失业金最长领几个月", today=LATE), Kind.UNEMPLOYMENT_MONTHS).value == 12
+    assert only(calculate("累计缴失业保险5年，失业金能领多久", today=LATE), Kind.UNEMPLOYMENT_MONTHS).value == 18
+    assert only(calculate("失业保险交了10年，失业金最多领多久", today=LATE), Kind.UNEMPLOYMENT_MONTHS).value == 24
+    under = calculate("失业保险才交了8个月，失业金能领多久", today=LATE)
+    assert only(under, Kind.UNEMPLOYMENT_MONTHS).value == 0
+    dismissed = calculate("被裁员了，失业保险交了6年，失业金最多领几个月", today=LATE)
+    assert kinds(dismissed) == {Kind.UNEMPLOYMENT_MONTHS} and not dismissed.missing  # not a 经济补偿 question
+
+
+def test_sick_leave_past_the_bar_takes_the_year_s_leave():
+    assert only(calculate("累计工作6年，今年病假累计2个月，年假几天", today=LATE), Kind.ANNUAL_LEAVE).value == 0
+    kept = only(calculate("累计工作12年，今年请病假两个半月，年假几天", today=LATE), Kind.ANNUAL_LEAVE)
+    assert kept.value == 10  # 10 to 20 years: the bar is 3 months
+    assert only(calculate("累计工作21年，今年病假3个月，年假几天", today=LATE), Kind.ANNUAL_LEAVE).value == 15
+
+
+def test_deduction_for_a_loss_is_at_most_a_fifth_of_the_wage_and_keeps_the_minimum():
+    assert only(calculate("损坏了设备，公司要扣工资赔偿，月工资6000，每月最多扣多少", today=LATE), Kind.WAGE_DEDUCTION).value == Decimal("1200.00")
+    floored = calculate("月工资2800，最低工资标准2500，扣工资赔偿损失每月最多扣多少", today=LATE)
+    assert only(floored, Kind.WAGE_DEDUCTION).value == Decimal("300.00")  # 2800 − 2500 < 560
+
+
+def test_nursing_care_fee_and_nursing_time():
+    care = calculate("工伤二级，生活大部分不能自理，统筹地区上年度职工月平均工资7500，生活护理费多少", today=LATE)
+    assert only(care, Kind.NURSING_CARE).value == Decimal("3000.00")  # 40% × 7500
+    assert only(calculate("生了三胞胎，哺乳时间每天多久", today=LATE), Kind.NURSING_TIME).value == 3
