@@ -676,9 +676,9 @@ def _month_range(text: str, today: date) -> int | None:
     return months if 0 < months <= 600 else None
 
 
-_SERVICE_FILLERS = r"(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
+_SERVICE_FILLERS = r"(了|期间|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
 _BEFORE_SERVICE = re.compile(
-    r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工)"
+    r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工|劳动关系存续|劳动关系持续|存续)"
     r"(车|大车|货车|出租车?|网约车|滴滴|货|外卖|快递|餐|单|活|保洁|家政|司机|保安|仓管)?" + _SERVICE_FILLERS +
     r"|(公司|单位|厂|平台|站点?|店|这家|这里|这儿|那里|那家)(里|上)?(干|做|工作|待|上班|跑)?(了|满|已经|都|快|有)*$"
     r"|司龄(是|为|有|已经|已|满|共|快|都)*$"
@@ -692,7 +692,7 @@ _MONEY = re.compile(
     r"(?P<num>(?:\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千万](?!个))+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万个]))?)?)"
     r"(?P<unit>\s*(?:块钱|块|元|rmb|RMB))?(?P<more>多|左右)?"
 )
-_WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣|月均|平均)"
+_WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|(?<![年\d])一月|到手|税前|税后|拿|发|能挣|挣|月均|平均)"
 _WAGE_BEFORE = re.compile(_WAGE_WORDS + r"(标准)?(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
 _WAGE_BEFORE_WIDE = re.compile(
     _WAGE_WORDS + r"(一直|一直都|都|也|也都|基本|基本上|一般|固定|稳定|始终|还是|平均|每月|每个月|一个月)+(是|有|为|大概|差不多|在|约|大约)*$"
@@ -729,6 +729,9 @@ _WAGE_TOTAL = re.compile(
 def _money_facts(text: str) -> dict:
     """The monthly wage (and whether approximate), and the other amounts the question names."""
     out: dict = {}
+    # 「七八千」: between 7000 and 8000 — the lower end, as an approximate figure (「7千多」)
+    text = re.sub(r"(?<![一二三四五六七八九十])([一二三四五六七八九])([一二三四五六七八九])([千万])",
+                  lambda m: f"{_CN_DIGITS[m[1]]}{m[3]}多" if _CN_DIGITS[m[2]] == _CN_DIGITS[m[1]] + 1 else m[0], text)
     candidates: list[tuple[Decimal, bool, int, bool, int]] = []  # value, approx, strength, last month's, gross (1) / net (-1)
     if (t := _WAGE_TOTAL.search(text)) is not None:
         months, total = _cn_int(t.group("n")), parse_number(t.group("sum"))

@@ -1129,3 +1129,13 @@ def test_nursing_care_fee_and_nursing_time():
     care = calculate("工伤二级，生活大部分不能自理，统筹地区上年度职工月平均工资7500，生活护理费多少", today=LATE)
     assert only(care, Kind.NURSING_CARE).value == Decimal("3000.00")  # 40% × 7500
     assert only(calculate("生了三胞胎，哺乳时间每天多久", today=LATE), Kind.NURSING_TIME).value == 3
+
+
+def test_more_ways_of_saying_time_worked_and_the_wage():
+    facts = read_facts("在厂里两年了，一月5500", today=LATE)
+    assert facts.service_months == 24 and facts.monthly_wage == 5500
+    assert read_facts("劳动关系存续2年4个月", today=LATE).service_months == 28
+    assert read_facts("他在公司任职期间5年", today=LATE).service_months == 60
+    approx = read_facts("干了3年，工资每个月五六千", today=LATE)
+    assert approx.monthly_wage == 5000 and approx.wage_approx  # the lower end, said as approximate
+    assert read_facts("工资四七千", today=LATE).monthly_wage != 4000  # not a range of neighbours
