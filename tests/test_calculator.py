@@ -1139,3 +1139,8 @@ def test_more_ways_of_saying_time_worked_and_the_wage():
     approx = read_facts("干了3年，工资每个月五六千", today=LATE)
     assert approx.monthly_wage == 5000 and approx.wage_approx  # the lower end, said as approximate
     assert read_facts("工资四七千", today=LATE).monthly_wage != 4000  # not a range of neighbours
+
+
+def test_an_early_termination_by_the_employer_with_notice_pay_named():
+    result = calculate("公司以经营困难为由提前解除，没有提前通知，月薪4000，干了2年3个月，补偿和代通知金一共多少", today=LATE)
+    assert only(result, Kind.TOTAL).value == Decimal("14000.00")  # 2.5 × 4000 + 4000
