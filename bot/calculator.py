@@ -293,6 +293,7 @@ def normalize(text: str) -> str:
     """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
     text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
     text = _english(to_simplified(unicodedata.normalize("NFKC", text)))
+    text = re.sub(r"(?:¥|(?<![a-zA-Z])(?:rmb|cny)|人民币)\s*(?=\d)", "", text, flags=re.IGNORECASE)  # 「¥6000」, 「RMB 6000」: the amount
     # 「今年（2026年）10月」: the year said twice is one year
     return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
 

@@ -1144,3 +1144,8 @@ def test_more_ways_of_saying_time_worked_and_the_wage():
 def test_an_early_termination_by_the_employer_with_notice_pay_named():
     result = calculate("公司以经营困难为由提前解除，没有提前通知，月薪4000，干了2年3个月，补偿和代通知金一共多少", today=LATE)
     assert only(result, Kind.TOTAL).value == Decimal("14000.00")  # 2.5 × 4000 + 4000
+
+
+def test_a_currency_sign_or_rmb_before_the_wage():
+    assert read_facts("干了3年，月薪¥6800", today=LATE).monthly_wage == 6800
+    assert read_facts("干了3年，工资每月RMB 7200", today=LATE).monthly_wage == 7200
