@@ -834,7 +834,7 @@ _COMPREHENSIVE = re.compile(
 )
 _PIECE_RATE = re.compile(r"(计件)?单价\s*(是|为)?\s*(?P<rate>\d+(?:\.\d+)?)\s*(元|块)?\s*(/|每|一)?\s*(件|单|个|票)")
 _PIECES_OVERTIME = re.compile(rf"(延时|加班|延长|超时|定额(以)?外|额外)[^。；;]{{0,10}}?(分|做|干|拣|包|送|完成|打包|生产)(了)?\s*(?P<n>{_N})\s*(件|单|个|票)")
-_DAYS_COUNTED = re.compile(rf"(?P<n>{_N})\s*个(?P<what>周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|双休日|公休日|法定节假日|法定假日)")
+_DAYS_COUNTED = re.compile(rf"(?P<n>{_N})\s*个(?P<what>周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|公休日|法定节假日|法定假日)")
 _CALLED_IN = re.compile(r"(叫|喊|安排|要求|让)(他|她|我)?(来|去|回来|回去)|被(叫|喊|安排)")
 
 
@@ -852,7 +852,7 @@ def _overtime_facts(text: str) -> dict:
             out.update(piece_rate=rate, overtime_pieces=n)
             text = _mask(text, [m.span(), pieces.span()])
     days_match = (_DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
-                  or (_DAYS_ALL_TOLD.search(text) if re.search(r"每天|每日|天天|每晚", text) else None))  # 「每天加班2小时，共22天」
+                  or (_DAYS_ALL_TOLD.search(text) if re.search(r"(每天|每日|天天|每晚)(都)?(加班|加|多干|多上|多做|延长)", text) else None))  # 「每天加班2小时，共22天」
     days = _cn_int(days_match.group("n")) if days_match else None
     if (m := _MONTH_HOURS.search(text)) is not None:
         token = m.group("n")

@@ -1149,3 +1149,8 @@ def test_an_early_termination_by_the_employer_with_notice_pay_named():
 def test_a_currency_sign_or_rmb_before_the_wage():
     assert read_facts("干了3年，月薪¥6800", today=LATE).monthly_wage == 6800
     assert read_facts("干了3年，工资每月RMB 7200", today=LATE).monthly_wage == 7200
+
+
+def test_weekends_counted_in_days_beside_a_full_day_of_hours():
+    result = calculate("月薪4350，周末都被叫来上班，这个月3个双休日共6天，每天8小时，没调休，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("2400.00")  # 200 × 200% × 6: a 双休日 is two days
