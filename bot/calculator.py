@@ -69,6 +69,7 @@ class Kind(StrEnum):
     UNION_DISMISSAL = "工会法年收入二倍赔偿"
     REAPPRAISAL = "再次鉴定申请期限"
     SUIT_AFTER_AWARD = "不服裁决起诉期限"
+    ANNUL_AWARD = "申请撤销终局裁决期限"
     INSURANCE_REGISTRATION = "社保登记期限"
     NON_COMPETE = "竞业限制经济补偿"
     DEATH_FUNERAL = "丧葬补助金"
@@ -826,6 +827,10 @@ _HOURS = re.compile(rf"(?P<n>{_N}|半)\s*个?\s*(?P<u>小时|钟头|个钟|钟(?
 _MONTH_HOURS = re.compile(
     rf"(一个月|每月|每个月|这个月|上个月|当月)(下来|里|内)?(都|要|得|总共|一共|共)?(加班|加了|加)(了)?\s*(?P<n>[一二三四五六七八九]{{2}}十|{_N})\s*(多)?个?(小时|钟头|个钟)"
 )
+_MONTH_HOURS_SPREAD = re.compile(
+    rf"(一个月|每月|每个月|这个月|上个月|当月|本月)[^，,。；;]{{0,10}}?(加班|加了|延长(了)?(工作)?(时间)?)(了)?(共|一共|总共)?\s*(?P<n>{_N})\s*个?(小时|钟头|个钟)"
+)
+"""「这个月公司已经安排延长工作时间30小时」: the month's overtime with words between."""
 _DAYS_IN_MONTH = re.compile(rf"(一个月|每月|每个月|这个月|上个月|当月|月)(里|内)?(加班|加了|干|上|上班|有|共|一共|总共)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
 _DAYS_ALL_TOLD = re.compile(rf"(一共|总共|合计|累计|共)(加了|加班|干了|上了|有)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
 _WORKDAYS = re.compile(rf"(?P<n>{_N})\s*个?工作日")
@@ -854,7 +859,7 @@ def _overtime_facts(text: str) -> dict:
     days_match = (_DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
                   or (_DAYS_ALL_TOLD.search(text) if re.search(r"(每天|每日|天天|每晚)(都)?(加班|加|多干|多上|多做|延长)", text) else None))  # 「每天加班2小时，共22天」
     days = _cn_int(days_match.group("n")) if days_match else None
-    if (m := _MONTH_HOURS.search(text)) is not None:
+    if (m := _MONTH_HOURS.search(text) or _MONTH_HOURS_SPREAD.search(text)) is not None:
         token = m.group("n")
         # 「七八十个小时」: between 70 and 80, the lower end
         low = parse_number(token[0] + token[2:]) if re.fullmatch(r"[一二三四五六七八九]{2}十", token) else _num(token)
@@ -1279,7 +1284,7 @@ _T_CLAIM = re.compile(r"工伤认定|认定工伤|申请工伤|报工伤|工伤�
 _T_DECISION = re.compile(r"(认定|工伤).{0,8}(结果|决定|多久出|多久下来|多久能认定|几天出|出来|下来)|受理")
 _T_ARBITRATION = re.compile(r"仲裁|告(公司|老板|单位|他们|平台|站点)|起诉|打官司|维权|申诉")
 _T_RESIGN = re.compile(r"辞职|离职|不想干了|不干了|走人|解除(劳动)?合同")
-_T_RESIGN_ASK = re.compile(r"提前|多久|几天|通知|什么时候(能|可以)?走|哪天(能|可以)?走|多长时间")
+_T_RESIGN_ASK = re.compile(r"提前|多久|几天|通知|最后(一个)?工作日|最后一天|最早(哪天|什么时候)|什么时候(能|可以)?走|哪天(能|可以)?走|多长时间")
 _T_PAPERS = re.compile(r"档案|社保(关系)?转移|转社保|离职证明|解除(劳动合同)?证明|退工单|终止证明")
 _DISMISSED = re.compile(r"被(开|辞|炒|裁|解雇|辞退|开除|劝退|优化)|辞退|开除|解雇|裁员")
 
@@ -1810,9 +1815,12 @@ def _overtime_limit(w: _Work) -> None:
     over = []
     if daily is not None and daily > 3:
         over.append(f"每天{_fmt(daily)}小时超过了3小时")
-    if f.overtime_month_hours is not None and f.overtime_month_hours > 36:
-        over.append(f"每月{_fmt(f.overtime_month_hours)}小时超过了36小时")
+    month = f.overtime_month_hours
+    if month is not None and month > 36:
+        over.append(f"每月{_fmt(month)}小时超过了36小时，超出{_fmt(month - 36)}小时")
     sentence = "加班一般每天不超过1小时，特殊原因每天不超过3小时，每月不超过36小时" + (f"；你{'、'.join(over)}。" if over else "。")
+    if month is not None and month <= 36 and not over:
+        sentence = f"每月延长工作时间最多36小时，这个月已经{_fmt(month)}小时，最多还能再延长{_fmt(36 - month)}小时。"
     if len(sentence) > 70:
         sentence = "加班一般每天不超过1小时，特殊原因每天不超过3小时，每月不超过36小时；你说的超过了。"
     formula = "一般 ≤ 1小时/天；特殊原因 ≤ 3小时/天、≤ 36小时/月"
@@ -2092,7 +2100,7 @@ def _deadline(w: _Work, kind: Kind, start: date | None, *, days: int = 0, years:
     w.add(kind, end, Unit.DATE, sentence, formula, cites, (*caveats, _DEADLINE_CAVEAT))
 
 
-def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: bool) -> None:
+def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: bool, annul: bool = False) -> None:
     """Deadlines counted from a paper received or from the first day of work: 再次鉴定 (工伤保险条例第二十六条,
     15 days from receiving the 鉴定结论), going to court against an award (调解仲裁法第四十八、五十条, 15 days
     from receiving it), 社保登记 (社会保险法第五十八条, 30 days from 用工)."""
@@ -2103,6 +2111,12 @@ def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: b
                   undated="不服市级鉴定结论的，收到结论之日起15日内向省级鉴定委员会申请再次鉴定。",
                   cites=(Cite(INJURY, "第二十六条"),), caveats=("省级劳动能力鉴定委员会作出的结论是最终结论。",),
                   need=FactName.APPLIED_DATE, ask="鉴定结论是哪天收到的？")
+    if annul:  # 调解仲裁法第四十九条: the employer, against a 终局裁决, 30 days from receiving it
+        _deadline(w, Kind.ANNUL_AWARD, f.received_date or f.other_date, days=30,
+                  dated="{start}收到终局裁决书，单位向中级法院申请撤销的最后一天是{end}。",
+                  undated="对终局裁决，单位只能在收到裁决书之日起30日内、有法定情形时向中级法院申请撤销。",
+                  cites=(Cite(DISPUTES, "第四十九条"),), caveats=("只有适用法律错误、仲裁委无管辖权、违反法定程序、证据伪造等法定情形才能撤销。",),
+                  need=FactName.APPLIED_DATE, ask="裁决书是哪天收到的？")
     if suit:
         _deadline(w, Kind.SUIT_AFTER_AWARD, f.received_date or f.other_date, days=15,
                   dated="{start}收到裁决书，不服的向法院起诉的最后一天是{end}。",
@@ -2359,7 +2373,7 @@ _T_BACK_PAY = re.compile(r"继续履行|恢复(劳动关系|工作|上班|履行
 _T_UNION = re.compile(r"工会")
 _UNION_DISMISSED = re.compile(r"被.{0,4}(解除|辞退|开除|开|炒|辞|解雇)|把我.{0,8}(解除|辞退|开除|开了|炒|辞了|解雇)|(解除|辞退|开除|解雇)(了|我)|开了我|辞了我|炒了我")
 _T_UNION_CAUSE = re.compile(r"履行.{0,6}职责|维权|工会(的)?(活动|工作)|(参加|加入|组建|筹建)(了)?工会|帮.{0,8}(维权|讨薪|说话|争取|反映|出头)|因为.{0,10}工会|工会(委员|主席|干部|小组长|工作人员)")
-_T_AWARD_TERM = re.compile(r"结案|审结|审理期限|审限|(作出|出|下)(仲裁)?裁决|裁决(下来|出来)|(出|有)(结果|裁决)|延期|延长审理")
+_T_AWARD_TERM = re.compile(r"结案|45天|四十五天|四十五日|审理|审结|审理期限|审限|(作出|出|下)(仲裁)?裁决|裁决(下来|出来)|(出|有)(结果|裁决)|延期|延长审理")
 _T_FINAL_AWARD = re.compile(r"终局|一裁终局|(仲裁|裁决|裁了).{0,20}(起诉|法院|撤销|不服|上诉)")
 _AFTER_AWARD = re.compile(r"裁了|裁决(以)?后|裁决书|裁决下来|终局")
 _T_INSPECTION = re.compile(r"劳动监察|监察大队|监察部门|劳动保障监察|(投诉|举报).{0,10}(劳动局|人社|劳动保障)|(劳动局|人社局|人社部门).{0,6}(投诉|举报)")
@@ -2420,7 +2434,7 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
             _probation(w, limit=limit, pay=pay)
 
     overtime_facts = any(getattr(now, k) is not None for k in ("overtime_workday_hours", "overtime_daily_hours", "overtime_rest_hours", "overtime_holiday_hours", "overtime_unknown_hours"))
-    hours_limit = re.search(r"最多(能|可以)?(加|延长)(班)?.{0,4}(小时|多久|多少|几)|(加班|延长).{0,6}(上限|不能超过|不得超过|最多)|(上限|最多).{0,4}(加班|延长)", text)
+    hours_limit = re.search(r"(超过|超出|超了)(了)?(法律|法定|国家)?(规定)?(的)?(上限|限制|多少小时)|(最多|还)(能|可以)?(再)?(加|延长)(班)?.{0,4}(小时|多久|多少|几)|(加班|延长).{0,6}(上限|不能超过|不得超过|最多)|(上限|最多).{0,4}(加班|延长)", text)
     pay_asked = re.search(r"加班费|加班工资|工钱|给多少|该给|多少钱|几钿|工资(怎么|多少)", text)
     said_hours = overtime_facts or now.overtime_month_hours is not None or now.daily_hours is not None
     if hours_limit and (_T_OVERTIME.search(text) or re.search(r"延长|多干", text)) and (said_hours or re.search(r"合法|违法|法律|劳动法|国家规定", text)):
@@ -2471,8 +2485,10 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     reappraisal = bool(re.search(r"再次鉴定|重新鉴定|复鉴|(鉴定|等级).{0,12}不服|不服.{0,12}(鉴定|等级)", text)) and deadline_ask
     suit = bool(re.search(r"裁决", text) and re.search(r"起诉|法院|打官司", text)) and deadline_ask
     registration = bool(re.search(r"社保登记|社会保险登记|(办|办理|上|交|缴|参加)(了)?社保|参保", text)) and bool(re.search(r"最晚|最迟|哪天|多久|几天|期限|多长时间|之内|以内", text))
-    if reappraisal or suit or registration:
-        _paper_deadlines(w, reappraisal=reappraisal, suit=suit, registration=registration)
+    annul = bool(re.search(r"撤销", text) and re.search(r"裁决", text)) and deadline_ask
+    suit = suit and not (annul and not re.search(r"起诉|打官司", text))
+    if reappraisal or suit or registration or annul:
+        _paper_deadlines(w, reappraisal=reappraisal, suit=suit, registration=registration, annul=annul)
         arbitration = arbitration and not suit
     award_term = ("仲裁" in text and bool(_T_AWARD_TERM.search(text)) and deadline_ask
                   and not re.search(r"收到.{0,6}裁决|裁决书", text))

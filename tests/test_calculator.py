@@ -1154,3 +1154,20 @@ def test_a_currency_sign_or_rmb_before_the_wage():
 def test_weekends_counted_in_days_beside_a_full_day_of_hours():
     result = calculate("月薪4350，周末都被叫来上班，这个月3个双休日共6天，每天8小时，没调休，加班费多少", today=LATE)
     assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("2400.00")  # 200 × 200% × 6: a 双休日 is two days
+
+
+def test_overtime_left_this_month_and_hours_past_the_monthly_limit():
+    left = only(calculate("这个月单位已经安排延长工作时间22小时，还能再加几个小时", today=LATE), Kind.OVERTIME_LIMIT)
+    assert "14小时" in left.sentence  # 36 − 22
+    over = only(calculate("上个月一共加班了45个小时，超过法定上限了吗", today=LATE), Kind.OVERTIME_LIMIT)
+    assert "超出9小时" in over.sentence
+
+
+def test_more_deadline_questions_in_other_words():
+    term = calculate("仲裁委2026年10月9日受理了他的申请，45天审理期限到哪天", today=LATE)
+    assert only(term, Kind.AWARD_TERM).value == date(2026, 11, 23)
+    annul = calculate("公司2026年11月2日收到终局裁决书，想申请撤销，最晚哪天", today=LATE)
+    assert only(annul, Kind.ANNUL_AWARD).value == date(2026, 12, 2)  # + 30 days
+    assert Kind.SUIT_AFTER_AWARD not in kinds(annul)
+    resign = calculate("2026年11月3日递交了书面辞职信，最后工作日是哪天", today=LATE)
+    assert only(resign, Kind.RESIGNATION_NOTICE).value == date(2026, 12, 3)
