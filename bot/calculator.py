@@ -121,6 +121,8 @@ class FactName(StrEnum):
     MINIMUM_WAGE = "minimum_wage"
     AVERAGE_WAGE = "local_average_wage"
     DISPOSABLE_INCOME = "disposable_income"
+    INSURED = "insured_months"
+    CARE_LEVEL = "care_level"
 
 
 @dataclass(frozen=True)
@@ -1326,6 +1328,8 @@ _ASKS: dict[FactName, tuple[str, tuple[str, ...]]] = {
     FactName.MINIMUM_WAGE: ("当地的月最低工资标准是多少？", ()),
     FactName.AVERAGE_WAGE: ("当地（统筹地区）上年度职工月平均工资是多少？", ()),
     FactName.DISPOSABLE_INCOME: ("上一年度全国城镇居民人均可支配收入按多少算？", ()),
+    FactName.INSURED: ("单位和你一起累计交了多久失业保险？", ("交了不到1年", "交了3年", "交了7年", "交了10年以上")),
+    FactName.CARE_LEVEL: ("鉴定的生活自理程度是哪一级？", ("生活完全不能自理", "生活大部分不能自理", "生活部分不能自理")),
 }
 
 _CAP_MAY_BITE = Decimal(15000)
@@ -2287,6 +2291,7 @@ def _unemployment_months(w: _Work) -> None:
                "重新就业后再失业的，缴费时间重新算，可以和上次没领完的合并，最长不超过24个月。")
     months = f.insured_months
     if months is None:
+        w.need(FactName.INSURED)
         sentence = "失业金最长领多久看累计缴费时间：满1年不满5年12个月，满5年不满10年18个月，10年以上24个月。"
         w.add(Kind.UNEMPLOYMENT_MONTHS, 24, Unit.MONTH, sentence, "1–5年 → 12；5–10年 → 18；≥ 10年 → 24个月", cites, caveats)
         return
@@ -2330,6 +2335,7 @@ def _nursing_care(w: _Work) -> None:
     cites = (Cite(INJURY, "第三十四条"),)
     caveats = ("要先评定伤残等级，并经劳动能力鉴定委员会确认需要生活护理；由工伤保险基金按月支付。",)
     if f.care_level is None:
+        w.need(FactName.CARE_LEVEL)
         sentence = "生活护理费按当地上年度职工月平均工资算：完全不能自理50%，大部分不能自理40%，部分不能自理30%。"
         w.add(Kind.NURSING_CARE, 50, Unit.PERCENT, sentence, "50% / 40% / 30% × 当地月平均工资", cites, caveats)
         return

@@ -1171,3 +1171,9 @@ def test_more_deadline_questions_in_other_words():
     assert Kind.SUIT_AFTER_AWARD not in kinds(annul)
     resign = calculate("2026年11月3日递交了书面辞职信，最后工作日是哪天", today=LATE)
     assert only(resign, Kind.RESIGNATION_NOTICE).value == date(2026, 12, 3)
+
+
+def test_unemployment_months_and_nursing_care_ask_for_the_fact_they_turn_on():
+    assert FactName.INSURED in {m.name for m in calculate("被辞退了，失业金能领多久", today=LATE).missing}
+    assert not calculate("失业保险交了2年，失业金能领多久", today=LATE).missing
+    assert FactName.CARE_LEVEL in {m.name for m in calculate("工伤二级，生活护理费每月多少", today=LATE).missing}
