@@ -1177,3 +1177,8 @@ def test_unemployment_months_and_nursing_care_ask_for_the_fact_they_turn_on():
     assert FactName.INSURED in {m.name for m in calculate("被辞退了，失业金能领多久", today=LATE).missing}
     assert not calculate("失业保险交了2年，失业金能领多久", today=LATE).missing
     assert FactName.CARE_LEVEL in {m.name for m in calculate("工伤二级，生活护理费每月多少", today=LATE).missing}
+
+
+def test_the_wage_after_probation_said_as_zhuanzheng():
+    result = calculate("试用期工资3500，转正5000，试用期最低应该发多少", today=LATE)
+    assert only(result, Kind.PROBATION_WAGE).value == Decimal("4000.00")  # 5000 × 80%
