@@ -2453,7 +2453,7 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if now.daily_hours is not None and ((_T_HOURS_ASK.search(text) and not overtime_done) or (amount and not overtime_done)):
         _working_hours(w)
 
-    if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None or now.leave_due_days is not None):
+    if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.service_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None or now.leave_due_days is not None):
         _leave(w)
 
     birth_facts = now.babies is not None or now.difficult_birth is not None or now.miscarriage_month is not None

@@ -1182,3 +1182,7 @@ def test_unemployment_months_and_nursing_care_ask_for_the_fact_they_turn_on():
 def test_the_wage_after_probation_said_as_zhuanzheng():
     result = calculate("试用期工资3500，转正5000，试用期最低应该发多少", today=LATE)
     assert only(result, Kind.PROBATION_WAGE).value == Decimal("4000.00")  # 5000 × 80%
+
+
+def test_whether_there_is_annual_leave_after_a_year_of_work():
+    assert only(calculate("在公司工作满2年了，有没有年假", today=LATE), Kind.ANNUAL_LEAVE).value == 5
