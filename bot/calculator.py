@@ -1458,7 +1458,7 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False, protected: str |
             ucites = (*ucites[:2], Cite(LHF, "第四十二条"), *((Cite(*_PROTECTED_ARTICLE[protected]),) if protected in _PROTECTED_ARTICLE else ()), *ucites[2:])
         ucaveats = ["不想走的，也可以要求单位继续履行合同（第四十八条）。", "拿了赔偿金就不再另拿经济补偿（实施条例第二十五条）。", *wage_caveats]
         if protected is not None:
-            ucaveats.insert(0, f"{protected}期间单位不得以不能胜任、客观情况变化、裁员等理由辞退（第四十二条）；严重违纪等第三十九条的情形除外。")
+            ucaveats.insert(0, f"{protected if protected.endswith('期') else protected + '期间'}单位不得以不能胜任、客观情况变化、裁员等理由辞退（第四十二条）；严重违纪等第三十九条的情形除外。")
         if approx:
             ucaveats.insert(0, "你给的是大概数，结果也是约数。")
         if wage is not None:
