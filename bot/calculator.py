@@ -166,6 +166,8 @@ class Facts:
     wage_extra: Decimal | None = None
     """Commission, bonus or allowances paid each month on top of a base pay (「底薪4500加提成每月两千」)."""
     daily_wage: Decimal | None = None
+    hourly_wage: Decimal | None = None
+    """An hour's pay (「时薪25元」)."""
     """A day's pay (「日薪260」, 「一天200块」)."""
     wage_total: Decimal | None = None
     """Wages over ``wage_total_months`` months added up (「9个月工资加起来58500」): the wage is their average."""
@@ -724,6 +726,7 @@ _DAILY_WAGE = re.compile(
     r"(日薪|日工资|一天(的)?工资|每天(的)?工资|日结|一天|每天)(是|有|为|大概|才)?\s*(?P<amt>\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千](?!个))+)\s*(块钱|块|元)(?!.{0,2}(加班费|补贴|饭补|餐补))"
     r"|(日薪|日工资)(是|有|为|大概|才)?\s*(?P<amt2>\d+(?:\.\d+)?)"
 )
+_HOURLY_WAGE = re.compile(r"(时薪|小时工资|每小时(工资)?|一小时(工资)?|一个小时(工资)?)(是|有|为|大概|才)?\s*(?P<amt>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)\s*(块钱|块|元)?(?!\s*(个|小时|单|件))")
 _WAGE_TOTAL = re.compile(
     rf"(?P<n>{_N})个月的?(工资|收入|薪水|工钱)(加起来|加在一起|一共|总共|合计|共|总计|算下来)(是|有|为|拿了|发了|才|一共)?\s*(?P<sum>"
     r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)(\s*(块钱|块|元))?"
@@ -800,6 +803,8 @@ def _money_facts(text: str) -> dict:
                 out["wage_approx"] = best[1] or extras[1]
     elif "monthly_wage" not in out and "annual_income" in out:
         out["monthly_wage"], out["wage_approx"] = _money(out["annual_income"] / 12), True  # 年薪12万: about 10000 a month
+    if (h := _HOURLY_WAGE.search(text)) is not None and (value := parse_number(h.group("amt"))) is not None and 5 <= value <= 1000:
+        out["hourly_wage"] = value
     if (d := _DAILY_WAGE.search(text)) is not None and (value := parse_number(d.group("amt") or d.group("amt2"))) is not None and 20 <= value <= 5000:
         out["daily_wage"] = value
     return out
@@ -1731,10 +1736,10 @@ def _overtime(w: _Work) -> None:
     if all(h is None for _, h, _ in parts):
         if f.overtime_unknown_hours is None and f.overtime_daily_hours is None:
             w.need(FactName.OVERTIME_HOURS)
-        if f.monthly_wage is None and f.daily_wage is None:
+        if f.monthly_wage is None and f.daily_wage is None and f.hourly_wage is None:
             w.need(FactName.WAGE)
         return
-    if f.monthly_wage is None and f.daily_wage is None:
+    if f.monthly_wage is None and f.daily_wage is None and f.hourly_wage is None:
         w.need(FactName.WAGE)
         return
     if f.monthly_wage is not None:
@@ -1742,6 +1747,10 @@ def _overtime(w: _Work) -> None:
         hourly = wage / _DAYS_PER_MONTH / _HOURS_PER_DAY
         base_text = f"{_fmt(wage)} ÷ 21.75 ÷ 8"
         base_cites = (Cite(LF, "第四十四条"), Cite(MONTHLY_DAYS, "全文"))
+    elif f.daily_wage is None:  # an hour's pay as given (工资支付暂行规定第十三条: 150% / 200% / 300% of it)
+        hourly = f.hourly_wage
+        base_text = f"时薪{_fmt(f.hourly_wage)}"
+        base_cites = (Cite(LF, "第四十四条"), Cite(WAGE_PAYMENT, "第十三条"))
     else:  # a day's pay: the hour is an eighth of it (工资支付暂行规定第十三条, 8-hour day)
         hourly = f.daily_wage / _HOURS_PER_DAY
         base_text = f"{_fmt(f.daily_wage)} ÷ 8"
@@ -2387,7 +2396,7 @@ _ASK_INSPECTION = re.compile(r"还管|还查|还受理|还会查|还能(投诉|�
 _T_PAYDAY = re.compile(r"发工资|发薪|工资.{0,6}(发|支付)|支付工资|发放工资|开工资")
 _ASK_PAYDAY = re.compile(r"周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|周末|休息日|节假日|放假|顺延|推迟|延后|往后|推到|提前|哪天|几号")
 _T_HOURS_ASK = re.compile(r"多干|超时|超了|超过|标准|合法|违法|工时|多少(个)?小时|几个?小时|多长时间|上限|最多")
-_NOT_OVERTIME_TOPIC = re.compile(r"(不算|不含|不包括|不包含|剔除|扣除|除去|去掉|除了)(了)?(加班费|加班工资|加班)(以后|之后|后|的)?")
+_NOT_OVERTIME_TOPIC = re.compile(r"(不算|不含|不包括|不包含|剔除|扣除|除去|去掉|除了|其中包含|其中包括|其中含|包含|包括|含)(了)?(加班费|加班工资|加班)(以后|之后|后|的)?")
 
 
 def calculate(question: str, *, today: date, facts: Facts | None = None) -> CalcResult:

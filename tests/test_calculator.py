@@ -1186,3 +1186,9 @@ def test_the_wage_after_probation_said_as_zhuanzheng():
 
 def test_whether_there_is_annual_leave_after_a_year_of_work():
     assert only(calculate("在公司工作满2年了，有没有年假", today=LATE), Kind.ANNUAL_LEAVE).value == 5
+
+
+def test_an_hourly_wage_and_a_wage_said_to_include_overtime_pay():
+    assert only(calculate("时薪20元，平时加班了12小时，加班费多少", today=LATE), Kind.OVERTIME_WORKDAY).value == Decimal("360.00")  # 20 × 150% × 12
+    result = calculate("月薪7000，其中包括加班费1500，干了2年被辞退，补偿多少", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("14000.00") and not result.missing
