@@ -457,6 +457,7 @@ _DATE_PATTERNS = (
                r"(?=(?:的时候|的|时|份)?(?:入职|进|开始|来|到岗|上班|被|离职|辞职|走的|合同到期|解除|终止|起(?!诉)))"),
 )
 
+_NOT_WORK_SPAN = re.compile(r"假|病|休|加班|出差|培训|住院|治疗|停工|停薪|医疗期|试用|怀孕|哺乳|借调|外派|隔离")
 _ROLE_APPLIED = re.compile(r"(交|递交|提交|提出|报)(了|的)?(工伤)?(认定)?(申请|材料)|受理|申请(了|的)?工伤认定")
 _ROLE_RESIGN = re.compile(r"(提|交|递|写|打)(了|的|出|出了)?(书面)?(的)?(辞职|离职)|辞职(信|报告|申请)|申请(了)?离职|说(了)?(要)?辞职")
 _ROLE_INCIDENT = re.compile(r"出(了|的)?事|受(了|的)?伤|摔|撞|车祸|事故|工伤|诊断|确诊|砸|烫|夹|割|骨折|伤(了|的|到)|出险|被狗咬|出车祸")
@@ -1046,6 +1047,18 @@ def read_facts(text: str, *, today: date) -> Facts:
             found[key] = day
             if key == "start_date":
                 found["start_approx"] = approx
+    for (a1, b1, d1, x1, _), (a2, b2, d2, x2, _) in zip(dates, dates[1:]):
+        # 「2024年3月1日到2026年5月31日在公司上班」: a stretch of work from one day to another (not a leave or a trip)
+        if x1 or x2 or not re.fullmatch(r"\s*(到|至|-|~|—|一直到)\s*", text[b1:a2]) or add_months(d1, 1) > d2:
+            continue
+        if _NOT_WORK_SPAN.search(_clause_after(text, b2, 10)) or _NOT_WORK_SPAN.search(_clause_before(text, a1, 6)):
+            continue
+        if "start_date" not in found and "service_months" not in found:
+            found["start_date"], found["start_approx"] = d1, False
+            found.setdefault("end_date", d2)
+            if found.get("other_date") == d1:
+                del found["other_date"]
+        break
     masked = _mask(text, [(a, b) for a, b, *_ in dates])
 
     seniority: _Span | None = None

@@ -1192,3 +1192,10 @@ def test_an_hourly_wage_and_a_wage_said_to_include_overtime_pay():
     assert only(calculate("时薪20元，平时加班了12小时，加班费多少", today=LATE), Kind.OVERTIME_WORKDAY).value == Decimal("360.00")  # 20 × 150% × 12
     result = calculate("月薪7000，其中包括加班费1500，干了2年被辞退，补偿多少", today=LATE)
     assert only(result, Kind.SEVERANCE).value == Decimal("14000.00") and not result.missing
+
+
+def test_a_stretch_of_work_from_one_date_to_another():
+    result = calculate("他2023年5月1日至2026年4月30日在物流公司工作，被辞退，月薪6000，补偿多少", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("18000.00")  # 3 years × 6000
+    sick = read_facts("2026年3月1日到2026年5月1日请了病假", today=LATE)
+    assert sick.start_date is None and sick.end_date is None
