@@ -452,6 +452,7 @@ _DATE_PATTERNS = (
     re.compile(rf"(?<![\d年])(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]"),
     re.compile(rf"(?<![\d月年个第])(?P<d>{_DN})\s*号(?!线|楼|房|院|码|店|仓)"),
     re.compile(r"(?P<word>大前天|前天|昨天|昨日|今天|今日)"),
+    re.compile(r"(?P<wk>上上|上|这|本)个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"),
     re.compile(rf"(?P<ago>{_N})\s*(?P<agounit>天|个月|周|个星期)(?:前|之前|以前)"),
     re.compile(rf"(?:(?<![\d.了满近有干做共])(?P<y>\d{{4}}年|\d{{2}}年|去年|前年|今年))?\s*(?P<m>{_DN})\s*月份?(?P<part>底|初|中旬|上旬|下旬)?"
                r"(?=(?:的时候|的|时|份)?(?:入职|进|开始|来|到岗|上班|被|离职|辞职|走的|合同到期|解除|终止|起(?!诉)))"),
@@ -519,6 +520,11 @@ def _make_date(m: re.Match, today: date, *, ahead: bool = False) -> tuple[date, 
         if g.get("word"):
             back = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}[g["word"]]
             return today - timedelta(days=back), False
+        if g.get("wk"):  # 「上周五」: that weekday of last week (this week's Monday − 7 days, + the weekday)
+            monday = today - timedelta(days=today.weekday()) - timedelta(days={"上上": 14, "上": 7}.get(g["wk"], 0))
+            wd = "一二三四五六日".find(g["wd"]) if g["wd"] in "一二三四五六日" else (6 if g["wd"] == "天" else int(g["wd"]) - 1)
+            day = monday + timedelta(days=wd)
+            return (day, False) if day <= today else None
         if g.get("ago"):
             n = _cn_int(g["ago"])
             if n is None:
@@ -1059,7 +1065,8 @@ def read_facts(text: str, *, today: date) -> Facts:
             if found.get("other_date") == d1:
                 del found["other_date"]
         break
-    masked = _mask(text, [(a, b) for a, b, *_ in dates])
+    # a weekday named as a date (「上周六」) still says the work was on a rest day: left for the overtime reader
+    masked = _mask(text, [(a, b) for a, b, *_ in dates if not re.search(r"周|星期|礼拜", text[a:b])])
 
     seniority: _Span | None = None
     earlier: int | None = None

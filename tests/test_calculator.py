@@ -1199,3 +1199,10 @@ def test_a_stretch_of_work_from_one_date_to_another():
     assert only(result, Kind.SEVERANCE).value == Decimal("18000.00")  # 3 years × 6000
     sick = read_facts("2026年3月1日到2026年5月1日请了病假", today=LATE)
     assert sick.start_date is None and sick.end_date is None
+
+
+def test_a_weekday_of_last_week_as_a_date():
+    result = calculate("他上周三被公司开除，仲裁最晚哪天申请", today=LATE)  # LATE is a Monday
+    assert only(result, Kind.ARBITRATION).value == date(2027, 12, 2)  # 2026-12-02 + 1 year
+    rest = calculate("上周六加了8小时班，没补休，月薪5220，加班费多少", today=LATE)
+    assert only(rest, Kind.OVERTIME_REST_DAY).value == Decimal("480.00")  # still a rest day: 30 × 200% × 8
