@@ -52,6 +52,7 @@ class Kind(StrEnum):
     MATERNITY_LEAVE = "产假天数"
     DISABILITY_GRANT = "一次性伤残补助金"
     INJURY_LEAVE = "停工留薪期"
+    INJURY_LEAVE_PAY = "停工留薪期工资"
     INJURY_CLAIM_EMPLOYER = "单位申请工伤认定期限"
     INJURY_CLAIM_WORKER = "本人申请工伤认定期限"
     INJURY_DECISION = "工伤认定决定期限"
@@ -220,6 +221,8 @@ class Facts:
     overtime_month_hours: Decimal | None = None
     """Overtime hours in a month (「一个月加班七八十个小时」 70: the lower end)."""
     time_off_in_lieu: bool | None = None
+    injury_leave_months: int | None = None
+    """The 停工留薪期 given (「停工留薪期3个月」)."""
     insured_months: int | None = None
     """Time paid into unemployment insurance, in months (「累计交失业保险7年」)."""
     sick_leave_months: Decimal | None = None
@@ -646,6 +649,7 @@ _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
+_BEFORE_INJURY_LEAVE = re.compile(r"停工留薪(期)?(是|有|为|共|一共|定了?|批了?|确定了?|了|休了?)*$")
 _BEFORE_INSURED = re.compile(r"(交|缴|缴纳|缴费|参保|参加)(了)?(失业保险|失业险)(费)?(的时间|时间|年限)?(累计|共|一共|总共|已经|已)?(了|满|有|是|为)*$|(失业保险|失业险)(累计|共|一共|总共|已经|已|才|只|刚|就)*(交|缴|缴纳|缴费|参保)(了|满|有)*$")
 _AFTER_INSURED = re.compile(r"^(的)?(失业保险|失业险)")
 _BEFORE_SICK = re.compile(r"病假(累计|一共|总共|共|已经|已)?(请|休|歇)?(了|有|是|满|达|快)*$|(请|休)(了)?病假(累计|一共|总共|共)?(了|有)*$")
@@ -1083,6 +1087,8 @@ def read_facts(text: str, *, today: date) -> Facts:
         elif _BEFORE_PREGNANCY.search(before):
             months = span.upto if span.upto is not None else int(span.months)
             found.setdefault("miscarriage_month", months)
+        elif _BEFORE_INJURY_LEAVE.search(before):
+            found.setdefault("injury_leave_months", int(span.months))
         elif _BEFORE_INSURED.search(before) or _AFTER_INSURED.match(after):
             found.setdefault("insured_months", int(span.months))
         elif _BEFORE_SICK.search(before):
@@ -2090,6 +2096,13 @@ def _injury(w: _Work, *, money: bool, leave: bool) -> None:
         sentence = "停工留薪期一般不超过12个月，伤情严重经市级鉴定委员会确认可再延长，最多12个月。"
         caveats = ("停工留薪期内原工资福利待遇不变，由单位按月支付；评定伤残等级后改领伤残待遇。",)
         w.add(Kind.INJURY_LEAVE, 12, Unit.MONTH, sentence, "≤ 12个月（+ 延长 ≤ 12个月）", (Cite(INJURY, "第三十三条"),), caveats)
+        if f.injury_leave_months is not None and f.monthly_wage is not None:
+            # 第三十三条: 原工资福利待遇不变, paid monthly by the employer
+            amount = _money(f.injury_leave_months * f.monthly_wage)
+            sentence = f"停工留薪期{f.injury_leave_months}个月，原工资照发，单位要付{f.injury_leave_months}×{_fmt(f.monthly_wage)}={_yuan(amount)}元。"
+            w.add(Kind.INJURY_LEAVE_PAY, amount, Unit.YUAN, sentence, f"{f.injury_leave_months} × {_fmt(f.monthly_wage)} = {_yuan(amount)}",
+                  (Cite(INJURY, "第三十三条"),), ("原工资福利待遇不变，由所在单位按月支付；生活不能自理需要护理的，护理也由单位负责。",))
+            w.calcs.insert(len(w.calcs) - 2, w.calcs.pop())
 
 
 ALLOWANCE_PERCENT = {1: 90, 2: 85, 3: 80, 4: 75, 5: 70, 6: 60}

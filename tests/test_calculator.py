@@ -1206,3 +1206,9 @@ def test_a_weekday_of_last_week_as_a_date():
     assert only(result, Kind.ARBITRATION).value == date(2027, 12, 2)  # 2026-12-02 + 1 year
     rest = calculate("上周六加了8小时班，没补休，月薪5220，加班费多少", today=LATE)
     assert only(rest, Kind.OVERTIME_REST_DAY).value == Decimal("480.00")  # still a rest day: 30 × 200% × 8
+
+
+def test_wages_over_a_given_injury_leave_are_paid_in_full():
+    result = calculate("工伤停工留薪期定了4个月，原工资5500，这期间单位一共该发多少", today=LATE)
+    assert only(result, Kind.INJURY_LEAVE_PAY).value == Decimal("22000.00")
+    assert result.calculations[0].kind is Kind.INJURY_LEAVE_PAY
