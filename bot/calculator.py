@@ -306,7 +306,7 @@ def normalize(text: str) -> str:
     return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
 
 
-_THIRD_PERSON = re.compile(r"当事人|(?<![其吉])[他她](?![们人])")
+_THIRD_PERSON = re.compile(r"当事人|来电人|咨询人|求助人|该员工|该职工|(?<![其吉])[他她](?![们人])")
 
 
 def first_person(text: str) -> str:

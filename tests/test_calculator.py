@@ -1080,6 +1080,7 @@ def test_a_third_person_note_is_read_like_the_worker_s_own_words():
     assert only(result, Kind.SEVERANCE).value == Decimal("18000.00")  # 3 × 6000
     assert calculate("公司把她开了，没给任何理由，她干了1年，月薪5000，能要多少", today=LATE).get(Kind.UNLAWFUL_DISMISSAL).value == Decimal("10000.00")
     assert read_facts("其他同事都签了合同", today=LATE).written_contract is True  # 其他 is not 其我
+    assert only(calculate("该员工干了2年，公司让该员工走人，月薪5000，补偿多少", today=LATE), Kind.SEVERANCE).value == Decimal("10000.00")
 
 
 def test_a_dismissal_for_pregnancy_or_injury_is_unlawful_unless_for_misconduct():
