@@ -857,6 +857,7 @@ _COMPREHENSIVE = re.compile(
 )
 _PIECE_RATE = re.compile(r"(计件)?单价\s*(是|为)?\s*(?P<rate>\d+(?:\.\d+)?)\s*(元|块)?\s*(/|每|一)?\s*(件|单|个|票)")
 _PIECES_OVERTIME = re.compile(rf"(延时|加班|延长|超时|定额(以)?外|额外)[^。；;]{{0,10}}?(分|做|干|拣|包|送|完成|打包|生产)(了)?\s*(?P<n>{_N})\s*(件|单|个|票)")
+_NEW_YEAR_DAYS = re.compile(r"(正月)?初(?P<a>[一二三四五六七八九十])\s*(到|至|-|~|和)\s*(正月)?初(?P<b>[一二三四五六七八九十])")
 _DAYS_COUNTED = re.compile(rf"(?P<n>{_N})\s*个(?P<what>周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|公休日|法定节假日|法定假日)")
 _CALLED_IN = re.compile(r"(叫|喊|安排|要求|让)(他|她|我)?(来|去|回来|回去)|被(叫|喊|安排)")
 
@@ -919,6 +920,17 @@ def _overtime_facts(text: str) -> dict:
                 key = "overtime_unknown_hours"
             out[key] = out.get(key, Decimal(0)) + hours
             break
+    if "overtime_holiday_hours" not in out and (m := _NEW_YEAR_DAYS.search(text)) is not None and (_WORKING.search(text) or _CALLED_IN.search(text)):
+        first, last = _cn_int(m.group("a")), _cn_int(m.group("b"))
+        if first is not None and last is not None and 1 <= first <= last <= 15:
+            # 「春节初一到初三上班」: each day named, 8 hours a day
+            # 初一 to 初三 are 法定节假日 (300%) under every holiday schedule; the days after them are rest days (200%)
+            holiday = max(min(last, 3) - first + 1, 0)
+            if holiday:
+                out["overtime_holiday_hours"] = Decimal(holiday * _HOURS_PER_DAY)
+            if last - first + 1 > holiday:
+                out["overtime_rest_hours"] = Decimal((last - first + 1 - holiday) * _HOURS_PER_DAY)
+            out["overtime_by_day"] = True
     if "overtime_rest_hours" not in out and "overtime_holiday_hours" not in out and (_WORKING.search(text) or _CALLED_IN.search(text)):
         # 「3个周六被叫来加班」, 「两个休息日都被安排上班」: whole rest days or holidays, 8 hours each
         for m in _DAYS_COUNTED.finditer(text):

@@ -1213,3 +1213,9 @@ def test_wages_over_a_given_injury_leave_are_paid_in_full():
     result = calculate("工伤停工留薪期定了4个月，原工资5500，这期间单位一共该发多少", today=LATE)
     assert only(result, Kind.INJURY_LEAVE_PAY).value == Decimal("22000.00")
     assert result.calculations[0].kind is Kind.INJURY_LEAVE_PAY
+
+
+def test_spring_festival_days_named_by_their_lunar_dates():
+    result = calculate("月薪4350，春节初一到初五都被叫去上班，没调休，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_HOLIDAY).value == Decimal("1800.00")  # 初一–初三: 200 × 300% × 3
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("800.00")  # 初四、初五: 200 × 200% × 2
