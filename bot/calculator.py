@@ -11,7 +11,13 @@ Besides 经济补偿 and the rest, it works out: the total when several amounts 
 (经济补偿 + 代通知金), wages owed for the time between an unlawful dismissal and reinstatement
 (解释（二）第十八条), the 第四十二条第五项 bar (15 years and under 5 to retirement), 伤残津贴, hours
 beyond the 8/40 standard, the 终局裁决 limit, the 2-year 劳动监察 limit, a pay day falling on a
-weekend, and 工会法第五十三条's twice the annual income.
+weekend, and 工会法第五十三条's twice the annual income; and (session 6) the 仲裁 award term (45 + 15
+days), 赔偿金 less 经济补偿 already paid, 违法试用期赔偿金, 综合计算工时 and 计件 overtime, no 二倍工资
+when the worker would not sign, 失业保险金 months, sick leave that takes the year's annual leave, the 20%
+cap on deductions for a loss, 生活护理费, 哺乳时间, wages over a 停工留薪期, the days to annul a 终局裁决.
+
+A hotline volunteer's third-person note (「当事人干了3年，公司让他走人」) is read as the worker's own words
+(:func:`first_person`).
 
 Periods are counted as 民法典第二百零一、二百零二条 say: the first day is not counted; a period of
 months or years ends on the same day of the last month, or on that month's last day when it has
