@@ -1033,6 +1033,7 @@ _CONTRACT_SIGNED = re.compile(r"签(了|过|订了|的)(.{0,8})合同")
 _UNLAWFUL = re.compile(
     r"违法(辞退|解除|开除|解雇|终止|裁员)|无故(开除|辞退|解雇|被开|被辞|解除|把我开|把我辞|让我走)|无缘无故|无理由(辞退|开除|解雇)|没有?(任何)?理由(就)?(把我)?(开|辞|解雇|辞退|开除)"
     r"|违法(地)?把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
+    r"|(认定|裁定|判定|判决|确认|认为)(了)?(为|是|属于|属)?违法(解除|辞退|开除)?(?!吗|么|嘛)"
     r"|(什么|任何|一点|一个)理由(都|也)(没|没有|不)(给|说|讲)|(没|没有|不)(给|说|讲|讲明|说明)(任何|什么|个)?理由(就)?(把我|让我|叫我)?(开|辞|炒|走|解雇|辞退|开除|别来|不用来)"
     r"|一句话(就)?(把我|让我|叫我)(开|辞|炒|走|滚|别来|明天别来|不用来|明天不用来)"
 )
@@ -1138,7 +1139,7 @@ def read_facts(text: str, *, today: date) -> Facts:
         found["contract_type"] = ContractType.FIXED
     if re.search(r"无固定期限", text) and not re.search(r"视为.{0,6}无固定期限|订立无固定期限", text):
         found["contract_type"], found["contract_months"] = ContractType.OPEN_ENDED, None
-    if re.search(r"以完成一定工作任务为期限|完成一定工作任务|项目合同|单项工作任务|(做完|干完|完成)(这个|这项|该|那个)?.{0,10}(项目|工程|任务)(就|后|以后|为止)?(结束|终止|到期)", text):
+    if re.search(r"以完成一定(工作)?任务为期限|完成一定(工作)?任务|项目合同|单项工作任务|(做完|干完|完成)(这个|这项|该|那个)?.{0,10}(项目|工程|任务)(就|后|以后|为止)?(结束|终止|到期)", text):
         found["contract_type"], found["contract_months"] = ContractType.TASK, None
 
     found.update(_money_facts(masked))

@@ -1219,3 +1219,11 @@ def test_spring_festival_days_named_by_their_lunar_dates():
     result = calculate("月薪4350，春节初一到初五都被叫去上班，没调休，加班费多少", today=LATE)
     assert only(result, Kind.OVERTIME_HOLIDAY).value == Decimal("1800.00")  # 初一–初三: 200 × 300% × 3
     assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("800.00")  # 初四、初五: 200 × 200% × 2
+
+
+def test_a_dismissal_found_unlawful_and_a_task_contract_without_gongzuo():
+    result = calculate("公司以违纪为由开除了我，法院判决认定违法，干了4年，月薪6000，赔偿多少", today=LATE)
+    assert kinds(result) == {Kind.UNLAWFUL_DISMISSAL} and only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal("48000.00")
+    asked = calculate("公司开除我，仲裁会认定违法吗，干了4年，月薪6000", today=LATE)
+    assert Kind.SEVERANCE in kinds(asked)  # asked, not stated: both amounts
+    assert read_facts("签的是以完成一定任务为期限的合同", today=LATE).contract_type is ContractType.TASK
