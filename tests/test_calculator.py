@@ -1140,6 +1140,7 @@ def test_more_ways_of_saying_time_worked_and_the_wage():
     approx = read_facts("干了3年，工资每个月五六千", today=LATE)
     assert approx.monthly_wage == 5000 and approx.wage_approx  # the lower end, said as approximate
     assert read_facts("工资四七千", today=LATE).monthly_wage != 4000  # not a range of neighbours
+    assert read_facts("他做了2年，拿的是4500的底薪", today=LATE).monthly_wage == 4500
 
 
 def test_an_early_termination_by_the_employer_with_notice_pay_named():
