@@ -1766,13 +1766,16 @@ def _week_overtime(f: Facts) -> tuple[Decimal | None, Decimal | None]:
 def _overtime(w: _Work) -> None:
     f = w.f
     workday, rest = f.overtime_workday_hours, f.overtime_rest_hours
-    if workday is None and f.overtime_daily_hours is not None:
+    # a whole day's hours and days a week (「每天工作10小时，一周6天」): counted by the standard week, not asked
+    by_schedule = (f.overtime_workday_days is None and f.week_days is not None and f.daily_hours is not None
+                   and workday is None and rest is None and f.overtime_holiday_hours is None and f.overtime_unknown_hours is None)
+    if workday is None and f.overtime_daily_hours is not None and not by_schedule:
         if f.overtime_workday_days is None:
             w.need(FactName.OVERTIME_DAYS)
         else:
             workday = f.overtime_daily_hours * f.overtime_workday_days
     per_week = False
-    if all(h is None for h in (workday, rest, f.overtime_holiday_hours, f.overtime_unknown_hours, f.overtime_daily_hours)):
+    if by_schedule or all(h is None for h in (workday, rest, f.overtime_holiday_hours, f.overtime_unknown_hours, f.overtime_daily_hours)):
         workday, rest = _week_overtime(f)
         per_week = workday is not None or rest is not None
     parts = [(Kind.OVERTIME_WORKDAY, workday, Decimal("1.5")), (Kind.OVERTIME_REST_DAY, rest, Decimal(2)), (Kind.OVERTIME_HOLIDAY, f.overtime_holiday_hours, Decimal(3))]
@@ -1847,7 +1850,11 @@ def _overtime(w: _Work) -> None:
     if count > 1:
         amounts = [c.value for c in w.calcs if c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY)]
         total_money = _money(total)
-        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(general))
+        total_caveats = list(general)
+        if per_week and re.search(r"一个月|每月|每个月|月加班费|月.{0,2}加班费", w.text):
+            # 21.75 days a month ÷ 5 days a week = 4.35 weeks (全年月平均工作时间通知)
+            total_caveats.insert(0, f"按一个月4.35周（21.75天÷5）算，每月加班费约{_yuan(_money(total * Decimal('4.35')))}元。")
+        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(total_caveats))
 
 
 def _piece_overtime(w: _Work) -> None:

@@ -1228,3 +1228,11 @@ def test_a_dismissal_found_unlawful_and_a_task_contract_without_gongzuo():
     asked = calculate("公司开除我，仲裁会认定违法吗，干了4年，月薪6000", today=LATE)
     assert Kind.SEVERANCE in kinds(asked)  # asked, not stated: both amounts
     assert read_facts("签的是以完成一定任务为期限的合同", today=LATE).contract_type is ContractType.TASK
+
+
+def test_a_schedule_of_full_days_is_counted_by_the_standard_week_without_asking():
+    result = calculate("每天工作11小时，一周6天，月薪4350，一个月加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("562.50")  # 25 × 150% × 3 × 5
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("550.00")  # 25 × 200% × 11
+    assert "每月加班费约4839.38元" in only(result, Kind.OVERTIME_TOTAL).caveats[0]  # 1112.5 × 4.35
+    assert FactName.OVERTIME_DAYS not in {m.name for m in result.missing}
