@@ -77,6 +77,8 @@ class Kind(StrEnum):
     REAPPRAISAL = "再次鉴定申请期限"
     SUIT_AFTER_AWARD = "不服裁决起诉期限"
     ANNUL_AWARD = "申请撤销终局裁决期限"
+    OWED_WAGES = "拖欠工资及加付赔偿金"
+    PART_TIME_END = "非全日制终止用工经济补偿"
     INSURANCE_REGISTRATION = "社保登记期限"
     NON_COMPETE = "竞业限制经济补偿"
     DEATH_FUNERAL = "丧葬补助金"
@@ -2373,6 +2375,22 @@ def _unemployment_months(w: _Work) -> None:
     w.add(Kind.UNEMPLOYMENT_MONTHS, most, Unit.MONTH, sentence, f"{_months_text(months)} → {band} → {most}个月", cites, caveats)
 
 
+def _owed_wages(w: _Work, months: int) -> None:
+    """Wages owed for some months, and 劳动合同法第八十五条: unpaid past the deadline the labour office
+    sets, 50% to 100% of the amount more as 加付赔偿金."""
+    f = w.f
+    cites = (Cite(LHF, "第八十五条"), Cite(LHF, "第三十条"))
+    caveats = ("先向劳动监察投诉或申请仲裁；加付赔偿金要在劳动行政部门责令限期支付后单位仍不付时才有。",)
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE, "每月被欠的工资是多少？")
+        w.add(Kind.OWED_WAGES, 50, Unit.PERCENT, "责令限期支付后逾期仍不付的，单位要按欠款的50%到100%加付赔偿金。", "欠款 × 50%～100%", cites, caveats)
+        return
+    owed = _money(months * f.monthly_wage)
+    low, high = _money(owed / 2), owed
+    sentence = f"拖欠{months}个月共{_yuan(owed)}元；责令限期支付后仍不付的，要加付{_yuan(low)}到{_yuan(high)}元赔偿金。"
+    w.add(Kind.OWED_WAGES, owed, Unit.YUAN, sentence, f"{months} × {_fmt(f.monthly_wage)} = {_yuan(owed)}；× 50%～100% = {_yuan(low)}～{_yuan(high)}", cites, caveats)
+
+
 def _wage_deduction(w: _Work) -> None:
     """工资支付暂行规定第十六条: a loss the worker caused may be taken from the wage, at most 20% of the
     month's wage, and what is left may not fall below the local minimum wage."""
@@ -2486,9 +2504,14 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if reinstated:
         reinstated = _back_pay(w)
     unemployment = bool(re.search(r"失业(保险)?金|失业保险待遇|失业待遇", text)) and bool(re.search(r"几个月|多久|多长|最长|最多|期限|领多少个月", text) or now.insured_months is not None)
+    owed_months = None
+    if (m := re.search(rf"(拖欠|欠|没发|不发)(了)?(我)?(的)?\s*(?P<n>{_N})\s*个月(的)?(工资)?", text)) is not None and re.search(r"工资|薪", text):
+        owed_months = _cn_int(m.group("n"))
+    late_damages = bool(re.search(r"加付(的)?赔偿金|逾期(不|未|还不|仍不|仍未)(支付|付|发)", text))
+    part_time = bool(re.search(r"非全日制", text)) and bool(re.search(r"补偿|赔偿", text))
     probation_claim = bool(re.search(r"试用期.{0,10}赔偿|违法(约定)?(的)?试用期", text)) and not _DISMISSED.search(text)
     dismissal = (bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign and not union and not reinstated
-                 and not probation_claim and not (unemployment and not re.search(r"补偿|赔偿|N\s*\+\s*1|2\s*[Nn]", text)))
+                 and not probation_claim and not part_time and not (late_damages and not _DISMISSED.search(text)) and not (unemployment and not re.search(r"补偿|赔偿|N\s*\+\s*1|2\s*[Nn]", text)))
     has_money_fact = now.service_months is not None or now.monthly_wage is not None or now.unlawful_dismissal is not None
     if dismissal and (amount or has_money_fact) and (not (papers or arbitration) or re.search(r"补偿|赔偿|多少钱", text)):
         barred = _dismissal_bar(w)
@@ -2549,6 +2572,11 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
         _payday(w)
     if unemployment:
         _unemployment_months(w)
+    if owed_months is not None and 0 < owed_months <= 120 and (amount or late_damages):
+        _owed_wages(w, owed_months)
+    if part_time:  # 劳动合同法第七十一条
+        w.add(Kind.PART_TIME_END, Decimal(0), Unit.YUAN, "非全日制用工双方随时可以通知终止，终止用工单位不付经济补偿，为0元。", "非全日制 → 0",
+              (Cite(LHF, "第七十一条"),), ("非全日制用工小时工资不得低于当地小时最低工资，工资结算周期最长不超过15日（第七十二条）。",))
     if re.search(r"扣", text) and re.search(r"赔偿|损失|赔(钱|款)?", text) and re.search(r"工资|薪", text) and re.search(r"最多|多少|上限|能扣|可以扣|扣几|合法|违法", text) and not _T_DISMISSAL.search(text):
         _wage_deduction(w)
     if re.search(r"生活护理费|护理费", text) and ("工伤" in text or now.disability_grade is not None):

@@ -1236,3 +1236,12 @@ def test_a_schedule_of_full_days_is_counted_by_the_standard_week_without_asking(
     assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("550.00")  # 25 × 200% × 11
     assert "每月加班费约4839.38元" in only(result, Kind.OVERTIME_TOTAL).caveats[0]  # 1112.5 × 4.35
     assert FactName.OVERTIME_DAYS not in {m.name for m in result.missing}
+
+
+def test_owed_wages_with_the_late_payment_damages_and_part_time_work():
+    result = calculate("公司拖欠了他4个月工资，月薪4500，劳动监察责令后逾期还不付，能加付多少赔偿金", today=LATE)
+    calc = only(result, Kind.OWED_WAGES)
+    assert calc.value == Decimal("18000.00") and "9000到18000元" in calc.sentence  # 50% to 100% of 18000
+    assert Kind.SEVERANCE not in kinds(result) and not result.missing
+    part = calculate("她是非全日制用工，干了2年，单位通知终止用工，有没有经济补偿", today=LATE)
+    assert only(part, Kind.PART_TIME_END).value == 0 and Kind.SEVERANCE not in kinds(part)
