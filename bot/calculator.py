@@ -11,7 +11,13 @@ Besides 经济补偿 and the rest, it works out: the total when several amounts 
 (经济补偿 + 代通知金), wages owed for the time between an unlawful dismissal and reinstatement
 (解释（二）第十八条), the 第四十二条第五项 bar (15 years and under 5 to retirement), 伤残津贴, hours
 beyond the 8/40 standard, the 终局裁决 limit, the 2-year 劳动监察 limit, a pay day falling on a
-weekend, and 工会法第五十三条's twice the annual income.
+weekend, and 工会法第五十三条's twice the annual income; and (session 6) the 仲裁 award term (45 + 15
+days), 赔偿金 less 经济补偿 already paid, 违法试用期赔偿金, 综合计算工时 and 计件 overtime, no 二倍工资
+when the worker would not sign, 失业保险金 months, sick leave that takes the year's annual leave, the 20%
+cap on deductions for a loss, 生活护理费, 哺乳时间, wages over a 停工留薪期, the days to annul a 终局裁决.
+
+A hotline volunteer's third-person note (「当事人干了3年，公司让他走人」) is read as the worker's own words
+(:func:`first_person`).
 
 Periods are counted as 民法典第二百零一、二百零二条 say: the first day is not counted; a period of
 months or years ends on the same day of the last month, or on that month's last day when it has
@@ -52,6 +58,7 @@ class Kind(StrEnum):
     MATERNITY_LEAVE = "产假天数"
     DISABILITY_GRANT = "一次性伤残补助金"
     INJURY_LEAVE = "停工留薪期"
+    INJURY_LEAVE_PAY = "停工留薪期工资"
     INJURY_CLAIM_EMPLOYER = "单位申请工伤认定期限"
     INJURY_CLAIM_WORKER = "本人申请工伤认定期限"
     INJURY_DECISION = "工伤认定决定期限"
@@ -69,11 +76,22 @@ class Kind(StrEnum):
     UNION_DISMISSAL = "工会法年收入二倍赔偿"
     REAPPRAISAL = "再次鉴定申请期限"
     SUIT_AFTER_AWARD = "不服裁决起诉期限"
+    ANNUL_AWARD = "申请撤销终局裁决期限"
+    OWED_WAGES = "拖欠工资及加付赔偿金"
+    PART_TIME_END = "非全日制终止用工经济补偿"
     INSURANCE_REGISTRATION = "社保登记期限"
     NON_COMPETE = "竞业限制经济补偿"
     DEATH_FUNERAL = "丧葬补助金"
     DEATH_GRANT = "一次性工亡补助金"
     DEATH_PENSION = "供养亲属抚恤金"
+    AWARD_TERM = "仲裁审理期限"
+    PAID_BALANCE = "违法解除还可再要"
+    PROBATION_DAMAGES = "违法约定试用期赔偿金"
+    OVERTIME_PIECE = "计件加班工资"
+    UNEMPLOYMENT_MONTHS = "失业保险金领取期限"
+    WAGE_DEDUCTION = "赔偿损失每月可扣工资上限"
+    NURSING_CARE = "生活护理费"
+    NURSING_TIME = "哺乳时间"
 
 
 class Unit(StrEnum):
@@ -112,6 +130,8 @@ class FactName(StrEnum):
     MINIMUM_WAGE = "minimum_wage"
     AVERAGE_WAGE = "local_average_wage"
     DISPOSABLE_INCOME = "disposable_income"
+    INSURED = "insured_months"
+    CARE_LEVEL = "care_level"
 
 
 @dataclass(frozen=True)
@@ -155,6 +175,8 @@ class Facts:
     wage_extra: Decimal | None = None
     """Commission, bonus or allowances paid each month on top of a base pay (「底薪4500加提成每月两千」)."""
     daily_wage: Decimal | None = None
+    hourly_wage: Decimal | None = None
+    """An hour's pay (「时薪25元」)."""
     """A day's pay (「日薪260」, 「一天200块」)."""
     wage_total: Decimal | None = None
     """Wages over ``wage_total_months`` months added up (「9个月工资加起来58500」): the wage is their average."""
@@ -170,10 +192,14 @@ class Facts:
     """上一年度全国城镇居民人均可支配收入, as the question gives it (what 一次性工亡补助金 is counted on)."""
     claim_amount: Decimal | None = None
     """Money owed or claimed (「欠的工资2万8」)."""
+    severance_paid: Decimal | None = None
+    """经济补偿 already paid (「按经济补偿给了2万」): what a 赔偿金 claimed later is reduced by."""
     probation_wage: Decimal | None = None
     start_date: date | None = None
     start_approx: bool = False
     end_date: date | None = None
+    end_month: date | None = None
+    """The month the job ended when only the month is said (「2026年9月被辞退」, its first day): for the time worked only."""
     signed_date: date | None = None
     """The day a written contract was signed (late: 「7月1日才补签」)."""
     resume_date: date | None = None
@@ -203,6 +229,20 @@ class Facts:
     overtime_month_hours: Decimal | None = None
     """Overtime hours in a month (「一个月加班七八十个小时」 70: the lower end)."""
     time_off_in_lieu: bool | None = None
+    injury_leave_months: int | None = None
+    """The 停工留薪期 given (「停工留薪期3个月」)."""
+    insured_months: int | None = None
+    """Time paid into unemployment insurance, in months (「累计交失业保险7年」)."""
+    sick_leave_months: Decimal | None = None
+    """Sick leave taken this year, in months (「今年病假累计两个半月」)."""
+    care_level: int | None = None
+    """生活护理 need after a work injury: 1 完全不能自理, 2 大部分, 3 部分."""
+    comprehensive_hours: bool = False
+    """The overtime hours are those past a 综合计算工时 period's standard total (「季度标准工时500小时，实际干了540小时」)."""
+    piece_rate: Decimal | None = None
+    """计件单价 (「单价0.5元/件」)."""
+    overtime_pieces: int | None = None
+    """Pieces made in overtime after the day's quota (「延时这段分了800件」)."""
     daily_hours: Decimal | None = None
     """Hours worked a day (「早9点到晚9点」 12, less a stated break)."""
     week_days: int | None = None
@@ -215,6 +255,8 @@ class Facts:
     career_approx: bool = False
     leave_taken_days: int | None = None
     leave_unused_days: int | None = None
+    leave_due_days: int | None = None
+    """The leave days the worker was due, as the question states them (「去年应休5天年假」)."""
     babies: int | None = None
     birth_order: int | None = None
     difficult_birth: bool | None = None
@@ -267,8 +309,18 @@ def normalize(text: str) -> str:
     """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
     text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
     text = _english(to_simplified(unicodedata.normalize("NFKC", text)))
+    text = re.sub(r"(?:¥|(?<![a-zA-Z])(?:rmb|cny)|人民币)\s*(?=\d)", "", text, flags=re.IGNORECASE)  # 「¥6000」, 「RMB 6000」: the amount
     # 「今年（2026年）10月」: the year said twice is one year
     return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
+
+
+_THIRD_PERSON = re.compile(r"当事人|来电人|咨询人|求助人|该员工|该职工|(?<![其吉])[他她](?![们人])")
+
+
+def first_person(text: str) -> str:
+    """A note about the worker (「当事人干了3年」, 「公司让他走人」) read as the worker's own words
+    (「我干了3年」, 「公司让我走人」), which is how every pattern below is written."""
+    return _THIRD_PERSON.sub("我", text)
 
 
 _MONTHS_EN = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
@@ -411,11 +463,13 @@ _DATE_PATTERNS = (
     re.compile(rf"(?<![\d年])(?P<m>{_DN})\s*月\s*(?P<d>{_DN})\s*[日号]"),
     re.compile(rf"(?<![\d月年个第])(?P<d>{_DN})\s*号(?!线|楼|房|院|码|店|仓)"),
     re.compile(r"(?P<word>大前天|前天|昨天|昨日|今天|今日)"),
+    re.compile(r"(?P<wk>上上|上|这|本)个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"),
     re.compile(rf"(?P<ago>{_N})\s*(?P<agounit>天|个月|周|个星期)(?:前|之前|以前)"),
     re.compile(rf"(?:(?<![\d.了满近有干做共])(?P<y>\d{{4}}年|\d{{2}}年|去年|前年|今年))?\s*(?P<m>{_DN})\s*月份?(?P<part>底|初|中旬|上旬|下旬)?"
-               r"(?=(?:的时候|的|时|份)?(?:入职|进|开始|来|到岗|上班|被|离职|辞职|走的|合同到期|解除|终止))"),
+               r"(?=(?:的时候|的|时|份)?(?:入职|进|开始|来|到岗|上班|被|离职|辞职|走的|合同到期|解除|终止|起(?!诉)))"),
 )
 
+_NOT_WORK_SPAN = re.compile(r"假|病|休|加班|出差|培训|住院|治疗|停工|停薪|医疗期|试用|怀孕|哺乳|借调|外派|隔离")
 _ROLE_APPLIED = re.compile(r"(交|递交|提交|提出|报)(了|的)?(工伤)?(认定)?(申请|材料)|受理|申请(了|的)?工伤认定")
 _ROLE_RESIGN = re.compile(r"(提|交|递|写|打)(了|的|出|出了)?(书面)?(的)?(辞职|离职)|辞职(信|报告|申请)|申请(了)?离职|说(了)?(要)?辞职")
 _ROLE_INCIDENT = re.compile(r"出(了|的)?事|受(了|的)?伤|摔|撞|车祸|事故|工伤|诊断|确诊|砸|烫|夹|割|骨折|伤(了|的|到)|出险|被狗咬|出车祸")
@@ -425,7 +479,7 @@ _ROLE_END = re.compile(
 )
 _ROLE_RESUME = re.compile(r"(恢复|回去|回到单位|回单位|回公司|回厂|重新)(上班|工作|上岗|履行)|复工|复岗|返岗|恢复劳动关系")
 _ROLE_SIGNED = re.compile(r"补签|补订|(才|终于|又)签|签(了|订了?|的|下)?(书面)?(劳动)?合同")
-_ROLE_START = re.compile(r"入职|进(的|了)?(这个|这家|那个|那家)?[\u4e00-\u9fff]{0,4}?(公司|厂|单位|站|网点|店|仓|平台|车队|医院|学校|酒店|餐厅|工地|超市)|进(的|了)?这|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
+_ROLE_START = re.compile(r"^\s*起(?!诉)|入职|进(的|了)?(这个|这家|那个|那家)?[\u4e00-\u9fff]{0,4}?(公司|厂|单位|站|网点|店|仓|平台|车队|医院|学校|酒店|餐厅|工地|超市)|进(的|了)?这|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
 _ROLES = (
     ("applied_date", _ROLE_APPLIED),
     ("notice_date", _ROLE_RESIGN),
@@ -477,6 +531,11 @@ def _make_date(m: re.Match, today: date, *, ahead: bool = False) -> tuple[date, 
         if g.get("word"):
             back = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "大前天": 3}[g["word"]]
             return today - timedelta(days=back), False
+        if g.get("wk"):  # 「上周五」: that weekday of last week (this week's Monday − 7 days, + the weekday)
+            monday = today - timedelta(days=today.weekday()) - timedelta(days={"上上": 14, "上": 7}.get(g["wk"], 0))
+            wd = "一二三四五六日".find(g["wd"]) if g["wd"] in "一二三四五六日" else (6 if g["wd"] == "天" else int(g["wd"]) - 1)
+            day = monday + timedelta(days=wd)
+            return (day, False) if day <= today else None
         if g.get("ago"):
             n = _cn_int(g["ago"])
             if n is None:
@@ -593,16 +652,61 @@ def _span(m: re.Match) -> _Span | None:
 
 _BEFORE_CONTRACT = re.compile(r"(签了?|签的|签订了?|续签了?|续了|订了?)(一份|个)?$|合同(期限?|期)?(是|为|签了?|签的|签订了?|只有|才|有|共|就)?$")
 _AFTER_CONTRACT = re.compile(r"^期?(的)?(劳动|固定期限|书面)?合同")
-_BEFORE_PROBATION = re.compile(r"试用(期)?(是|为|有|约定了?|定了?|签了?|长达|要|就|只有|竟然|居然|说|都|了)*$")
+_BEFORE_PROBATION = re.compile(r"试用(期)?(是|为|有|约定了?|约了?|写了?|定了?|签了?|长达|要|就|只有|竟然|居然|说|都|了)*$")
 _AFTER_PROBATION = re.compile(r"^(的)?试用(期)?")
 _BEFORE_PREGNANCY = re.compile(r"怀孕(了|才|刚|都)?$")
 _BEFORE_CAREER = re.compile(r"(参加工作|工龄|累计工作|总共工作|一共工作|工作年限|社会工龄)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _AFTER_CAREER = re.compile(r"^(的)?(工龄|社会工龄)")
-_SERVICE_FILLERS = r"(了|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
+_BEFORE_INJURY_LEAVE = re.compile(r"停工留薪(期)?(是|有|为|共|一共|定了?|批了?|确定了?|了|休了?)*$")
+_BEFORE_INSURED = re.compile(r"(交|缴|缴纳|缴费|参保|参加)(了)?(失业保险|失业险)(费)?(的时间|时间|年限)?(累计|共|一共|总共|已经|已)?(了|满|有|是|为)*$|(失业保险|失业险)(累计|共|一共|总共|已经|已|才|只|刚|就)*(交|缴|缴纳|缴费|参保)(了|满|有)*$")
+_AFTER_INSURED = re.compile(r"^(的)?(失业保险|失业险)")
+_BEFORE_SICK = re.compile(r"病假(累计|一共|总共|共|已经|已)?(请|休|歇)?(了|有|是|满|达|快)*$|(请|休)(了)?病假(累计|一共|总共|共)?(了|有)*$")
+_EARLIER_EMPLOYER = re.compile(
+    r"(之前|以前|此前|原来|先前|上一家|别的|其他|另一家)(在)?(别的|其他|另一家|上一家)?.{0,4}(公司|单位|厂|站点?|平台|车队)"
+    r"|(之前|以前|此前|先前|早年|进这家(公司|单位)?前|来这(里|儿)?(之)?前)(还|也|一共|总共|已经)?(在[^，。]{0,8})?(干|做|工作|上班|打工|跑|开)(了|过)?"
+)
+_PLAIN_SENIORITY = re.compile(r"(工龄|工作年限)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
+_CAREER_QUALIFIED = re.compile(r"累计|社会|总|参加工作|一共|总共|连续工作|(以前|之前|别的|其他|各)(单位|公司)")
+_MONTH_YEAR = r"(?:\d{4}年|\d{2}年|去年|前年|今年)"
+_MONTH_RANGE = re.compile(
+    rf"(?<![\d.])(?P<y1>{_MONTH_YEAR})?\s*(?P<m1>{_DN})\s*月份?(?:初|底|中旬)?\s*(?:到|至|-|~|一直到|干到|做到)\s*"
+    rf"(?P<y2>{_MONTH_YEAR})?\s*(?P<m2>{_DN})\s*月份?(?:初|底|中旬)?(?!\s*{_DN}\s*[日号])"
+)
+
+
+def _month_range(text: str, today: date) -> int | None:
+    """「去年6月到今年2月」, 「2024年3月至2025年1月」: the months from one month to the other (8, 10),
+    read as time worked when nothing else says how long; a range of days (「3月5日到4月1日」) is not one."""
+    m = _MONTH_RANGE.search(text)
+    if m is None or re.match(r"\s*\d", text[m.end():]):
+        return None
+    def year(token: str | None) -> int | None:
+        if not token:
+            return None
+        if token in ("今年", "去年", "前年"):
+            return today.year - {"今年": 0, "去年": 1, "前年": 2}[token]
+        y = int(token.rstrip("年"))
+        return y + 2000 if y < 100 else y
+    m1, m2 = _cn_int(m.group("m1")), _cn_int(m.group("m2"))
+    if m1 is None or m2 is None or not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+        return None
+    y1, y2 = year(m.group("y1")), year(m.group("y2"))
+    if y1 is None and y2 is None:
+        return None  # 「3月到8月」 alone may be any year, or a season
+    if y1 is None:
+        y1 = y2 if m1 <= m2 else y2 - 1
+    if y2 is None:
+        y2 = y1 if m2 >= m1 else y1 + 1
+    months = (y2 - y1) * 12 + m2 - m1
+    return months if 0 < months <= 600 else None
+
+
+_SERVICE_FILLERS = r"(了|期间|满|过|有|快|已经|已|都|将近|差不多|大概|约|近|共|总共|一共|整整|整|足足|才|刚|刚好|正好|快要|连续|一直)*$"
 _BEFORE_SERVICE = re.compile(
-    r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工)"
+    r"(干|做|工作|待|呆|上班|入职|跑|送|开|拉|来|在职|任职|服务|打工|劳动关系存续|劳动关系持续|存续)"
     r"(车|大车|货车|出租车?|网约车|滴滴|货|外卖|快递|餐|单|活|保洁|家政|司机|保安|仓管)?" + _SERVICE_FILLERS +
     r"|(公司|单位|厂|平台|站点?|店|这家|这里|这儿|那里|那家)(里|上)?(干|做|工作|待|上班|跑)?(了|满|已经|都|快|有)*$"
+    r"|司龄(是|为|有|已经|已|满|共|快|都)*$"
     r"|(进|来|到)(了)?(这个|这家|这|那个|那家|我们|咱们)?(公司|单位|厂|工厂|厂里|仓库|车队|工地|站点?|配送站|门店|店|超市|酒店|餐厅|饭店|医院|学校|平台)(里)?" + _SERVICE_FILLERS
 )
 
@@ -613,19 +717,19 @@ _MONEY = re.compile(
     r"(?P<num>(?:\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千万](?!个))+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万个]))?)?)"
     r"(?P<unit>\s*(?:块钱|块|元|rmb|RMB))?(?P<more>多|左右)?"
 )
-_WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|一个月|每个月|每月|到手|税前|税后|拿|发|能挣|挣)"
-_WAGE_BEFORE = re.compile(_WAGE_WORDS + r"(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
+_WAGE_WORDS = r"(月薪|月工资|工资|薪水|薪资|底薪|月入|收入|转正后|转正|一个月|每个月|每月|(?<![年\d])一月|到手|税前|税后|拿|发|能挣|挣|月均|平均)"
+_WAGE_BEFORE = re.compile(_WAGE_WORDS + r"(标准)?(的)?(是|有|为|大概|差不多|才|就|只有|约|:|大约|在)*$")
 _WAGE_BEFORE_WIDE = re.compile(
     _WAGE_WORDS + r"(一直|一直都|都|也|也都|基本|基本上|一般|固定|稳定|始终|还是|平均|每月|每个月|一个月)+(是|有|为|大概|差不多|在|约|大约)*$"
 )
-_WAGE_AFTER = re.compile(r"^(块钱|块|元)?(多|左右)?(一个月|每月|每个月|/月|一月|的月薪|的工资|月薪)")
+_WAGE_AFTER = re.compile(r"^(块钱|块|元)?(多|左右)?(一个月|每月|每个月|/月|一月|的月薪|的工资|月薪|的底薪|底薪)")
 _NOT_WAGE_BEFORE = re.compile(r"赔|补偿|罚|押金|欠|扣|借|医药费|医疗费|花了|房租|违约金|保证金|定金|日薪|时薪|一天|每天|每小时|一小时|每单|一单|加班费|报销|车费|油费")
 _PROBATION_BEFORE = re.compile(r"试用")
 _OWED_OR_PAID = re.compile(r"欠|拖欠|补偿|赔|罚|扣|押金|借|报销")
 _CLAIMED = re.compile(r"欠|讨|追回|追讨|索要|要回")
 _NOT_WAGE_AFTER = re.compile(r"^\s*(块钱|块|元)?(的)?(补偿|赔偿|押金|罚款|违约金|医药费|医疗费|奖金|提成|补贴|路费|油费|房租|加班费)")
 _NOT_MONEY_AFTER = re.compile(r"^\s*(个|小时|钟头|天|年|月|号|日|级|倍|%|岁|胎|次|周|点|分|公里|单|人|家|岗)")
-_AVERAGE_BEFORE = re.compile(r"社平|社会平均|职工(月)?平均|(当地|本地|全市|全省|市里|省里|统筹地区)的?(上一?年度?)?(职工)?(月)?平均")
+_AVERAGE_BEFORE = re.compile(r"社平|社会平均|职工(月)?平均|职工月均|(上一?年度?|公布的?)(的)?(职工)?月均|(当地|本地|全市|全省|市里|省里|统筹地区)的?(上一?年度?)?(职工)?(月)?平均")
 _MINIMUM_BEFORE = re.compile(r"最低工资")
 _ANNUAL_BEFORE = re.compile(r"(年收入|年薪|去年|上一?年度?|全年|一年|每年)的?(总)?(收入|工资|薪水|挣了?|到手|税前)?(是|有|为|大概|约|共|一共|总共|差不多|大约|能有)*$")
 _LAST_MONTH_BEFORE = re.compile(r"上个?月的?(工资|薪水|收入|到手|发了?|拿了?)(是|有|为|共|一共|发了?|拿了?)*$")
@@ -641,6 +745,7 @@ _DAILY_WAGE = re.compile(
     r"(日薪|日工资|一天(的)?工资|每天(的)?工资|日结|一天|每天)(是|有|为|大概|才)?\s*(?P<amt>\d+(?:\.\d+)?|(?:[零〇一二两三四五六七八九十百千](?!个))+)\s*(块钱|块|元)(?!.{0,2}(加班费|补贴|饭补|餐补))"
     r"|(日薪|日工资)(是|有|为|大概|才)?\s*(?P<amt2>\d+(?:\.\d+)?)"
 )
+_HOURLY_WAGE = re.compile(r"(时薪|小时工资|每小时(工资)?|一小时(工资)?|一个小时(工资)?)(是|有|为|大概|才)?\s*(?P<amt>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)\s*(块钱|块|元)?(?!\s*(个|小时|单|件))")
 _WAGE_TOTAL = re.compile(
     rf"(?P<n>{_N})个月的?(工资|收入|薪水|工钱)(加起来|加在一起|一共|总共|合计|共|总计|算下来)(是|有|为|拿了|发了|才|一共)?\s*(?P<sum>"
     r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)(\s*(块钱|块|元))?"
@@ -650,6 +755,9 @@ _WAGE_TOTAL = re.compile(
 def _money_facts(text: str) -> dict:
     """The monthly wage (and whether approximate), and the other amounts the question names."""
     out: dict = {}
+    # 「七八千」: between 7000 and 8000 — the lower end, as an approximate figure (「7千多」)
+    text = re.sub(r"(?<![一二三四五六七八九十])([一二三四五六七八九])([一二三四五六七八九])([千万])",
+                  lambda m: f"{_CN_DIGITS[m[1]]}{m[3]}多" if _CN_DIGITS[m[2]] == _CN_DIGITS[m[1]] + 1 else m[0], text)
     candidates: list[tuple[Decimal, bool, int, bool, int]] = []  # value, approx, strength, last month's, gross (1) / net (-1)
     if (t := _WAGE_TOTAL.search(text)) is not None:
         months, total = _cn_int(t.group("n")), parse_number(t.group("sum"))
@@ -714,6 +822,8 @@ def _money_facts(text: str) -> dict:
                 out["wage_approx"] = best[1] or extras[1]
     elif "monthly_wage" not in out and "annual_income" in out:
         out["monthly_wage"], out["wage_approx"] = _money(out["annual_income"] / 12), True  # 年薪12万: about 10000 a month
+    if (h := _HOURLY_WAGE.search(text)) is not None and (value := parse_number(h.group("amt"))) is not None and 5 <= value <= 1000:
+        out["hourly_wage"] = value
     if (d := _DAILY_WAGE.search(text)) is not None and (value := parse_number(d.group("amt") or d.group("amt2"))) is not None and 20 <= value <= 5000:
         out["daily_wage"] = value
     return out
@@ -743,15 +853,40 @@ _HOURS = re.compile(rf"(?P<n>{_N}|半)\s*个?\s*(?P<u>小时|钟头|个钟|钟(?
 _MONTH_HOURS = re.compile(
     rf"(一个月|每月|每个月|这个月|上个月|当月)(下来|里|内)?(都|要|得|总共|一共|共)?(加班|加了|加)(了)?\s*(?P<n>[一二三四五六七八九]{{2}}十|{_N})\s*(多)?个?(小时|钟头|个钟)"
 )
+_MONTH_HOURS_SPREAD = re.compile(
+    rf"(一个月|每月|每个月|这个月|上个月|当月|本月)[^，,。；;]{{0,10}}?(加班|加了|延长(了)?(工作)?(时间)?)(了)?(共|一共|总共)?\s*(?P<n>{_N})\s*个?(小时|钟头|个钟)"
+)
+"""「这个月公司已经安排延长工作时间30小时」: the month's overtime with words between."""
 _DAYS_IN_MONTH = re.compile(rf"(一个月|每月|每个月|这个月|上个月|当月|月)(里|内)?(加班|加了|干|上|上班|有|共|一共|总共)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
+_DAYS_ALL_TOLD = re.compile(rf"(一共|总共|合计|累计|共)(加了|加班|干了|上了|有)?(了)?\s*(?P<n>{_N})\s*(个工作日|天)")
 _WORKDAYS = re.compile(rf"(?P<n>{_N})\s*个?工作日")
+_COMPREHENSIVE = re.compile(
+    rf"(标准|法定|规定)(的)?(总)?工(作)?时(间)?(是|为|有|应该是)?\s*(?P<std>{_N})\s*个?小时[^。；;]{{0,16}}?(实际|实)(上)?(干|工作|上班|做|出勤|上了|干了)?(了)?\s*(?P<act>{_N})\s*个?小时"
+)
+_PIECE_RATE = re.compile(r"(计件)?单价\s*(是|为)?\s*(?P<rate>\d+(?:\.\d+)?)\s*(元|块)?\s*(/|每|一)?\s*(件|单|个|票)")
+_PIECES_OVERTIME = re.compile(rf"(延时|加班|延长|超时|定额(以)?外|额外)[^。；;]{{0,10}}?(分|做|干|拣|包|送|完成|打包|生产)(了)?\s*(?P<n>{_N})\s*(件|单|个|票)")
+_NEW_YEAR_DAYS = re.compile(r"(正月)?初(?P<a>[一二三四五六七八九十])\s*(到|至|-|~|和)\s*(正月)?初(?P<b>[一二三四五六七八九十])")
+_DAYS_COUNTED = re.compile(rf"(?P<n>{_N})\s*个(?P<what>周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|公休日|法定节假日|法定假日)")
+_CALLED_IN = re.compile(r"(叫|喊|安排|要求|让)(他|她|我)?(来|去|回来|回去)|被(叫|喊|安排)")
 
 
 def _overtime_facts(text: str) -> dict:
     out: dict = {}
-    days_match = _DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
+    if (m := _COMPREHENSIVE.search(text)) is not None:
+        standard, worked = _num(m.group("std")), _num(m.group("act"))
+        if standard is not None and worked is not None and worked > standard:
+            # 工资支付暂行规定第十三条: past the period's standard total is 延长工作时间
+            out.update(overtime_workday_hours=worked - standard, comprehensive_hours=True)
+        text = _mask(text, [m.span()])
+    if (m := _PIECE_RATE.search(text)) is not None and (rate := _num(m.group("rate"))) is not None and rate > 0:
+        pieces = _PIECES_OVERTIME.search(text)
+        if pieces is not None and (n := _cn_int(pieces.group("n"))) is not None and n > 0:
+            out.update(piece_rate=rate, overtime_pieces=n)
+            text = _mask(text, [m.span(), pieces.span()])
+    days_match = (_DAYS_IN_MONTH.search(text) or _WORKDAYS.search(text)
+                  or (_DAYS_ALL_TOLD.search(text) if re.search(r"(每天|每日|天天|每晚)(都)?(加班|加|多干|多上|多做|延长)", text) else None))  # 「每天加班2小时，共22天」
     days = _cn_int(days_match.group("n")) if days_match else None
-    if (m := _MONTH_HOURS.search(text)) is not None:
+    if (m := _MONTH_HOURS.search(text) or _MONTH_HOURS_SPREAD.search(text)) is not None:
         token = m.group("n")
         # 「七八十个小时」: between 70 and 80, the lower end
         low = parse_number(token[0] + token[2:]) if re.fullmatch(r"[一二三四五六七八九]{2}十", token) else _num(token)
@@ -793,6 +928,26 @@ def _overtime_facts(text: str) -> dict:
                 key = "overtime_unknown_hours"
             out[key] = out.get(key, Decimal(0)) + hours
             break
+    if "overtime_holiday_hours" not in out and (m := _NEW_YEAR_DAYS.search(text)) is not None and (_WORKING.search(text) or _CALLED_IN.search(text)):
+        first, last = _cn_int(m.group("a")), _cn_int(m.group("b"))
+        if first is not None and last is not None and 1 <= first <= last <= 15:
+            # 「春节初一到初三上班」: each day named, 8 hours a day
+            # 初一 to 初三 are 法定节假日 (300%) under every holiday schedule; the days after them are rest days (200%)
+            holiday = max(min(last, 3) - first + 1, 0)
+            if holiday:
+                out["overtime_holiday_hours"] = Decimal(holiday * _HOURS_PER_DAY)
+            if last - first + 1 > holiday:
+                out["overtime_rest_hours"] = Decimal((last - first + 1 - holiday) * _HOURS_PER_DAY)
+            out["overtime_by_day"] = True
+    if "overtime_rest_hours" not in out and "overtime_holiday_hours" not in out and (_WORKING.search(text) or _CALLED_IN.search(text)):
+        # 「3个周六被叫来加班」, 「两个休息日都被安排上班」: whole rest days or holidays, 8 hours each
+        for m in _DAYS_COUNTED.finditer(text):
+            n = _cn_int(m.group("n"))
+            if n is None or not 0 < n <= 31:
+                continue
+            key = "overtime_holiday_hours" if _HOLIDAY_WORDS.fullmatch(m.group("what")) else "overtime_rest_hours"
+            out[key] = out.get(key, Decimal(0)) + n * _HOURS_PER_DAY
+            out["overtime_by_day"] = True
     if "overtime_daily_hours" in out and days:
         out["overtime_workday_days"] = days
     if "overtime_unknown_hours" in out:
@@ -880,9 +1035,15 @@ _CONTRACT_SIGNED = re.compile(r"签(了|过|订了|的)(.{0,8})合同")
 _UNLAWFUL = re.compile(
     r"违法(辞退|解除|开除|解雇|终止|裁员)|无故(开除|辞退|解雇|被开|被辞|解除|把我开|把我辞|让我走)|无缘无故|无理由(辞退|开除|解雇)|没有?(任何)?理由(就)?(把我)?(开|辞|解雇|辞退|开除)"
     r"|违法(地)?把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
+    r"|(认定|裁定|判定|判决|确认|认为)(了)?(为|是|属于|属)?违法(解除|辞退|开除)?(?!吗|么|嘛)"
     r"|(什么|任何|一点|一个)理由(都|也)(没|没有|不)(给|说|讲)|(没|没有|不)(给|说|讲|讲明|说明)(任何|什么|个)?理由(就)?(把我|让我|叫我)?(开|辞|炒|走|解雇|辞退|开除|别来|不用来)"
     r"|一句话(就)?(把我|让我|叫我)(开|辞|炒|走|滚|别来|明天别来|不用来|明天不用来)"
 )
+_NO_GROUNDS = re.compile(
+    r"(没|没有|不|拿不出|说不出|讲不出)(给|说|讲|讲明|说明|提供|出示)?(出)?(任何|什么|个|一点|一个)?"
+    r"(理由|说法|原因|解释|依据|根据|规章依据|制度依据|法律依据|规章制度依据)"
+)
+"""No reason or basis given for a dismissal (「没给任何说法」, 「没有规章依据」): beside a dismissal, it is read as 违法解除."""
 _NOTICE_NO = re.compile(r"(没|没有|未|不)(提前)?(\d+|[一二三四五六七八九十两]+)?(个)?(天|月|日)?(书面)?(通知|说一声|打招呼)|(突然|直接|当场|当天)(就)?(把我)?(辞退|开除|开了|辞了|让我走|被开|被辞|不让)|不打招呼")
 _NOTICE_YES = re.compile(r"提前(\d+|[一二三四五六七八九十两]+)?(个)?(天|月|日)?(书面)?(通知|说)|书面通知(了)?我")
 _PROBATION_OUT = re.compile(r"(过了|已经过了|结束了)试用期|试用期(已经)?(过了|结束了|满了)|转正(了)?")
@@ -890,18 +1051,26 @@ _PROBATION_IN = re.compile(r"(还在|正在|仍在|在)试用期|试用期(内|�
 _OWED = re.compile(r"拖欠(工资|薪水|我)|欠(我|了我)?的?.{0,6}工资|欠薪|(不|没)发工资|工资(一直)?(没|不)(发|给)|克扣工资")
 _GRADE = re.compile(rf"(?P<g>{_N})\s*级\s*(伤残|工伤|残疾)?|伤残(等级)?(是|为|评了|鉴定为|评为|定了|定为)?\s*(?P<g2>{_N})\s*级")
 _LEAVE_TAKEN = re.compile(rf"(已经|已)?休(了|过)\s*(?P<n>{_N})\s*天")
-_LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?!一天(的)?(年假|年休假)(都|也))(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还|就)?(没|没有|未|不)休|(年假|年休假)(还)?(有)?\s*(?!一天(都|也))(?P<n3>{_N})\s*天(都|也|还|就)?(没|没有|未|不)休")
+_LEAVE_LEFT = re.compile(rf"(还有|剩|剩下|还剩)\s*(?P<n>{_N})\s*天(的)?(年假|年休假|没休|没有休|未休)|(?!一天(的)?(年假|年休假)(都|也))(?P<n2>{_N})\s*天(的)?(年假|年休假)(都|也|还|就)?(没|没有|未|不)休|(年假|年休假)(还)?(有)?\s*(?!一天(都|也)?(没|没有|未|不)休)(?P<n3>{_N})\s*天(都|也|还|就)?(没|没有|未|不)休")
+_PAID_AMT = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九])?)?"
+_SEVERANCE_PAID = re.compile(
+    rf"(按|作为|当作|当|算作)?(经济)?补偿(金)?(已经|已)?(给|付|发|支付|打)(了|过)(我|他|她)?\s*(?P<amt>{_PAID_AMT})"
+    rf"|(已经|已)?(给|付|发|支付|打)(了|过)(我|他|她)?\s*(?P<amt2>{_PAID_AMT})\s*(块钱|块|元)?(的)?(经济)?补偿"
+)
+_LEAVE_DUE = re.compile(rf"(应休|应该休|应当休|该休|应享受|应有|本该休|本来该休|本应休)(的)?(带薪)?(年假|年休假)?(是|有)?\s*(?P<n>{_N})\s*天")
 _LEAVE_NONE = re.compile(r"(年假|年休假)(一天)?(都|也|还)?(没|没有|未)(休|休过)|没休(过)?(年假|年休假)|一天(年假)?都没休")
 _MULTIPLES = {"双": 2, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
 
 
 def read_facts(text: str, *, today: date) -> Facts:
     """The facts a question states, as far as they can be read with certainty."""
-    text = normalize(text)
+    text = first_person(normalize(text))
     found: dict = {}
 
     dates = _find_dates(text, today)
     for start, end, day, approx, role in dates:
+        if approx and role == "end_date":
+            found.setdefault("end_month", day)
         if approx and role != "start_date":
             continue
         key = role or "other_date"
@@ -909,8 +1078,23 @@ def read_facts(text: str, *, today: date) -> Facts:
             found[key] = day
             if key == "start_date":
                 found["start_approx"] = approx
-    masked = _mask(text, [(a, b) for a, b, *_ in dates])
+    for (a1, b1, d1, x1, _), (a2, b2, d2, x2, _) in zip(dates, dates[1:]):
+        # 「2024年3月1日到2026年5月31日在公司上班」: a stretch of work from one day to another (not a leave or a trip)
+        if x1 or x2 or not re.fullmatch(r"\s*(到|至|-|~|—|一直到)\s*", text[b1:a2]) or add_months(d1, 1) > d2:
+            continue
+        if _NOT_WORK_SPAN.search(_clause_after(text, b2, 10)) or _NOT_WORK_SPAN.search(_clause_before(text, a1, 6)):
+            continue
+        if "start_date" not in found and "service_months" not in found:
+            found["start_date"], found["start_approx"] = d1, False
+            found.setdefault("end_date", d2)
+            if found.get("other_date") == d1:
+                del found["other_date"]
+        break
+    # a weekday named as a date (「上周六」) still says the work was on a rest day: left for the overtime reader
+    masked = _mask(text, [(a, b) for a, b, *_ in dates if not re.search(r"周|星期|礼拜", text[a:b])])
 
+    seniority: _Span | None = None
+    earlier: int | None = None
     for m in _DURATION.finditer(masked):
         span = _span(m)
         if span is None or (span.months == 0 and span.upto is None):
@@ -924,20 +1108,40 @@ def read_facts(text: str, *, today: date) -> Facts:
         elif _BEFORE_PREGNANCY.search(before):
             months = span.upto if span.upto is not None else int(span.months)
             found.setdefault("miscarriage_month", months)
+        elif _BEFORE_INJURY_LEAVE.search(before):
+            found.setdefault("injury_leave_months", int(span.months))
+        elif _BEFORE_INSURED.search(before) or _AFTER_INSURED.match(after):
+            found.setdefault("insured_months", int(span.months))
+        elif _BEFORE_SICK.search(before):
+            found.setdefault("sick_leave_months", span.months)
+        elif _EARLIER_EMPLOYER.search(before) and "career_months" not in found:
+            # 「之前在别的公司干了3年」: years with an earlier employer count toward the career, not this job
+            found["career_months"], found["career_approx"] = int(span.months), span.approx
+            earlier = int(span.months)
         elif _BEFORE_CAREER.search(before) or _AFTER_CAREER.match(after):
             if "career_months" not in found:
                 found["career_months"], found["career_approx"] = int(span.months), span.approx
+                if _PLAIN_SENIORITY.search(before) and not _CAREER_QUALIFIED.search(before):
+                    seniority = span  # 「工龄5年零2个月」 with no 累计 / 社会: how long with this employer, as workers say it
         elif _BEFORE_SERVICE.search(before) and "service_months" not in found:
             found["service_months"] = int(span.months)
             found["service_upto"] = span.upto
             found["service_approx"] = span.approx or span.months != int(span.months)
     if (m := re.search(r"(干|做|工作|待|上班)(了)?(半年|六个月|6个月)(到|至|-)(一年|1年)", masked)):
         found.update(service_months=6, service_upto=11, service_approx=True)
+    if earlier is not None and found.get("career_months") == earlier and found.get("service_months") is not None:
+        found["career_months"] = earlier + found["service_months"]  # the years before and these: the career
+    if "service_months" not in found and "start_date" not in found:
+        if seniority is not None:
+            found.update(service_months=int(seniority.months), service_upto=seniority.upto,
+                         service_approx=seniority.approx or seniority.months != int(seniority.months))
+        elif (span_months := _month_range(text, today)) is not None:
+            found.update(service_months=span_months, service_approx=True)
     if "contract_months" in found:
         found["contract_type"] = ContractType.FIXED
     if re.search(r"无固定期限", text) and not re.search(r"视为.{0,6}无固定期限|订立无固定期限", text):
         found["contract_type"], found["contract_months"] = ContractType.OPEN_ENDED, None
-    if re.search(r"以完成一定工作任务为期限|完成一定工作任务|项目合同|单项工作任务|(做完|干完|完成)(这个|这项|该|那个)?.{0,10}(项目|工程|任务)(就|后|以后|为止)?(结束|终止|到期)", text):
+    if re.search(r"以完成一定(工作)?任务为期限|完成一定(工作)?任务|项目合同|单项工作任务|(做完|干完|完成)(这个|这项|该|那个)?.{0,10}(项目|工程|任务)(就|后|以后|为止)?(结束|终止|到期)", text):
         found["contract_type"], found["contract_months"] = ContractType.TASK, None
 
     found.update(_money_facts(masked))
@@ -957,6 +1161,10 @@ def read_facts(text: str, *, today: date) -> Facts:
             found["disability_grade"] = value
             break
 
+    if (m := _SEVERANCE_PAID.search(masked)) is not None and (paid := parse_number(m.group("amt") or m.group("amt2"))) is not None and paid >= 100:
+        found["severance_paid"] = paid
+    if (m := _LEAVE_DUE.search(masked)) is not None and (due := _cn_int(m.group("n"))) is not None and 0 < due <= 15:
+        found["leave_due_days"] = due
     if (m := _LEAVE_LEFT.search(masked)) is not None:
         found["leave_unused_days"] = _cn_int(m.group("n") or m.group("n2") or m.group("n3"))
     elif _LEAVE_NONE.search(masked):
@@ -972,6 +1180,8 @@ def read_facts(text: str, *, today: date) -> Facts:
         found["difficult_birth"] = False
     elif (m := re.search(r"难产", text)) is not None and _asserted(text, m):
         found["difficult_birth"] = True
+    if (m := re.search(r"(生活)?(完全|大部分|部分)不能自理", text)) is not None:
+        found["care_level"] = {"完全": 1, "大部分": 2, "部分": 3}[m.group(2)]
     if re.search(r"剖腹|剖宫|开刀生", text):
         found["caesarean"] = True
 
@@ -984,6 +1194,8 @@ def read_facts(text: str, *, today: date) -> Facts:
     elif _CONTRACT_SIGNED.search(text) or "contract_months" in found:
         found["written_contract"] = True
     if (m := _UNLAWFUL.search(text)) is not None and _asserted(text, m):
+        found["unlawful_dismissal"] = True
+    elif _T_DISMISSAL.search(text) and (m := _NO_GROUNDS.search(text)) is not None and _asserted(text, m):
         found["unlawful_dismissal"] = True
     if _PROBATION_OUT.search(text):
         found["in_probation"] = False
@@ -1101,16 +1313,17 @@ _ASK_AMOUNT = re.compile(
     r"多少|几个月|几倍|怎么算|如何算|怎么计算|如何计算|算一下|算算|帮我算|算下|能拿|能赔|能要|能领|能得|赔多少|补多少|给多少|要多少|标准|N\s*\+\s*1|n\s*\+\s*1|2\s*[Nn]|几天|多久|多长|最长|最多|最少|至少|有几|是几|合法吗|违法吗|合理吗|超了|超过|对吗|对不对|够不够"
 )
 _ASK_DEADLINE = re.compile(r"多久|多长时间|多少天|几天|期限|截止|来得及|时效|过期|过了|最晚|最迟|哪天|什么时候|几号|还能|还可以|超过|之内|以内|内要|内得|内必须|内申请|提前")
+_ASK_MORE_MONEY = re.compile(r"还(能|可以)(再|另)?(要|拿|领|得|赔|补|多要)")
 _T_DISMISSAL = re.compile(
     r"辞退|裁员|裁掉|被裁|开除|解雇|被开|开了我|被炒|炒了我|炒鱿鱼|辞了我|劝退|解除(劳动)?合同|经济补偿|补偿金|N\s*\+\s*1|n\s*\+\s*1|遣散|被优化|优化了|不续签|不续约|合同到期|让我走人|赶走|2\s*[Nn]|赔偿金"
     r"|不要我了|不让我干|让我走|叫我走|辞掉|被辞|不用来了|别来了|倒闭|破产|关门|解散"
-    r"|协商解除|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
+    r"|协商解除|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)|(书面通知|通知|单方|单方面|提出|宣布|决定|提前)(就|后|了|要)?(和我|与我|跟我)?解除|代通知金"
     r"|合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(项目|任务|工程).{0,6}(结束|完了|做完|完成)|合同(自然|就)?(结束|终止)"
 )
-_T_EXPIRY = re.compile(r"合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|期满")
+_T_EXPIRY = re.compile(r"合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(?<!医疗)(?<!试用)(?<!停工留薪)期满")
 _T_FORCED_QUIT = re.compile(r"(辞职|离职|解除).{0,12}(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不缴社保|不发工资|被迫)|(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不发工资).{0,12}(辞职|离职|解除)")
 _T_UNLAWFUL_ASK = re.compile(r"违法|赔偿金|2\s*[Nn]|双倍补偿|二倍补偿")
-_T_DOUBLE = re.compile(r"[二双两2]倍工资")
+_T_DOUBLE = re.compile(r"[二双两2]倍(的)?工资|另(外)?(一|1)倍(的)?工资")
 _T_PROBATION = re.compile(r"试用")
 _T_PROBATION_ASK = re.compile(r"试用期?.{0,6}(多长|多久|最长|几个月|最多|能约定几|可以约定几|能签几|能定几)|(多长|多久|最长|几个月|最多).{0,6}试用期")
 _T_PROBATION_PAY = re.compile(r"试用期?.{0,8}(工资|薪|发|给|拿)")
@@ -1125,7 +1338,7 @@ _T_CLAIM = re.compile(r"工伤认定|认定工伤|申请工伤|报工伤|工伤�
 _T_DECISION = re.compile(r"(认定|工伤).{0,8}(结果|决定|多久出|多久下来|多久能认定|几天出|出来|下来)|受理")
 _T_ARBITRATION = re.compile(r"仲裁|告(公司|老板|单位|他们|平台|站点)|起诉|打官司|维权|申诉")
 _T_RESIGN = re.compile(r"辞职|离职|不想干了|不干了|走人|解除(劳动)?合同")
-_T_RESIGN_ASK = re.compile(r"提前|多久|几天|通知|什么时候(能|可以)?走|哪天(能|可以)?走|多长时间")
+_T_RESIGN_ASK = re.compile(r"提前|多久|几天|通知|最后(一个)?工作日|最后一天|最早(哪天|什么时候)|什么时候(能|可以)?走|哪天(能|可以)?走|多长时间")
 _T_PAPERS = re.compile(r"档案|社保(关系)?转移|转社保|离职证明|解除(劳动合同)?证明|退工单|终止证明")
 _DISMISSED = re.compile(r"被(开|辞|炒|裁|解雇|辞退|开除|劝退|优化)|辞退|开除|解雇|裁员")
 
@@ -1167,8 +1380,13 @@ _ASKS: dict[FactName, tuple[str, tuple[str, ...]]] = {
     FactName.MINIMUM_WAGE: ("当地的月最低工资标准是多少？", ()),
     FactName.AVERAGE_WAGE: ("当地（统筹地区）上年度职工月平均工资是多少？", ()),
     FactName.DISPOSABLE_INCOME: ("上一年度全国城镇居民人均可支配收入按多少算？", ()),
+    FactName.INSURED: ("单位和你一起累计交了多久失业保险？", ("交了不到1年", "交了3年", "交了7年", "交了10年以上")),
+    FactName.CARE_LEVEL: ("鉴定的生活自理程度是哪一级？", ("生活完全不能自理", "生活大部分不能自理", "生活部分不能自理")),
 }
 
+_CAP_MAY_BITE = Decimal(15000)
+"""A monthly wage above this (3 × 5000) may pass three times a local average wage (第四十七条第二款), so
+the local figure is asked for; below it the cap rarely bites, and is only said in a caveat."""
 _CAP_CAVEAT = "月工资高于当地上年职工月平均工资3倍的，按3倍封顶、最多算12年；本机不知道当地平均工资，请查当地公布的数。"
 _AVERAGE_CAVEAT = "月工资指解除前12个月的平均应得工资，含奖金、津贴、补贴；不满12个月按实际月数平均。"
 _DEADLINE_CAVEAT = "期限最后一天是法定节假日的，顺延到假期结束的次日（民法典第二百零三条）。"
@@ -1186,6 +1404,8 @@ def _service(w: _Work, *, leaving: bool = False) -> tuple[int, int, int | None] 
         end = f.end_date
         if end is None and leaving and f.other_date is not None and f.start_date < f.other_date <= w.today:
             end = f.other_date
+        if end is None and f.end_month is not None and f.end_month > f.start_date:
+            end = f.end_month - timedelta(days=1)  # month to month: 「2021年3月入职，2026年9月被辞退」 is 5年6个月
         end = end or w.today
         if end >= f.start_date:
             months, days = months_between(f.start_date, end + timedelta(days=1))
@@ -1219,7 +1439,18 @@ def _severance_base(f: Facts) -> tuple[Decimal, list[str], str, bool]:
     return wage, caveats, prefix, capped
 
 
-def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
+_PROTECTED_DISMISSAL = re.compile(
+    r"(以|因为?|由于)?(?P<why>怀孕|孕期|怀了孕|产假|产期|哺乳期|坐月子|工伤|职业病)[^。；;]{0,12}?(为由|的?原因)?[^。；;]{0,6}?"
+    r"(被(公司|单位|老板|站点|平台)?(辞退|开除|解雇|开了|炒了|辞了|裁了)|把我(给)?(辞退|开除|解雇|开了|炒了|辞了)|辞退|开除|解雇|开了我|炒了我|辞了我)"
+)
+"""A dismissal during pregnancy, maternity, nursing or a work injury (劳动合同法第四十二条): barred on the
+第四十条、第四十一条 grounds, so unlawful unless it was for 第三十九条 misconduct."""
+_MISCONDUCT = re.compile(r"严重违纪|严重违反|违反(了)?(规章|规定|制度)|严重失职|营私舞弊|刑事责任|被判刑|犯罪|第三十九条")
+_PROTECTED_ARTICLE = {"怀孕": (WOMEN_BAR := ("nvzhigong-laodong-baohu-guiding", "第五条")), "孕期": WOMEN_BAR, "怀了孕": WOMEN_BAR,
+                      "产假": WOMEN_BAR, "产期": WOMEN_BAR, "哺乳期": WOMEN_BAR, "坐月子": WOMEN_BAR}
+
+
+def _severance(w: _Work, *, conditional_unlawful: bool = False, protected: str | None = None) -> None:
     f, text = w.f, w.text
     svc = _service(w, leaving=True)
     if svc is None:
@@ -1231,7 +1462,7 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
     months, days, upto = svc
     n = severance_months(months, days)
     n_high = severance_months(upto) if upto is not None else n
-    service_approx = (n_high != n) if upto is not None else (f.service_approx or f.start_approx)
+    service_approx = (n_high != n) if upto is not None else (f.service_approx or f.start_approx or (f.end_date is None and f.end_month is not None))
     approx = service_approx or f.wage_approx
     if f.service_months is not None:
         svc_text = _service_text(f)
@@ -1241,6 +1472,8 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
     wage, wage_caveats, prefix, capped = _severance_base(f) if f.monthly_wage is not None else (None, [_CAP_CAVEAT], "", False)
     if capped and n > 12:
         n = n_high = Decimal(12)
+    if wage is not None and f.local_average_wage is None and wage > _CAP_MAY_BITE:
+        w.need(FactName.AVERAGE_WAGE)  # the amount below may be capped: the local figure decides it
     caveats = [*wage_caveats, _AVERAGE_CAVEAT]
     if n_high != n:
         caveats.insert(0, f"按“{svc_text}”的下限算；多出的部分满6个月的，是{_fmt(n_high)}个月工资。")
@@ -1270,9 +1503,14 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
             w.add(Kind.SEVERANCE, n, Unit.MONTH, sentence, f"工作{svc_text} → {_fmt(n)}个月", cites, caveats)
     if unlawful or asked_unlawful:
         double = 2 * n
-        lead = "违法解除的赔偿金" if unlawful else ("单位仍然辞退的，属违法解除，赔偿金" if conditional_unlawful else "如果属于违法解除，赔偿金")
+        lead = "违法解除的赔偿金" if unlawful else ("单位仍然辞退的，属违法解除，赔偿金" if conditional_unlawful and protected is None
+                                            else ("这时辞退属违法解除（第四十二条），赔偿金" if conditional_unlawful else "如果属于违法解除，赔偿金"))
         ucites = (Cite(LHF, "第八十七条"), Cite(LHF, "第四十七条"), Cite(LHF, "第四十八条"), Cite(LHF_RULES, "第二十五条"))
+        if protected is not None:
+            ucites = (*ucites[:2], Cite(LHF, "第四十二条"), *((Cite(*_PROTECTED_ARTICLE[protected]),) if protected in _PROTECTED_ARTICLE else ()), *ucites[2:])
         ucaveats = ["不想走的，也可以要求单位继续履行合同（第四十八条）。", "拿了赔偿金就不再另拿经济补偿（实施条例第二十五条）。", *wage_caveats]
+        if protected is not None:
+            ucaveats.insert(0, f"{protected if protected.endswith('期') else protected + '期间'}单位不得以不能胜任、客观情况变化、裁员等理由辞退（第四十二条）；严重违纪等第三十九条的情形除外。")
         if approx:
             ucaveats.insert(0, "你给的是大概数，结果也是约数。")
         if wage is not None:
@@ -1280,6 +1518,14 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False) -> None:
             sentence = f"{lead}是经济补偿的2倍：{_fmt(double)}个月工资，共{about}{_yuan(amount)}元。"
             formula = f"{prefix}2 × {_fmt(n)} × {_fmt(_money(wage))} = {_yuan(amount)}"
             w.add(Kind.UNLAWFUL_DISMISSAL, amount, Unit.YUAN, sentence, formula, ucites, ucaveats)
+            if unlawful and f.severance_paid is not None and f.severance_paid < amount:
+                # 实施条例第二十五条: 赔偿金 in place of 经济补偿, so what was paid as 经济补偿 counts toward it
+                rest = _money(amount - f.severance_paid)
+                sentence = f"已经按经济补偿给了{_yuan(f.severance_paid)}元，赔偿金{_yuan(amount)}元减去它，还能再要{about}{_yuan(rest)}元。"
+                w.add(Kind.PAID_BALANCE, rest, Unit.YUAN, sentence, f"{_yuan(amount)} − {_yuan(f.severance_paid)} = {_yuan(rest)}",
+                      (Cite(LHF_RULES, "第二十五条"), Cite(LHF, "第八十七条"), Cite(LHF, "第四十七条")),
+                      ("付了赔偿金的，不再另付经济补偿；已经付的经济补偿算在赔偿金里（实施条例第二十五条）。",))
+                w.calcs.insert(len(w.calcs) - 2, w.calcs.pop())  # the balance is what is asked: before the whole 赔偿金
         else:
             sentence = f"{lead}是经济补偿的2倍，即{about}{_fmt(double)}个月工资。"
             w.add(Kind.UNLAWFUL_DISMISSAL, double, Unit.MONTH, sentence, f"2 × {_fmt(n)} = {_fmt(double)}个月", ucites, ucaveats)
@@ -1368,8 +1614,20 @@ def _union_dismissal(w: _Work) -> None:
     w.add(Kind.UNION_DISMISSAL, amount, Unit.YUAN, sentence, f"2 × {_fmt(f.annual_income)} = {_yuan(amount)}", cites, caveats)
 
 
+_WORKER_WONT_SIGN = re.compile(
+    r"(他|她|我|本人|员工|劳动者)(自己|本人)?(一直|故意|始终|总是)?(拖着|故意|不愿意?|不肯|拒绝|拒|不想|懒得|没空|借故)(去|来)?(不)?(签|签订|订立|签字)"
+    r"|(他|她|我|本人|员工|劳动者)(自己|本人)(一直)?(不|没)(签|去签|签字)"
+)
+
+
 def _double_wage(w: _Work) -> None:
     f = w.f
+    if _WORKER_WONT_SIGN.search(w.text):
+        # 解释（二）第七条: no 二倍工资 where the worker's own intent or gross fault left the contract unsigned
+        sentence = "是劳动者本人故意拖着不签书面合同、单位能举证的，二倍工资不予支持，为0元。"
+        caveats = ("单位要能证明书面通知过签合同；用工超过一个月后因本人不签而终止的，单位仍要按第四十七条付经济补偿（实施条例第六条）。",)
+        w.add(Kind.DOUBLE_WAGE, Decimal(0), Unit.YUAN, sentence, "本人故意不签 → 0", (Cite(JUDICIAL_2, "第七条"), Cite(LHF_RULES, "第六条")), caveats)
+        return
     cites = (Cite(LHF, "第八十二条"), Cite(LHF_RULES, "第六条"), Cite(LHF_RULES, "第七条"))
     if f.start_date is not None:
         start = f.start_date
@@ -1456,6 +1714,9 @@ def _probation(w: _Work, *, limit: bool, pay: bool) -> None:
                     caveats.append("超出的试用期已经干了的，单位要按试用期满后的月工资，按超出的时间付赔偿金（第八十三条）。")
                 else:
                     head += f"；约定{_fmt(f.probation_months)}个月，没有超"
+            served = f.in_probation is False or bool(re.search(r"(干|做|过|试|履行)(完|满)|已经履行|转正", w.text))
+            if f.probation_months is not None and f.probation_months > most and served and f.monthly_wage is not None:
+                _probation_damages(w, f.probation_months - most, most)
             term = "任务" if f.contract_type is ContractType.TASK else ("无固定期限" if f.contract_type is ContractType.OPEN_ENDED else _months_text(f.contract_months))
             w.add(Kind.PROBATION_LIMIT, most, Unit.MONTH, head + "。", f"合同{term} → 试用期 ≤ {most}个月", cites, caveats)
     if pay:
@@ -1481,6 +1742,17 @@ def _probation(w: _Work, *, limit: bool, pay: bool) -> None:
         w.add(Kind.PROBATION_WAGE, floor, Unit.YUAN, sentence, formula, (Cite(LHF, "第二十条"), Cite(LHF_RULES, "第十五条")), caveats)
 
 
+def _probation_damages(w: _Work, over: Decimal, most: int) -> None:
+    """劳动合同法第八十三条: an unlawful probation already served — the months past the legal limit, at
+    the wage after probation (the wage the question gives is taken as it)."""
+    f = w.f
+    amount = _money(over * f.monthly_wage)
+    sentence = f"试用期超出法定的{_fmt(over)}个月已经干完，单位要按转正工资{_fmt(f.monthly_wage)}元付赔偿金，共{_yuan(amount)}元。"
+    caveats = ("赔偿金按试用期满后的月工资算；超出的试用期还没干完的，按已经干了的超出部分算。",)
+    w.add(Kind.PROBATION_DAMAGES, amount, Unit.YUAN, sentence, f"{_fmt(over)} × {_fmt(f.monthly_wage)} = {_yuan(amount)}",
+          (Cite(LHF, "第八十三条"), Cite(LHF, "第十九条")), caveats)
+
+
 def _week_overtime(f: Facts) -> tuple[Decimal | None, Decimal | None]:
     """Overtime in a week from a schedule (每天10小时、一周6天): on the five working days, the hours
     past 8 a day (150%); the days past five are rest days, all their hours (200%) — the standard
@@ -1496,13 +1768,16 @@ def _week_overtime(f: Facts) -> tuple[Decimal | None, Decimal | None]:
 def _overtime(w: _Work) -> None:
     f = w.f
     workday, rest = f.overtime_workday_hours, f.overtime_rest_hours
-    if workday is None and f.overtime_daily_hours is not None:
+    # a whole day's hours and days a week (「每天工作10小时，一周6天」): counted by the standard week, not asked
+    by_schedule = (f.overtime_workday_days is None and f.week_days is not None and f.daily_hours is not None
+                   and workday is None and rest is None and f.overtime_holiday_hours is None and f.overtime_unknown_hours is None)
+    if workday is None and f.overtime_daily_hours is not None and not by_schedule:
         if f.overtime_workday_days is None:
             w.need(FactName.OVERTIME_DAYS)
         else:
             workday = f.overtime_daily_hours * f.overtime_workday_days
     per_week = False
-    if all(h is None for h in (workday, rest, f.overtime_holiday_hours, f.overtime_unknown_hours, f.overtime_daily_hours)):
+    if by_schedule or all(h is None for h in (workday, rest, f.overtime_holiday_hours, f.overtime_unknown_hours, f.overtime_daily_hours)):
         workday, rest = _week_overtime(f)
         per_week = workday is not None or rest is not None
     parts = [(Kind.OVERTIME_WORKDAY, workday, Decimal("1.5")), (Kind.OVERTIME_REST_DAY, rest, Decimal(2)), (Kind.OVERTIME_HOLIDAY, f.overtime_holiday_hours, Decimal(3))]
@@ -1511,10 +1786,10 @@ def _overtime(w: _Work) -> None:
     if all(h is None for _, h, _ in parts):
         if f.overtime_unknown_hours is None and f.overtime_daily_hours is None:
             w.need(FactName.OVERTIME_HOURS)
-        if f.monthly_wage is None and f.daily_wage is None:
+        if f.monthly_wage is None and f.daily_wage is None and f.hourly_wage is None:
             w.need(FactName.WAGE)
         return
-    if f.monthly_wage is None and f.daily_wage is None:
+    if f.monthly_wage is None and f.daily_wage is None and f.hourly_wage is None:
         w.need(FactName.WAGE)
         return
     if f.monthly_wage is not None:
@@ -1522,6 +1797,10 @@ def _overtime(w: _Work) -> None:
         hourly = wage / _DAYS_PER_MONTH / _HOURS_PER_DAY
         base_text = f"{_fmt(wage)} ÷ 21.75 ÷ 8"
         base_cites = (Cite(LF, "第四十四条"), Cite(MONTHLY_DAYS, "全文"))
+    elif f.daily_wage is None:  # an hour's pay as given (工资支付暂行规定第十三条: 150% / 200% / 300% of it)
+        hourly = f.hourly_wage
+        base_text = f"时薪{_fmt(f.hourly_wage)}"
+        base_cites = (Cite(LF, "第四十四条"), Cite(WAGE_PAYMENT, "第十三条"))
     else:  # a day's pay: the hour is an eighth of it (工资支付暂行规定第十三条, 8-hour day)
         hourly = f.daily_wage / _HOURS_PER_DAY
         base_text = f"{_fmt(f.daily_wage)} ÷ 8"
@@ -1551,7 +1830,11 @@ def _overtime(w: _Work) -> None:
         whole_days = by_day and kind is not Kind.OVERTIME_WORKDAY and hours % _HOURS_PER_DAY == 0
         day_pay = f"，每天{_yuan(_money(hourly * rate * _HOURS_PER_DAY))}元" if whole_days else ""
         said = f"{_fmt(hours / _HOURS_PER_DAY)}天（{_fmt(hours)}小时）" if whole_days else f"{_fmt(hours)}小时"
-        if kind is Kind.OVERTIME_WORKDAY:
+        if kind is Kind.OVERTIME_WORKDAY and f.comprehensive_hours:
+            sentence = f"综合计算工时的周期内超出标准工时{_fmt(hours)}小时，算延长工作时间，按150%算，加班费{_yuan(amount)}元。"
+            cites = (Cite(WAGE_PAYMENT, "第十三条"), *cites)
+            caveats = ["综合计算工时要经劳动行政部门批准；周期内法定节假日上班的，仍按300%另算（工资支付暂行规定第十三条）。"]
+        elif kind is Kind.OVERTIME_WORKDAY:
             sentence = f"{week}工作日加班{_fmt(hours)}小时，按150%算，加班费{_yuan(amount)}元。"
             if hours > 36 and re.search(r"一个月|每月|每个月|这个月|上个月", w.text):
                 caveats.append("一个月加班一般不得超过36小时（劳动法第四十一条）。")
@@ -1569,7 +1852,24 @@ def _overtime(w: _Work) -> None:
     if count > 1:
         amounts = [c.value for c in w.calcs if c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY)]
         total_money = _money(total)
-        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(general))
+        total_caveats = list(general)
+        if per_week and re.search(r"一个月|每月|每个月|月加班费|月.{0,2}加班费", w.text):
+            # 21.75 days a month ÷ 5 days a week = 4.35 weeks (全年月平均工作时间通知)
+            total_caveats.insert(0, f"按一个月4.35周（21.75天÷5）算，每月加班费约{_yuan(_money(total * Decimal('4.35')))}元。")
+        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(total_caveats))
+
+
+def _piece_overtime(w: _Work) -> None:
+    """工资支付暂行规定第十三条: pieces made in overtime after the quota, at no less than 150% (rest day
+    200%, statutory holiday 300%) of the normal piece rate."""
+    f, text = w.f, w.text
+    rate, label = (Decimal(3), "法定节假日") if _HOLIDAY_WORDS.search(text) else ((Decimal(2), "休息日") if _REST_WORDS.search(text) else (Decimal("1.5"), "工作日延时"))
+    amount = _money(f.piece_rate * rate * f.overtime_pieces)
+    pct = f"{int(rate * 100)}%"
+    sentence = f"{label}做的{f.overtime_pieces}件，按计件单价{_fmt(f.piece_rate)}元的{pct}算，至少{_yuan(amount)}元。"
+    caveats = ("只算完成当天计件定额以后、由单位安排的延时；定额内的按正常单价。",)
+    w.add(Kind.OVERTIME_PIECE, amount, Unit.YUAN, sentence, f"{_fmt(f.piece_rate)} × {pct} × {f.overtime_pieces} = {_yuan(amount)}",
+          (Cite(WAGE_PAYMENT, "第十三条"), Cite(LF, "第四十四条")), caveats)
 
 
 def _overtime_limit(w: _Work) -> None:
@@ -1582,9 +1882,12 @@ def _overtime_limit(w: _Work) -> None:
     over = []
     if daily is not None and daily > 3:
         over.append(f"每天{_fmt(daily)}小时超过了3小时")
-    if f.overtime_month_hours is not None and f.overtime_month_hours > 36:
-        over.append(f"每月{_fmt(f.overtime_month_hours)}小时超过了36小时")
+    month = f.overtime_month_hours
+    if month is not None and month > 36:
+        over.append(f"每月{_fmt(month)}小时超过了36小时，超出{_fmt(month - 36)}小时")
     sentence = "加班一般每天不超过1小时，特殊原因每天不超过3小时，每月不超过36小时" + (f"；你{'、'.join(over)}。" if over else "。")
+    if month is not None and month <= 36 and not over:
+        sentence = f"每月延长工作时间最多36小时，这个月已经{_fmt(month)}小时，最多还能再延长{_fmt(36 - month)}小时。"
     if len(sentence) > 70:
         sentence = "加班一般每天不超过1小时，特殊原因每天不超过3小时，每月不超过36小时；你说的超过了。"
     formula = "一般 ≤ 1小时/天；特殊原因 ≤ 3小时/天、≤ 36小时/月"
@@ -1663,7 +1966,11 @@ def _death_benefits(w: _Work, *, pension: bool) -> None:
 def _leave(w: _Work) -> None:
     f = w.f
     wants_pay = bool(_T_LEAVE_PAY.search(w.text) or w.now.monthly_wage is not None or w.now.leave_unused_days is not None)
-    this_year = _leave_days(w, required=not (wants_pay and f.leave_unused_days is not None))
+    if f.leave_due_days is not None and f.career_months is None and f.service_months is None:
+        # the days due as the worker states them (「应休5天」): what was not taken of them is owed
+        this_year = f.leave_due_days
+    else:
+        this_year = _leave_days(w, required=not (wants_pay and f.leave_unused_days is not None))
     if wants_pay and (this_year is not None or f.leave_unused_days is not None):
         _unused_leave_pay(w, this_year)
 
@@ -1687,6 +1994,15 @@ def _leave_days(w: _Work, *, required: bool) -> int | None:
         w.add(Kind.ANNUAL_LEAVE, 0, Unit.DAY, "累计工作不满1年，还没有带薪年休假。", f"累计{_months_text(career)} < 1年 → 0天", cites, caveats)
         return 0
     low, high = {5: ("1年", "10年"), 10: ("10年", "20年"), 15: ("20年", "")}[days]
+    if f.sick_leave_months is not None:  # 条例第四条: sick leave past 2, 3 or 4 months (by career) takes the year's leave
+        bar = {5: 2, 10: 3, 15: 4}[days]
+        if f.sick_leave_months >= bar:
+            sentence = f"累计工作{_months_text(career)}的，当年病假累计{bar}个月以上不享受年休假；你请了{_fmt(f.sick_leave_months)}个月，今年年假0天。"
+            w.add(Kind.ANNUAL_LEAVE, 0, Unit.DAY, sentence, f"病假{_fmt(f.sick_leave_months)}个月 ≥ {bar}个月 → 0天",
+                  (Cite(LEAVE_RULES, "第四条"), Cite(LEAVE_RULES, "第三条")), caveats)
+            return 0
+        caveats.append(f"累计工作{low}以上{('不满' + high) if high else ''}的，病假累计{bar}个月以上才不享受当年年假；你请了{_fmt(f.sick_leave_months)}个月，没到（条例第四条）。")
+        cites = (*cites, Cite(LEAVE_RULES, "第四条"))
     formula = f"{low} ≤ 累计{_months_text(career)}" + (f" < {high}" if high else "") + f" → {days}天"
     w.add(Kind.ANNUAL_LEAVE, days, Unit.DAY, f"累计工作{_months_text(career)}，每年带薪年休假{days}天。", formula, cites, caveats + ["法定休假日、休息日不算在年休假里。"])
 
@@ -1808,6 +2124,13 @@ def _injury(w: _Work, *, money: bool, leave: bool) -> None:
         sentence = "停工留薪期一般不超过12个月，伤情严重经市级鉴定委员会确认可再延长，最多12个月。"
         caveats = ("停工留薪期内原工资福利待遇不变，由单位按月支付；评定伤残等级后改领伤残待遇。",)
         w.add(Kind.INJURY_LEAVE, 12, Unit.MONTH, sentence, "≤ 12个月（+ 延长 ≤ 12个月）", (Cite(INJURY, "第三十三条"),), caveats)
+        if f.injury_leave_months is not None and f.monthly_wage is not None:
+            # 第三十三条: 原工资福利待遇不变, paid monthly by the employer
+            amount = _money(f.injury_leave_months * f.monthly_wage)
+            sentence = f"停工留薪期{f.injury_leave_months}个月，原工资照发，单位要付{f.injury_leave_months}×{_fmt(f.monthly_wage)}={_yuan(amount)}元。"
+            w.add(Kind.INJURY_LEAVE_PAY, amount, Unit.YUAN, sentence, f"{f.injury_leave_months} × {_fmt(f.monthly_wage)} = {_yuan(amount)}",
+                  (Cite(INJURY, "第三十三条"),), ("原工资福利待遇不变，由所在单位按月支付；生活不能自理需要护理的，护理也由单位负责。",))
+            w.calcs.insert(len(w.calcs) - 2, w.calcs.pop())
 
 
 ALLOWANCE_PERCENT = {1: 90, 2: 85, 3: 80, 4: 75, 5: 70, 6: 60}
@@ -1851,7 +2174,7 @@ def _deadline(w: _Work, kind: Kind, start: date | None, *, days: int = 0, years:
     w.add(kind, end, Unit.DATE, sentence, formula, cites, (*caveats, _DEADLINE_CAVEAT))
 
 
-def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: bool) -> None:
+def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: bool, annul: bool = False) -> None:
     """Deadlines counted from a paper received or from the first day of work: 再次鉴定 (工伤保险条例第二十六条,
     15 days from receiving the 鉴定结论), going to court against an award (调解仲裁法第四十八、五十条, 15 days
     from receiving it), 社保登记 (社会保险法第五十八条, 30 days from 用工)."""
@@ -1862,6 +2185,12 @@ def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: b
                   undated="不服市级鉴定结论的，收到结论之日起15日内向省级鉴定委员会申请再次鉴定。",
                   cites=(Cite(INJURY, "第二十六条"),), caveats=("省级劳动能力鉴定委员会作出的结论是最终结论。",),
                   need=FactName.APPLIED_DATE, ask="鉴定结论是哪天收到的？")
+    if annul:  # 调解仲裁法第四十九条: the employer, against a 终局裁决, 30 days from receiving it
+        _deadline(w, Kind.ANNUL_AWARD, f.received_date or f.other_date, days=30,
+                  dated="{start}收到终局裁决书，单位向中级法院申请撤销的最后一天是{end}。",
+                  undated="对终局裁决，单位只能在收到裁决书之日起30日内、有法定情形时向中级法院申请撤销。",
+                  cites=(Cite(DISPUTES, "第四十九条"),), caveats=("只有适用法律错误、仲裁委无管辖权、违反法定程序、证据伪造等法定情形才能撤销。",),
+                  need=FactName.APPLIED_DATE, ask="裁决书是哪天收到的？")
     if suit:
         _deadline(w, Kind.SUIT_AFTER_AWARD, f.received_date or f.other_date, days=15,
                   dated="{start}收到裁决书，不服的向法院起诉的最后一天是{end}。",
@@ -1876,6 +2205,23 @@ def _paper_deadlines(w: _Work, *, reappraisal: bool, suit: bool, registration: b
                   cites=(Cite("shehui-baoxian-fa", "第五十八条"),),
                   caveats=("单位不办的，由社保经办机构核定它应缴的社保费；你可以向社保经办机构或劳动监察反映。",),
                   need=FactName.START_DATE)
+
+
+def _award_term(w: _Work) -> None:
+    """劳动争议调解仲裁法第四十三条: the award within 45 days of the 仲裁委 accepting the case; a
+    complex case, with the chair's approval, at most 15 days more; past it the worker may go to court."""
+    f = w.f
+    day = f.applied_date or f.other_date
+    cites = (Cite(DISPUTES, "第四十三条"),)
+    caveats = ("逾期没作出裁决的，可以就这个争议直接向法院起诉。",)
+    if day is None:
+        w.need(FactName.APPLIED_DATE, "仲裁申请是哪天受理的？")
+        w.add(Kind.AWARD_TERM, 45, Unit.DAY, "仲裁庭要在受理之日起45天内结案；案情复杂经批准可延期，最多再延15天。", "45天（+ 延期 ≤ 15天）", cites, caveats)
+        return
+    end, longest = period_end(day, days=45), period_end(day, days=60)
+    sentence = f"从{_day(day)}受理算，仲裁最晚{_day(end)}结案；批准延期的，最晚{_day(longest)}。"
+    formula = f"{day.isoformat()} + 45天 = {end.isoformat()}；+ 15天 = {longest.isoformat()}"
+    w.add(Kind.AWARD_TERM, end, Unit.DATE, sentence, formula, cites, (*caveats, _DEADLINE_CAVEAT))
 
 
 def _deadlines(w: _Work, *, claim: bool, decision: bool, arbitration: bool, resign: bool, papers: bool) -> None:
@@ -2006,6 +2352,99 @@ def _inspection(w: _Work) -> None:
 _WEEKDAY_CN = "一二三四五六日"
 
 
+def _unemployment_months(w: _Work) -> None:
+    """失业保险条例第十七条 (社会保险法第四十六条): the longest time 失业保险金 is paid, by the time paid
+    in — 1 to under 5 years 12 months, 5 to under 10 years 18, 10 years or more 24; under a year, none (第十四条)."""
+    f = w.f
+    cites = (Cite("shiye-baoxian-tiaoli", "第十七条"), Cite("shehui-baoxian-fa", "第四十六条"))
+    caveats = ("还要是非本人意愿中断就业、办了失业登记并有求职要求（失业保险条例第十四条）；每月领多少由省里定。",
+               "重新就业后再失业的，缴费时间重新算，可以和上次没领完的合并，最长不超过24个月。")
+    months = f.insured_months
+    if months is None:
+        w.need(FactName.INSURED)
+        sentence = "失业金最长领多久看累计缴费时间：满1年不满5年12个月，满5年不满10年18个月，10年以上24个月。"
+        w.add(Kind.UNEMPLOYMENT_MONTHS, 24, Unit.MONTH, sentence, "1–5年 → 12；5–10年 → 18；≥ 10年 → 24个月", cites, caveats)
+        return
+    if months < 12:
+        sentence = f"累计缴费{_months_text(months)}，不满1年，还不能领失业保险金。"
+        w.add(Kind.UNEMPLOYMENT_MONTHS, 0, Unit.MONTH, sentence, f"{_months_text(months)} < 1年 → 0", (Cite("shiye-baoxian-tiaoli", "第十四条"), *cites), caveats)
+        return
+    most = 12 if months < 60 else (18 if months < 120 else 24)
+    band = "满1年不满5年" if most == 12 else ("满5年不满10年" if most == 18 else "10年以上")
+    sentence = f"累计缴费{_months_text(months)}，属于{band}，失业保险金最长领{most}个月。"
+    w.add(Kind.UNEMPLOYMENT_MONTHS, most, Unit.MONTH, sentence, f"{_months_text(months)} → {band} → {most}个月", cites, caveats)
+
+
+def _owed_wages(w: _Work, months: int) -> None:
+    """Wages owed for some months, and 劳动合同法第八十五条: unpaid past the deadline the labour office
+    sets, 50% to 100% of the amount more as 加付赔偿金."""
+    f = w.f
+    cites = (Cite(LHF, "第八十五条"), Cite(LHF, "第三十条"))
+    caveats = ("先向劳动监察投诉或申请仲裁；加付赔偿金要在劳动行政部门责令限期支付后单位仍不付时才有。",)
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE, "每月被欠的工资是多少？")
+        w.add(Kind.OWED_WAGES, 50, Unit.PERCENT, "责令限期支付后逾期仍不付的，单位要按欠款的50%到100%加付赔偿金。", "欠款 × 50%～100%", cites, caveats)
+        return
+    owed = _money(months * f.monthly_wage)
+    low, high = _money(owed / 2), owed
+    sentence = f"拖欠{months}个月共{_yuan(owed)}元；责令限期支付后仍不付的，要加付{_yuan(low)}到{_yuan(high)}元赔偿金。"
+    w.add(Kind.OWED_WAGES, owed, Unit.YUAN, sentence, f"{months} × {_fmt(f.monthly_wage)} = {_yuan(owed)}；× 50%～100% = {_yuan(low)}～{_yuan(high)}", cites, caveats)
+
+
+def _wage_deduction(w: _Work) -> None:
+    """工资支付暂行规定第十六条: a loss the worker caused may be taken from the wage, at most 20% of the
+    month's wage, and what is left may not fall below the local minimum wage."""
+    f = w.f
+    cites = (Cite(WAGE_PAYMENT, "第十六条"),)
+    caveats = ["只适用于你本人原因造成的经济损失、并按劳动合同约定赔偿的情形；罚款不在此列。"]
+    if f.monthly_wage is None:
+        w.need(FactName.WAGE, "你当月工资多少？")
+        w.add(Kind.WAGE_DEDUCTION, 20, Unit.PERCENT, "赔偿损失每月最多从工资里扣20%，扣完剩下的不能低于当地最低工资。", "≤ 当月工资 × 20%", cites, caveats)
+        return
+    most = _money(f.monthly_wage * Decimal("0.2"))
+    formula = f"{_fmt(f.monthly_wage)} × 20% = {_yuan(most)}"
+    if f.minimum_wage is not None and f.monthly_wage - most < f.minimum_wage:
+        most = max(_money(f.monthly_wage - f.minimum_wage), Decimal(0))
+        formula += f"；{_fmt(f.monthly_wage)} − 最低工资{_fmt(f.minimum_wage)} = {_yuan(most)}"
+        sentence = f"每月最多扣20%，但扣完不能低于最低工资{_fmt(f.minimum_wage)}元，所以每月最多扣{_yuan(most)}元。"
+    else:
+        sentence = f"赔偿损失每月最多扣当月工资{_fmt(f.monthly_wage)}元的20%，即{_yuan(most)}元。"
+        if f.minimum_wage is None:
+            caveats.append("扣完剩下的低于当地最低工资的，要按最低工资支付；当地标准本机不知道。")
+    w.add(Kind.WAGE_DEDUCTION, most, Unit.YUAN, sentence, formula, cites, caveats)
+
+
+def _nursing_care(w: _Work) -> None:
+    """工伤保险条例第三十四条: 生活护理费 each month at 50%, 40% or 30% of the local average monthly wage,
+    by whether the worker cannot look after himself at all, mostly, or partly."""
+    f = w.f
+    cites = (Cite(INJURY, "第三十四条"),)
+    caveats = ("要先评定伤残等级，并经劳动能力鉴定委员会确认需要生活护理；由工伤保险基金按月支付。",)
+    if f.care_level is None:
+        w.need(FactName.CARE_LEVEL)
+        sentence = "生活护理费按当地上年度职工月平均工资算：完全不能自理50%，大部分不能自理40%，部分不能自理30%。"
+        w.add(Kind.NURSING_CARE, 50, Unit.PERCENT, sentence, "50% / 40% / 30% × 当地月平均工资", cites, caveats)
+        return
+    pct = {1: 50, 2: 40, 3: 30}[f.care_level]
+    label = {1: "完全不能自理", 2: "大部分不能自理", 3: "部分不能自理"}[f.care_level]
+    if f.local_average_wage is None:
+        w.need(FactName.AVERAGE_WAGE)
+        w.add(Kind.NURSING_CARE, pct, Unit.PERCENT, f"生活{label}的，生活护理费每月是当地上年度职工月平均工资的{pct}%。", f"当地月平均工资 × {pct}%", cites, caveats)
+        return
+    amount = _money(f.local_average_wage * pct / 100)
+    w.add(Kind.NURSING_CARE, amount, Unit.YUAN, f"生活{label}的，生活护理费每月是当地月平均工资的{pct}%，即{_yuan(amount)}元。",
+          f"{_fmt(f.local_average_wage)} × {pct}% = {_yuan(amount)}", cites, caveats)
+
+
+def _nursing_time(w: _Work) -> None:
+    """女职工劳动保护特别规定第九条: an hour a day for nursing a baby under one, an hour more for each further baby."""
+    babies = w.f.babies or 1
+    hours = babies
+    sentence = f"哺乳未满1周岁的婴儿，每天工作时间内有{hours}小时哺乳时间" + ("" if babies == 1 else f"（多胞胎{babies}个，每多1个加1小时）") + "。"
+    caveats = ("哺乳期间单位不得延长劳动时间或安排夜班。",)
+    w.add(Kind.NURSING_TIME, hours, Unit.HOUR, sentence, f"1 + {babies - 1} = {hours}小时/天" if babies > 1 else "1小时/天", (Cite(WOMEN, "第九条"),), caveats)
+
+
 def _payday(w: _Work) -> None:
     """工资支付暂行规定第七条: a pay day on a rest day or holiday moves to the working day before."""
     for _, _, day, approx, _ in _find_dates(w.text, w.today):
@@ -2026,6 +2465,7 @@ _T_BACK_PAY = re.compile(r"继续履行|恢复(劳动关系|工作|上班|履行
 _T_UNION = re.compile(r"工会")
 _UNION_DISMISSED = re.compile(r"被.{0,4}(解除|辞退|开除|开|炒|辞|解雇)|把我.{0,8}(解除|辞退|开除|开了|炒|辞了|解雇)|(解除|辞退|开除|解雇)(了|我)|开了我|辞了我|炒了我")
 _T_UNION_CAUSE = re.compile(r"履行.{0,6}职责|维权|工会(的)?(活动|工作)|(参加|加入|组建|筹建)(了)?工会|帮.{0,8}(维权|讨薪|说话|争取|反映|出头)|因为.{0,10}工会|工会(委员|主席|干部|小组长|工作人员)")
+_T_AWARD_TERM = re.compile(r"结案|45天|四十五天|四十五日|审理|审结|审理期限|审限|(作出|出|下)(仲裁)?裁决|裁决(下来|出来)|(出|有)(结果|裁决)|延期|延长审理")
 _T_FINAL_AWARD = re.compile(r"终局|一裁终局|(仲裁|裁决|裁了).{0,20}(起诉|法院|撤销|不服|上诉)")
 _AFTER_AWARD = re.compile(r"裁了|裁决(以)?后|裁决书|裁决下来|终局")
 _T_INSPECTION = re.compile(r"劳动监察|监察大队|监察部门|劳动保障监察|(投诉|举报).{0,10}(劳动局|人社|劳动保障)|(劳动局|人社局|人社部门).{0,6}(投诉|举报)")
@@ -2033,7 +2473,7 @@ _ASK_INSPECTION = re.compile(r"还管|还查|还受理|还会查|还能(投诉|�
 _T_PAYDAY = re.compile(r"发工资|发薪|工资.{0,6}(发|支付)|支付工资|发放工资|开工资")
 _ASK_PAYDAY = re.compile(r"周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|周末|休息日|节假日|放假|顺延|推迟|延后|往后|推到|提前|哪天|几号")
 _T_HOURS_ASK = re.compile(r"多干|超时|超了|超过|标准|合法|违法|工时|多少(个)?小时|几个?小时|多长时间|上限|最多")
-_NOT_OVERTIME_TOPIC = re.compile(r"(不算|不含|不包括|不包含|剔除|扣除|除去|去掉|除了)(了)?(加班费|加班工资)")
+_NOT_OVERTIME_TOPIC = re.compile(r"(不算|不含|不包括|不包含|剔除|扣除|除去|去掉|除了|其中包含|其中包括|其中含|包含|包括|含)(了)?(加班费|加班工资|加班)(以后|之后|后|的)?")
 
 
 def calculate(question: str, *, today: date, facts: Facts | None = None) -> CalcResult:
@@ -2042,18 +2482,19 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     Which rules apply is read from the question's own words only: a bare follow-up (「干了3年」)
     names no rule, so join it to the question it answers, as the bot does with a tapped choice.
     """
-    text = normalize(question)
+    text = first_person(normalize(question))
     now = read_facts(text, today=today)
     f = now.filled_from(facts)
     w = _Work(text, now, f, today)
     amount = bool(_ASK_AMOUNT.search(text))
-    deadline_ask = bool(_ASK_DEADLINE.search(text))
+    deadline_ask = bool(_ASK_DEADLINE.search(_ASK_MORE_MONEY.sub("", text)))  # 「还能再要多少」 asks an amount, not a deadline
 
     claim = bool(_T_CLAIM.search(text)) and deadline_ask and not _T_DECISION.search(text)
     decision = bool(_T_DECISION.search(text)) and deadline_ask and bool(_T_CLAIM.search(text) or "工伤" in text)
     arbitration = bool(_T_ARBITRATION.search(text)) and deadline_ask
     papers = bool(_T_PAPERS.search(text)) and deadline_ask
-    resign = (bool(_T_RESIGN.search(text)) and bool(_T_RESIGN_ASK.search(text)) and not _DISMISSED.search(text)
+    left_already = now.end_date is not None and now.end_date <= today and now.notice_date is None  # notice is moot once gone
+    resign = (bool(_T_RESIGN.search(text)) and bool(_T_RESIGN_ASK.search(text)) and not _DISMISSED.search(text) and not left_already
               and not papers and not _T_FORCED_QUIT.search(text) and not re.search(r"补偿|赔偿", text))
 
     union = bool(_T_UNION.search(text) and _T_UNION_CAUSE.search(text) and _UNION_DISMISSED.search(text))
@@ -2062,13 +2503,24 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     reinstated = bool(_T_BACK_PAY.search(text)) and (f.unlawful_dismissal is True or "违法" in text) and bool(amount or now.monthly_wage is not None)
     if reinstated:
         reinstated = _back_pay(w)
-    dismissal = bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign and not union and not reinstated
+    unemployment = bool(re.search(r"失业(保险)?金|失业保险待遇|失业待遇", text)) and bool(re.search(r"几个月|多久|多长|最长|最多|期限|领多少个月", text) or now.insured_months is not None)
+    owed_months = None
+    if (m := re.search(rf"(拖欠|欠|没发|不发)(了)?(我)?(的)?\s*(?P<n>{_N})\s*个月(的)?(工资)?", text)) is not None and re.search(r"工资|薪", text):
+        owed_months = _cn_int(m.group("n"))
+    late_damages = bool(re.search(r"加付(的)?赔偿金|逾期(不|未|还不|仍不|仍未)(支付|付|发)", text))
+    part_time = bool(re.search(r"非全日制", text)) and bool(re.search(r"补偿|赔偿", text))
+    probation_claim = bool(re.search(r"试用期.{0,10}赔偿|违法(约定)?(的)?试用期", text)) and not _DISMISSED.search(text)
+    dismissal = (bool(_T_DISMISSAL.search(text) or _T_FORCED_QUIT.search(text)) and not resign and not union and not reinstated
+                 and not probation_claim and not part_time and not (late_damages and not _DISMISSED.search(text)) and not (unemployment and not re.search(r"补偿|赔偿|N\s*\+\s*1|2\s*[Nn]", text)))
     has_money_fact = now.service_months is not None or now.monthly_wage is not None or now.unlawful_dismissal is not None
     if dismissal and (amount or has_money_fact) and (not (papers or arbitration) or re.search(r"补偿|赔偿|多少钱", text)):
         barred = _dismissal_bar(w)
-        _severance(w, conditional_unlawful=barred)
+        protected = None if _MISCONDUCT.search(text) else _PROTECTED_DISMISSAL.search(text)
+        _severance(w, conditional_unlawful=barred or bool(protected), protected=protected.group("why") if protected and not barred else None)
 
-    no_contract = now.written_contract is False or bool(_T_DOUBLE.search(text))
+    # a contract signed more than a month after the first day (「拖到12月1日才补签」) leaves months without one
+    signed_late = now.signed_date is not None and now.start_date is not None and now.signed_date > add_months(now.start_date, 1)
+    no_contract = now.written_contract is False or bool(_T_DOUBLE.search(text)) or signed_late
     if no_contract and (amount or _T_DOUBLE.search(text) or now.start_date or now.service_months is not None or now.monthly_wage is not None):
         _double_wage(w)
 
@@ -2079,18 +2531,20 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
             _probation(w, limit=limit, pay=pay)
 
     overtime_facts = any(getattr(now, k) is not None for k in ("overtime_workday_hours", "overtime_daily_hours", "overtime_rest_hours", "overtime_holiday_hours", "overtime_unknown_hours"))
-    hours_limit = re.search(r"最多(能|可以)?(加|延长)(班)?.{0,4}(小时|多久|多少|几)|(加班|延长).{0,6}(上限|不能超过|不得超过|最多)|(上限|最多).{0,4}(加班|延长)", text)
+    hours_limit = re.search(r"(超过|超出|超了)(了)?(法律|法定|国家)?(规定)?(的)?(上限|限制|多少小时)|(最多|还)(能|可以)?(再)?(加|延长)(班)?.{0,4}(小时|多久|多少|几)|(加班|延长).{0,6}(上限|不能超过|不得超过|最多)|(上限|最多).{0,4}(加班|延长)", text)
     pay_asked = re.search(r"加班费|加班工资|工钱|给多少|该给|多少钱|几钿|工资(怎么|多少)", text)
     said_hours = overtime_facts or now.overtime_month_hours is not None or now.daily_hours is not None
     if hours_limit and (_T_OVERTIME.search(text) or re.search(r"延长|多干", text)) and (said_hours or re.search(r"合法|违法|法律|劳动法|国家规定", text)):
         _overtime_limit(w)
-    if _T_OVERTIME.search(_NOT_OVERTIME_TOPIC.sub("", text)) and (amount or overtime_facts) and not (hours_limit and not (overtime_facts and pay_asked)):
+    if now.piece_rate is not None and now.overtime_pieces is not None:
+        _piece_overtime(w)
+    elif _T_OVERTIME.search(_NOT_OVERTIME_TOPIC.sub("", text)) and (amount or overtime_facts) and not (hours_limit and not (overtime_facts and pay_asked)):
         _overtime(w)
     overtime_done = any(c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY, Kind.OVERTIME_LIMIT) for c in w.calcs)
     if now.daily_hours is not None and ((_T_HOURS_ASK.search(text) and not overtime_done) or (amount and not overtime_done)):
         _working_hours(w)
 
-    if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None):
+    if _T_LEAVE.search(text) and (amount or now.career_months is not None or now.service_months is not None or now.leave_unused_days is not None or now.leave_taken_days is not None or now.leave_due_days is not None):
         _leave(w)
 
     birth_facts = now.babies is not None or now.difficult_birth is not None or now.miscarriage_month is not None
@@ -2116,13 +2570,33 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
         _inspection(w)
     if _T_PAYDAY.search(text) and _ASK_PAYDAY.search(text):
         _payday(w)
+    if unemployment:
+        _unemployment_months(w)
+    if owed_months is not None and 0 < owed_months <= 120 and (amount or late_damages):
+        _owed_wages(w, owed_months)
+    if part_time:  # 劳动合同法第七十一条
+        w.add(Kind.PART_TIME_END, Decimal(0), Unit.YUAN, "非全日制用工双方随时可以通知终止，终止用工单位不付经济补偿，为0元。", "非全日制 → 0",
+              (Cite(LHF, "第七十一条"),), ("非全日制用工小时工资不得低于当地小时最低工资，工资结算周期最长不超过15日（第七十二条）。",))
+    if re.search(r"扣", text) and re.search(r"赔偿|损失|赔(钱|款)?", text) and re.search(r"工资|薪", text) and re.search(r"最多|多少|上限|能扣|可以扣|扣几|合法|违法", text) and not _T_DISMISSAL.search(text):
+        _wage_deduction(w)
+    if re.search(r"生活护理费|护理费", text) and ("工伤" in text or now.disability_grade is not None):
+        _nursing_care(w)
+    if re.search(r"哺乳(时间|假)", text) and re.search(r"多久|多长|几个?小时|多少|每天", text):
+        _nursing_time(w)
 
     reappraisal = bool(re.search(r"再次鉴定|重新鉴定|复鉴|(鉴定|等级).{0,12}不服|不服.{0,12}(鉴定|等级)", text)) and deadline_ask
     suit = bool(re.search(r"裁决", text) and re.search(r"起诉|法院|打官司", text)) and deadline_ask
     registration = bool(re.search(r"社保登记|社会保险登记|(办|办理|上|交|缴|参加)(了)?社保|参保", text)) and bool(re.search(r"最晚|最迟|哪天|多久|几天|期限|多长时间|之内|以内", text))
-    if reappraisal or suit or registration:
-        _paper_deadlines(w, reappraisal=reappraisal, suit=suit, registration=registration)
+    annul = bool(re.search(r"撤销", text) and re.search(r"裁决", text)) and deadline_ask
+    suit = suit and not (annul and not re.search(r"起诉|打官司", text))
+    if reappraisal or suit or registration or annul:
+        _paper_deadlines(w, reappraisal=reappraisal, suit=suit, registration=registration, annul=annul)
         arbitration = arbitration and not suit
+    award_term = ("仲裁" in text and bool(_T_AWARD_TERM.search(text)) and deadline_ask
+                  and not re.search(r"收到.{0,6}裁决|裁决书", text))
+    if award_term:
+        _award_term(w)
+        arbitration = False
     if claim or decision or arbitration or resign or papers:
         _deadlines(w, claim=claim, decision=decision, arbitration=arbitration, resign=resign, papers=papers)
     return CalcResult(tuple(w.calcs), tuple(w.missing.values()), f)
@@ -2144,6 +2618,7 @@ __all__ = [
     "maternity_days",
     "miscarriage_days",
     "months_between",
+    "first_person",
     "normalize",
     "parse_number",
     "period_end",

@@ -933,3 +933,315 @@ def test_unused_leave_days_are_given_without_the_wage():
     calc = only(result, Kind.UNUSED_LEAVE_PAY)
     assert calc.unit is Unit.DAY and calc.value == 1  # 181/365 × 5 = 2.48 → 2, less 1
     assert FactName.WAGE in {m.name for m in result.missing}
+
+
+# session 6: how a hotline volunteer writes the facts down ---------------------------------------------
+
+def test_an_average_wage_said_as_yuejun_or_pingjun_is_the_monthly_wage():
+    assert read_facts("他在厂里干了3年，月均只有3100，被辞退", today=LATE).monthly_wage == 3100
+    facts = read_facts("做了两年，离职前一年平均7300，上个月拿了7600", today=LATE)
+    assert facts.monthly_wage == 7300 and facts.last_month_wage == 7600
+
+
+def test_plain_gongling_is_time_with_this_employer_when_nothing_else_says():
+    result = calculate("厂子搬迁，单位提前一个月书面通知解除，工龄4年零1个月，月工资6000，补偿怎么算", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("27000.00")  # 4.5 × 6000
+    assert read_facts("累计工龄12年，在这家干了2年", today=LATE).service_months == 24  # 累计工龄 is the career
+    assert read_facts("社会工龄20年，年假几天", today=LATE).service_months is None
+
+
+def test_a_range_of_months_is_time_worked():
+    today = date(2026, 12, 7)
+    assert read_facts("他从前年11月到今年3月一直在这个站点送餐", today=today).service_months == 16
+    assert read_facts("2025年4月至2025年12月在仓库", today=today).service_months == 8
+    assert read_facts("3月5日到4月1日请了病假", today=today).service_months is None  # days, not a stretch of work
+    assert read_facts("3月到8月是旺季", today=today).service_months is None  # no year: may be any year
+
+
+def test_a_dismissal_with_no_reason_or_basis_given_is_unlawful():
+    result = calculate("当事人干了1年9个月，月工资五千，老板叫他明天别来了，没给任何理由，他不想回去，能要多少", today=LATE)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal("20000.00")  # 2 × 2 × 5000
+    facts = read_facts("公司以迟到为由辞退，但没有制度依据，干了两年", today=LATE)
+    assert facts.unlawful_dismissal is True
+    assert read_facts("公司没有理由不给我交社保吧", today=LATE).unlawful_dismissal is None  # no dismissal named
+
+
+def test_whole_rest_days_counted_as_saturdays_or_rest_days():
+    result = calculate("月薪4350，上个月有2个星期天被喊去上班，没补休，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("800.00")  # 4350 ÷ 21.75 = 200; × 200% × 2
+    holiday = calculate("月工资4350，国庆有3个法定节假日被安排来值班，加班费多少", today=LATE)
+    assert only(holiday, Kind.OVERTIME_HOLIDAY).value == Decimal("1800.00")  # 200 × 300% × 3
+    bare = calculate("上个月5个休息日都被叫来干活，算加班费", today=LATE)
+    assert FactName.WAGE in {m.name for m in bare.missing}
+
+
+def test_leave_not_one_day_taken_and_wage_without_overtime():
+    facts = read_facts("今年年假一天没休", today=LATE)
+    assert facts.leave_unused_days is None and facts.leave_taken_days == 0
+    assert read_facts("年假还有2天没休", today=LATE).leave_unused_days == 2
+    result = calculate("累计工作6年，不含加班的月均工资4350，2026年3月31日离职，今年年假一天没休，应补多少钱", today=LATE)
+    assert only(result, Kind.LEAVE_THIS_YEAR).value == 1  # 90 ÷ 365 × 5 = 1.23 → 1
+    assert only(result, Kind.UNUSED_LEAVE_PAY).value == Decimal("400.00")  # 1 × 200 × 200%
+    assert FactName.OVERTIME_HOURS not in {m.name for m in result.missing}
+    assert Kind.RESIGNATION_NOTICE not in kinds(result)  # already gone: no notice period
+
+
+def test_leave_days_due_as_the_worker_states_them():
+    result = calculate("今年应休10天年假，只休了6天，月工资4350，没休的另付多少", today=LATE)
+    assert only(result, Kind.UNUSED_LEAVE_PAY).value == Decimal("1600.00")  # 4 × 200 × 200%
+
+
+def test_a_contract_signed_late_leaves_the_months_before_it():
+    result = calculate("2025年3月1日入职，公司到2025年7月1日才补签合同，月工资6000，另一倍工资多少", today=LATE)
+    assert only(result, Kind.DOUBLE_WAGE).value == Decimal("18000.00")  # 4月1日 to 6月30日: 3 months
+
+
+def test_arbitration_award_term_from_the_day_accepted():
+    result = calculate("劳动仲裁2026年6月20日受理的，仲裁委最晚什么时候要作出裁决，延期的话呢", today=LATE)
+    calc = only(result, Kind.AWARD_TERM)
+    assert calc.value == date(2026, 8, 4)  # 20 June + 45 days
+    assert "2026年8月19日" in calc.sentence  # + 15 days more at most
+    assert Kind.ARBITRATION not in kinds(result)
+    assert Cite("laodong-zhengyi-tiaojie-zhongcai-fa", "第四十三条") in calc.cites
+
+
+def test_severance_already_paid_counts_toward_the_unlawful_dismissal_damages():
+    result = calculate("干了3年，月薪6000，公司辞退时已经付了18000的经济补偿，后来法院认定违法解除，还能再要多少", today=LATE)
+    assert result.calculations[0].kind is Kind.PAID_BALANCE
+    assert only(result, Kind.PAID_BALANCE).value == Decimal("18000.00")  # 2 × 3 × 6000 − 18000
+    assert Kind.ARBITRATION not in kinds(result)  # 「还能再要」 asks an amount, not a deadline
+
+
+def test_probation_past_the_limit_already_served_is_paid_as_damages():
+    result = calculate("签了3年合同，试用期约了8个月，已经干完转正了，转正后月薪5000，违法试用期赔偿金多少", today=LATE)
+    assert only(result, Kind.PROBATION_DAMAGES).value == Decimal("10000.00")  # (8 − 6) × 5000
+    assert Kind.SEVERANCE not in kinds(result) and not result.missing
+    still_in = calculate("签了1年合同，试用期约了3个月，现在还在试用期，月薪5000，合法吗", today=LATE)
+    assert Kind.PROBATION_DAMAGES not in kinds(still_in)
+
+
+def test_a_high_wage_without_the_local_average_asks_for_it():
+    result = calculate("月薪5万，干了8年，被违法辞退，赔偿金多少", today=LATE)
+    assert only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal("800000.00")
+    assert FactName.AVERAGE_WAGE in {m.name for m in result.missing}
+    given = calculate("月薪5万，当地上年度职工月均工资1万，干了8年，被违法辞退，赔偿金多少", today=LATE)
+    assert only(given, Kind.UNLAWFUL_DISMISSAL).value == Decimal("480000.00")  # 2 × 8 × 3 × 10000
+    assert not given.missing
+    assert not calculate("月薪6000，干了8年，被违法辞退，赔偿金多少", today=LATE).missing
+
+
+def test_comprehensive_hours_past_the_period_standard_are_overtime():
+    result = calculate("经批准按月综合计算工时，这个月标准工时168小时，实际工作了180小时，月工资4350，加班费多少", today=LATE)
+    calc = only(result, Kind.OVERTIME_WORKDAY)
+    assert calc.value == Decimal("450.00")  # 4350 ÷ 21.75 ÷ 8 = 25; × 150% × 12
+    assert calc.cites[0] == Cite("gongzi-zhifu-zanxing-guiding", "第十三条")
+    assert not result.missing
+
+
+def test_piece_work_in_overtime_at_150_percent_of_the_piece_rate():
+    result = calculate("计件的，做完定额后被安排加班，加班时间里包了300件，单价1.2元/件，这部分该给多少", today=LATE)
+    assert only(result, Kind.OVERTIME_PIECE).value == Decimal("540.00")  # 1.2 × 150% × 300
+    rest = calculate("计件工资，周六加班做了100件，单价2元一件，该给多少", today=LATE)
+    assert only(rest, Kind.OVERTIME_PIECE).value == Decimal("400.00")  # 2 × 200% × 100
+
+
+def test_no_double_wage_when_the_worker_himself_would_not_sign():
+    result = calculate("单位几次书面通知他签合同，他本人故意不签，干了5个月，月薪6000，能要二倍工资吗", today=LATE)
+    calc = only(result, Kind.DOUBLE_WAGE)
+    assert calc.value == 0 and calc.cites[0] == Cite("laodong-zhengyi-jieshi-2", "第七条")
+    assert only(calculate("单位一直不跟我签合同，干了5个月，月薪6000，二倍工资多少", today=LATE), Kind.DOUBLE_WAGE).value == Decimal("24000.00")
+
+
+def test_siling_and_plain_gongzuo_nianxian_are_time_with_this_employer():
+    assert read_facts("司龄4年，月入七千", today=LATE).service_months == 48
+    assert read_facts("本单位工作年限为2年5个月", today=LATE).service_months == 29
+
+
+def test_start_and_end_given_as_months_only():
+    result = calculate("2022年2月入职，2026年9月被公司辞退，工资标准5000，补偿多少", today=LATE)
+    calc = only(result, Kind.SEVERANCE)
+    assert calc.value == Decimal("25000.00")  # 4年7个月 → 5 × 5000
+    assert "约" in calc.sentence
+    facts = read_facts("自2024年8月起在车队开车，每月约6千", today=LATE)
+    assert facts.start_date == date(2024, 8, 1) and facts.monthly_wage == 6000
+    assert read_facts("2024年起诉过公司", today=LATE).start_date is None
+
+
+def test_years_with_an_earlier_employer_are_career_not_service():
+    facts = read_facts("之前在别的厂干了4年，去年来这家公司干了1年2个月", today=LATE)
+    assert facts.service_months == 14 and facts.career_months == 62
+    assert read_facts("以前在其他公司做了3年", today=LATE).service_months is None
+    leave = calculate("在现在的单位干了8个月，之前工作了9年半，今年年假几天", today=LATE)
+    assert only(leave, Kind.ANNUAL_LEAVE).value == 10  # 9年半 + 8个月: past 10 years in all
+
+
+def test_a_third_person_note_is_read_like_the_worker_s_own_words():
+    result = calculate("当事人在快递站干了2年7个月，月工资六千，站长说站点亏损让他走人，补偿多少", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("18000.00")  # 3 × 6000
+    assert calculate("公司把她开了，没给任何理由，她干了1年，月薪5000，能要多少", today=LATE).get(Kind.UNLAWFUL_DISMISSAL).value == Decimal("10000.00")
+    assert read_facts("其他同事都签了合同", today=LATE).written_contract is True  # 其他 is not 其我
+    assert only(calculate("该员工干了2年，公司让该员工走人，月薪5000，补偿多少", today=LATE), Kind.SEVERANCE).value == Decimal("10000.00")
+
+
+def test_a_dismissal_for_pregnancy_or_injury_is_unlawful_unless_for_misconduct():
+    result = calculate("她干了3年，月薪4000，怀孕5个月被公司辞退，能要多少", today=LATE)
+    calc = only(result, Kind.UNLAWFUL_DISMISSAL)
+    assert calc.value == Decimal("24000.00")  # 2 × 3 × 4000
+    assert Cite(LHF, "第四十二条") in calc.cites
+    misconduct = calculate("她在哺乳期，因严重违反规章制度被开除，干了3年，月薪4000，能要多少", today=LATE)
+    assert Kind.UNLAWFUL_DISMISSAL not in kinds(misconduct)
+
+
+def test_workday_overtime_days_given_as_a_total():
+    result = calculate("平时每天加班3小时，总共加了20天，月薪4350，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("2250.00")  # 25 × 150% × 60
+
+
+def test_notice_then_termination_and_medical_period_is_not_contract_expiry():
+    result = calculate("病休医疗期满后不能从事原工作，公司没提前30天通知就解除，干了2年，平均工资5000，上个月工资5200，合计多少", today=LATE)
+    assert only(result, Kind.TOTAL).value == Decimal("15200.00")  # 2 × 5000 + 5200
+    assert Cite(LHF, "第四十四条") not in only(result, Kind.SEVERANCE).cites  # 医疗期满 is not the contract's term running out
+
+
+def test_unemployment_benefit_months_by_time_paid_in():
+    assert only(calculate("公司倒闭了，失业保险交了4年，失业金最长领几个月", today=LATE), Kind.UNEMPLOYMENT_MONTHS).value == 12
+    assert only(calculate("累计缴失业保险5年，失业金能领多久", today=LATE), Kind.UNEMPLOYMENT_MONTHS).value == 18
+    assert only(calculate("失业保险交了10年，失业金最多领多久", today=LATE), Kind.UNEMPLOYMENT_MONTHS).value == 24
+    under = calculate("失业保险才交了8个月，失业金能领多久", today=LATE)
+    assert only(under, Kind.UNEMPLOYMENT_MONTHS).value == 0
+    dismissed = calculate("被裁员了，失业保险交了6年，失业金最多领几个月", today=LATE)
+    assert kinds(dismissed) == {Kind.UNEMPLOYMENT_MONTHS} and not dismissed.missing  # not a 经济补偿 question
+
+
+def test_sick_leave_past_the_bar_takes_the_year_s_leave():
+    assert only(calculate("累计工作6年，今年病假累计2个月，年假几天", today=LATE), Kind.ANNUAL_LEAVE).value == 0
+    kept = only(calculate("累计工作12年，今年请病假两个半月，年假几天", today=LATE), Kind.ANNUAL_LEAVE)
+    assert kept.value == 10  # 10 to 20 years: the bar is 3 months
+    assert only(calculate("累计工作21年，今年病假3个月，年假几天", today=LATE), Kind.ANNUAL_LEAVE).value == 15
+
+
+def test_deduction_for_a_loss_is_at_most_a_fifth_of_the_wage_and_keeps_the_minimum():
+    assert only(calculate("损坏了设备，公司要扣工资赔偿，月工资6000，每月最多扣多少", today=LATE), Kind.WAGE_DEDUCTION).value == Decimal("1200.00")
+    floored = calculate("月工资2800，最低工资标准2500，扣工资赔偿损失每月最多扣多少", today=LATE)
+    assert only(floored, Kind.WAGE_DEDUCTION).value == Decimal("300.00")  # 2800 − 2500 < 560
+
+
+def test_nursing_care_fee_and_nursing_time():
+    care = calculate("工伤二级，生活大部分不能自理，统筹地区上年度职工月平均工资7500，生活护理费多少", today=LATE)
+    assert only(care, Kind.NURSING_CARE).value == Decimal("3000.00")  # 40% × 7500
+    assert only(calculate("生了三胞胎，哺乳时间每天多久", today=LATE), Kind.NURSING_TIME).value == 3
+
+
+def test_more_ways_of_saying_time_worked_and_the_wage():
+    facts = read_facts("在厂里两年了，一月5500", today=LATE)
+    assert facts.service_months == 24 and facts.monthly_wage == 5500
+    assert read_facts("劳动关系存续2年4个月", today=LATE).service_months == 28
+    assert read_facts("他在公司任职期间5年", today=LATE).service_months == 60
+    approx = read_facts("干了3年，工资每个月五六千", today=LATE)
+    assert approx.monthly_wage == 5000 and approx.wage_approx  # the lower end, said as approximate
+    assert read_facts("工资四七千", today=LATE).monthly_wage != 4000  # not a range of neighbours
+    assert read_facts("他做了2年，拿的是4500的底薪", today=LATE).monthly_wage == 4500
+
+
+def test_an_early_termination_by_the_employer_with_notice_pay_named():
+    result = calculate("公司以经营困难为由提前解除，没有提前通知，月薪4000，干了2年3个月，补偿和代通知金一共多少", today=LATE)
+    assert only(result, Kind.TOTAL).value == Decimal("14000.00")  # 2.5 × 4000 + 4000
+
+
+def test_a_currency_sign_or_rmb_before_the_wage():
+    assert read_facts("干了3年，月薪¥6800", today=LATE).monthly_wage == 6800
+    assert read_facts("干了3年，工资每月RMB 7200", today=LATE).monthly_wage == 7200
+
+
+def test_weekends_counted_in_days_beside_a_full_day_of_hours():
+    result = calculate("月薪4350，周末都被叫来上班，这个月3个双休日共6天，每天8小时，没调休，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("2400.00")  # 200 × 200% × 6: a 双休日 is two days
+
+
+def test_overtime_left_this_month_and_hours_past_the_monthly_limit():
+    left = only(calculate("这个月单位已经安排延长工作时间22小时，还能再加几个小时", today=LATE), Kind.OVERTIME_LIMIT)
+    assert "14小时" in left.sentence  # 36 − 22
+    over = only(calculate("上个月一共加班了45个小时，超过法定上限了吗", today=LATE), Kind.OVERTIME_LIMIT)
+    assert "超出9小时" in over.sentence
+
+
+def test_more_deadline_questions_in_other_words():
+    term = calculate("仲裁委2026年10月9日受理了他的申请，45天审理期限到哪天", today=LATE)
+    assert only(term, Kind.AWARD_TERM).value == date(2026, 11, 23)
+    annul = calculate("公司2026年11月2日收到终局裁决书，想申请撤销，最晚哪天", today=LATE)
+    assert only(annul, Kind.ANNUL_AWARD).value == date(2026, 12, 2)  # + 30 days
+    assert Kind.SUIT_AFTER_AWARD not in kinds(annul)
+    resign = calculate("2026年11月3日递交了书面辞职信，最后工作日是哪天", today=LATE)
+    assert only(resign, Kind.RESIGNATION_NOTICE).value == date(2026, 12, 3)
+
+
+def test_unemployment_months_and_nursing_care_ask_for_the_fact_they_turn_on():
+    assert FactName.INSURED in {m.name for m in calculate("被辞退了，失业金能领多久", today=LATE).missing}
+    assert not calculate("失业保险交了2年，失业金能领多久", today=LATE).missing
+    assert FactName.CARE_LEVEL in {m.name for m in calculate("工伤二级，生活护理费每月多少", today=LATE).missing}
+
+
+def test_the_wage_after_probation_said_as_zhuanzheng():
+    result = calculate("试用期工资3500，转正5000，试用期最低应该发多少", today=LATE)
+    assert only(result, Kind.PROBATION_WAGE).value == Decimal("4000.00")  # 5000 × 80%
+
+
+def test_whether_there_is_annual_leave_after_a_year_of_work():
+    assert only(calculate("在公司工作满2年了，有没有年假", today=LATE), Kind.ANNUAL_LEAVE).value == 5
+
+
+def test_an_hourly_wage_and_a_wage_said_to_include_overtime_pay():
+    assert only(calculate("时薪20元，平时加班了12小时，加班费多少", today=LATE), Kind.OVERTIME_WORKDAY).value == Decimal("360.00")  # 20 × 150% × 12
+    result = calculate("月薪7000，其中包括加班费1500，干了2年被辞退，补偿多少", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("14000.00") and not result.missing
+
+
+def test_a_stretch_of_work_from_one_date_to_another():
+    result = calculate("他2023年5月1日至2026年4月30日在物流公司工作，被辞退，月薪6000，补偿多少", today=LATE)
+    assert only(result, Kind.SEVERANCE).value == Decimal("18000.00")  # 3 years × 6000
+    sick = read_facts("2026年3月1日到2026年5月1日请了病假", today=LATE)
+    assert sick.start_date is None and sick.end_date is None
+
+
+def test_a_weekday_of_last_week_as_a_date():
+    result = calculate("他上周三被公司开除，仲裁最晚哪天申请", today=LATE)  # LATE is a Monday
+    assert only(result, Kind.ARBITRATION).value == date(2027, 12, 2)  # 2026-12-02 + 1 year
+    rest = calculate("上周六加了8小时班，没补休，月薪5220，加班费多少", today=LATE)
+    assert only(rest, Kind.OVERTIME_REST_DAY).value == Decimal("480.00")  # still a rest day: 30 × 200% × 8
+
+
+def test_wages_over_a_given_injury_leave_are_paid_in_full():
+    result = calculate("工伤停工留薪期定了4个月，原工资5500，这期间单位一共该发多少", today=LATE)
+    assert only(result, Kind.INJURY_LEAVE_PAY).value == Decimal("22000.00")
+    assert result.calculations[0].kind is Kind.INJURY_LEAVE_PAY
+
+
+def test_spring_festival_days_named_by_their_lunar_dates():
+    result = calculate("月薪4350，春节初一到初五都被叫去上班，没调休，加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_HOLIDAY).value == Decimal("1800.00")  # 初一–初三: 200 × 300% × 3
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("800.00")  # 初四、初五: 200 × 200% × 2
+
+
+def test_a_dismissal_found_unlawful_and_a_task_contract_without_gongzuo():
+    result = calculate("公司以违纪为由开除了我，法院判决认定违法，干了4年，月薪6000，赔偿多少", today=LATE)
+    assert kinds(result) == {Kind.UNLAWFUL_DISMISSAL} and only(result, Kind.UNLAWFUL_DISMISSAL).value == Decimal("48000.00")
+    asked = calculate("公司开除我，仲裁会认定违法吗，干了4年，月薪6000", today=LATE)
+    assert Kind.SEVERANCE in kinds(asked)  # asked, not stated: both amounts
+    assert read_facts("签的是以完成一定任务为期限的合同", today=LATE).contract_type is ContractType.TASK
+
+
+def test_a_schedule_of_full_days_is_counted_by_the_standard_week_without_asking():
+    result = calculate("每天工作11小时，一周6天，月薪4350，一个月加班费多少", today=LATE)
+    assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("562.50")  # 25 × 150% × 3 × 5
+    assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("550.00")  # 25 × 200% × 11
+    assert "每月加班费约4839.38元" in only(result, Kind.OVERTIME_TOTAL).caveats[0]  # 1112.5 × 4.35
+    assert FactName.OVERTIME_DAYS not in {m.name for m in result.missing}
+
+
+def test_owed_wages_with_the_late_payment_damages_and_part_time_work():
+    result = calculate("公司拖欠了他4个月工资，月薪4500，劳动监察责令后逾期还不付，能加付多少赔偿金", today=LATE)
+    calc = only(result, Kind.OWED_WAGES)
+    assert calc.value == Decimal("18000.00") and "9000到18000元" in calc.sentence  # 50% to 100% of 18000
+    assert Kind.SEVERANCE not in kinds(result) and not result.missing
+    part = calculate("她是非全日制用工，干了2年，单位通知终止用工，有没有经济补偿", today=LATE)
+    assert only(part, Kind.PART_TIME_END).value == 0 and Kind.SEVERANCE not in kinds(part)
