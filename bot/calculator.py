@@ -1810,6 +1810,9 @@ def _overtime(w: _Work) -> None:
         general.insert(0, "按标准工时算：周一到周五每天超过8小时的是延长工作时间，第六、七天是休息日。")
     if f.wage_approx:
         general.insert(0, "你给的工资是大概数，结果也是约数。")
+    if f.overtime_holiday_hours is not None and _NEW_YEAR_DAYS.search(w.text):
+        # which days of 春节 are 法定节假日 comes from the national holiday rules, a text this corpus lacks: said, not cited
+        general.insert(0, "春节哪几天算法定节假日，按国务院的放假办法（本库没有收录原文，请以当年人社部门公布的为准）：这里把正月初一到初三算作法定节假日，其余按休息日。")
     by_day = f.overtime_by_day or bool(re.search(r"[一二两三四五六七八九十\d半]\s*(个)?(天|日)的?班|加班\s*[一二两三四五六七八九十\d半]+\s*(个)?(天|日)", w.text))
     week = "每周" if per_week else ""
     total = Decimal(0)

@@ -1220,6 +1220,10 @@ def test_spring_festival_days_named_by_their_lunar_dates():
     result = calculate("月薪4350，春节初一到初五都被叫去上班，没调休，加班费多少", today=LATE)
     assert only(result, Kind.OVERTIME_HOLIDAY).value == Decimal("1800.00")  # 初一–初三: 200 × 300% × 3
     assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("800.00")  # 初四、初五: 200 × 200% × 2
+    # which 春节 days are holidays is not in the corpus: the answer says where it comes from
+    assert any("放假办法" in c and "没有收录" in c for c in only(result, Kind.OVERTIME_HOLIDAY).caveats)
+    plain = calculate("月薪4350，国庆节3天都被叫去上班，没调休，加班费多少", today=LATE)
+    assert not any("放假办法" in c for calc in plain.calculations for c in calc.caveats)
 
 
 def test_a_dismissal_found_unlawful_and_a_task_contract_without_gongzuo():
