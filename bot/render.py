@@ -106,14 +106,19 @@ def actions_html(actions: dict | None, turn: int) -> str:
     return f'<section class="actions"><h3>行动清单</h3>{steps}{ev}</section>' if (steps or ev) else ""
 
 
-def triage_html(triage: dict | None, *, active: bool) -> str:
+def triage_html(triage: dict | None, *, active: bool, choice_href=None) -> str:
+    """The question the bot asks back, its choices as buttons (the page's click handler asks them),
+    or — with ``choice_href`` (a choice → its URL; the page without JavaScript) — as plain links."""
     if not triage or not triage.get("ask"):
         return ""
     if not triage.get("choices"):  # a figure only the worker knows (the local average wage): asked, not guessed
         return f'<section class="triage"><p class="ask">{esc(triage.get("ask"))}</p></section>'
-    buttons = "".join(
-        f'<button class="choice" data-act="ask" data-text="{esc(choice)}"{"" if active else " disabled"}>{esc(choice)}</button>'
-        for choice in triage["choices"])
+    if choice_href is not None:
+        buttons = "".join(f'<a class="choice" href="{esc(choice_href(choice))}">{esc(choice)}</a>' for choice in triage["choices"])
+    else:
+        buttons = "".join(
+            f'<button class="choice" data-act="ask" data-text="{esc(choice)}"{"" if active else " disabled"}>{esc(choice)}</button>'
+            for choice in triage["choices"])
     return f'<section class="triage"><p class="ask">{esc(triage.get("ask"))}</p><div class="choices">{buttons}</div></section>'
 
 
@@ -161,8 +166,9 @@ def feedback_html(turn: int, given: str | None) -> str:
 
 
 def answer_html(answer: dict, *, turn: int, vetted: dict | None = None, feedback: str | None = None,
-                final: bool = True, latest: bool = True, staff: bool = False) -> str:
-    """One answer card. ``final`` False while it is still streaming (no feedback buttons yet)."""
+                final: bool = True, latest: bool = True, staff: bool = False, choice_href=None) -> str:
+    """One answer card. ``final`` False while it is still streaming (no feedback buttons yet);
+    ``choice_href`` for a page without JavaScript (triage choices as links, no feedback buttons)."""
     outcome = answer.get("outcome", "")
     mark = ""
     if vetted:
@@ -174,11 +180,11 @@ def answer_html(answer: dict, *, turn: int, vetted: dict | None = None, feedback
         f'<p class="conclusion">{esc(conclusion_of(answer))}</p>',
         f'<ol class="points">{points}</ol>' if points else "",
         actions_html(answer.get("actions"), turn),
-        triage_html(answer.get("triage"), active=latest and final),
+        triage_html(answer.get("triage"), active=latest and final, choice_href=choice_href),
         f'<section class="sources"><h3>依据（点开看原文）</h3>{cites}</section>' if cites else "",
         referrals_html(answer.get("referrals") or []),
         f'<details class="full"><summary>完整回答文字</summary><p class="plain">{esc(answer.get("answer"))}</p></details>' if answer.get("answer") else "",
-        "" if staff else (feedback_html(turn, feedback) if final else '<div class="fb pending">正在整理回答…</div>'),
+        "" if staff or choice_href is not None else (feedback_html(turn, feedback) if final else '<div class="fb pending">正在整理回答…</div>'),
     ]
     return f'<section class="answer {esc(outcome)}" data-turn="{turn}">{"".join(parts)}</section>'
 
