@@ -214,7 +214,7 @@ CSS = """
 .gradio-container main, .gradio-container .main, .gradio-container .wrap.fillable { padding-left: 0 !important; padding-right: 0 !important; }
 footer { display: none !important; }
 #lq-header h1 { font-size: 1.5rem; margin: 0.2rem 0; }
-#lq-header p { margin: 0; color: #555; font-size: 0.95rem; }
+#lq-header p { margin: 0; color: #555; font-size: 1rem; }
 .lq-big button, button.lq-big, .lq-big { min-height: 52px; font-size: 1.1rem !important; }
 #lq-setup .wrap label, #lq-staff-region .wrap label { min-height: 48px; min-width: 4.2em; justify-content: center; font-size: 1.05rem; }
 #lq-profile { font-size: 1rem; }
@@ -229,7 +229,7 @@ footer { display: none !important; }
 #lq-transcript button.example { text-align: left; padding: 14px 16px; border-radius: 12px; border: 1px solid #c8d7d0; background: #f5faf8; min-height: 52px; }
 #lq-transcript .turn { margin: 14px 0 22px; }
 #lq-transcript .q { background: #eef3ff; border-radius: 12px; padding: 10px 14px; margin-bottom: 10px; line-height: 1.5; }
-#lq-transcript .q span { display: block; font-size: 0.8rem; color: #556; }
+#lq-transcript .q span { display: block; font-size: 1rem; color: #556; }
 #lq-transcript .answer { border: 1px solid #dde3e0; border-radius: 14px; padding: 14px; background: #fff; }
 #lq-transcript .answer.refused { border-color: #f0c9a0; background: #fffaf3; }
 #lq-transcript .conclusion { font-size: 1.35rem; font-weight: 700; line-height: 1.45; margin: 0 0 10px; color: #13251d; }
@@ -238,7 +238,7 @@ footer { display: none !important; }
 #lq-transcript .points li { margin: 4px 0; }
 #lq-transcript a.cite-ref { text-decoration: none; font-weight: 600; color: var(--lq-accent); padding: 0 2px; }
 #lq-transcript h3 { font-size: 1.05rem; margin: 14px 0 6px; }
-#lq-transcript h4 { font-size: 0.95rem; margin: 10px 0 4px; }
+#lq-transcript h4 { font-size: 1rem; margin: 10px 0 4px; }
 #lq-transcript .checklist { list-style: none; padding: 0; margin: 0; }
 #lq-transcript .checklist li { margin: 0; }
 #lq-transcript .checklist label { display: flex; gap: 10px; align-items: center; min-height: 44px; padding: 4px 0; cursor: pointer; line-height: 1.45; }
@@ -253,15 +253,15 @@ footer { display: none !important; }
 #lq-transcript details.cite > summary { padding: 12px; min-height: 48px; cursor: pointer; line-height: 1.5; list-style-position: inside; }
 #lq-transcript details.cite[open] > summary { border-bottom: 1px solid #e4e9e6; }
 #lq-transcript .cite .n { color: var(--lq-accent); font-weight: 700; }
-#lq-transcript .status { font-size: 0.8rem; padding: 1px 8px; border-radius: 999px; white-space: nowrap; }
+#lq-transcript .status { font-size: 1rem; padding: 1px 8px; border-radius: 999px; white-space: nowrap; }
 #lq-transcript .status.ok { background: #e5f6ec; color: #0b6b4f; }
 #lq-transcript .status.trial { background: #fff4d6; color: #7a5600; }
 #lq-transcript .status.old { background: #fde8e6; color: #8a1c12; }
 #lq-transcript .cite-body { padding: 8px 12px 12px; }
-#lq-transcript dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0 0 8px; font-size: 0.92rem; }
+#lq-transcript dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0 0 8px; font-size: 1rem; }
 #lq-transcript dt { color: #667; }
 #lq-transcript dd { margin: 0; }
-#lq-transcript .kind { font-size: 0.85rem; color: #445; font-weight: 600; }
+#lq-transcript .kind { font-size: 1rem; color: #445; font-weight: 600; }
 #lq-transcript .summary-kind { color: #7a5600; }
 #lq-transcript blockquote.quote { margin: 6px 0; padding: 8px 12px; border-left: 4px solid var(--lq-accent); background: #fff; white-space: pre-wrap; line-height: 1.6; }
 #lq-transcript p.summary { white-space: pre-wrap; line-height: 1.6; margin: 6px 0; }
@@ -270,16 +270,16 @@ footer { display: none !important; }
 #lq-transcript .hotlines a.tel, #lq-transcript .hotlines .where { display: block; padding: 12px 14px; border-radius: 10px; margin: 6px 0; line-height: 1.4; text-decoration: none; }
 #lq-transcript .hotlines a.tel { background: var(--lq-accent); color: #fff; font-weight: 700; font-size: 1.1rem; }
 #lq-transcript .hotlines .where { background: #f3f5f4; }
-#lq-transcript .hotlines small { display: block; font-weight: 400; font-size: 0.85rem; color: inherit; opacity: 0.85; }
+#lq-transcript .hotlines small { display: block; font-weight: 400; font-size: 1rem; color: inherit; opacity: 0.85; }
 #lq-transcript .hotlines a.tel, #lq-transcript .hotlines a.tel small { color: #fff !important; text-align: left; }
-#lq-transcript details.full { margin-top: 10px; font-size: 0.9rem; color: #444; }
+#lq-transcript details.full { margin-top: 10px; font-size: 1rem; color: #444; }
 #lq-transcript details.full summary { min-height: 40px; padding: 8px 0; cursor: pointer; }
 #lq-transcript p.plain { white-space: pre-wrap; line-height: 1.6; }
 #lq-transcript .fb { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin-top: 14px; }
 #lq-transcript button.fb-btn { min-height: 48px; padding: 8px 18px; border-radius: 10px; border: 1px solid #b9c7c0; background: #fff; font-size: 1.05rem; }
 #lq-transcript .fb.done { color: #0b6b4f; }
 #lq-transcript .fb.pending { color: #667; }
-.lq-small { font-size: 0.9rem; color: #555; }
+.lq-small { font-size: 1rem; color: #555; }
 .lq-small a { color: var(--lq-accent); }
 """
 
@@ -307,7 +307,7 @@ watch('value', () => {
 """One delegated click handler for the transcript: ``[n]`` opens citation n; a button with
 ``data-act`` (example, triage choice, feedback) becomes a Gradio ``click`` event with its data."""
 CSS += """
-.lq-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; display: block; overflow-x: auto; margin: 6px 0 12px; }
+.lq-table { border-collapse: collapse; width: 100%; font-size: 1rem; display: block; overflow-x: auto; margin: 6px 0 12px; }
 .lq-table th, .lq-table td { border: 1px solid #dfe5e2; padding: 6px 8px; text-align: left; vertical-align: top; }
 .lq-table th { background: #f3f6f5; white-space: nowrap; }
 .lq-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -318,19 +318,19 @@ CSS += """
 #lq-province .wrap { display: grid !important; grid-template-columns: repeat(4, 1fr); gap: 6px; }
 #lq-province .wrap label { min-width: 0 !important; padding-left: 6px !important; padding-right: 6px !important; }
 #lq-seen, #lq-queue-view, #lq-reports-view { max-width: 100%; overflow-wrap: anywhere; }
-.lq-facts { display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; font-size: 0.95rem; }
+.lq-facts { display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; font-size: 1rem; }
 .lq-facts dt { color: #667; }
 .lq-facts dd { margin: 0; }
 .lq-list { padding-left: 1.4em; margin: 4px 0 12px; }
 .lq-list li { margin: 6px 0; line-height: 1.45; }
 .lq-list small { display: block; color: #556; font-variant-numeric: tabular-nums; }
-.lq-list .tag { font-size: 0.8rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
+.lq-list .tag { font-size: 1rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
 .lq-card { border: 1px solid #dfe5e2; border-left: 4px solid #9fb3aa; border-radius: 10px; padding: 10px 12px; margin: 8px 0; background: #fff; }
 .lq-card.refused { border-left-color: #e0a060; }
 .lq-card.bad { border-left-color: #d9534f; }
-.lq-card .head { font-size: 0.95rem; margin-bottom: 6px; }
-.lq-card .state { font-size: 0.85rem; background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; margin-left: 6px; }
-.lq-card dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0; font-size: 0.95rem; }
+.lq-card .head { font-size: 1rem; margin-bottom: 6px; }
+.lq-card .state { font-size: 1rem; background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; margin-left: 6px; }
+.lq-card dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0; font-size: 1rem; }
 .lq-card dt { color: #667; }
 .lq-card dd { margin: 0; }
 .lq-card .stale { color: #8a1c12; }
@@ -344,13 +344,13 @@ CSS += """
 .lq-chips .wrap label:has(input:focus-visible) { outline: 3px solid #7cc4a8; }
 """
 CSS += """
-#lq-transcript details.places { margin: 6px 0 0; font-size: 0.92rem; }
+#lq-transcript details.places { margin: 6px 0 0; font-size: 1rem; }
 #lq-transcript details.places summary { min-height: 40px; padding: 8px 0; cursor: pointer; color: var(--lq-accent); }
 #lq-transcript details.places ul { list-style: none; padding: 0; margin: 0; }
 #lq-transcript li.place { padding: 8px 0; border-top: 1px solid #e2e8e5; line-height: 1.45; }
 #lq-transcript li.place small { display: block; color: #444; }
 #lq-transcript li.place small.listing { color: #8a4b00; }
-#lq-transcript p.places-note { margin: 4px 0 0; font-size: 0.88rem; color: #556; }
+#lq-transcript p.places-note { margin: 4px 0 0; font-size: 1rem; color: #556; }
 #lq-transcript li.place .links a { display: inline-block; padding: 6px 0; color: var(--lq-accent); }
 """
 
@@ -367,20 +367,36 @@ def nav_url(url: str | None) -> str | None:
     return url if safe_url(url) or APP_LINK.match(url) else None
 
 
-def feed_card(item, n: int) -> str:
-    """One 新政策 item: its kind and date, its one-line plain summary (marked 要点 or 目录信息), and
-    its citation card (closed; inside, exactly what changed)."""
+NOTE_KIND = "要点（非原文）"
+
+
+def policy_dates(item) -> str:
+    """The policy's own dates (「2025-04-22 发布 · 2025-07-01 起施行」), never the day the catalog learned of it."""
+    effective = item.effective or item.effective_from
+    parts = [f"{item.date.isoformat()} 发布"]
+    if effective and effective != item.date:
+        parts.append(f"{effective.isoformat()} 起施行")
+    return " · ".join(parts)
+
+
+def feed_card(item, n: int, *, summary: str | None = None) -> str:
+    """One 新政策 item: its kind and the policy's own dates, what changed (the province fact when
+    there is one, e.g. 「新增…浙江…」), a plain one-line summary when the project has one (a 要点,
+    marked so; never catalog metadata), and its citation card (closed; inside, exactly what changed)."""
     card = {**item.card(), "n": n, "article": "", "kind": item.summary_kind, "summary": item.headline, "kind_label": "这次的变化"}
-    when = item.updated.isoformat()
+    line = f'<p class="one-line">{esc(summary)} <small class="src">（{NOTE_KIND}）</small></p>' if summary else ""
     return (f'<li class="news-item"><div class="headline"><span class="label">{esc(item.label)}</span> '
-            f'<small>{esc(when)}</small></div><p class="one-line">{esc(item.summary)} <small class="src">（{esc(item.summary_kind)}）</small></p>'
+            f'<small class="when">{esc(policy_dates(item))}</small></div><p class="change">{esc(item.headline)}</p>{line}'
             f'{citation_card(card, turn="news")}</li>')
 
 
 def news_html(items: list, *, since: str | None, region: str | None, job: str | None, feed_urls: dict[str, str] | None = None,
-              limit: int = 8, error: str | None = None) -> str:
+              limit: int = 8, error: str | None = None, summaries: dict[str, str | None] | None = None) -> str:
     """The 「新政策」 panel: the items since the last visit (``since``; None = first visit, the newest
-    shown), each with its summary and card, and the feed links for this choice."""
+    shown), each with its summary and card, and the feed links for this choice. ``summaries``: the
+    plain line per item id (default: the item's own 要点 line; none for catalog metadata)."""
+    if summaries is None:
+        summaries = {i.id: i.summary if i.summary_kind == NOTE_KIND else None for i in items}
     where = f"{esc(region or '全国')} · {esc(job or '全部工作')}"
     if error:
         body = f'<p class="news-none">{esc(error)}</p>'
@@ -389,7 +405,7 @@ def news_html(items: list, *, since: str | None, region: str | None, job: str | 
     else:
         lead = f"自上次来访（{esc(since)}）以来有 {len(items)} 条新变化：" if since else f"和你相关的最近 {min(limit, len(items))} 条政策变化："
         more = f'<p class="lq-small">还有 {len(items) - limit} 条，见下面的订阅链接。</p>' if len(items) > limit else ""
-        body = f'<p class="news-lead">{lead}</p><ol class="news">{"".join(feed_card(i, n) for n, i in enumerate(items[:limit], start=1))}</ol>{more}'
+        body = f'<p class="news-lead">{lead}</p><ol class="news">{"".join(feed_card(i, n, summary=summaries.get(i.id)) for n, i in enumerate(items[:limit], start=1))}</ol>{more}'
     links = ""
     if feed_urls:
         links = ('<p class="feed-links lq-small">订阅（给工会公众号、站点屏幕用）：'
@@ -399,27 +415,35 @@ def news_html(items: list, *, since: str | None, region: str | None, job: str | 
     return f'<div class="lq-panel" id="lq-news-list"><p class="news-where">{where}</p>{body}{links}</div>'
 
 
-def service_point_html(point, *, n: int, distance_m: float | None = None, estimated: bool = False) -> str:
-    """One service point: name, kind, address, hours; a big tap-to-call; 高德 / 百度 / 腾讯 and a web
-    map; a listing's 「请先电话确认」 mark; the page its facts were read on and the day."""
+NO_PHONE = "电话请打12333查询"
+UNPLACED = "位置未知"
+
+
+def service_point_html(point, *, n: int, distance_m: float | None = None, estimated: bool = False, unplaced: bool = False,
+                       staff: bool = False) -> str:
+    """One service point: name, kind, address, hours; a big tap-to-call (12333 when the source gave
+    no phone); 高德 / 百度 / 腾讯 and a web map; a listing's 「请先电话确认」 mark; the page its facts
+    were read on and the day. The research note (how trustworthy the source is) only for ``staff``."""
     from corpus.services import navigation_links
 
     links = navigation_links(point)
     head = f'<b>{n}. {esc(point.name)}</b> <span class="tag">{esc(point.kind_label)}</span>'
     if distance_m is not None:
         head += f' <span class="dist">{esc(_distance(distance_m, estimated=estimated))}</span>'
+    elif unplaced:
+        head += f' <span class="dist unplaced">{UNPLACED}</span>'
     rows = [f'<div class="head">{head}</div>']
     if point.source_type == "listing":
         rows.append(f'<div class="listing">⚠ {LISTING_MARK}</div>')
     rows += [f'<div class="line"><span>{k}</span>{esc(v)}</div>' for k, v in (("地址", point.address), ("时间", point.hours)) if v]
-    if point.note:
-        rows.append(f'<div class="line note"><span>说明</span>{esc(point.note)}</div>')
+    if staff and point.note:
+        rows.append(f'<div class="line note"><span>核实备注</span>{esc(point.note)}</div>')
     actions = []
-    if tel := links.get("tel"):
-        if re.fullmatch(r"tel:\+?\d{3,15}", tel):
-            actions.append(f'<a class="call" href="{esc(tel)}">拨打 {esc(point.phone)}</a>')
+    tel = links.get("tel")
+    if tel and re.fullmatch(r"tel:\+?\d{3,15}", tel):
+        actions.append(f'<a class="call" href="{esc(tel)}">拨打 {esc(point.phone)}</a>')
     else:
-        actions.append('<span class="no-phone">页面没有给电话</span>')
+        actions.append(f'<a class="call" href="tel:12333">{NO_PHONE}</a>')
     nav = [(label, nav_url(links.get(key))) for label, key in (("高德", "amap"), ("百度", "baidu"), ("腾讯", "qq"), ("网页地图", "web"))]
     actions.append('<span class="nav-label">用地图导航（打开手机上的地图 App）：</span><span class="nav">' + "".join(
         f'<a class="map" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>' for label, url in nav if url) + "</span>")
@@ -440,8 +464,9 @@ def _distance(metres: float, *, estimated: bool = False) -> str:
     return f"约 {metres:.0f} 米" if metres < 1000 else f"约 {metres / 1000:.1f} 公里"
 
 
-def services_html(points: list, *, place: str | None, message: str | None = None, distances: list[float] | None = None,
-                  map_svg: str = "", estimated: set[str] | frozenset[str] = frozenset()) -> str:
+def services_html(points: list, *, place: str | None, message: str | None = None, distances: list[float | None] | None = None,
+                  map_svg: str = "", estimated: set[str] | frozenset[str] = frozenset(), unknown: set[str] | frozenset[str] = frozenset(),
+                  staff: bool = False) -> str:
     """The 服务站点 panel: ``message`` first (why the list is what it is), the static map when any
     point has coordinates, then the points. No points: say so and point to 12333."""
     parts = [f'<p class="svc-note">{esc(message)}</p>' if message else ""]
@@ -452,7 +477,8 @@ def services_html(points: list, *, place: str | None, message: str | None = None
     if map_svg:
         hollow = ' 空心圆圈的位置按所在区估算（来源页面没有给准确位置）。' if 'class="estimated"' in map_svg else ""
         parts.append(f'<div class="svc-map" aria-hidden="false">{map_svg}<p class="lq-small">示意图，只表示相对位置，不是地图。{hollow}</p></div>')
-    items = "".join(service_point_html(p, n=i, distance_m=distances[i - 1] if distances else None, estimated=p.id in estimated)
+    items = "".join(service_point_html(p, n=i, distance_m=distances[i - 1] if distances else None, estimated=p.id in estimated,
+                                       unplaced=p.id in unknown, staff=staff)
                     for i, p in enumerate(points, start=1))
     parts.append(f'<ol class="points-list">{items}</ol>')
     parts.append('<p class="lq-small">地址、电话以来源页面为准；出发前最好先打电话问清楚办公时间。急事拨 '
@@ -468,24 +494,40 @@ CSS += """
 .lq-panel .news-where { font-weight: 600; margin: 0 0 4px; }
 .lq-panel ol.news, .lq-panel ol.points-list { list-style: none; padding: 0; margin: 0; }
 .lq-panel li.news-item, .lq-panel li.point { border-top: 1px solid #e2e8e5; padding: 10px 0; }
-.lq-panel .headline .label { background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; font-size: 0.85rem; font-weight: 600; }
+.lq-panel .headline .label { background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; font-size: 1rem; font-weight: 600; }
 .lq-panel .headline small { color: #667; margin-left: 4px; }
 .lq-panel p.one-line { margin: 6px 0; font-size: 1.02rem; }
-.lq-panel p.one-line small.src { color: #7a5600; font-size: 0.8rem; white-space: nowrap; }
+.lq-panel p.change { margin: 6px 0 2px; font-weight: 600; }
+.lq-panel p.one-line small.src { color: #7a5600; font-size: 1rem; white-space: nowrap; }
 .lq-panel .news-none, .lq-panel .svc-none, .lq-panel .svc-note { background: #f3f5f4; border-radius: 10px; padding: 10px 12px; margin: 6px 0; }
-.lq-panel .tag { font-size: 0.8rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
-.lq-panel .dist { font-size: 0.85rem; color: #1a73e8; font-weight: 600; }
-.lq-panel .listing { color: #8a4b00; background: #fff4d6; border-radius: 8px; padding: 2px 8px; margin: 4px 0; font-size: 0.9rem; display: inline-block; }
-.lq-panel .line { font-size: 0.95rem; }
+.lq-panel .tag { font-size: 1rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
+.lq-panel .dist { font-size: 1rem; color: #1a73e8; font-weight: 600; }
+.lq-panel .listing { color: #8a4b00; background: #fff4d6; border-radius: 8px; padding: 2px 8px; margin: 4px 0; font-size: 1rem; display: inline-block; }
+.lq-panel .line { font-size: 1rem; }
 .lq-panel .line span { color: #667; margin-right: 6px; }
 .lq-panel .actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0 4px; }
 .lq-panel a.call { display: inline-block; background: var(--lq-accent); color: #fff !important; border-radius: 10px; padding: 10px 14px; font-weight: 700; text-decoration: none; min-height: 44px; box-sizing: border-box; }
-.lq-panel .nav-label { width: 100%; font-size: 0.85rem; color: #556; margin-top: 2px; }
+.lq-panel .nav-label { width: 100%; font-size: 1rem; color: #556; margin-top: 2px; }
 .lq-panel .nav { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; width: 100%; }
 .lq-panel a.map { display: block; text-align: center; border: 1px solid var(--lq-accent); color: var(--lq-accent); border-radius: 10px; padding: 10px 2px; min-height: 44px; box-sizing: border-box; text-decoration: none; white-space: nowrap; }
-.lq-panel .no-phone { color: #667; font-size: 0.9rem; }
+.lq-panel .no-phone { color: #667; font-size: 1rem; }
 .lq-panel .source a { color: var(--lq-accent); }
 .lq-panel .svc-map svg { width: 100%; height: auto; max-width: 420px; }
 .lq-panel .svc-none a.call { padding: 4px 10px; min-height: 0; }
 .lq-hidden { display: none !important; }
+"""
+CSS += """
+/* WCAG 2.1 AA on a phone: text 16 px and up, contrast 4.5:1 and up, tap targets 44×44 px and up. */
+.gradio-container { --button-primary-background-fill: #0b6b4f; --button-primary-background-fill-hover: #08563f;
+  --button-primary-text-color: #fff; --button-primary-border-color: #0b6b4f; --button-primary-border-color-hover: #08563f;
+  --text-xxs: 16px; --text-xs: 16px; --text-sm: 16px; --text-md: 16px; --text-lg: 18px;
+  --block-label-text-size: 16px; --block-info-text-size: 16px; --input-text-size: 16px; --button-small-text-size: 16px; --section-header-text-size: 16px;
+  --body-text-color-subdued: #4a4a4a; --input-placeholder-color: #5f6b66; --block-label-text-color: #2f3b36; }
+#lq-transcript a.cite-ref, .lq-panel a.cite-ref { display: inline-block; min-width: 44px; min-height: 44px; line-height: 44px; text-align: center; padding: 0; }
+.lq-panel .source a { display: inline-block; min-height: 44px; line-height: 44px; padding: 0 6px; }
+.lq-small a[href^="tel:"], a.call-inline { display: inline-block; min-width: 44px; min-height: 44px; line-height: 44px; text-align: center; font-weight: 700; }
+#lq-transcript a.source { min-height: 44px; box-sizing: border-box; }
+#lq-transcript details.places summary, #lq-transcript details.full summary { min-height: 44px; box-sizing: border-box; }
+#lq-transcript li.place .links a { min-height: 44px; line-height: 32px; box-sizing: border-box; }
+.lq-panel .dist { color: #1558b0; }
 """

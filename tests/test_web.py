@@ -4,6 +4,7 @@ its login, what a worker-side URL can and cannot reach, the records behind both,
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import replace
 
@@ -405,3 +406,70 @@ def test_the_served_bot_keeps_the_conversation(bot, tmp_path):
     state = conversation.to_json()
     followed = list(asker.answers(first.triage.choices[0], region="杭州", job="外卖", conversation=asker.conversation(state)))[-1]
     assert followed.asked.startswith(RIDER.rstrip("？")) and followed.citations[0].doc_id == "gongshang-baoxian-tiaoli"
+
+
+# -- the worker page's panels as a worker in 杭州 meets them (issue 18) -----------------------------
+
+
+def _cards(html: str) -> list[str]:
+    return re.findall(r'<li class="point[^"]*">.*?</li>', html, re.S)
+
+
+def test_hangzhou_service_points_show_workers_only_what_helps_them():
+    from bot.panels import ServicesPanel
+    from bot.render import services_html
+    from corpus.services import load_directory
+
+    directory = load_directory()
+    points = directory.for_city("杭州")
+    assert any(p.note for p in points) and any(not p.phone for p in points)
+    _, html = ServicesPanel(directory).render({"province": "浙江", "city": "杭州", "job": "外卖"})
+    cards = _cards(html)
+    assert len(cards) == len(points)
+    for point, card in zip(points, cards):
+        assert point.note[:12] not in card  # research notes (「被挂马的第三方网页转载…」) are for staff
+        assert ("电话请打12333查询" in card and 'href="tel:12333"' in card) if not point.phone else f"拨打 {point.phone}" in card
+        assert ("第三方整理，请先电话确认" in card) == (point.source_type == "listing")
+        assert 'href="https://uri.amap.com/' in card
+    assert "页面没有给电话" not in html and "挂马" not in html
+    staff = services_html(points, place="杭州", staff=True)
+    assert "挂马" in staff and "核实备注" in staff
+
+
+def test_nearby_in_hangzhou_keeps_unplaced_points_after_the_placed_and_nothing_far():
+    from bot.panels import ServicesPanel
+    from corpus.services import load_directory
+
+    panel = ServicesPanel(load_directory())
+    html = panel.nearby('{"lat": 30.2590, "lon": 120.1650}', {"province": "浙江", "city": "杭州"})  # 上城区
+    cards = _cards(html)
+    names = [re.search(r"<b>\d+\. (.*?)</b>", c).group(1) for c in cards]
+    assert "杭州市法律援助中心" in names  # its district is unknown: still listed, after the placed ones, said so
+    unplaced = [i for i, c in enumerate(cards) if "位置未知" in c]
+    placed = [i for i, c in enumerate(cards) if "位置未知" not in c]
+    assert unplaced and placed and max(placed) < min(unplaced) and "不知道在哪个区" in html
+    km = [float(x) for x in re.findall(r"估算约 (\d+) 公里|约 ([\d.]+) 公里", html) for x in x if x]
+    assert km and max(km) <= 50  # nothing 100 km away is called 附近 (建德 is 116 km from 上城)
+    assert not any("建德" in n for n in names)
+
+
+def test_news_items_are_dated_by_the_policy_once_each_with_a_plain_summary():
+    from bot.feeds import FeedSource
+    from bot.panels import NewsPanel
+    from common.settings import load_settings
+
+    panel = NewsPanel(FeedSource.for_settings(load_settings()), limit=20)
+    _, html, _ = panel.render({"province": "浙江", "city": "杭州", "job": "外卖"}, None)
+    items = re.findall(r'<li class="news-item">.*?</details></li>', html, re.S)
+    assert len(items) >= 8
+    recorded = {i.updated.isoformat() for i in panel.feeds.items(region="杭州", job="外卖")}
+    for item in items:
+        dates = re.search(r'<small class="when">(.*?)</small>', item).group(1)
+        assert not any(day in dates for day in recorded), dates  # not the day the catalog learned of it
+        assert "发布" in dates
+        assert "落款" not in item and "目录信息" not in item and "目前现行有效。" not in item.split("<details")[0]
+    titles = [re.search(r'<p class="change">(.*?)</p>', i).group(1) for i in items]
+    assert sum("扩大新就业形态人员职业伤害保障试点" in t or "扩大职业伤害保障试点" in t for t in titles) == 1  # one notice, once
+    kuoda = next(i for i in items if "扩大" in i)
+    assert "浙江" in kuoda.split("<details")[0]  # the province fact without opening the card
+    assert "2025-04-22 发布 · 2025-07-01 起施行" in kuoda and "2026-11-24" not in kuoda.split("<details")[0]
