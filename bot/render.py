@@ -58,6 +58,17 @@ def _with_markers(text: str, turn: int) -> str:
     return re.sub(r"\[(\d{1,2})\]", lambda m: f'<a class="cite-ref" href="#c{turn}-{m.group(1)}" data-open="c{turn}-{m.group(1)}">[{m.group(1)}]</a>', esc(text))
 
 
+def citation_origin(c: dict) -> str:
+    """How a citation was found, for staff: its similarity when retrieval found it; 「办事指南引用」
+    for an article a 办事指南 names (looked up, not searched: it has no similarity); the catalog
+    card of a document with neither text nor notes."""
+    if c.get("article") == "目录信息":
+        return "目录信息（没有全文和要点）"
+    if not c.get("score"):
+        return "办事指南引用"
+    return f"相似度 {c['score']:.3f}"
+
+
 def citation_card(c: dict, *, turn: int, staff: bool = False) -> str:
     status = c.get("status") or ""
     meta = [
@@ -70,7 +81,7 @@ def citation_card(c: dict, *, turn: int, staff: bool = False) -> str:
         ("适用地区", c.get("region")),
     ]
     if staff:
-        meta.append(("相似度", f"{c.get('score', 0):.3f}"))
+        meta.append(("来源", citation_origin(c)))
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta if v)
     if c.get("kind", "原文") == "原文":
         body = f'<div class="kind">原文摘录</div><blockquote class="quote">{esc((c.get("quote") or "").strip())}</blockquote>'
@@ -530,4 +541,70 @@ CSS += """
 #lq-transcript details.places summary, #lq-transcript details.full summary { min-height: 44px; box-sizing: border-box; }
 #lq-transcript li.place .links a { min-height: 44px; line-height: 32px; box-sizing: border-box; }
 .lq-panel .dist { color: #1558b0; }
+"""
+
+
+# -- 诉求反映: the report number, kept in the browser ----------------------------------------------
+
+KEPT_REPORTS = 20
+"""Report numbers a browser keeps (the newest; older ones drop off its list)."""
+
+
+def report_number_html(number: str) -> str:
+    """A report number that never wraps, with a button that copies it (see :data:`COPY_JS`)."""
+    return (f'<span class="lq-number">{esc(number)}</span> '
+            f'<button type="button" class="lq-copy" data-copy="{esc(number)}" aria-label="复制编号 {esc(number)}">复制编号</button>')
+
+
+def report_received_html(number: str) -> str:
+    return (f'<div class="notice ok" role="status"><p>已收到你的诉求。编号：{report_number_html(number)}</p>'
+            '<p>编号已经记在这个手机的浏览器里，下面「我的诉求」随时可以查进度。</p></div>')
+
+
+def my_reports_html(reports: list[tuple[str, str | None]]) -> str:
+    """「我的诉求」: the numbers this browser kept, newest first, each with its status (None: the
+    server no longer has it)."""
+    if not reports:
+        return ""
+    items = "".join(f'<li>{report_number_html(number)} <span class="state">{esc(status or "查不到这个编号")}</span></li>'
+                    for number, status in reports)
+    return f'<div class="lq-my-reports"><h4>我的诉求（记在这个手机上）</h4><ul>{items}</ul></div>'
+
+
+COPY_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-copy]');
+  if (!button) return;
+  event.preventDefault();
+  const text = button.dataset.copy;
+  const done = () => { button.textContent = '已复制'; setTimeout(() => { button.textContent = '复制编号'; }, 2000); };
+  const fallback = () => {
+    const area = document.createElement('textarea');
+    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed'; area.style.opacity = '0';
+    document.body.appendChild(area); area.select();
+    try { if (document.execCommand('copy')) done(); } catch (e) {}
+    area.remove();
+  };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback); else fallback();
+});
+"""
+"""The copy button of a report number (the clipboard API where the page is secure, else the old way)."""
+CSS += """
+.lq-number { white-space: nowrap; font-family: ui-monospace, monospace; font-weight: 700; font-size: 1.1rem; letter-spacing: 0.02em; }
+button.lq-copy { min-height: 44px; min-width: 44px; padding: 6px 14px; margin: 2px 4px; border-radius: 10px; border: 1px solid #0b6b4f;
+  background: #fff; color: #0b6b4f; font: inherit; font-size: 1rem; cursor: pointer; }
+.lq-my-reports ul { list-style: none; padding: 0; margin: 4px 0; }
+.lq-my-reports li { padding: 6px 0; border-top: 1px solid #e2e8e5; }
+.lq-my-reports .state { color: #114d2e; }
+.notice p { margin: 2px 0; }
+"""
+CSS += """
+/* the staff page: the tab bar keeps its place (a scrollbar appearing on a long tab does not shift it) */
+html { overflow-y: scroll; scrollbar-gutter: stable; }
+.gradio-container .tabs, .gradio-container .tab-wrapper { width: 100%; }
+.lq-card button.lq-handle { display: block; margin-top: 8px; min-height: 44px; padding: 6px 16px; border-radius: 10px; border: 1px solid #0b6b4f;
+  background: #fff; color: #0b6b4f; font: inherit; font-size: 1rem; cursor: pointer; }
+.lq-card button.lq-handle:disabled { opacity: 0.6; }
+details.lq-junk { margin: 10px 0; border: 1px dashed #b9c7c0; border-radius: 10px; padding: 4px 10px; }
+details.lq-junk > summary { min-height: 44px; line-height: 44px; cursor: pointer; color: #4a4a4a; }
 """

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import RIDER
+from tests.fakes import canned_answer
 from tests.webserver import STAFF_NAME, STAFF_PASSWORD
 
 PROFILE = {"chosen": True, "province": "浙江", "city": "杭州", "job": "外卖"}
@@ -74,16 +75,18 @@ def test_refused_question_goes_to_the_staff_queue_redacted(web):
 @pytest.mark.integration
 def test_report_is_stored_redacted_and_can_be_looked_up(web):
     client = worker(web)
-    notice, what = client.predict("平台扣了我三天的跑单费，我叫王五，身份证 110101199003074514", "美团", "杭州", "微信 wang5-rider",
-                                  api_name="/report")
+    notice, what, mine = client.predict("平台扣了我三天的跑单费，我叫王五，身份证 110101199003074514", "美团", "杭州", "微信 wang5-rider",
+                                        api_name="/report")
     assert "编号" in notice and what == ""
-    number = notice.split("编号：")[1][:12]
+    number = re.search(r'<span class="lq-number">(LQ-[0-9A-Z]{4}-[0-9A-Z]{4})</span>', notice).group(1)
+    assert f'data-copy="{number}"' in notice  # a copy button, and the number kept in this browser's 「我的诉求」
+    assert number in mine and "已收到" in mine
     stored = web.records.report(number)
     assert stored.status == "已收到" and stored.contact == "微信 wang5-rider"  # given on purpose: kept as typed
     assert "110101199003074514" not in stored.what and "王五" not in stored.what
     assert "已收到" in client.predict(number.lower(), api_name="/lookup_report")
     assert "没有找到" in client.predict("LQ-0000-0000", api_name="/lookup_report")
-    notice, what = client.predict("   ", "", "", "", api_name="/report")
+    notice, what, _ = client.predict("   ", "", "", "", api_name="/report")
     assert "请填写" in notice
 
 
@@ -473,3 +476,37 @@ def test_news_items_are_dated_by_the_policy_once_each_with_a_plain_summary():
     kuoda = next(i for i in items if "扩大" in i)
     assert "浙江" in kuoda.split("<details")[0]  # the province fact without opening the card
     assert "2025-04-22 发布 · 2025-07-01 起施行" in kuoda and "2026-11-24" not in kuoda.split("<details")[0]
+
+
+# -- the staff page's pieces (issue 18) ------------------------------------------------------------
+
+
+def test_junk_input_is_told_apart_from_questions():
+    from bot.junk import Junk, junk_reason, split_junk
+
+    assert junk_reason("送外卖路上被车撞了，算工伤吗？") is None
+    assert junk_reason("公司不签合同怎么办") is None
+    assert junk_reason("？？？ ！！") is Junk.EMPTY and junk_reason("〔手机号〕") is Junk.EMPTY
+    assert junk_reason("123456 ok") is Junk.NO_CHINESE
+    assert junk_reason("工伤") is Junk.TOO_SHORT
+    assert junk_reason("啊啊啊啊啊啊啊") is Junk.REPEATED and junk_reason("哈哈哈哈哈哈哈哈好") is Junk.REPEATED
+    kept, junk = split_junk(["拖欠工资去哪投诉", "啊啊啊啊", "拖欠工资 去哪投诉？", "哪里投诉拖欠工资"])
+    assert kept == ["拖欠工资去哪投诉", "哪里投诉拖欠工资"]
+    assert junk == [("啊啊啊啊", Junk.REPEATED), ("拖欠工资 去哪投诉？", Junk.DUPLICATE)]
+
+
+def test_staff_sees_guide_citations_labelled_not_a_zero_similarity():
+    from bot.render import citation_card
+    from bot.results import Citation
+    from bot.staff import seen_html
+    from corpus.catalog import load_catalog
+
+    found = Citation(n=1, doc_id="gongshang-baoxian-tiaoli", title="工伤保险条例", doc_no=None, article="第十四条", page=None,
+                     quote="……应当认定为工伤", status="现行有效", effective_from=None, region="全国", source_url=None, score=0.8731)
+    guide = Citation(n=2, doc_id="gongshang-baoxian-tiaoli", title="工伤保险条例", doc_no=None, article="第十七条", page=None,
+                     quote="……30日内", status="现行有效", effective_from=None, region="全国", source_url=None, score=0.0)
+    answer = canned_answer(citations=[found, guide], guide="gongshang-rending")
+    html = seen_html(answer, debug=None, catalog=load_catalog())
+    assert "相似度 0.873" in html and "办事指南引用" in html and "相似度 0.000" not in html
+    card = citation_card(answer.to_json()["citations"][1], turn=0, staff=True)
+    assert "办事指南引用" in card and "0.000" not in card
