@@ -127,7 +127,7 @@ def form_html(request: LiteRequest) -> str:
 def lite_css() -> str:
     """The answer card's rules of :data:`bot.render.CSS` (those of ``#lq-transcript``, notices and
     small print) plus the page's own layout: no Gradio rules, nothing fetched."""
-    keep = ("#lq-transcript", ".notice", ".lq-small", ":root")
+    keep = ("#lq-transcript", ".notice", ".lq-small", ":root", ".lq-sr")
     answer = "\n".join(line for line in CSS.splitlines() if line.startswith(keep))
     return answer + LITE_LAYOUT
 
@@ -176,7 +176,7 @@ def lite_page(request: LiteRequest, *, body: str = "", notice: str = "") -> str:
 def answer_body(request: LiteRequest, answer: dict, *, vetted: dict | None = None) -> str:
     choice_href = lambda choice: request.query(choice=choice)  # noqa: E731
     asked = request.choice or request.question
-    return (f'<article class="turn"><div class="q"><span>你问</span>{esc(asked)}</div>'
+    return (f'<article class="turn"><h2 class="lq-sr">回答</h2><div class="q"><span>你问</span>{esc(asked)}</div>'
             + answer_html(answer, turn=0, vetted=vetted, choice_href=choice_href) + "</article>")
 
 

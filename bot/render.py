@@ -208,7 +208,7 @@ def transcript_html(turns: list[dict], *, examples: list[str] = (), staff: bool 
                 f'<p class="try">可以这样问：</p><div class="examples">{buttons}</div></div>')
     out = []
     for i, t in enumerate(turns):
-        out.append(f'<article class="turn"><div class="q"><span>你问</span>{esc(t["question"])}</div>'
+        out.append(f'<article class="turn"><h2 class="lq-sr">第 {i + 1} 问</h2><div class="q"><span>你问</span>{esc(t["question"])}</div>'
                    + answer_html(t["answer"], turn=i, vetted=t.get("vetted"), feedback=t.get("feedback"),
                                  final=t.get("final", True), latest=i == len(turns) - 1, staff=staff)
                    + "</article>")
@@ -532,7 +532,7 @@ CSS += """
 .gradio-container { --button-primary-background-fill: #0b6b4f; --button-primary-background-fill-hover: #08563f;
   --button-primary-text-color: #fff; --button-primary-border-color: #0b6b4f; --button-primary-border-color-hover: #08563f;
   --text-xxs: 16px; --text-xs: 16px; --text-sm: 16px; --text-md: 16px; --text-lg: 18px;
-  --block-label-text-size: 16px; --block-info-text-size: 16px; --input-text-size: 16px; --button-small-text-size: 16px; --section-header-text-size: 16px;
+  --block-label-text-size: 16px; --block-title-text-size: 16px; --checkbox-label-text-size: 16px; --block-info-text-weight: 400; --block-info-text-size: 16px; --input-text-size: 16px; --button-small-text-size: 16px; --section-header-text-size: 16px;
   --body-text-color-subdued: #4a4a4a; --input-placeholder-color: #5f6b66; --block-label-text-color: #2f3b36; }
 #lq-transcript a.cite-ref, .lq-panel a.cite-ref { display: inline-block; min-width: 44px; min-height: 44px; line-height: 44px; text-align: center; padding: 0; }
 .lq-panel .source a { display: inline-block; min-height: 44px; line-height: 44px; padding: 0 6px; }
@@ -541,6 +541,7 @@ CSS += """
 #lq-transcript details.places summary, #lq-transcript details.full summary { min-height: 44px; box-sizing: border-box; }
 #lq-transcript li.place .links a { min-height: 44px; line-height: 32px; box-sizing: border-box; }
 .lq-panel .dist { color: #1558b0; }
+#lq-transcript small, .lq-panel small, .lq-small small, .lq-card small, .lq-list small { font-size: 1rem; }
 """
 
 
@@ -601,10 +602,14 @@ button.lq-copy { min-height: 44px; min-width: 44px; padding: 6px 14px; margin: 2
 CSS += """
 /* the staff page: the tab bar keeps its place (a scrollbar appearing on a long tab does not shift it) */
 html { overflow-y: scroll; scrollbar-gutter: stable; }
+.gradio-container { width: 100% !important; box-sizing: border-box; }
 .gradio-container .tabs, .gradio-container .tab-wrapper { width: 100%; }
 .lq-card button.lq-handle { display: block; margin-top: 8px; min-height: 44px; padding: 6px 16px; border-radius: 10px; border: 1px solid #0b6b4f;
   background: #fff; color: #0b6b4f; font: inherit; font-size: 1rem; cursor: pointer; }
 .lq-card button.lq-handle:disabled { opacity: 0.6; }
 details.lq-junk { margin: 10px 0; border: 1px dashed #b9c7c0; border-radius: 10px; padding: 4px 10px; }
 details.lq-junk > summary { min-height: 44px; line-height: 44px; cursor: pointer; color: #4a4a4a; }
+"""
+CSS += """
+.lq-sr { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 """

@@ -253,6 +253,8 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             job = gr.Radio(JOBS, label="你做什么工作？", elem_id="lq-job", elem_classes=["lq-chips"])
             save = gr.Button("好了，开始提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-save")
         visit = gr.BrowserState({}, storage_key="laoquan-visit", secret=PROFILE_SECRET)
+        kept_reports = gr.BrowserState([], storage_key="laoquan-reports", secret=PROFILE_SECRET)  # 「我的诉求」 (not inside the
+        # closed accordion: a component there is mounted only when it opens, and would not read the browser's copy on load)
         with gr.Accordion("新政策", open=False, elem_id="lq-news") as news_box:
             news = gr.HTML("", elem_id="lq-news-view")
         with gr.Accordion("服务站点 · 一键导航", open=False, elem_id="lq-services") as services_box:
@@ -273,7 +275,6 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             contact = gr.Textbox(label="怎么联系你（可不填）", placeholder="手机或微信", elem_id="lq-report-contact")
             report_btn = gr.Button("提交诉求", variant="primary", elem_classes=["lq-big"], elem_id="lq-report-send")
             report_notice = gr.HTML("", elem_id="lq-report-notice", js_on_load=COPY_JS)
-            kept_reports = gr.BrowserState([], storage_key="laoquan-reports", secret=PROFILE_SECRET)
             my_reports = gr.HTML("", elem_id="lq-my-reports", js_on_load=COPY_JS)
             number = gr.Textbox(label="查进度：输入编号", placeholder="LQ-XXXX-XXXX", elem_id="lq-lookup-number")
             lookup_btn = gr.Button("查询", elem_classes=["lq-big"], elem_id="lq-lookup")
