@@ -539,7 +539,7 @@ CSS += """
 .lq-small a[href^="tel:"], a.call-inline { display: inline-block; min-width: 44px; min-height: 44px; line-height: 44px; text-align: center; font-weight: 700; }
 #lq-transcript a.source { min-height: 44px; box-sizing: border-box; }
 #lq-transcript details.places summary, #lq-transcript details.full summary { min-height: 44px; box-sizing: border-box; }
-#lq-transcript li.place .links a { min-height: 44px; line-height: 32px; box-sizing: border-box; }
+#lq-transcript li.place .links a { min-height: 44px; min-width: 44px; line-height: 32px; text-align: center; box-sizing: border-box; }
 .lq-panel .dist { color: #1558b0; }
 #lq-transcript small, .lq-panel small, .lq-small small, .lq-card small, .lq-list small { font-size: 1rem; }
 """
@@ -607,6 +607,7 @@ html { overflow-y: scroll; scrollbar-gutter: stable; }
 .lq-card button.lq-handle { display: block; margin-top: 8px; min-height: 44px; padding: 6px 16px; border-radius: 10px; border: 1px solid #0b6b4f;
   background: #fff; color: #0b6b4f; font: inherit; font-size: 1rem; cursor: pointer; }
 .lq-card button.lq-handle:disabled { opacity: 0.6; }
+#lq-dash-files button.label-clear-button { display: none !important; }  /* downloads, not uploads: nothing to remove */
 details.lq-junk { margin: 10px 0; border: 1px dashed #b9c7c0; border-radius: 10px; padding: 4px 10px; }
 details.lq-junk > summary { min-height: 44px; line-height: 44px; cursor: pointer; color: #4a4a4a; }
 """

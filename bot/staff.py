@@ -297,9 +297,6 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
                 done = gr.Checkbox(label="已办结", elem_id="lq-done")
                 save_report = gr.Button("保存", variant="primary", elem_id="lq-report-save")
                 report_notice = gr.HTML("")
-            with gr.Tab("服务站点", id="services") as services_tab:
-                gr.HTML('<p class="lq-small">目录里的全部站点，带核实备注（来源可信度、是否可能搬迁）。备注只在这里显示，工人页面看不到。</p>')
-                services_html_ = gr.HTML("", elem_id="lq-staff-services")
             with gr.Tab("看板", id="dashboard") as dashboard_tab:
                 gr.HTML('<p class="lq-small">全部来自本站的匿名统计（周、省、工作、主题、结果；不含问题原文和时间点）、反馈和诉求记录；'
                         '不发给任何人。图下可以下载每张图的数字（CSV）。</p>')
@@ -312,6 +309,9 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
                 dash_reports = gr.HTML("", elem_id="lq-dash-reports")
                 dash_files = gr.File(label="下载数据（CSV）", file_count="multiple", interactive=False, elem_id="lq-dash-files")
                 refresh = gr.Button("刷新看板", elem_id="lq-dash-refresh")
+            with gr.Tab("服务站点", id="services") as services_tab:
+                gr.HTML('<p class="lq-small">目录里的全部站点，带核实备注（来源可信度、是否可能搬迁）。备注只在这里显示，工人页面看不到。</p>')
+                services_html_ = gr.HTML("", elem_id="lq-staff-services")
         outputs = [transcript, seen, notice, conv, turns, last]
         send.click(ask, [question, region, as_of, conv, turns], outputs, api_name="staff_ask")
         question.submit(ask, [question, region, as_of, conv, turns], outputs, api_visibility="private")

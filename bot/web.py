@@ -177,17 +177,23 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
     def report_city_default(profile):
         return region_of(profile) or ""
 
-    def submit_report(what, platform, city, contact, kept):
-        """Stores the report; its number is kept in this browser (``laoquan-reports``) for 「我的诉求」."""
+    def submit_report(what, platform, city, contact):
+        """Stores the report; returns (notice, the form's text, the new number for :func:`keep_report`)."""
         try:
             report = records.add_report(what=what, platform=platform, city=city, contact=contact)
         except RecordError as exc:
-            return notice_html(exc.message), what, gr.skip(), gr.skip()
+            return notice_html(exc.message), what, None
         except Exception:
             log.exception("could not store a report")
-            return notice_html(BROKEN), what, gr.skip(), gr.skip()
-        kept = [report.number, *[n for n in kept_numbers(kept) if n != report.number]][:KEPT_REPORTS]
-        return report_received_html(report.number), "", kept, show_my_reports(kept)
+            return notice_html(BROKEN), what, None
+        return report_received_html(report.number), "", report.number
+
+    def keep_report(number, kept):
+        """The new number first in this browser's list (``laoquan-reports``), and 「我的诉求」 shown."""
+        if not number:
+            return gr.skip(), gr.skip()
+        kept = [number, *[n for n in kept_numbers(kept) if n != number]][:KEPT_REPORTS]
+        return kept, show_my_reports(kept)
 
     def kept_numbers(kept) -> list[str]:
         return [n for n in (kept if isinstance(kept, list) else []) if isinstance(n, str) and len(n) <= 20][:KEPT_REPORTS]
@@ -296,8 +302,9 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         send.click(ask, [question, profile, conv, turns], outputs, api_name="ask")
         question.submit(ask, [question, profile, conv, turns], outputs, api_visibility="private")
         transcript.click(on_click, [profile, conv, turns], outputs, api_visibility="private")
-        report_btn.click(submit_report, [what, platform, report_city, contact, kept_reports], [report_notice, what, kept_reports, my_reports],
-                         api_name="report", queue=False)
+        new_number = gr.State(None)
+        report_btn.click(submit_report, [what, platform, report_city, contact], [report_notice, what, new_number], api_name="report", queue=False
+                         ).then(keep_report, [new_number, kept_reports], [kept_reports, my_reports], api_visibility="private", queue=False)
         lookup_btn.click(lookup_report, [number], [lookup_out], api_name="lookup_report", queue=False)
         news_btn = gr.Button(visible=False)
         news_btn.click(news_api, [profile, visit], [news, visit], api_name="news", queue=False)

@@ -243,7 +243,8 @@ def test_worker_sees_new_policies_and_service_points_for_beijing(browser, web, o
     news.get_by_text("新政策").first.click()
     page.wait_for_selector("#lq-news-list li.news-item")
     first = page.locator("#lq-news-list li.news-item").first
-    assert first.locator("p.one-line").inner_text().strip()  # the one-line plain summary
+    assert first.locator("p.change").inner_text().strip()  # what changed, in one line
+    assert page.locator("#lq-news-list li.news-item p.one-line").first.inner_text().strip()  # a plain 要点 line where there is one
     first.locator("details.cite summary").click()
     assert first.locator("details.cite").evaluate("e => e.open") and first.locator(".cite-body dl").is_visible()
     assert page.locator("#lq-news-list a", has_text="Atom 订阅").get_attribute("href") == "/feeds/beijing/waimai.xml"
@@ -498,6 +499,9 @@ def test_staff_page_redirects_keeps_its_tabs_still_and_handles_items_by_button(b
     staff.wait_for_selector(f"#lq-queue-notice >> text=第 {item} 条已标记为处理")
     assert staff.locator(f'#lq-queue button[data-id="{item}"]').count() == 0
     assert all(q.id != item for q in web.records.queue())
+    staff.get_by_role("tab", name="看板").click()
+    staff.locator("#lq-dash-files a[download]").first.wait_for(timeout=30_000)
+    assert staff.evaluate("() => [...document.querySelectorAll('#lq-dash-files button')].filter(b => b.getClientRects().length).length") == 0
     staff.get_by_role("tab", name="服务站点").click()
     staff.wait_for_selector("#lq-staff-services li.point")
     assert "核实备注" in staff.inner_text("#lq-staff-services")
