@@ -25,6 +25,7 @@ from bot.guards import QuestionError, clean_question
 from bot.protocols import Bot
 from bot.records import Records
 from bot.render import CSS, answer_html, esc, notice_html
+from corpus.changes import JOBS
 from corpus.regions import CITIES, MUNICIPALITIES, PROVINCE_OF, PROVINCES
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 LITE_PATH = "/lite"
 LITE_BUDGET_BYTES = 60_000
 """A first load of ``/lite`` (the page with its inline CSS; nothing else is fetched) stays under this."""
-JOBS = ("外卖", "快递", "网约车", "货运", "主播", "家政", "其他")
-"""The same jobs as the Gradio page (:data:`bot.web.JOBS`; not imported: bot.web pulls in Gradio)."""
 TITLE = "劳权通 · 简洁版"
 DESCRIPTION = "外卖、快递、网约车、货运、主播的劳动权益问答：只按法规原文回答，条条有出处。不用注册，网速慢也能用。"
 BROKEN = "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。"

@@ -309,9 +309,9 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
                 dash_reports = gr.HTML("", elem_id="lq-dash-reports")
                 dash_files = gr.File(label="下载数据（CSV）", file_count="multiple", interactive=False, elem_id="lq-dash-files")
                 refresh = gr.Button("刷新看板", elem_id="lq-dash-refresh")
-            with gr.Tab("服务站点", id="services") as services_tab:
-                gr.HTML('<p class="lq-small">目录里的全部站点，带核实备注（来源可信度、是否可能搬迁）。备注只在这里显示，工人页面看不到。</p>')
-                services_html_ = gr.HTML("", elem_id="lq-staff-services")
+                with gr.Accordion("服务站点目录（带核实备注）", open=False, elem_id="lq-staff-services-box") as services_box:
+                    gr.HTML('<p class="lq-small">目录里的全部站点，带核实备注（来源可信度、是否可能搬迁）。备注只在这里显示，工人页面看不到。</p>')
+                    services_html_ = gr.HTML("", elem_id="lq-staff-services")
         outputs = [transcript, seen, notice, conv, turns, last]
         send.click(ask, [question, region, as_of, conv, turns], outputs, api_name="staff_ask")
         question.submit(ask, [question, region, as_of, conv, turns], outputs, api_visibility="private")
@@ -322,7 +322,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
         handle_api = gr.Button(visible=False)
         handle_number = gr.Number(visible=False, precision=0)
         handle_api.click(handle_item, [handle_number, note], [queue_notice, queue_html, note], api_name="handle_queue_item")
-        services_tab.select(services_view, None, [services_html_], api_name="staff_services")
+        services_box.expand(services_view, None, [services_html_], api_name="staff_services")  # a fifth tab would not fit a phone
         reports_tab.select(reports_view, None, [reports_html], api_name="reports")
         save_report.click(update_report, [number, target, outcome, done], [report_notice, reports_html], api_name="update_report")
         dash_outputs = [dash_summary, plot_topics_, plot_rates_, plot_provinces_, dash_vetting, plot_reports_, dash_reports, dash_files]
