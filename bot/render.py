@@ -143,6 +143,8 @@ def place_html(place: dict) -> str:
     links = []
     if href := tel_href(place):
         links.append(f'<a href="{esc(href)}">拨打 {esc(href[4:])}</a>')
+    else:
+        links.append(f'<a href="tel:12333">{NO_PHONE}</a>')
     navigation = place.get("navigation") or {}
     for label, key in (("高德", "amap"), ("百度", "baidu"), ("腾讯", "qq"), ("网页地图", "web")):
         if url := nav_url(navigation.get(key)):

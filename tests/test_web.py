@@ -509,3 +509,13 @@ def test_staff_sees_guide_citations_labelled_not_a_zero_similarity():
     assert "相似度 0.873" in html and "办事指南引用" in html and "相似度 0.000" not in html
     card = citation_card(answer.to_json()["citations"][1], turn=0, staff=True)
     assert "办事指南引用" in card and "0.000" not in card
+
+
+def test_an_answers_local_places_offer_12333_when_the_source_gave_no_phone():
+    from bot.render import place_html
+
+    html = place_html({"name": "杭州市法律援助中心", "address": "杭州市某路1号", "source_type": "listing", "note": "第三方转载的名录，可能已搬迁",
+                       "navigation": {"amap": "https://uri.amap.com/search?keyword=x"}})
+    assert '<a href="tel:12333">电话请打12333查询</a>' in html and "第三方整理，请先电话确认" in html
+    assert "可能已搬迁" not in html  # research notes are for staff
+    assert 'href="tel:057187654321"' in place_html({"name": "某站", "phone": "0571-87654321"})
