@@ -190,9 +190,14 @@ class _Summaries:
 
     def __init__(self, notes_dir: Path):
         self.notes_dir = Path(notes_dir)
-        self._cache: dict[str, tuple[int, str | None]] = {}
+        self._cache: dict[str, tuple[int, tuple[str, ...]]] = {}
 
     def __call__(self, doc_id: str) -> str | None:
+        texts = self.texts(doc_id)
+        return one_line(texts[0]) if texts else None
+
+    def texts(self, doc_id: str) -> tuple[str, ...]:
+        """The document's 要点, in order (none when it has no notes file or the file is broken)."""
         path = notes_file(doc_id, self.notes_dir)
         stamp = path.stat().st_mtime_ns if path.is_file() else -1
         cached = self._cache.get(doc_id)
@@ -203,9 +208,44 @@ class _Summaries:
         except Exception as exc:  # a broken notes file costs its summary, not the feed
             log.warning("notes of %s unreadable: %s", doc_id, exc)
             points = []
-        summary = one_line(points[0].text) if points else None
-        self._cache[doc_id] = (stamp, summary)
-        return summary
+        texts = tuple(p.text for p in points)
+        self._cache[doc_id] = (stamp, texts)
+        return texts
+
+
+JOB_WORDS = {"外卖": ("外卖", "骑手", "即时配送"), "快递": ("快递",), "网约车": ("网约车", "出行", "司机"), "货运": ("货运", "货车", "司机"),
+             "主播": ("主播", "直播"), "家政": ("家政",), "其他": ()}
+"""Words by which a 要点 says it concerns a job (the worker page's 新政策 picks such a point)."""
+_ABOUT_THE_PAPER = re.compile(r"落款|印发|发文|文号|〔\d{4}〕|^这(是|份|个)|会议上|报告说|据.{0,12}(报道|摘述)")
+"""A first sentence that describes the paper (who issued it, when, its number), not what it means."""
+
+
+def plain_summary(texts: Iterable[str], *, province: str | None = None, job: str | None = None) -> str | None:
+    """One plain line for the worker page's 新政策: the first 要点 that says what the document means
+    (not who signed it when), preferring one that names the worker's province, then one that names
+    their job; None when every point is about the paper (the page then shows no summary)."""
+    plain = [line for line in (one_line(t) for t in texts) if line and not _ABOUT_THE_PAPER.search(line)]
+    if not plain:
+        return None
+    words = JOB_WORDS.get(job or "", ())
+    for wanted in ((province,) if province and province != NATIONAL else (), words):
+        for line in plain:
+            if any(w and w in line for w in wanted):
+                return line
+    return plain[0]
+
+
+def one_item_per_change(items: list[FeedItem], *, region: str | None = None) -> list[FeedItem]:
+    """The items with one per document and day: a document's 新收录 and its 试点扩大 of the same
+    notice are one change to a worker. The one naming the worker's province is kept, else the first."""
+    province = PROVINCE_OF.get(region or "", region)
+    kept: dict[tuple[str, date], FeedItem] = {}
+    for item in items:
+        key = (item.doc_id, item.date)
+        if key not in kept or (province and province in item.regions and province not in kept[key].regions):
+            kept[key] = item
+    chosen = {id(i) for i in kept.values()}
+    return [i for i in items if id(i) in chosen]
 
 
 def feed_items(changes: Iterable[Change], catalog: Catalog, *, region: str | None = None, job: str | None = None,
@@ -438,4 +478,4 @@ def _since(text: str | None) -> date | None:
 
 
 __all__ = ["FeedItem", "FeedError", "FeedSource", "policy_feed", "feed_items", "render_atom", "render_json", "feed_router",
-           "resolve_region", "resolve_job", "region_id", "feed_title", "one_line", "catalog_line"]
+           "resolve_region", "resolve_job", "region_id", "feed_title", "one_line", "catalog_line", "plain_summary", "one_item_per_change"]

@@ -19,14 +19,16 @@ from datetime import date
 from pathlib import Path
 
 from bot.asking import region_of
-from bot.feeds import FeedSource
+from bot.feeds import FeedSource, one_item_per_change, plain_summary
 from bot.render import news_html, services_html
-from corpus.regions import MUNICIPALITIES, NATIONAL
+from corpus.regions import MUNICIPALITIES, NATIONAL, province_of
 
 log = logging.getLogger(__name__)
 
 NEWS_LIMIT = 8
 NEAREST = 5
+NEARBY_M = 50_000
+"""Nothing farther than this (straight line) is listed as 「附近」."""
 
 
 class NewsPanel:
@@ -73,7 +75,11 @@ class NewsPanel:
             log.exception("news for %s/%s failed", region, job)
             html = news_html([], since=since, region=region, job=job, error="新政策暂时读不出来，请稍后再试；有急事请拨打 12333。")
             return "新政策", html, remembered
-        html = news_html(items, since=since, region=region, job=job, feed_urls=self.feed_urls(region, job), limit=self.limit)
+        items = one_item_per_change(items, region=region)
+        province = province_of(region)
+        summaries = {i.id: plain_summary(self.feeds.summaries.texts(i.doc_id), province=province, job=job) for i in items[: self.limit]}
+        html = news_html(items, since=since, region=region, job=job, feed_urls=self.feed_urls(region, job), limit=self.limit,
+                         summaries=summaries)
         label = f"新政策 · {len(items)} 条新变化" if since and items else ("新政策" if since else "新政策 · 最近的变化")
         return label, html, remembered
 
@@ -176,16 +182,36 @@ class ServicesPanel:
         if not nearest:
             message = "目录里的站点都还没有位置信息，没法按距离排。" + (f"下面是{place}的站点。" if points else "请先选城市。")
             return services_html(points, place=place, message=message, map_svg=self._map(points))
-        found = [p for p, _ in nearest]
+        close = [(p, d) for p, d in nearest if d <= NEARBY_M]
+        shown = close or nearest
+        found = [p for p, _ in shown]
+        # the city's places whose position nobody knows (no coordinates, no district): after the placed ones, said so
+        home = district.city if district else (profile or {}).get("city")
+        unplaced = [p for p in self.unplaced(home) if p.id not in {f.id for f in found}] if close else []
         estimated = {p.id for p in found if not p.has_coords}
         where_text = f"你在{district.label}一带。" if district else ""
         if district and not any(p.city == district.city for p in found):
             where_text += f"目录里还没有{district.city}的站点，下面最近的几处都在外地；也可以拨打 12333 问本地地点。"
-        message = (f"{where_text}离你最近的 {len(found)} 处（直线距离"
+        if close:
+            lead = f"离你最近的 {len(found)} 处（{NEARBY_M // 1000} 公里以内，直线距离"
+        else:
+            lead = f"{NEARBY_M // 1000} 公里以内没有目录里的站点。下面是最近的 {len(found)} 处，都离你很远（直线距离"
+        message = (where_text + lead
                    + ("；标「估算」的，来源页面没有给准确位置，按它所在区的中心估算" if estimated else "")
-                   + "；你的位置不会被保存）：")
-        return services_html(found, place=place, distances=[d for _, d in nearest], estimated=estimated,
-                             message=message, map_svg=self._map(found, here=(lat, lon)))
+                   + "；你的位置不会被保存）："
+                   + (f"最后 {len(unplaced)} 处不知道在哪个区，标「位置未知」，去之前先打电话问清楚。" if unplaced else ""))
+        return services_html(found + unplaced, place=place, distances=[d for _, d in shown] + [None] * len(unplaced), estimated=estimated,
+                             unknown={p.id for p in unplaced}, message=message, map_svg=self._map(found, here=(lat, lon)))
 
+    def unplaced(self, city: str | None) -> list:
+        """The points of ``city`` that have neither coordinates nor a known district."""
+        if not city:
+            return []
+        directory = self.directory()
+        try:
+            return [p for p in directory.for_city(city) if not p.has_coords and directory.estimated_position(p) is None]
+        except Exception:
+            log.exception("district boundaries unreadable")
+            return []
 
 __all__ = ["NewsPanel", "ServicesPanel"]

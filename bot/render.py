@@ -58,6 +58,17 @@ def _with_markers(text: str, turn: int) -> str:
     return re.sub(r"\[(\d{1,2})\]", lambda m: f'<a class="cite-ref" href="#c{turn}-{m.group(1)}" data-open="c{turn}-{m.group(1)}">[{m.group(1)}]</a>', esc(text))
 
 
+def citation_origin(c: dict) -> str:
+    """How a citation was found, for staff: its similarity when retrieval found it; 「办事指南引用」
+    for an article a 办事指南 names (looked up, not searched: it has no similarity); the catalog
+    card of a document with neither text nor notes."""
+    if c.get("article") == "目录信息":
+        return "目录信息（没有全文和要点）"
+    if not c.get("score"):
+        return "办事指南引用"
+    return f"相似度 {c['score']:.3f}"
+
+
 def citation_card(c: dict, *, turn: int, staff: bool = False) -> str:
     status = c.get("status") or ""
     meta = [
@@ -70,7 +81,7 @@ def citation_card(c: dict, *, turn: int, staff: bool = False) -> str:
         ("适用地区", c.get("region")),
     ]
     if staff:
-        meta.append(("相似度", f"{c.get('score', 0):.3f}"))
+        meta.append(("来源", citation_origin(c)))
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in meta if v)
     if c.get("kind", "原文") == "原文":
         body = f'<div class="kind">原文摘录</div><blockquote class="quote">{esc((c.get("quote") or "").strip())}</blockquote>'
@@ -106,14 +117,19 @@ def actions_html(actions: dict | None, turn: int) -> str:
     return f'<section class="actions"><h3>行动清单</h3>{steps}{ev}</section>' if (steps or ev) else ""
 
 
-def triage_html(triage: dict | None, *, active: bool) -> str:
+def triage_html(triage: dict | None, *, active: bool, choice_href=None) -> str:
+    """The question the bot asks back, its choices as buttons (the page's click handler asks them),
+    or — with ``choice_href`` (a choice → its URL; the page without JavaScript) — as plain links."""
     if not triage or not triage.get("ask"):
         return ""
     if not triage.get("choices"):  # a figure only the worker knows (the local average wage): asked, not guessed
         return f'<section class="triage"><p class="ask">{esc(triage.get("ask"))}</p></section>'
-    buttons = "".join(
-        f'<button class="choice" data-act="ask" data-text="{esc(choice)}"{"" if active else " disabled"}>{esc(choice)}</button>'
-        for choice in triage["choices"])
+    if choice_href is not None:
+        buttons = "".join(f'<a class="choice" href="{esc(choice_href(choice))}">{esc(choice)}</a>' for choice in triage["choices"])
+    else:
+        buttons = "".join(
+            f'<button class="choice" data-act="ask" data-text="{esc(choice)}"{"" if active else " disabled"}>{esc(choice)}</button>'
+            for choice in triage["choices"])
     return f'<section class="triage"><p class="ask">{esc(triage.get("ask"))}</p><div class="choices">{buttons}</div></section>'
 
 
@@ -127,6 +143,8 @@ def place_html(place: dict) -> str:
     links = []
     if href := tel_href(place):
         links.append(f'<a href="{esc(href)}">拨打 {esc(href[4:])}</a>')
+    else:
+        links.append(f'<a href="tel:12333">{NO_PHONE}</a>')
     navigation = place.get("navigation") or {}
     for label, key in (("高德", "amap"), ("百度", "baidu"), ("腾讯", "qq"), ("网页地图", "web")):
         if url := nav_url(navigation.get(key)):
@@ -161,8 +179,9 @@ def feedback_html(turn: int, given: str | None) -> str:
 
 
 def answer_html(answer: dict, *, turn: int, vetted: dict | None = None, feedback: str | None = None,
-                final: bool = True, latest: bool = True, staff: bool = False) -> str:
-    """One answer card. ``final`` False while it is still streaming (no feedback buttons yet)."""
+                final: bool = True, latest: bool = True, staff: bool = False, choice_href=None) -> str:
+    """One answer card. ``final`` False while it is still streaming (no feedback buttons yet);
+    ``choice_href`` for a page without JavaScript (triage choices as links, no feedback buttons)."""
     outcome = answer.get("outcome", "")
     mark = ""
     if vetted:
@@ -174,11 +193,11 @@ def answer_html(answer: dict, *, turn: int, vetted: dict | None = None, feedback
         f'<p class="conclusion">{esc(conclusion_of(answer))}</p>',
         f'<ol class="points">{points}</ol>' if points else "",
         actions_html(answer.get("actions"), turn),
-        triage_html(answer.get("triage"), active=latest and final),
+        triage_html(answer.get("triage"), active=latest and final, choice_href=choice_href),
         f'<section class="sources"><h3>依据（点开看原文）</h3>{cites}</section>' if cites else "",
         referrals_html(answer.get("referrals") or []),
         f'<details class="full"><summary>完整回答文字</summary><p class="plain">{esc(answer.get("answer"))}</p></details>' if answer.get("answer") else "",
-        "" if staff else (feedback_html(turn, feedback) if final else '<div class="fb pending">正在整理回答…</div>'),
+        "" if staff or choice_href is not None else (feedback_html(turn, feedback) if final else '<div class="fb pending">正在整理回答…</div>'),
     ]
     return f'<section class="answer {esc(outcome)}" data-turn="{turn}">{"".join(parts)}</section>'
 
@@ -191,7 +210,7 @@ def transcript_html(turns: list[dict], *, examples: list[str] = (), staff: bool 
                 f'<p class="try">可以这样问：</p><div class="examples">{buttons}</div></div>')
     out = []
     for i, t in enumerate(turns):
-        out.append(f'<article class="turn"><div class="q"><span>你问</span>{esc(t["question"])}</div>'
+        out.append(f'<article class="turn"><h2 class="lq-sr">第 {i + 1} 问</h2><div class="q"><span>你问</span>{esc(t["question"])}</div>'
                    + answer_html(t["answer"], turn=i, vetted=t.get("vetted"), feedback=t.get("feedback"),
                                  final=t.get("final", True), latest=i == len(turns) - 1, staff=staff)
                    + "</article>")
@@ -208,7 +227,7 @@ CSS = """
 .gradio-container main, .gradio-container .main, .gradio-container .wrap.fillable { padding-left: 0 !important; padding-right: 0 !important; }
 footer { display: none !important; }
 #lq-header h1 { font-size: 1.5rem; margin: 0.2rem 0; }
-#lq-header p { margin: 0; color: #555; font-size: 0.95rem; }
+#lq-header p { margin: 0; color: #555; font-size: 1rem; }
 .lq-big button, button.lq-big, .lq-big { min-height: 52px; font-size: 1.1rem !important; }
 #lq-setup .wrap label, #lq-staff-region .wrap label { min-height: 48px; min-width: 4.2em; justify-content: center; font-size: 1.05rem; }
 #lq-profile { font-size: 1rem; }
@@ -223,7 +242,7 @@ footer { display: none !important; }
 #lq-transcript button.example { text-align: left; padding: 14px 16px; border-radius: 12px; border: 1px solid #c8d7d0; background: #f5faf8; min-height: 52px; }
 #lq-transcript .turn { margin: 14px 0 22px; }
 #lq-transcript .q { background: #eef3ff; border-radius: 12px; padding: 10px 14px; margin-bottom: 10px; line-height: 1.5; }
-#lq-transcript .q span { display: block; font-size: 0.8rem; color: #556; }
+#lq-transcript .q span { display: block; font-size: 1rem; color: #556; }
 #lq-transcript .answer { border: 1px solid #dde3e0; border-radius: 14px; padding: 14px; background: #fff; }
 #lq-transcript .answer.refused { border-color: #f0c9a0; background: #fffaf3; }
 #lq-transcript .conclusion { font-size: 1.35rem; font-weight: 700; line-height: 1.45; margin: 0 0 10px; color: #13251d; }
@@ -232,7 +251,7 @@ footer { display: none !important; }
 #lq-transcript .points li { margin: 4px 0; }
 #lq-transcript a.cite-ref { text-decoration: none; font-weight: 600; color: var(--lq-accent); padding: 0 2px; }
 #lq-transcript h3 { font-size: 1.05rem; margin: 14px 0 6px; }
-#lq-transcript h4 { font-size: 0.95rem; margin: 10px 0 4px; }
+#lq-transcript h4 { font-size: 1rem; margin: 10px 0 4px; }
 #lq-transcript .checklist { list-style: none; padding: 0; margin: 0; }
 #lq-transcript .checklist li { margin: 0; }
 #lq-transcript .checklist label { display: flex; gap: 10px; align-items: center; min-height: 44px; padding: 4px 0; cursor: pointer; line-height: 1.45; }
@@ -247,15 +266,15 @@ footer { display: none !important; }
 #lq-transcript details.cite > summary { padding: 12px; min-height: 48px; cursor: pointer; line-height: 1.5; list-style-position: inside; }
 #lq-transcript details.cite[open] > summary { border-bottom: 1px solid #e4e9e6; }
 #lq-transcript .cite .n { color: var(--lq-accent); font-weight: 700; }
-#lq-transcript .status { font-size: 0.8rem; padding: 1px 8px; border-radius: 999px; white-space: nowrap; }
+#lq-transcript .status { font-size: 1rem; padding: 1px 8px; border-radius: 999px; white-space: nowrap; }
 #lq-transcript .status.ok { background: #e5f6ec; color: #0b6b4f; }
 #lq-transcript .status.trial { background: #fff4d6; color: #7a5600; }
 #lq-transcript .status.old { background: #fde8e6; color: #8a1c12; }
 #lq-transcript .cite-body { padding: 8px 12px 12px; }
-#lq-transcript dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0 0 8px; font-size: 0.92rem; }
+#lq-transcript dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0 0 8px; font-size: 1rem; }
 #lq-transcript dt { color: #667; }
 #lq-transcript dd { margin: 0; }
-#lq-transcript .kind { font-size: 0.85rem; color: #445; font-weight: 600; }
+#lq-transcript .kind { font-size: 1rem; color: #445; font-weight: 600; }
 #lq-transcript .summary-kind { color: #7a5600; }
 #lq-transcript blockquote.quote { margin: 6px 0; padding: 8px 12px; border-left: 4px solid var(--lq-accent); background: #fff; white-space: pre-wrap; line-height: 1.6; }
 #lq-transcript p.summary { white-space: pre-wrap; line-height: 1.6; margin: 6px 0; }
@@ -264,16 +283,16 @@ footer { display: none !important; }
 #lq-transcript .hotlines a.tel, #lq-transcript .hotlines .where { display: block; padding: 12px 14px; border-radius: 10px; margin: 6px 0; line-height: 1.4; text-decoration: none; }
 #lq-transcript .hotlines a.tel { background: var(--lq-accent); color: #fff; font-weight: 700; font-size: 1.1rem; }
 #lq-transcript .hotlines .where { background: #f3f5f4; }
-#lq-transcript .hotlines small { display: block; font-weight: 400; font-size: 0.85rem; color: inherit; opacity: 0.85; }
+#lq-transcript .hotlines small { display: block; font-weight: 400; font-size: 1rem; color: inherit; opacity: 0.85; }
 #lq-transcript .hotlines a.tel, #lq-transcript .hotlines a.tel small { color: #fff !important; text-align: left; }
-#lq-transcript details.full { margin-top: 10px; font-size: 0.9rem; color: #444; }
+#lq-transcript details.full { margin-top: 10px; font-size: 1rem; color: #444; }
 #lq-transcript details.full summary { min-height: 40px; padding: 8px 0; cursor: pointer; }
 #lq-transcript p.plain { white-space: pre-wrap; line-height: 1.6; }
 #lq-transcript .fb { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; margin-top: 14px; }
 #lq-transcript button.fb-btn { min-height: 48px; padding: 8px 18px; border-radius: 10px; border: 1px solid #b9c7c0; background: #fff; font-size: 1.05rem; }
 #lq-transcript .fb.done { color: #0b6b4f; }
 #lq-transcript .fb.pending { color: #667; }
-.lq-small { font-size: 0.9rem; color: #555; }
+.lq-small { font-size: 1rem; color: #555; }
 .lq-small a { color: var(--lq-accent); }
 """
 
@@ -301,7 +320,7 @@ watch('value', () => {
 """One delegated click handler for the transcript: ``[n]`` opens citation n; a button with
 ``data-act`` (example, triage choice, feedback) becomes a Gradio ``click`` event with its data."""
 CSS += """
-.lq-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; display: block; overflow-x: auto; margin: 6px 0 12px; }
+.lq-table { border-collapse: collapse; width: 100%; font-size: 1rem; display: block; overflow-x: auto; margin: 6px 0 12px; }
 .lq-table th, .lq-table td { border: 1px solid #dfe5e2; padding: 6px 8px; text-align: left; vertical-align: top; }
 .lq-table th { background: #f3f6f5; white-space: nowrap; }
 .lq-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -312,19 +331,19 @@ CSS += """
 #lq-province .wrap { display: grid !important; grid-template-columns: repeat(4, 1fr); gap: 6px; }
 #lq-province .wrap label { min-width: 0 !important; padding-left: 6px !important; padding-right: 6px !important; }
 #lq-seen, #lq-queue-view, #lq-reports-view { max-width: 100%; overflow-wrap: anywhere; }
-.lq-facts { display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; font-size: 0.95rem; }
+.lq-facts { display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; font-size: 1rem; }
 .lq-facts dt { color: #667; }
 .lq-facts dd { margin: 0; }
 .lq-list { padding-left: 1.4em; margin: 4px 0 12px; }
 .lq-list li { margin: 6px 0; line-height: 1.45; }
 .lq-list small { display: block; color: #556; font-variant-numeric: tabular-nums; }
-.lq-list .tag { font-size: 0.8rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
+.lq-list .tag { font-size: 1rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
 .lq-card { border: 1px solid #dfe5e2; border-left: 4px solid #9fb3aa; border-radius: 10px; padding: 10px 12px; margin: 8px 0; background: #fff; }
 .lq-card.refused { border-left-color: #e0a060; }
 .lq-card.bad { border-left-color: #d9534f; }
-.lq-card .head { font-size: 0.95rem; margin-bottom: 6px; }
-.lq-card .state { font-size: 0.85rem; background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; margin-left: 6px; }
-.lq-card dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0; font-size: 0.95rem; }
+.lq-card .head { font-size: 1rem; margin-bottom: 6px; }
+.lq-card .state { font-size: 1rem; background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; margin-left: 6px; }
+.lq-card dl { display: grid; grid-template-columns: 5em 1fr; gap: 2px 8px; margin: 0; font-size: 1rem; }
 .lq-card dt { color: #667; }
 .lq-card dd { margin: 0; }
 .lq-card .stale { color: #8a1c12; }
@@ -338,13 +357,13 @@ CSS += """
 .lq-chips .wrap label:has(input:focus-visible) { outline: 3px solid #7cc4a8; }
 """
 CSS += """
-#lq-transcript details.places { margin: 6px 0 0; font-size: 0.92rem; }
+#lq-transcript details.places { margin: 6px 0 0; font-size: 1rem; }
 #lq-transcript details.places summary { min-height: 40px; padding: 8px 0; cursor: pointer; color: var(--lq-accent); }
 #lq-transcript details.places ul { list-style: none; padding: 0; margin: 0; }
 #lq-transcript li.place { padding: 8px 0; border-top: 1px solid #e2e8e5; line-height: 1.45; }
 #lq-transcript li.place small { display: block; color: #444; }
 #lq-transcript li.place small.listing { color: #8a4b00; }
-#lq-transcript p.places-note { margin: 4px 0 0; font-size: 0.88rem; color: #556; }
+#lq-transcript p.places-note { margin: 4px 0 0; font-size: 1rem; color: #556; }
 #lq-transcript li.place .links a { display: inline-block; padding: 6px 0; color: var(--lq-accent); }
 """
 
@@ -361,20 +380,36 @@ def nav_url(url: str | None) -> str | None:
     return url if safe_url(url) or APP_LINK.match(url) else None
 
 
-def feed_card(item, n: int) -> str:
-    """One 新政策 item: its kind and date, its one-line plain summary (marked 要点 or 目录信息), and
-    its citation card (closed; inside, exactly what changed)."""
+NOTE_KIND = "要点（非原文）"
+
+
+def policy_dates(item) -> str:
+    """The policy's own dates (「2025-04-22 发布 · 2025-07-01 起施行」), never the day the catalog learned of it."""
+    effective = item.effective or item.effective_from
+    parts = [f"{item.date.isoformat()} 发布"]
+    if effective and effective != item.date:
+        parts.append(f"{effective.isoformat()} 起施行")
+    return " · ".join(parts)
+
+
+def feed_card(item, n: int, *, summary: str | None = None) -> str:
+    """One 新政策 item: its kind and the policy's own dates, what changed (the province fact when
+    there is one, e.g. 「新增…浙江…」), a plain one-line summary when the project has one (a 要点,
+    marked so; never catalog metadata), and its citation card (closed; inside, exactly what changed)."""
     card = {**item.card(), "n": n, "article": "", "kind": item.summary_kind, "summary": item.headline, "kind_label": "这次的变化"}
-    when = item.updated.isoformat()
+    line = f'<p class="one-line">{esc(summary)} <small class="src">（{NOTE_KIND}）</small></p>' if summary else ""
     return (f'<li class="news-item"><div class="headline"><span class="label">{esc(item.label)}</span> '
-            f'<small>{esc(when)}</small></div><p class="one-line">{esc(item.summary)} <small class="src">（{esc(item.summary_kind)}）</small></p>'
+            f'<small class="when">{esc(policy_dates(item))}</small></div><p class="change">{esc(item.headline)}</p>{line}'
             f'{citation_card(card, turn="news")}</li>')
 
 
 def news_html(items: list, *, since: str | None, region: str | None, job: str | None, feed_urls: dict[str, str] | None = None,
-              limit: int = 8, error: str | None = None) -> str:
+              limit: int = 8, error: str | None = None, summaries: dict[str, str | None] | None = None) -> str:
     """The 「新政策」 panel: the items since the last visit (``since``; None = first visit, the newest
-    shown), each with its summary and card, and the feed links for this choice."""
+    shown), each with its summary and card, and the feed links for this choice. ``summaries``: the
+    plain line per item id (default: the item's own 要点 line; none for catalog metadata)."""
+    if summaries is None:
+        summaries = {i.id: i.summary if i.summary_kind == NOTE_KIND else None for i in items}
     where = f"{esc(region or '全国')} · {esc(job or '全部工作')}"
     if error:
         body = f'<p class="news-none">{esc(error)}</p>'
@@ -383,7 +418,7 @@ def news_html(items: list, *, since: str | None, region: str | None, job: str | 
     else:
         lead = f"自上次来访（{esc(since)}）以来有 {len(items)} 条新变化：" if since else f"和你相关的最近 {min(limit, len(items))} 条政策变化："
         more = f'<p class="lq-small">还有 {len(items) - limit} 条，见下面的订阅链接。</p>' if len(items) > limit else ""
-        body = f'<p class="news-lead">{lead}</p><ol class="news">{"".join(feed_card(i, n) for n, i in enumerate(items[:limit], start=1))}</ol>{more}'
+        body = f'<p class="news-lead">{lead}</p><ol class="news">{"".join(feed_card(i, n, summary=summaries.get(i.id)) for n, i in enumerate(items[:limit], start=1))}</ol>{more}'
     links = ""
     if feed_urls:
         links = ('<p class="feed-links lq-small">订阅（给工会公众号、站点屏幕用）：'
@@ -393,27 +428,35 @@ def news_html(items: list, *, since: str | None, region: str | None, job: str | 
     return f'<div class="lq-panel" id="lq-news-list"><p class="news-where">{where}</p>{body}{links}</div>'
 
 
-def service_point_html(point, *, n: int, distance_m: float | None = None, estimated: bool = False) -> str:
-    """One service point: name, kind, address, hours; a big tap-to-call; 高德 / 百度 / 腾讯 and a web
-    map; a listing's 「请先电话确认」 mark; the page its facts were read on and the day."""
+NO_PHONE = "电话请打12333查询"
+UNPLACED = "位置未知"
+
+
+def service_point_html(point, *, n: int, distance_m: float | None = None, estimated: bool = False, unplaced: bool = False,
+                       staff: bool = False) -> str:
+    """One service point: name, kind, address, hours; a big tap-to-call (12333 when the source gave
+    no phone); 高德 / 百度 / 腾讯 and a web map; a listing's 「请先电话确认」 mark; the page its facts
+    were read on and the day. The research note (how trustworthy the source is) only for ``staff``."""
     from corpus.services import navigation_links
 
     links = navigation_links(point)
     head = f'<b>{n}. {esc(point.name)}</b> <span class="tag">{esc(point.kind_label)}</span>'
     if distance_m is not None:
         head += f' <span class="dist">{esc(_distance(distance_m, estimated=estimated))}</span>'
+    elif unplaced:
+        head += f' <span class="dist unplaced">{UNPLACED}</span>'
     rows = [f'<div class="head">{head}</div>']
     if point.source_type == "listing":
         rows.append(f'<div class="listing">⚠ {LISTING_MARK}</div>')
     rows += [f'<div class="line"><span>{k}</span>{esc(v)}</div>' for k, v in (("地址", point.address), ("时间", point.hours)) if v]
-    if point.note:
-        rows.append(f'<div class="line note"><span>说明</span>{esc(point.note)}</div>')
+    if staff and point.note:
+        rows.append(f'<div class="line note"><span>核实备注</span>{esc(point.note)}</div>')
     actions = []
-    if tel := links.get("tel"):
-        if re.fullmatch(r"tel:\+?\d{3,15}", tel):
-            actions.append(f'<a class="call" href="{esc(tel)}">拨打 {esc(point.phone)}</a>')
+    tel = links.get("tel")
+    if tel and re.fullmatch(r"tel:\+?\d{3,15}", tel):
+        actions.append(f'<a class="call" href="{esc(tel)}">拨打 {esc(point.phone)}</a>')
     else:
-        actions.append('<span class="no-phone">页面没有给电话</span>')
+        actions.append(f'<a class="call" href="tel:12333">{NO_PHONE}</a>')
     nav = [(label, nav_url(links.get(key))) for label, key in (("高德", "amap"), ("百度", "baidu"), ("腾讯", "qq"), ("网页地图", "web"))]
     actions.append('<span class="nav-label">用地图导航（打开手机上的地图 App）：</span><span class="nav">' + "".join(
         f'<a class="map" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>' for label, url in nav if url) + "</span>")
@@ -434,8 +477,9 @@ def _distance(metres: float, *, estimated: bool = False) -> str:
     return f"约 {metres:.0f} 米" if metres < 1000 else f"约 {metres / 1000:.1f} 公里"
 
 
-def services_html(points: list, *, place: str | None, message: str | None = None, distances: list[float] | None = None,
-                  map_svg: str = "", estimated: set[str] | frozenset[str] = frozenset()) -> str:
+def services_html(points: list, *, place: str | None, message: str | None = None, distances: list[float | None] | None = None,
+                  map_svg: str = "", estimated: set[str] | frozenset[str] = frozenset(), unknown: set[str] | frozenset[str] = frozenset(),
+                  staff: bool = False) -> str:
     """The 服务站点 panel: ``message`` first (why the list is what it is), the static map when any
     point has coordinates, then the points. No points: say so and point to 12333."""
     parts = [f'<p class="svc-note">{esc(message)}</p>' if message else ""]
@@ -446,7 +490,8 @@ def services_html(points: list, *, place: str | None, message: str | None = None
     if map_svg:
         hollow = ' 空心圆圈的位置按所在区估算（来源页面没有给准确位置）。' if 'class="estimated"' in map_svg else ""
         parts.append(f'<div class="svc-map" aria-hidden="false">{map_svg}<p class="lq-small">示意图，只表示相对位置，不是地图。{hollow}</p></div>')
-    items = "".join(service_point_html(p, n=i, distance_m=distances[i - 1] if distances else None, estimated=p.id in estimated)
+    items = "".join(service_point_html(p, n=i, distance_m=distances[i - 1] if distances else None, estimated=p.id in estimated,
+                                       unplaced=p.id in unknown, staff=staff)
                     for i, p in enumerate(points, start=1))
     parts.append(f'<ol class="points-list">{items}</ol>')
     parts.append('<p class="lq-small">地址、电话以来源页面为准；出发前最好先打电话问清楚办公时间。急事拨 '
@@ -462,24 +507,112 @@ CSS += """
 .lq-panel .news-where { font-weight: 600; margin: 0 0 4px; }
 .lq-panel ol.news, .lq-panel ol.points-list { list-style: none; padding: 0; margin: 0; }
 .lq-panel li.news-item, .lq-panel li.point { border-top: 1px solid #e2e8e5; padding: 10px 0; }
-.lq-panel .headline .label { background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; font-size: 0.85rem; font-weight: 600; }
+.lq-panel .headline .label { background: #e5f6ec; color: #0b6b4f; border-radius: 999px; padding: 1px 8px; font-size: 1rem; font-weight: 600; }
 .lq-panel .headline small { color: #667; margin-left: 4px; }
 .lq-panel p.one-line { margin: 6px 0; font-size: 1.02rem; }
-.lq-panel p.one-line small.src { color: #7a5600; font-size: 0.8rem; white-space: nowrap; }
+.lq-panel p.change { margin: 6px 0 2px; font-weight: 600; }
+.lq-panel p.one-line small.src { color: #7a5600; font-size: 1rem; white-space: nowrap; }
 .lq-panel .news-none, .lq-panel .svc-none, .lq-panel .svc-note { background: #f3f5f4; border-radius: 10px; padding: 10px 12px; margin: 6px 0; }
-.lq-panel .tag { font-size: 0.8rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
-.lq-panel .dist { font-size: 0.85rem; color: #1a73e8; font-weight: 600; }
-.lq-panel .listing { color: #8a4b00; background: #fff4d6; border-radius: 8px; padding: 2px 8px; margin: 4px 0; font-size: 0.9rem; display: inline-block; }
-.lq-panel .line { font-size: 0.95rem; }
+.lq-panel .tag { font-size: 1rem; color: #445; background: #eef2f0; border-radius: 6px; padding: 0 6px; }
+.lq-panel .dist { font-size: 1rem; color: #1a73e8; font-weight: 600; }
+.lq-panel .listing { color: #8a4b00; background: #fff4d6; border-radius: 8px; padding: 2px 8px; margin: 4px 0; font-size: 1rem; display: inline-block; }
+.lq-panel .line { font-size: 1rem; }
 .lq-panel .line span { color: #667; margin-right: 6px; }
 .lq-panel .actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0 4px; }
 .lq-panel a.call { display: inline-block; background: var(--lq-accent); color: #fff !important; border-radius: 10px; padding: 10px 14px; font-weight: 700; text-decoration: none; min-height: 44px; box-sizing: border-box; }
-.lq-panel .nav-label { width: 100%; font-size: 0.85rem; color: #556; margin-top: 2px; }
+.lq-panel .nav-label { width: 100%; font-size: 1rem; color: #556; margin-top: 2px; }
 .lq-panel .nav { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; width: 100%; }
 .lq-panel a.map { display: block; text-align: center; border: 1px solid var(--lq-accent); color: var(--lq-accent); border-radius: 10px; padding: 10px 2px; min-height: 44px; box-sizing: border-box; text-decoration: none; white-space: nowrap; }
-.lq-panel .no-phone { color: #667; font-size: 0.9rem; }
+.lq-panel .no-phone { color: #667; font-size: 1rem; }
 .lq-panel .source a { color: var(--lq-accent); }
 .lq-panel .svc-map svg { width: 100%; height: auto; max-width: 420px; }
 .lq-panel .svc-none a.call { padding: 4px 10px; min-height: 0; }
 .lq-hidden { display: none !important; }
+"""
+CSS += """
+/* WCAG 2.1 AA on a phone: text 16 px and up, contrast 4.5:1 and up, tap targets 44×44 px and up. */
+.gradio-container { --button-primary-background-fill: #0b6b4f; --button-primary-background-fill-hover: #08563f;
+  --button-primary-text-color: #fff; --button-primary-border-color: #0b6b4f; --button-primary-border-color-hover: #08563f;
+  --text-xxs: 16px; --text-xs: 16px; --text-sm: 16px; --text-md: 16px; --text-lg: 18px;
+  --block-label-text-size: 16px; --block-title-text-size: 16px; --checkbox-label-text-size: 16px; --block-info-text-weight: 400; --block-info-text-size: 16px; --input-text-size: 16px; --button-small-text-size: 16px; --section-header-text-size: 16px;
+  --body-text-color-subdued: #4a4a4a; --input-placeholder-color: #5f6b66; --block-label-text-color: #2f3b36; }
+#lq-transcript a.cite-ref, .lq-panel a.cite-ref { display: inline-block; min-width: 44px; min-height: 44px; line-height: 44px; text-align: center; padding: 0; }
+.lq-panel .source a { display: inline-block; min-height: 44px; line-height: 44px; padding: 0 6px; }
+.lq-small a[href^="tel:"], a.call-inline { display: inline-block; min-width: 44px; min-height: 44px; line-height: 44px; text-align: center; font-weight: 700; }
+#lq-transcript a.source { min-height: 44px; box-sizing: border-box; }
+#lq-transcript details.places summary, #lq-transcript details.full summary { min-height: 44px; box-sizing: border-box; }
+#lq-transcript li.place .links a { min-height: 44px; min-width: 44px; line-height: 32px; text-align: center; box-sizing: border-box; }
+.lq-panel .dist { color: #1558b0; }
+#lq-transcript small, .lq-panel small, .lq-small small, .lq-card small, .lq-list small { font-size: 1rem; }
+"""
+
+
+# -- 诉求反映: the report number, kept in the browser ----------------------------------------------
+
+KEPT_REPORTS = 20
+"""Report numbers a browser keeps (the newest; older ones drop off its list)."""
+
+
+def report_number_html(number: str) -> str:
+    """A report number that never wraps, with a button that copies it (see :data:`COPY_JS`)."""
+    return (f'<span class="lq-number">{esc(number)}</span> '
+            f'<button type="button" class="lq-copy" data-copy="{esc(number)}" aria-label="复制编号 {esc(number)}">复制编号</button>')
+
+
+def report_received_html(number: str) -> str:
+    return (f'<div class="notice ok" role="status"><p>已收到你的诉求。编号：{report_number_html(number)}</p>'
+            '<p>编号已经记在这个手机的浏览器里，下面「我的诉求」随时可以查进度。</p></div>')
+
+
+def my_reports_html(reports: list[tuple[str, str | None]]) -> str:
+    """「我的诉求」: the numbers this browser kept, newest first, each with its status (None: the
+    server no longer has it)."""
+    if not reports:
+        return ""
+    items = "".join(f'<li>{report_number_html(number)} <span class="state">{esc(status or "查不到这个编号")}</span></li>'
+                    for number, status in reports)
+    return f'<div class="lq-my-reports"><h4>我的诉求（记在这个手机上）</h4><ul>{items}</ul></div>'
+
+
+COPY_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-copy]');
+  if (!button) return;
+  event.preventDefault();
+  const text = button.dataset.copy;
+  const done = () => { button.textContent = '已复制'; setTimeout(() => { button.textContent = '复制编号'; }, 2000); };
+  const fallback = () => {
+    const area = document.createElement('textarea');
+    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed'; area.style.opacity = '0';
+    document.body.appendChild(area); area.select();
+    try { if (document.execCommand('copy')) done(); } catch (e) {}
+    area.remove();
+  };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback); else fallback();
+});
+"""
+"""The copy button of a report number (the clipboard API where the page is secure, else the old way)."""
+CSS += """
+.lq-number { white-space: nowrap; font-family: ui-monospace, monospace; font-weight: 700; font-size: 1.1rem; letter-spacing: 0.02em; }
+button.lq-copy { min-height: 44px; min-width: 44px; padding: 6px 14px; margin: 2px 4px; border-radius: 10px; border: 1px solid #0b6b4f;
+  background: #fff; color: #0b6b4f; font: inherit; font-size: 1rem; cursor: pointer; }
+.lq-my-reports ul { list-style: none; padding: 0; margin: 4px 0; }
+.lq-my-reports li { padding: 6px 0; border-top: 1px solid #e2e8e5; }
+.lq-my-reports .state { color: #114d2e; }
+.notice p { margin: 2px 0; }
+"""
+CSS += """
+/* the staff page: the tab bar keeps its place (a scrollbar appearing on a long tab does not shift it) */
+html { overflow-y: scroll; scrollbar-gutter: stable; }
+.gradio-container { width: 100% !important; box-sizing: border-box; }
+.gradio-container .tabs, .gradio-container .tab-wrapper { width: 100%; }
+.lq-card button.lq-handle { display: block; margin-top: 8px; min-height: 44px; padding: 6px 16px; border-radius: 10px; border: 1px solid #0b6b4f;
+  background: #fff; color: #0b6b4f; font: inherit; font-size: 1rem; cursor: pointer; }
+.lq-card button.lq-handle:disabled { opacity: 0.6; }
+#lq-dash-files button.label-clear-button { display: none !important; }  /* downloads, not uploads: nothing to remove */
+details.lq-junk { margin: 10px 0; border: 1px dashed #b9c7c0; border-radius: 10px; padding: 4px 10px; }
+details.lq-junk > summary { min-height: 44px; line-height: 44px; cursor: pointer; color: #4a4a4a; }
+"""
+CSS += """
+.lq-sr { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 """

@@ -12,9 +12,12 @@ import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.middleware.gzip import GZipMiddleware
 
 from bot.api_server import mount_api
+from bot.delivery import PageDelivery, redirect_router
 from bot.feeds import FeedSource, feed_router
+from bot.lite import lite_router
 from bot.protocols import Bot
 from bot.records import Records
 from bot.render import CSS
@@ -42,6 +45,10 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     staff.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
     gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**page_options, "css": staff_css})
+    server.include_router(lite_router(bot, records, settings))  # /lite: the page without JavaScript (before the page at /)
+    server.include_router(redirect_router())  # /staff → /staff/
+    server.add_middleware(PageDelivery)  # title, lang, preview tags, <noscript>; Cache-Control on build files
+    server.add_middleware(GZipMiddleware, minimum_size=1000)  # outermost: compresses what PageDelivery wrote
     worker = build_worker_app(bot, records, settings, feeds=feeds, services=services)
     worker.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     gr.mount_gradio_app(server, worker, path="/", **page_options)

@@ -13,7 +13,8 @@ from pathlib import Path
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
 from bot.records import FORWARD_TARGETS, RecordError, Records, RecordsUnavailable, document_fingerprint, stale_reasons
-from bot.render import CLICK_JS, esc, notice_html, transcript_html
+from bot.junk import split_junk
+from bot.render import CLICK_JS, citation_origin, esc, notice_html, services_html, transcript_html
 from bot.results import OUTCOME_LABELS, REASON_LABELS
 from corpus.regions import CITIES, PROVINCES, applicable_regions
 from bot.asking import TRANSCRIPT_TURNS, Asker, region_key
@@ -60,7 +61,7 @@ def seen_html(answer, *, debug: list | None, catalog) -> str:
     out = '<h3>机器看到了什么</h3><dl class="lq-facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows) + "</dl>"
     cites = "".join(
         f"<li><b>[{c['n']}] {esc(c['title'])}{esc(c['article'])}</b> <span class='tag'>{esc(c.get('kind'))} · {esc(c.get('status'))}</span>"
-        f"<small>相似度 {c.get('score', 0):.3f}</small></li>" for c in data.get("citations") or [])
+        f"<small>{esc(citation_origin(c))}</small></li>" for c in data.get("citations") or [])
     if cites:
         out += f'<h4>引用的条文</h4><ul class="lq-list" id="lq-cited">{cites}</ul>'
     if debug:
@@ -71,6 +72,18 @@ def seen_html(answer, *, debug: list | None, catalog) -> str:
             for h in debug)
         out += f'<h4>检索到的段落（地区和日期过滤后，融合排序前 {len(debug)} 名）</h4><ol class="lq-list" id="lq-retrieved">{ranked}</ol>'
     return out
+
+
+QUEUE_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-act="handle"]');
+  if (!button || button.disabled) return;
+  event.preventDefault();
+  button.disabled = true;
+  trigger('click', {act: 'handle', id: button.dataset.id});
+});
+"""
+"""Each queue card's own button becomes a Gradio ``click`` event with the item's id."""
 
 
 def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccounts):
@@ -131,17 +144,25 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
             return notice_html(exc.message)
         return notice_html(f"已保存为审核答案：「{last['question']}」（{region_key(last['region']) or '全国'}）。工人再问同样的问题时会看到「站点已审核」。", kind="ok")
 
+    def queue_card(q, junk=None) -> str:
+        head = (f"#{q.id} · {'拒答' if q.kind == 'refused' else '没用'} · {esc(_when(q.created_at))}"
+                + (f" <span class='tag'>{esc(junk)}</span>" if junk else ""))
+        card = _card(head, [("问题", q.question), ("地区", q.region),
+                            ("原因", f"{q.reason}：{REASON_LABELS.get(q.reason or '', '')}" if q.reason else None),
+                            ("当时的结论", q.conclusion)], cls="refused" if q.kind == "refused" else "bad")
+        button = f'<button type="button" class="lq-handle" data-act="handle" data-id="{q.id}">标记 #{q.id} 已处理</button>'
+        return card.removesuffix("</div>") + button + "</div>"
+
     def queue_view(request: gr.Request):
         who(request)
         items = records.queue()
         counts = records.feedback_counts()
-        cards = "".join(
-            _card(f"#{q.id} · {'拒答' if q.kind == 'refused' else '没用'} · {esc(_when(q.created_at))}",
-                  [("问题", q.question), ("地区", q.region), ("原因", f"{q.reason}：{REASON_LABELS.get(q.reason or '', '')}" if q.reason else None),
-                   ("当时的结论", q.conclusion)], cls="refused" if q.kind == "refused" else "bad")
-            for q in items)
+        kept, junk = split_junk(items, text=lambda q: q.question)
+        cards = "".join(queue_card(q) for q in kept)
+        junk_group = (f'<details class="lq-junk" id="lq-queue-junk"><summary>无效输入（{len(junk)} 条：太短、没有中文、重复的字或重复提交）</summary>'
+                      + "".join(queue_card(q, reason) for q, reason in junk) + "</details>") if junk else ""
         html = (f'<p>反馈：有用 {counts["有用"]} · 没用 {counts["没用"]} · 待处理 {len(items)}</p>'
-                f'<div id="lq-queue">{cards or "<p>没有待处理的问题。</p>"}</div>')
+                f'<div id="lq-queue">{cards or "<p>没有待处理的问题。</p>"}{junk_group}</div>')
         vetted = []
         for v in records.vetted_answers():
             stale = stale_reasons(v, bot.catalog, notes_dir=settings.paths.notes_dir)
@@ -154,11 +175,27 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
     def handle_item(item_id, note, request: gr.Request):
         name = who(request)
         try:
-            ok = records.handle_queue_item(int(item_id), by=name, note=note or "")
+            number = int(item_id)
+            ok = records.handle_queue_item(number, by=name, note=note or "")
         except (TypeError, ValueError):
-            ok = False
-        message = notice_html(f"第 {int(item_id)} 条已标记为处理。", kind="ok") if ok else notice_html("没有这一条。")
-        return message, queue_view(request)
+            number, ok = None, False
+        message = notice_html(f"第 {number} 条已标记为处理。", kind="ok") if ok else notice_html("没有这一条。")
+        return message, queue_view(request), ("" if ok else gr.skip())
+
+    def handle_clicked(note, evt: gr.EventData, request: gr.Request):
+        """A queue card's own 「标记已处理」 button (the note box above applies to it)."""
+        data = getattr(evt, "_data", None) or {}
+        if data.get("act") != "handle":
+            return gr.skip(), gr.skip(), gr.skip()
+        return handle_item(data.get("id"), note, request)
+
+    def services_view(request: gr.Request):
+        """Every service point with its research note (how far its source can be trusted): for staff only."""
+        from bot.panels import ServicesPanel
+
+        who(request)
+        points = sorted(ServicesPanel(None, settings).directory(), key=lambda p: (p.province, p.city, p.source_type != "official"))
+        return services_html(points, place=None, staff=True)
 
     def reports_view(request: gr.Request):
         who(request)
@@ -207,12 +244,16 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
         summary = (f'<dl class="lq-facts" id="lq-dash-summary"><dt>提问</dt><dd>{board.asked} 次（{len(board.weeks)} 周）</dd>'
                    f"<dt>拒答率</dt><dd>{pct(board.refusal_rate)}（{board.refused} 次）</dd>"
                    f"<dt>没用率</dt><dd>{pct(board.not_useful_rate)}（反馈 {board.feedback} 次，没用 {board.not_useful} 次）</dd></dl>")
-        rows = "".join(f"<tr><td>{esc(q)}</td><td class='num'>{n}</td><td class='num'>{r}</td><td class='num'>{u}</td><td>{esc(g)}</td></tr>"
-                       for q, n, r, u, g, _ in board.need_vetting.rows)
+        row = lambda q, n, r, u, g: f"<tr><td>{esc(q)}</td><td class='num'>{n}</td><td class='num'>{r}</td><td class='num'>{u}</td><td>{esc(g)}</td></tr>"  # noqa: E731
+        questions, junk = split_junk(list(board.need_vetting.rows), text=lambda r: r[0])
+        rows = "".join(row(q, n, r, u, g) for q, n, r, u, g, _ in questions)
+        head = "<tr><th>问题</th><th>次数</th><th>拒答</th><th>没用</th><th>地区</th></tr>"
+        junk_rows = "".join(row(q, n, r, u, g) for (q, n, r, u, g, _), _reason in junk)
         vetting = ('<h3>最需要审核答案的问题</h3><p class="lq-small">待处理队列里出现最多的拒答和「没用」问题（个人信息已遮盖）。'
                    '在「问答」里问一遍，回答对就「保存为审核答案」。</p>'
-                   + (f'<table class="lq-table" id="lq-need-vetting"><tr><th>问题</th><th>次数</th><th>拒答</th><th>没用</th><th>地区</th></tr>{rows}</table>'
-                      if rows else "<p>队列是空的。</p>"))
+                   + (f'<table class="lq-table" id="lq-need-vetting">{head}{rows}</table>' if rows else "<p>队列里没有要审核的问题。</p>")
+                   + (f'<details class="lq-junk" id="lq-need-vetting-junk"><summary>无效输入（{len(junk)} 条）</summary>'
+                      f'<table class="lq-table">{head}{junk_rows}</table></details>' if junk else ""))
         report_rows = "".join(
             f"<tr><td>{esc(w)}</td><td class='num'>{n}</td><td class='num'>{'—' if m is None else m}</td><td class='num'>{pct(r10)}</td>"
             f"<td class='num'>{c}</td><td class='num'>{'—' if h is None else h}</td><td class='num'>{pct(r24)}</td></tr>"
@@ -245,12 +286,9 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
                     vet_btn = gr.Button("保存为审核答案", scale=1, elem_id="lq-vet")
                 vet_notice = gr.HTML("")
             with gr.Tab("待处理问题", id="queue") as queue_tab:
-                queue_html = gr.HTML("", elem_id="lq-queue-view")
-                with gr.Row():
-                    item_id = gr.Number(label="编号 #", precision=0, elem_id="lq-item-id")
-                    note = gr.Textbox(label="怎么处理的（例如：补了文件、加了问法）", scale=3)
-                handle_btn = gr.Button("标记已处理", elem_id="lq-handle")
-                queue_notice = gr.HTML("")
+                note = gr.Textbox(label="怎么处理的（例如：补了文件、加了问法；再点那一条的「标记已处理」）", elem_id="lq-handle-note")
+                queue_notice = gr.HTML("", elem_id="lq-queue-notice")
+                queue_html = gr.HTML("", elem_id="lq-queue-view", js_on_load=QUEUE_JS)
             with gr.Tab("诉求反映", id="reports") as reports_tab:
                 reports_html = gr.HTML("", elem_id="lq-reports-view")
                 number = gr.Textbox(label="诉求编号", placeholder="LQ-XXXX-XXXX", elem_id="lq-report-number")
@@ -271,13 +309,20 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
                 dash_reports = gr.HTML("", elem_id="lq-dash-reports")
                 dash_files = gr.File(label="下载数据（CSV）", file_count="multiple", interactive=False, elem_id="lq-dash-files")
                 refresh = gr.Button("刷新看板", elem_id="lq-dash-refresh")
+                with gr.Accordion("服务站点目录（带核实备注）", open=False, elem_id="lq-staff-services-box") as services_box:
+                    gr.HTML('<p class="lq-small">目录里的全部站点，带核实备注（来源可信度、是否可能搬迁）。备注只在这里显示，工人页面看不到。</p>')
+                    services_html_ = gr.HTML("", elem_id="lq-staff-services")
         outputs = [transcript, seen, notice, conv, turns, last]
         send.click(ask, [question, region, as_of, conv, turns], outputs, api_name="staff_ask")
         question.submit(ask, [question, region, as_of, conv, turns], outputs, api_visibility="private")
         transcript.click(on_click, [region, as_of, conv, turns], outputs, api_visibility="private")
         vet_btn.click(vet, [last, comment], [vet_notice], api_name="vet")
         queue_tab.select(queue_view, None, [queue_html], api_name="queue")
-        handle_btn.click(handle_item, [item_id, note], [queue_notice, queue_html], api_name="handle_queue_item")
+        queue_html.click(handle_clicked, [note], [queue_notice, queue_html, note], api_visibility="private")
+        handle_api = gr.Button(visible=False)
+        handle_number = gr.Number(visible=False, precision=0)
+        handle_api.click(handle_item, [handle_number, note], [queue_notice, queue_html, note], api_name="handle_queue_item")
+        services_box.expand(services_view, None, [services_html_], api_name="staff_services")  # a fifth tab would not fit a phone
         reports_tab.select(reports_view, None, [reports_html], api_name="reports")
         save_report.click(update_report, [number, target, outcome, done], [report_notice, reports_html], api_name="update_report")
         dash_outputs = [dash_summary, plot_topics_, plot_rates_, plot_provinces_, dash_vetting, plot_reports_, dash_reports, dash_files]

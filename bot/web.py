@@ -15,7 +15,7 @@ from bot.asking import TRANSCRIPT_TURNS, Asker, region_of, topic_of
 from bot.feeds import FeedSource
 from bot.protocols import Bot
 from bot.records import RecordError, Records, RecordsUnavailable
-from bot.render import CLICK_JS, esc, notice_html, transcript_html
+from bot.render import CLICK_JS, COPY_JS, KEPT_REPORTS, esc, my_reports_html, notice_html, report_received_html, transcript_html
 from corpus.regions import CITIES, PROVINCES
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,7 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             gr.update(value=province),
             gr.update(choices=cities, value=city or (WHOLE_PROVINCE if cities else None), visible=bool(cities)),
             gr.update(value=(profile or {}).get("job")),
+            report_city_default(profile),
         )
 
     def province_changed(province):
@@ -182,15 +183,37 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         return region_of(profile) or ""
 
     def submit_report(what, platform, city, contact):
+        """Stores the report; returns (notice, the form's text, the new number for :func:`keep_report`)."""
         try:
             report = records.add_report(what=what, platform=platform, city=city, contact=contact)
         except (RecordError, RecordsUnavailable) as exc:
-            return notice_html(exc.message), what
+            return notice_html(exc.message), what, None
         except Exception:
             log.exception("could not store a report")
-            return notice_html(BROKEN), what
-        message = f"已收到你的诉求。编号：{report.number}。请记下这个编号，之后可以在下面查进度。"
-        return notice_html(message, kind="ok"), ""
+            return notice_html(BROKEN), what, None
+        return report_received_html(report.number), "", report.number
+
+    def keep_report(number, kept):
+        """The new number first in this browser's list (``laoquan-reports``), and 「我的诉求」 shown."""
+        if not number:
+            return gr.skip(), gr.skip()
+        kept = [number, *[n for n in kept_numbers(kept) if n != number]][:KEPT_REPORTS]
+        return kept, show_my_reports(kept)
+
+    def kept_numbers(kept) -> list[str]:
+        return [n for n in (kept if isinstance(kept, list) else []) if isinstance(n, str) and len(n) <= 20][:KEPT_REPORTS]
+
+    def show_my_reports(kept):
+        """「我的诉求」: each kept number with its status now."""
+        shown = []
+        for n in kept_numbers(kept):
+            try:
+                report = records.report(n)
+            except Exception:
+                log.exception("could not look up a kept report")
+                report = None
+            shown.append((n, report.status if report else None))
+        return my_reports_html(shown)
 
     def lookup_report(number):
         try:
@@ -245,6 +268,8 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             job = gr.Radio(JOBS, label="你做什么工作？", elem_id="lq-job", elem_classes=["lq-chips"])
             save = gr.Button("好了，开始提问", variant="primary", elem_classes=["lq-big"], elem_id="lq-save")
         visit = gr.BrowserState({}, storage_key="laoquan-visit", secret=PROFILE_SECRET)
+        kept_reports = gr.BrowserState([], storage_key="laoquan-reports", secret=PROFILE_SECRET)  # 「我的诉求」 (not inside the
+        # closed accordion: a component there is mounted only when it opens, and would not read the browser's copy on load)
         with gr.Accordion("新政策", open=False, elem_id="lq-news") as news_box:
             news = gr.HTML("", elem_id="lq-news-view")
         with gr.Accordion("服务站点 · 一键导航", open=False, elem_id="lq-services") as services_box:
@@ -264,7 +289,8 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
             report_city = gr.Textbox(label="在哪个城市", elem_id="lq-report-city")
             contact = gr.Textbox(label="怎么联系你（可不填）", placeholder="手机或微信", elem_id="lq-report-contact")
             report_btn = gr.Button("提交诉求", variant="primary", elem_classes=["lq-big"], elem_id="lq-report-send")
-            report_notice = gr.HTML("", elem_id="lq-report-notice")
+            report_notice = gr.HTML("", elem_id="lq-report-notice", js_on_load=COPY_JS)
+            my_reports = gr.HTML("", elem_id="lq-my-reports", js_on_load=COPY_JS)
             number = gr.Textbox(label="查进度：输入编号", placeholder="LQ-XXXX-XXXX", elem_id="lq-lookup-number")
             lookup_btn = gr.Button("查询", elem_classes=["lq-big"], elem_id="lq-lookup")
             lookup_out = gr.HTML("", elem_id="lq-lookup-out")
@@ -274,7 +300,8 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
 
         outputs = [transcript, notice, question, conv, turns]
         # Only answering waits in the queue; choosing a region, reports and look-ups never wait behind it.
-        app.load(load_profile, [profile], [setup, profile_bar, profile_text, province, city, job], api_visibility="private", queue=False)
+        app.load(load_profile, [profile], [setup, profile_bar, profile_text, province, city, job, report_city], api_visibility="private", queue=False)
+        app.load(show_my_reports, [kept_reports], [my_reports], api_visibility="private", queue=False)
         app.load(show_panels, [profile, visit], [news_box, news, visit, services_box, services_view], api_visibility="private", queue=False)
         province.change(province_changed, [province], [city], api_visibility="private", queue=False)
         save.click(save_profile, [province, city, job], [profile, setup, profile_bar, profile_text, report_city], api_name="save_profile", queue=False
@@ -284,7 +311,9 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         send.click(ask, [question, profile, conv, turns], outputs, api_name="ask")
         question.submit(ask, [question, profile, conv, turns], outputs, api_visibility="private")
         transcript.click(on_click, [profile, conv, turns], outputs, api_visibility="private")
-        report_btn.click(submit_report, [what, platform, report_city, contact], [report_notice, what], api_name="report", queue=False)
+        new_number = gr.State(None)
+        report_btn.click(submit_report, [what, platform, report_city, contact], [report_notice, what, new_number], api_name="report", queue=False
+                         ).then(keep_report, [new_number, kept_reports], [kept_reports, my_reports], api_visibility="private", queue=False)
         lookup_btn.click(lookup_report, [number], [lookup_out], api_name="lookup_report", queue=False)
         news_btn = gr.Button(visible=False)
         news_btn.click(news_api, [profile, visit], [news, visit], api_name="news", queue=False)

@@ -48,7 +48,8 @@ def outside():
 
 
 def phone(browser, outside, **options):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True, locale="zh-CN", **options)
+    options = {"viewport": PHONE, "device_scale_factor": 1, "is_mobile": True, "has_touch": True, "locale": "zh-CN", **options}
+    context = browser.new_context(**options)
 
     def route(r):
         host = urlparse(r.request.url).hostname or ""
@@ -242,7 +243,8 @@ def test_worker_sees_new_policies_and_service_points_for_beijing(browser, web, o
     news.get_by_text("新政策").first.click()
     page.wait_for_selector("#lq-news-list li.news-item")
     first = page.locator("#lq-news-list li.news-item").first
-    assert first.locator("p.one-line").inner_text().strip()  # the one-line plain summary
+    assert first.locator("p.change").inner_text().strip()  # what changed, in one line
+    assert page.locator("#lq-news-list li.news-item p.one-line").first.inner_text().strip()  # a plain 要点 line where there is one
     first.locator("details.cite summary").click()
     assert first.locator("details.cite").evaluate("e => e.open") and first.locator(".cite-body dl").is_visible()
     assert page.locator("#lq-news-list a", has_text="Atom 订阅").get_attribute("href") == "/feeds/beijing/waimai.xml"
@@ -262,7 +264,7 @@ def test_worker_sees_new_policies_and_service_points_for_beijing(browser, web, o
     page.wait_for_selector("#lq-services-list .svc-note")
     text = page.inner_text("#lq-services-list")
     assert "你在北京市东城区一带" in text and "按所在区估算" in text  # estimates, said plainly
-    assert page.locator("#lq-services-list li.point").count() == 5
+    assert page.locator("#lq-services-list li.point").count() == 5 + page.locator("#lq-services-list .dist.unplaced").count()  # then 位置未知
     page.evaluate("() => document.querySelector('#lq-services-list').scrollIntoView({block: 'start'})")
     shot(page, "worker-nearby")
 
@@ -341,3 +343,168 @@ def test_a_full_server_says_busy_in_chinese(browser, bot, workspace, tmp_path, o
     finally:
         context.close()
         server.stop()
+
+
+# -- a rider on a cheap phone, a slow network, WeChat's browser (issue 18) --------------------------
+
+SMALL_TEXT_JS = """(sel) => { const out = []; for (const root of document.querySelectorAll(sel)) for (const el of [root, ...root.querySelectorAll('*')]) {
+  if (!el.getClientRects().length || el.closest('svg')) continue;
+  if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+  const size = parseFloat(getComputedStyle(el).fontSize);
+  if (size < 16) out.push([el.tagName, el.className, size, el.textContent.trim().slice(0, 16)]); } return out; }"""
+"""Visible elements with text of their own under 16 px (the sketch map's SVG labels aside)."""
+TARGETS_JS = """(sel) => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length).map(e => {
+  const r = e.getBoundingClientRect(); return [e.textContent.trim().slice(0, 12), Math.round(r.width), Math.round(r.height)]; })"""
+
+
+def axe_serious(page) -> list[str]:
+    """axe-core's serious and critical violations of WCAG 2.1 A/AA on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    return [f'{v["id"]} ({v["impact"]}): {[n["target"] for n in v["nodes"][:3]]}' for v in result.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def small_targets(page, selector: str) -> list:
+    return [t for t in page.evaluate(TARGETS_JS, selector) if t[1] < 44 or t[2] < 44]
+
+
+def test_lite_page_answers_without_javascript_under_60_kb(browser, web, outside):
+    context = phone(browser, outside, java_script_enabled=False)
+    page = context.new_page()
+    first = page.goto(web.url + "/lite")
+    assert first.status == 200 and first.request.sizes()["responseBodySize"] <= 60_000
+    assert page.title() == "劳权通 · 简洁版"
+    page.fill("#q", RIDER)
+    page.select_option("#province", "浙江")
+    page.select_option("#city", "杭州")
+    page.select_option("#job", "外卖")
+    page.click("form.ask button[type=submit]")
+    page.wait_for_selector("#lq-transcript .conclusion")
+    assert "/lite?q=" in page.url and "province=" in page.url
+    assert page.locator("#lq-transcript details.cite").count() >= 1
+    page.locator("#lq-transcript details.cite summary").first.click()  # a card opens without any script
+    assert page.locator("#lq-transcript details.cite blockquote.quote").first.is_visible()
+    assert page.locator('footer a[href="tel:12333"]').count() == 1
+    assert page.locator("#province option[selected]").inner_text() == "浙江"
+    shot(page, "lite-answer", full_page=True)
+    page.goto(web.url + "/lite?q=" + RIDER + "&province=火星")
+    assert "没有“火星”这个省份" in page.inner_text("#lq-notice")
+    assert outside == []
+    context.close()
+
+
+def test_lite_and_worker_page_meet_wcag_aa_at_phone_size(browser, web, outside):
+    context = phone(browser, outside)
+    page = context.new_page()
+    page.goto(web.url + "/lite?q=" + RIDER + "&province=浙江&city=杭州&job=外卖")
+    page.wait_for_selector("#lq-transcript .conclusion")
+    assert axe_serious(page) == []
+    assert page.evaluate(SMALL_TEXT_JS, "body") == []
+    assert small_targets(page, "a, button, select, summary") == []
+
+    page.goto(web.url)
+    page.wait_for_selector("#lq-transcript .examples button")
+    choose_profile(page, "浙江", "外卖", city="杭州")
+    ask(page, RIDER)
+    page.locator("#lq-news").get_by_text("新政策").first.click()
+    page.locator("#lq-services").get_by_text("服务站点").first.click()
+    page.wait_for_selector("#lq-services-list li.point")
+    assert axe_serious(page) == []  # contrast of the main buttons (提问 was white on #10B981, 2.54:1) among them
+    assert page.evaluate(SMALL_TEXT_JS, "#lq-transcript, #lq-news, #lq-services, #lq-question") == []
+    assert small_targets(page, "#lq-transcript a.cite-ref, .lq-panel .source a, a[href^='tel:']") == []
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#lq-send')).backgroundColor") == "rgb(11, 107, 79)"
+    assert outside == []
+    context.close()
+
+
+def test_worker_page_without_javascript_points_to_lite_and_says_what_it_is(browser, web, outside):
+    context = phone(browser, outside, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(web.url)
+    assert page.title() == "劳权通 · 问政策"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator('meta[property="og:title"]').first.get_attribute("content") == "劳权通 · 问政策"
+    page.get_by_role("link", name="简洁版").click()
+    page.wait_for_selector("form.ask")
+    assert page.url.endswith("/lite")
+    context.close()
+    slow = phone(browser, outside)
+    page = slow.new_page()
+    page.add_init_script("Object.defineProperty(navigator, 'connection', {value: {effectiveType: '3g', saveData: false}})")
+    page.goto(web.url)
+    page.wait_for_selector("#lq-slow a[href='/lite']")  # offered on a slow connection
+    slow.close()
+
+
+def test_a_report_number_is_unbroken_copyable_and_kept_in_the_browser(browser, web, outside):
+    context = phone(browser, outside)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=web.url)
+    page = context.new_page()
+    page.goto(web.url)
+    page.wait_for_selector("#lq-transcript .examples button")
+    choose_profile(page, "浙江", "外卖", city="杭州")
+    page.locator("#lq-report").get_by_text("诉求反映").click()
+    assert page.input_value(box("lq-report-city")) == "杭州"  # from the chosen profile
+    page.fill(box("lq-report-what"), "平台连续三周少算了我的配送费")
+    page.click("#lq-report-send")
+    number_box = page.locator("#lq-report-notice .lq-number")
+    number_box.wait_for()
+    number = number_box.inner_text()
+    assert re.fullmatch(r"LQ-[0-9A-Z]{4}-[0-9A-Z]{4}", number)
+    height = number_box.evaluate("e => e.getClientRects().length")
+    assert height == 1  # one box: the number does not wrap
+    page.locator("#lq-report-notice button.lq-copy").click()
+    page.wait_for_function("() => document.querySelector('#lq-report-notice button.lq-copy').textContent === '已复制'")
+    assert page.evaluate("() => navigator.clipboard.readText()") == number
+    page.reload()
+    page.wait_for_selector("#lq-transcript .examples button")
+    page.locator("#lq-report").get_by_text("诉求反映").click()
+    page.wait_for_selector(f"#lq-my-reports >> text={number}")  # kept in this browser: looked up again after a reload
+    assert "已收到" in page.inner_text("#lq-my-reports")
+    assert page.input_value(box("lq-report-city")) == "杭州"
+    assert outside == []
+    context.close()
+
+
+def test_staff_page_redirects_keeps_its_tabs_still_and_handles_items_by_button(browser, web, outside):
+    web.records.add_refused(question="啊啊啊啊啊啊", region=None, reason="not_found")
+    web.records.add_refused(question="骑手在小区门口摔伤了找谁赔", region="杭州", reason="not_found")
+    context = phone(browser, outside, viewport={"width": 1280, "height": 800}, is_mobile=False, has_touch=False)  # a station's desk
+    staff = context.new_page()
+    staff.goto(web.url + "/staff")  # no slash
+    staff.wait_for_selector("input[type=password]")
+    assert urlparse(staff.url).path.startswith("/staff/")
+    staff.fill("input[type=text]", STAFF_NAME)
+    staff.fill("input[type=password]", STAFF_PASSWORD)
+    staff.get_by_role("button", name="登录").click()
+    staff.wait_for_selector(box("lq-staff-question"), timeout=20_000)
+    assert staff.title() == "劳权通 · 工作人员"
+    where = []
+    for name in ("待处理问题", "诉求反映", "看板", "问答"):
+        staff.get_by_role("tab", name=name).click()
+        staff.wait_for_timeout(600)
+        where.append(staff.get_by_role("tab", name="问答").bounding_box()["x"])
+    assert max(where) - min(where) < 1, where  # the tab bar does not jump sideways
+    staff.get_by_role("tab", name="待处理问题").click()
+    card = staff.locator("#lq-queue > .lq-card", has_text="骑手在小区门口摔伤了找谁赔")
+    card.wait_for()
+    assert staff.locator("#lq-queue-junk").get_attribute("open") is None and "啊啊啊啊啊啊" in staff.locator("#lq-queue-junk").text_content()  # collapsed
+    assert "啊啊啊啊啊啊" not in staff.locator("#lq-queue > .lq-card").all_inner_texts()[0]
+    staff.fill(box("lq-handle-note"), "补了问法")
+    button = card.locator("button.lq-handle").first
+    item = int(button.get_attribute("data-id"))
+    button.click()
+    staff.wait_for_selector(f"#lq-queue-notice >> text=第 {item} 条已标记为处理")
+    assert staff.locator(f'#lq-queue button[data-id="{item}"]').count() == 0
+    assert all(q.id != item for q in web.records.queue())
+    staff.get_by_role("tab", name="看板").click()
+    staff.locator("#lq-dash-files a[download]").first.wait_for(timeout=30_000)
+    assert staff.evaluate("() => [...document.querySelectorAll('#lq-dash-files button')].filter(b => b.getClientRects().length).length") == 0
+    staff.locator("#lq-staff-services-box").get_by_text("服务站点目录").click()
+    staff.wait_for_selector("#lq-staff-services li.point")
+    assert "核实备注" in staff.inner_text("#lq-staff-services")
+    shot(staff, "staff-queue-buttons")
+    assert outside == []
+    context.close()

@@ -185,7 +185,7 @@ def test_service_point_html_escapes_and_links():
                                lat=30.27, lon=120.15, coords="gcj02")]
     html = services_html(points, place="杭州", map_svg=static_map_svg(points))
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;仲裁院" in html and "杭州市某路1号 &lt;b&gt;" in html
-    assert 'href="tel:057112345678"' in html and "页面没有给电话" in html
+    assert 'href="tel:057112345678"' in html and "电话请打12333查询" in html and "页面没有给电话" not in html
     assert html.count(LISTING_MARK) == 1  # the listing only
     assert 'href="https://uri.amap.com/search?' in html and 'href="baidumap://map/place/search?' in html and 'href="qqmap://map/search?' in html
     assert 'href="qqmap://map/marker?marker=coord:30.270000,120.150000' in html  # the point with coordinates: a marker
@@ -207,7 +207,7 @@ def test_services_panel_lists_a_city_and_says_when_there_is_nothing(tmp_path):
     assert "目录里还没有西藏的服务站点" in html and 'href="tel:12333"' in html
     # 附近: no coordinates anywhere → ranked by their districts' centres, said plainly
     html = panel.nearby('{"lat": 39.9, "lon": 116.4}', {"province": "北京"})
-    assert "按它所在区的中心估算" in html and html.count('<li class="point') == 5 and "估算约" in html
+    assert "按它所在区的中心估算" in html and html.count('<li class="point') == 5 + html.count('class="dist unplaced"') and "估算约" in html
     nowhere = ServicesPanel(ServiceDirectory([_point(id="x", district=None, address="某路1号")]))
     assert "都还没有位置信息" in nowhere.nearby('{"lat": 39.9, "lon": 116.4}', {"province": "浙江", "city": "杭州"})
     html = panel.nearby('{"error": "denied"}', {"province": "北京"})

@@ -4,6 +4,7 @@ its login, what a worker-side URL can and cannot reach, the records behind both,
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import replace
 
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import RIDER
+from tests.fakes import canned_answer
 from tests.webserver import STAFF_NAME, STAFF_PASSWORD
 
 PROFILE = {"chosen": True, "province": "浙江", "city": "杭州", "job": "外卖"}
@@ -76,7 +78,8 @@ def test_report_is_stored_redacted_and_can_be_looked_up(web):
     notice, what = client.predict("平台扣了我三天的跑单费，我叫王五，身份证 110101199003074514", "美团", "杭州", "微信 wang5-rider",
                                   api_name="/report")
     assert "编号" in notice and what == ""
-    number = notice.split("编号：")[1][:12]
+    number = re.search(r'<span class="lq-number">(LQ-[0-9A-Z]{4}-[0-9A-Z]{4})</span>', notice).group(1)
+    assert f'data-copy="{number}"' in notice  # a copy button (the browser test checks it copies and is kept)
     stored = web.records.report(number)
     assert stored.status == "已收到" and stored.contact == "微信 wang5-rider"  # given on purpose: kept as typed
     assert "110101199003074514" not in stored.what and "王五" not in stored.what
@@ -225,7 +228,7 @@ def test_worker_news_services_and_nearby_over_the_api(web):
     nowhere = client.predict({"chosen": True, "province": "西藏", "city": None, "job": "外卖"}, api_name="/services")
     assert "目录里还没有西藏的服务站点" in nowhere and "tel:12333" in nowhere
     near = client.predict('{"lat": 39.9042, "lon": 116.4074}', beijing, api_name="/nearby")
-    assert "你在北京市东城区一带" in near and "估算约" in near and near.count('<li class="point') == 5
+    assert "你在北京市东城区一带" in near and "估算约" in near and near.count('<li class="point') == 5 + near.count('class="dist unplaced"')
     assert "你没有允许定位" in client.predict('{"error": "denied"}', beijing, api_name="/nearby")
 
 
@@ -405,3 +408,114 @@ def test_the_served_bot_keeps_the_conversation(bot, tmp_path):
     state = conversation.to_json()
     followed = list(asker.answers(first.triage.choices[0], region="杭州", job="外卖", conversation=asker.conversation(state)))[-1]
     assert followed.asked.startswith(RIDER.rstrip("？")) and followed.citations[0].doc_id == "gongshang-baoxian-tiaoli"
+
+
+# -- the worker page's panels as a worker in 杭州 meets them (issue 18) -----------------------------
+
+
+def _cards(html: str) -> list[str]:
+    return re.findall(r'<li class="point[^"]*">.*?</li>', html, re.S)
+
+
+def test_hangzhou_service_points_show_workers_only_what_helps_them():
+    from bot.panels import ServicesPanel
+    from bot.render import services_html
+    from corpus.services import load_directory
+
+    directory = load_directory()
+    points = directory.for_city("杭州")
+    assert any(p.note for p in points) and any(not p.phone for p in points)
+    _, html = ServicesPanel(directory).render({"province": "浙江", "city": "杭州", "job": "外卖"})
+    cards = _cards(html)
+    assert len(cards) == len(points)
+    for point, card in zip(points, cards):
+        assert point.note[:12] not in card  # research notes (「被挂马的第三方网页转载…」) are for staff
+        assert ("电话请打12333查询" in card and 'href="tel:12333"' in card) if not point.phone else f"拨打 {point.phone}" in card
+        assert ("第三方整理，请先电话确认" in card) == (point.source_type == "listing")
+        assert 'href="https://uri.amap.com/' in card
+    assert "页面没有给电话" not in html and "挂马" not in html
+    staff = services_html(points, place="杭州", staff=True)
+    assert "挂马" in staff and "核实备注" in staff
+
+
+def test_nearby_in_hangzhou_keeps_unplaced_points_after_the_placed_and_nothing_far():
+    from bot.panels import ServicesPanel
+    from corpus.services import load_directory
+
+    panel = ServicesPanel(load_directory())
+    html = panel.nearby('{"lat": 30.2590, "lon": 120.1650}', {"province": "浙江", "city": "杭州"})  # 上城区
+    cards = _cards(html)
+    names = [re.search(r"<b>\d+\. (.*?)</b>", c).group(1) for c in cards]
+    assert "杭州市法律援助中心" in names  # its district is unknown: still listed, after the placed ones, said so
+    unplaced = [i for i, c in enumerate(cards) if "位置未知" in c]
+    placed = [i for i, c in enumerate(cards) if "位置未知" not in c]
+    assert unplaced and placed and max(placed) < min(unplaced) and "不知道在哪个区" in html
+    km = [float(x) for x in re.findall(r"估算约 (\d+) 公里|约 ([\d.]+) 公里", html) for x in x if x]
+    assert km and max(km) <= 50  # nothing 100 km away is called 附近 (建德 is 116 km from 上城)
+    assert not any("建德" in n for n in names)
+
+
+def test_news_items_are_dated_by_the_policy_once_each_with_a_plain_summary():
+    from bot.feeds import FeedSource
+    from bot.panels import NewsPanel
+    from common.settings import load_settings
+
+    panel = NewsPanel(FeedSource.for_settings(load_settings()), limit=20)
+    _, html, _ = panel.render({"province": "浙江", "city": "杭州", "job": "外卖"}, None)
+    items = re.findall(r'<li class="news-item">.*?</details></li>', html, re.S)
+    assert len(items) >= 8
+    recorded = {i.updated.isoformat() for i in panel.feeds.items(region="杭州", job="外卖")}
+    for item in items:
+        dates = re.search(r'<small class="when">(.*?)</small>', item).group(1)
+        assert not any(day in dates for day in recorded), dates  # not the day the catalog learned of it
+        assert "发布" in dates
+        assert "落款" not in item and "目录信息" not in item and "目前现行有效。" not in item.split("<details")[0]
+    titles = [re.search(r'<p class="change">(.*?)</p>', i).group(1) for i in items]
+    assert sum("扩大新就业形态人员职业伤害保障试点" in t or "扩大职业伤害保障试点" in t for t in titles) == 1  # one notice, once
+    kuoda = next(i for i in items if "扩大" in i)
+    assert "浙江" in kuoda.split("<details")[0]  # the province fact without opening the card
+    assert "2025-04-22 发布 · 2025-07-01 起施行" in kuoda and "2026-11-24" not in kuoda.split("<details")[0]
+
+
+# -- the staff page's pieces (issue 18) ------------------------------------------------------------
+
+
+def test_junk_input_is_told_apart_from_questions():
+    from bot.junk import Junk, junk_reason, split_junk
+
+    assert junk_reason("送外卖路上被车撞了，算工伤吗？") is None
+    assert junk_reason("公司不签合同怎么办") is None
+    assert junk_reason("？？？ ！！") is Junk.EMPTY and junk_reason("〔手机号〕") is Junk.EMPTY
+    assert junk_reason("123456 ok") is Junk.NO_CHINESE
+    assert junk_reason("工伤") is Junk.TOO_SHORT
+    assert junk_reason("啊啊啊啊啊啊啊") is Junk.REPEATED and junk_reason("哈哈哈哈哈哈哈哈好") is Junk.REPEATED
+    kept, junk = split_junk(["拖欠工资去哪投诉", "啊啊啊啊", "拖欠工资 去哪投诉？", "哪里投诉拖欠工资"])
+    assert kept == ["拖欠工资去哪投诉", "哪里投诉拖欠工资"]
+    assert junk == [("啊啊啊啊", Junk.REPEATED), ("拖欠工资 去哪投诉？", Junk.DUPLICATE)]
+
+
+def test_staff_sees_guide_citations_labelled_not_a_zero_similarity():
+    from bot.render import citation_card
+    from bot.results import Citation
+    from bot.staff import seen_html
+    from corpus.catalog import load_catalog
+
+    found = Citation(n=1, doc_id="gongshang-baoxian-tiaoli", title="工伤保险条例", doc_no=None, article="第十四条", page=None,
+                     quote="……应当认定为工伤", status="现行有效", effective_from=None, region="全国", source_url=None, score=0.8731)
+    guide = Citation(n=2, doc_id="gongshang-baoxian-tiaoli", title="工伤保险条例", doc_no=None, article="第十七条", page=None,
+                     quote="……30日内", status="现行有效", effective_from=None, region="全国", source_url=None, score=0.0)
+    answer = canned_answer(citations=[found, guide], guide="gongshang-rending")
+    html = seen_html(answer, debug=None, catalog=load_catalog())
+    assert "相似度 0.873" in html and "办事指南引用" in html and "相似度 0.000" not in html
+    card = citation_card(answer.to_json()["citations"][1], turn=0, staff=True)
+    assert "办事指南引用" in card and "0.000" not in card
+
+
+def test_an_answers_local_places_offer_12333_when_the_source_gave_no_phone():
+    from bot.render import place_html
+
+    html = place_html({"name": "杭州市法律援助中心", "address": "杭州市某路1号", "source_type": "listing", "note": "第三方转载的名录，可能已搬迁",
+                       "navigation": {"amap": "https://uri.amap.com/search?keyword=x"}})
+    assert '<a href="tel:12333">电话请打12333查询</a>' in html and "第三方整理，请先电话确认" in html
+    assert "可能已搬迁" not in html  # research notes are for staff
+    assert 'href="tel:057187654321"' in place_html({"name": "某站", "phone": "0571-87654321"})
