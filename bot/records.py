@@ -95,6 +95,14 @@ CREATE TABLE IF NOT EXISTS asked (
     reason TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS asked_week ON asked (week);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    client TEXT NOT NULL,
+    ok INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts (at);
 """
 _REPORT_COLUMNS = {"first_response_at": "TEXT", "closed_at": "TEXT"}
 """Added to ``reports`` after the first release: a records file from before gets them on open."""
@@ -182,6 +190,18 @@ class Asked:
     """The 办事指南 followed, else the top cited document's id ("" when nothing was cited)."""
     outcome: str
     reason: str
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One try at the staff login (:mod:`bot.login_guard` throttles on these)."""
+
+    at: str
+    """ISO timestamp (UTC)."""
+    account: str
+    client: str
+    """The client's address as the server saw it."""
+    ok: bool
 
 
 def iso_week(day: date) -> str:
@@ -399,6 +419,24 @@ class Records:
                        (status, forwarded_to or report.forwarded_to, (outcome or "").strip()[: self.MAX_TEXT] or report.outcome,
                         now, by, now, closed_at, report.number))
         return self.report(report.number)
+
+
+    # -- staff logins ---------------------------------------------------------------------
+
+    def add_login_attempt(self, *, account: str, client: str, ok: bool) -> None:
+        """One try at the staff login, right or wrong (the account name as typed, at most 100 characters)."""
+        with self._connect() as db:
+            db.execute("INSERT INTO login_attempts (at, account, client, ok) VALUES (?, ?, ?, ?)",
+                       (datetime.now(timezone.utc).isoformat(timespec="microseconds"), (account or "")[:100], (client or "")[:100], int(ok)))
+
+    def login_attempts(self, *, since: str) -> list[LoginAttempt]:
+        """The tries at the staff login at or after ``since`` (an ISO timestamp), oldest first."""
+        since_utc = datetime.fromisoformat(since)
+        since_utc = (since_utc if since_utc.tzinfo else since_utc.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        with self._connect() as db:
+            rows = db.execute("SELECT at, account, client, ok FROM login_attempts WHERE at >= ? ORDER BY id",
+                              (since_utc.isoformat(timespec="microseconds"),)).fetchall()
+        return [LoginAttempt(at=r["at"], account=r["account"], client=r["client"], ok=bool(r["ok"])) for r in rows]
 
 
 def _vetted(row: sqlite3.Row) -> VettedAnswer:

@@ -19,6 +19,8 @@ from bot.records import Records
 from bot.render import CSS
 from bot.staff import build_staff_app
 from bot.staff_accounts import StaffAccounts
+from bot.staff_files import StaffFiles
+from bot.web_security import install_web_security
 from bot.web import BUSY, build_worker_app
 from common.settings import Settings
 
@@ -36,13 +38,17 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     server.include_router(feed_router(source=feeds, public_url=settings.web.public_url))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
     page_options = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
-    staff = build_staff_app(bot, records, settings, accounts)
+    staff_files = StaffFiles()  # the staff app's downloads: served by it alone, never by the worker app
+    server.router.on_shutdown.append(staff_files.close)
+    install_web_security(server, settings=settings, records=records)  # hosts, CORS, cookies, CSRF, login throttle, headers
+    staff = build_staff_app(bot, records, settings, accounts, files=staff_files)
     staff.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
-    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**page_options, "css": staff_css})
+    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**page_options, "css": staff_css},
+                        allowed_paths=[str(staff_files.path)])
     worker = build_worker_app(bot, records, settings, feeds=feeds, services=services)
     worker.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
-    gr.mount_gradio_app(server, worker, path="/", **page_options)
+    gr.mount_gradio_app(server, worker, path="/", **page_options, blocked_paths=[str(staff_files.path)])
     return server
 
 
