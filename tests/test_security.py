@@ -1,0 +1,304 @@
+"""Issue 20's security items, each with a test that fails on the code before it: the server's
+deployment defaults behind a proxy (hosts, CORS, cookies, CSRF, headers, uploads, API info), the
+staff files kept to the staff app, the login throttle, CSV formula cells, citations a question
+cannot choose, WeChat / QQ / Alipay IDs masked, and the small API holes.
+
+Web tests use FastAPI's ``TestClient`` over :func:`bot.server.build_server` with a ``FakeBot``, as a
+proxy would send them (``Host: laoquan.example.org``)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+PROXY_HOST = "laoquan.example.org"
+PUBLIC_URL = f"https://{PROXY_HOST}"
+EVIL = "https://evil.example.com"
+STAFF_NAME, STAFF_PASSWORD = "zhanzhang", "測試-密码-2026"
+
+
+def _server(tmp_path: Path, bot, **settings):
+    from bot.records import Records
+    from bot.server import build_server
+    from bot.staff_accounts import StaffAccounts
+    from common.settings import load_settings
+
+    settings = load_settings(data_dir=tmp_path / "data", **settings)
+    records = Records(settings.paths.records_path)
+    accounts = StaffAccounts(settings.paths.staff_path)
+    accounts.add(STAFF_NAME, STAFF_PASSWORD)
+    return build_server(bot, settings=settings, records=records, accounts=accounts), records
+
+
+def _client(app, *, host: str = PROXY_HOST, scheme: str = "https", client=("203.0.113.7", 50000)):
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, base_url=f"{scheme}://{host}", client=client)
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory):
+    """The server as deployed behind nginx at https://laoquan.example.org (public URL set)."""
+    from tests.fakes import FakeBot
+
+    app, records = _server(tmp_path_factory.mktemp("proxied"), FakeBot(), public_url=PUBLIC_URL)
+    return app, records
+
+
+def _login(client, *, origin: str | None = None, password: str = STAFF_PASSWORD, account: str = STAFF_NAME):
+    headers = {"Origin": origin} if origin else {}
+    return client.post("/staff/login", data={"username": account, "password": password}, headers=headers)
+
+
+def _call(client, prefix: str, api_name: str, data: list, headers: dict | None = None):
+    """One event through the page's API (``POST …/gradio_api/run/<name>``): its status code and
+    the decoded JSON body."""
+    response = client.post(f"{prefix}/gradio_api/run/{api_name}", json={"data": data}, headers=headers or {})
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return response.status_code, body
+
+
+# -- 1. deployment-safe defaults ---------------------------------------------------------------
+
+
+def test_no_cors_echo_for_an_unlisted_origin_on_staff_or_worker_routes(proxied):
+    app, _ = proxied
+    client = _client(app)
+    for path in ("/staff/", "/staff/gradio_api/info", "/staff/config", "/", "/config"):
+        response = client.get(path, headers={"Origin": EVIL})
+        assert "access-control-allow-origin" not in response.headers, path
+        assert response.headers.get("access-control-allow-credentials") != "true", path
+    preflight = client.options("/staff/gradio_api/queue/join", headers={"Origin": EVIL, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_a_listed_origin_may_read_the_worker_page_but_never_with_credentials(tmp_path):
+    from tests.fakes import FakeBot
+
+    app, _ = _server(tmp_path, FakeBot(), public_url=PUBLIC_URL, allowed_origins="https://partner.example.net")
+    client = _client(app)
+    ok = client.get("/config", headers={"Origin": "https://partner.example.net"})
+    assert ok.headers.get("access-control-allow-origin") == "https://partner.example.net"
+    assert ok.headers.get("access-control-allow-credentials") != "true"
+    assert "access-control-allow-origin" not in client.get("/config", headers={"Origin": EVIL}).headers
+
+
+def test_login_cookie_is_httponly_lax_and_secure_behind_https(proxied):
+    app, _ = proxied
+    response = _login(_client(app), origin=PUBLIC_URL)
+    cookies = response.headers.get_list("set-cookie")
+    assert response.status_code == 200 and cookies
+    for cookie in cookies:
+        attributes = {p.strip().split("=")[0].lower(): p.strip() for p in cookie.split(";")[1:]}
+        assert "httponly" in attributes and attributes["samesite"].lower() == "samesite=lax" and "secure" in attributes, cookie
+
+
+def test_cookie_is_secure_when_a_local_proxy_says_https(tmp_path):
+    from bot.web_security import secure_cookie
+    from tests.fakes import FakeBot
+
+    app, _ = _server(tmp_path, FakeBot(), trusted_hosts=PROXY_HOST)  # no public URL: the proxy's header decides
+    behind = _client(app, scheme="http", client=("127.0.0.1", 40000))
+    response = behind.post("/staff/login", data={"username": STAFF_NAME, "password": STAFF_PASSWORD},
+                           headers={"X-Forwarded-Proto": "https", "Origin": PUBLIC_URL})
+    assert response.status_code == 200
+    assert all("secure" in c.lower() and "samesite=lax" in c.lower() for c in response.headers.get_list("set-cookie"))
+    assert response.headers.get("strict-transport-security")
+    # the same header from a stranger (not the proxy on this machine) proves nothing
+    stranger = _client(app, scheme="http").post("/staff/login", data={"username": STAFF_NAME, "password": STAFF_PASSWORD},
+                                 headers={"X-Forwarded-Proto": "https"})
+    assert not any("secure" in c.lower().split(";", 1)[1] for c in stranger.headers.get_list("set-cookie")
+                   if c.lower().startswith("access-token-unsecure"))
+    assert secure_cookie("a=b; Path=/; SameSite=None; Secure", https=False) == "a=b; Path=/; Secure; HttpOnly; SameSite=Lax"
+
+
+def test_unknown_host_names_are_refused_and_loopback_and_public_host_work(tmp_path):
+    from tests.fakes import FakeBot
+
+    app, _ = _server(tmp_path, FakeBot(), public_url=PUBLIC_URL, trusted_hosts="other.example.org")
+    for host, status in (("evil.example.com", 400), ("127.0.0.1:7860", 200), ("localhost", 200), (PROXY_HOST, 200),
+                         ("other.example.org", 200), ("[::1]:7860", 200)):
+        response = _client(app, host=host).get("/")
+        assert response.status_code == status, host
+    assert "主机名" in _client(app, host="evil.example.com").get("/").json()["detail"]
+
+
+def test_security_headers_on_pages_and_api(proxied):
+    app, _ = proxied
+    client = _client(app)
+    for path in ("/", "/staff/", "/config", "/feeds/zhejiang/waimai.json"):
+        headers = client.get(path).headers
+        csp = headers.get("content-security-policy", "")
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "object-src 'none'" in csp, path
+        assert headers.get("x-content-type-options") == "nosniff" and headers.get("x-frame-options") == "DENY"
+        assert headers.get("referrer-policy") == "same-origin"
+
+
+# -- 5. login: CSRF and throttling ---------------------------------------------------------------
+
+
+def test_cross_site_login_form_is_refused(proxied):
+    app, _ = proxied
+    client = _client(app)
+    for origin in (EVIL, "null", "http://laoquan.example.org.evil.example.com"):
+        response = _login(client, origin=origin)
+        assert response.status_code == 403 and "别的网站" in response.json()["detail"], origin
+        assert not response.headers.get_list("set-cookie")
+    by_referer = client.post("/staff/login", data={"username": STAFF_NAME, "password": STAFF_PASSWORD},
+                             headers={"Referer": EVIL + "/phish.html"})
+    assert by_referer.status_code == 403
+    assert _login(client, origin=PUBLIC_URL).status_code == 200
+
+
+def test_cross_site_staff_posts_are_refused_even_with_a_login(proxied):
+    app, _ = proxied
+    client = _client(app)
+    assert _login(client, origin=PUBLIC_URL).status_code == 200
+    forged, _ = _call(client, "/staff", "update_report", ["LQ-AAAA-BBBB", "工会", "x", True], {"Origin": EVIL})
+    assert forged == 403
+    same, _ = _call(client, "/staff", "queue", [], {"Origin": PUBLIC_URL})
+    assert same == 200
+
+
+def test_wrong_passwords_are_throttled_per_account_and_recorded(tmp_path):
+    from tests.fakes import FakeBot
+
+    app, records = _server(tmp_path, FakeBot(), public_url=PUBLIC_URL)
+    client = _client(app)
+    for _ in range(5):
+        assert _login(client, password="猜一猜").status_code == 400
+    refused = _login(client)  # the right password, right after: must wait
+    assert refused.status_code == 429 and "分钟后再试" in refused.json()["detail"] and int(refused.headers["retry-after"]) > 0
+    assert not refused.headers.get_list("set-cookie")
+    # another address, the same account: still waits (per account)
+    assert _login(_client(app, client=("198.51.100.9", 1))).status_code == 429
+    attempts = records.login_attempts(since=(datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat())
+    assert len(attempts) == 7 and sum(a.ok for a in attempts) == 0
+    assert {a.account for a in attempts} == {STAFF_NAME} and {a.client for a in attempts} == {"203.0.113.7", "198.51.100.9"}
+
+
+def test_many_accounts_from_one_address_are_throttled_per_address(tmp_path):
+    from tests.fakes import FakeBot
+
+    app, _ = _server(tmp_path, FakeBot(), public_url=PUBLIC_URL)
+    client = _client(app, client=("192.0.2.50", 1))
+    for i in range(5):
+        assert _login(client, account=f"guess{i}", password="x").status_code == 400
+    assert _login(client).status_code == 429
+    assert _login(_client(app, client=("192.0.2.51", 1))).status_code == 200  # the staffer elsewhere is not locked out
+
+
+def test_login_wait_grows_with_each_wrong_try(tmp_path):
+    from bot.login_guard import LoginGuard
+    from bot.records import Records
+
+    records = Records(tmp_path / "r.sqlite3")
+    guard = LoginGuard(records, max_failures=5, wait_seconds=60)
+    waits = []
+    for _ in range(8):
+        guard.record(account="a", client="c", ok=False)
+        waits.append(guard.check(account="a", client="other").wait_seconds)
+    assert waits[:4] == [0, 0, 0, 0] and 55 <= waits[4] <= 60 and 115 <= waits[5] <= 120 and 235 <= waits[6] <= 240
+    assert waits[7] > waits[6]
+    later = datetime.now(timezone.utc) + timedelta(minutes=16)
+    assert guard.check(account="a", client="c", now=later).allowed  # the window has passed
+
+
+def test_staff_page_shows_recent_login_refusals(proxied):
+    app, records = proxied
+    records.add_login_attempt(account="<b>攻击者</b>", client="198.51.100.77", ok=False)
+    client = _client(app)
+    assert _login(client, origin=PUBLIC_URL).status_code == 200
+    status, body = _call(client, "/staff", "queue", [], {"Origin": PUBLIC_URL})
+    assert status == 200, body
+    html = body["data"][0]
+    assert "登录失败记录" in html and "198.51.100.77" in html and "&lt;b&gt;攻击者&lt;/b&gt;" in html
+
+
+# -- 2. staff files stay with the staff app ------------------------------------------------------
+
+
+def test_worker_app_cannot_fetch_a_staff_csv(proxied):
+    app, records = proxied
+    records.add_refused(question="外卖被扣钱怎么办", region="浙江", reason="not_found")
+    client = _client(app)
+    assert _login(client, origin=PUBLIC_URL).status_code == 200
+    status, body = _call(client, "/staff", "dashboard", [], {"Origin": PUBLIC_URL})
+    assert status == 200, body
+    files = body["data"][-1]
+    paths = [f["path"] for f in files]
+    vetting = next(p for p in paths if p.endswith("need_vetting.csv"))
+    assert not Path(vetting).name.startswith("laoquan-dashboard-") and "laoquan-dashboard-" not in vetting
+    staff_fetch = client.get(f"/staff/gradio_api/file={vetting}")
+    assert staff_fetch.status_code == 200 and "外卖被扣钱怎么办" in staff_fetch.content.decode("utf-8-sig")
+    anonymous = _client(app)
+    for url in (f"/gradio_api/file={vetting}", f"/gradio_api/file/{vetting}", f"/staff/gradio_api/file={vetting}"):
+        response = anonymous.get(url)
+        assert response.status_code in (401, 403, 404), url
+        assert "外卖被扣钱" not in response.text
+
+
+def test_staff_files_folder_is_removed_and_no_dashboard_folders_are_left(tmp_path):
+    from bot.staff_files import StaffFiles
+
+    before = {p.name for p in Path(tempfile.gettempdir()).glob("laoquan-dashboard-*")}
+    files = StaffFiles()
+    view = files.fresh_folder()
+    (view / "need_vetting.csv").write_text("x", encoding="utf-8")
+    assert view.parent == files.path and files.path.parent == Path(tempfile.gettempdir())
+    files.close()
+    assert not files.path.exists()
+    assert {p.name for p in Path(tempfile.gettempdir()).glob("laoquan-dashboard-*")} <= before
+
+
+def test_old_view_files_are_cleaned_as_new_ones_are_made(tmp_path):
+    import os
+    import time
+
+    from bot.staff_files import KEEP_SECONDS, StaffFiles
+
+    files = StaffFiles(parent=tmp_path)
+    old = files.fresh_folder()
+    (old / "a.csv").write_text("x", encoding="utf-8")
+    past = time.time() - KEEP_SECONDS - 5
+    os.utime(old, (past, past))
+    new = files.fresh_folder()
+    assert new.exists() and not old.exists()
+    files.close()
+
+
+# -- 6. uploads ----------------------------------------------------------------------------------
+
+
+def test_uploads_are_refused_on_both_apps(proxied):
+    app, _ = proxied
+    client = _client(app)
+    big = b"0" * (2 * 1024 * 1024)
+    for path in ("/gradio_api/upload", "/gradio_api/upload/"):
+        response = client.post(path, files={"files": ("a.html", big, "text/html")})
+        assert response.status_code == 403 and "不能上传" in response.json()["detail"]
+    assert _login(client, origin=PUBLIC_URL).status_code == 200
+    staff = client.post("/staff/gradio_api/upload", files={"files": ("a.csv", b"=1+1", "text/csv")}, headers={"Origin": PUBLIC_URL})
+    assert staff.status_code == 403
+
+
+# -- 11. small API holes -------------------------------------------------------------------------
+
+
+def test_api_description_is_not_public_unless_configured(proxied, tmp_path):
+    from tests.fakes import FakeBot
+
+    app, _ = proxied
+    client = _client(app)
+    for path in ("/openapi.json", "/gradio_api/openapi.json", "/gradio_api/info"):
+        assert client.get(path).status_code == 404, path
+    opened, _ = _server(tmp_path, FakeBot(), public_url=PUBLIC_URL, api_info=True)
+    assert _client(opened).get("/gradio_api/info").status_code == 200
