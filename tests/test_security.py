@@ -302,3 +302,73 @@ def test_api_description_is_not_public_unless_configured(proxied, tmp_path):
         assert client.get(path).status_code == 404, path
     opened, _ = _server(tmp_path, FakeBot(), public_url=PUBLIC_URL, api_info=True)
     assert _client(opened).get("/gradio_api/info").status_code == 200
+
+
+# -- 4. CSV formula cells -------------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example.com","点这里")', "+86 打我电话", "-2+3 工资少了", "@SUM(A1:A9) 怎么算", "\t=1+1 加班费",
+            "\r=1 被辞退"]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_spreadsheet_cell_escapes_formula_starts(text):
+    from common.spreadsheet import spreadsheet_cell
+
+    assert spreadsheet_cell(text) == "'" + text
+    assert spreadsheet_cell("送外卖被撞了") == "送外卖被撞了" and spreadsheet_cell(-3) == -3 and spreadsheet_cell(None) == ""
+
+
+def test_need_vetting_csv_has_no_formula_cell(tmp_path):
+    from bot.dashboard import build_dashboard
+    from bot.records import Records
+
+    records = Records(tmp_path / "records.sqlite3")
+    for text in FORMULAS:
+        records.add_refused(question=text.strip() if text[0] not in "\t\r" else text, region="浙江", reason="not_found")
+    board = build_dashboard(records)
+    for path in board.write_csvs(tmp_path / "csv"):
+        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (path.name, cell)
+    questions = [row[0] for row in csv.reader(io.StringIO((tmp_path / "csv" / "need_vetting.csv").read_text(encoding="utf-8-sig")))][1:]
+    assert any(q.startswith("'=HYPERLINK(") for q in questions)
+
+
+# -- 13. WeChat, QQ and Alipay IDs ------------------------------------------------------------------
+
+ACCOUNTS = [
+    ("加我微信zs_wx_8888，站长联系我", "加我微信〔微信号〕，站长联系我"),
+    ("微信号：wxid_abc123", "微信号：〔微信号〕"),
+    ("vx: zhangsan2024 晚上找我", "vx: 〔微信号〕 晚上找我"),
+    ("我的WeChat是 lq_rider_01", "我的WeChat是 〔微信号〕"),
+    ("QQ 12345678", "QQ 〔QQ号〕"),
+    ("qq号是 987654321，白天在线", "qq号是 〔QQ号〕，白天在线"),
+    ("扣扣20001234", "扣扣〔QQ号〕"),
+    ("支付宝 abc@163.com 收款", "支付宝 〔邮箱〕 收款"),
+    ("支付宝 13812345678", "支付宝 〔手机号〕"),
+    ("支付宝账号 zhang_san88 被冻结了", "支付宝账号 〔支付宝账号〕 被冻结了"),
+]
+NOT_ACCOUNTS = ["加我微信吧", "微信群里说的", "用支付宝付款", "平台的微信公众号", "我在微信上跟站长说了", "QQ群里通知的", "微信 hello 你好"]
+
+
+@pytest.mark.parametrize("text,masked", ACCOUNTS)
+def test_chat_and_payment_account_ids_are_masked(text, masked):
+    from bot.redact import redact
+
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize("text", NOT_ACCOUNTS)
+def test_app_names_without_an_id_stay(text):
+    from bot.redact import redact
+
+    assert redact(text) == text
+
+
+def test_report_text_is_stored_with_the_wechat_id_masked(tmp_path):
+    from bot.records import Records
+
+    records = Records(tmp_path / "records.sqlite3")
+    report = records.add_report(what="站长让我加他微信zs_wx_8888私了，QQ 12345678 也行", platform="某外卖", city="杭州")
+    stored = records.report(report.number).what
+    assert "zs_wx_8888" not in stored and "12345678" not in stored and "〔微信号〕" in stored and "〔QQ号〕" in stored
