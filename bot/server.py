@@ -40,7 +40,6 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
     staff_files = StaffFiles()  # the staff app's downloads: served by it alone, never by the worker app
     server.router.on_shutdown.append(staff_files.close)
-    install_web_security(server, settings=settings, records=records)  # hosts, CORS, cookies, CSRF, login throttle, headers
     staff = build_staff_app(bot, records, settings, accounts, files=staff_files)
     staff.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
@@ -49,6 +48,7 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     worker = build_worker_app(bot, records, settings, feeds=feeds, services=services)
     worker.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     gr.mount_gradio_app(server, worker, path="/", **page_options, blocked_paths=[str(staff_files.path)])
+    install_web_security(server, settings=settings, records=records)  # hosts, CORS, cookies, CSRF, login throttle, headers
     return server
 
 

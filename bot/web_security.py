@@ -19,6 +19,7 @@
 - **Login throttling** (:mod:`bot.login_guard`): every try at ``/staff/login`` is recorded; too many
   wrong ones wait, in Chinese (429 with ``Retry-After``).
 - **Uploads** are refused on both apps (neither page has an upload component).
+- **Unknown API names** (``/gradio_api/run/nope``) are a 404, not a 500.
 - **API description** (``/openapi.json``, ``/gradio_api/info``) of the worker app only when
   ``LAOQUAN_API_INFO`` is on.
 - **Headers** on every response: a Content-Security-Policy the Gradio pages work under (their
@@ -73,6 +74,7 @@ WRONG_HOST = "不认识这个网址的主机名。请用站点公布的网址访
 CROSS_SITE = "这个请求来自别的网站，已拒绝。请直接打开本站的工作人员页面再操作。"
 NO_UPLOADS = "这里不能上传文件。"
 LOGIN_TOO_BIG = "登录信息太长了。"
+UNKNOWN_API = "没有这个接口。"
 
 
 def _names(text: str) -> list[str]:
@@ -271,7 +273,25 @@ def install_web_security(server, *, settings, records: Records) -> WebPolicy:
                           allow_methods=["GET", "POST"], allow_headers=["content-type"])
     guard = LoginGuard(records, max_failures=settings.web.login_max_failures, wait_seconds=settings.web.login_wait_seconds)
     server.add_middleware(SecurityMiddleware, policy=policy, guard=guard)
+    _unknown_api_names_are_404(server)
     return policy
+
+
+def _unknown_api_names_are_404(server) -> None:
+    """A call to an ``api_name`` the page does not have (``/gradio_api/run/nope``) is a 404 in Chinese,
+    not Gradio's 500 (on every Gradio app mounted so far)."""
+    from starlette.routing import Mount
+
+    from gradio.route_utils import FnIndexInferError
+
+    async def unknown(request, exc):
+        return _json(404, UNKNOWN_API)
+
+    for route in server.routes:
+        app = getattr(route, "app", None) if isinstance(route, Mount) else None
+        if app is not None and hasattr(app, "get_blocks"):
+            app.add_exception_handler(FnIndexInferError, unknown)
+            app.add_exception_handler(KeyError, unknown)  # ``/gradio_api/queue/join`` with an ``fn_index`` it does not have
 
 
 __all__ = ["CSP", "SecurityMiddleware", "WebPolicy", "install_web_security", "secure_cookie", "host_name"]
