@@ -30,6 +30,8 @@
 """
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -75,6 +77,11 @@ CROSS_SITE = "这个请求来自别的网站，已拒绝。请直接打开本站
 NO_UPLOADS = "这里不能上传文件。"
 LOGIN_TOO_BIG = "登录信息太长了。"
 UNKNOWN_API = "没有这个接口。"
+API_TOO_BIG = "请求的内容太长了。"
+API_NOT_JSON = "请求的格式不对（不是 JSON，或者嵌套太深）。"
+BAD_INPUT = "输入的内容不对：类型不对，或者不是页面上给的选项。请在页面上重新选择或填写。"
+MAX_API_BODY = 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _names(text: str) -> list[str]:
@@ -175,6 +182,9 @@ class SecurityMiddleware:
             if method == "POST" and sub_path.rstrip("/") == "/login":
                 await self._login(scope, receive, send)
                 return
+        if method == "POST" and "/gradio_api/" in path and headers.get("content-type", "").startswith("application/json"):
+            await self._api_call(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def _https(self, scope, headers: dict[str, str]) -> bool:
@@ -204,32 +214,50 @@ class SecurityMiddleware:
 
         return secured_send
 
+    async def _api_call(self, scope, receive, send):
+        """A JSON call to a page's API: refused in Chinese when it is too long, not JSON or nested too
+        deep (before Gradio's parser meets it); lone surrogates (which no response can encode) become
+        U+FFFD; an input Gradio's components reject (a value not among a Radio's choices, a wrong
+        type) is a 422 that says so in Chinese rather than a 500."""
+        body = await _read_body(receive, limit=MAX_API_BODY)
+        if body is None:
+            await _json(413, API_TOO_BIG)(scope, receive, send)
+            return
+        try:
+            data = _scrubbed(json.loads(body))
+        except (ValueError, RecursionError):
+            await _json(400, API_NOT_JSON)(scope, receive, send)
+            return
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+        scope = {**scope, "headers": headers + [(b"content-length", str(len(body)).encode())]}
+        plain_call = "/gradio_api/run/" in scope["path"] or "/gradio_api/api/" in scope["path"]
+        started = False
+
+        async def watch(message):
+            nonlocal started
+            if message["type"] == "http.response.start" and message["status"] >= 500 and plain_call and not started:
+                started = True
+                response = _json(422, BAD_INPUT)
+                await response(scope, _no_body, send)
+                return
+            if started:
+                return  # the body of the replaced 500
+            await send(message)
+
+        if plain_call:
+            await self.app(scope, _replay(body), watch)
+        else:
+            await self.app(scope, _replay(body), send)
+
     async def _login(self, scope, receive, send):
         """``POST /staff/login``: refused while the account or the address must wait; else Gradio's
         login runs and its outcome (200 = right password) is recorded."""
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_LOGIN_BODY:
-                await _json(413, LOGIN_TOO_BIG)(scope, receive, send)
-                return
-
-        def replay():
-            sent = False
-
-            async def receive_again():
-                nonlocal sent
-                if sent:
-                    return {"type": "http.disconnect"}
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            return receive_again
+        body = await _read_body(receive, limit=MAX_LOGIN_BODY)
+        if body is None:
+            await _json(413, LOGIN_TOO_BIG)(scope, receive, send)
+            return
+        replay = lambda: _replay(body)  # noqa: E731
 
         try:
             form = await Request(scope, replay()).form()
@@ -253,6 +281,47 @@ class SecurityMiddleware:
         await self.app(scope, replay(), watch)
         if account and status in (200, 400):
             self.guard.record(account=account, client=client, ok=status == 200)
+
+
+async def _read_body(receive, *, limit: int) -> bytes | None:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if len(body) > limit:
+            return None
+    return body
+
+
+def _replay(body: bytes):
+    sent = False
+
+    async def receive_again():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive_again
+
+
+async def _no_body():
+    return {"type": "http.disconnect"}
+
+
+def _scrubbed(value):
+    """``value`` (parsed JSON) with every lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    return value
 
 
 def secure_cookie(header: str, *, https: bool) -> str:
