@@ -84,21 +84,42 @@ def asks_only_for_articles(text: str, law_name_of: Callable[[str], str | None]) 
     return not re.sub(r"[\W\d_]+", "", rest)
 
 
-def without_article_mentions(text: str, law_name_of: Callable[[str], str | None]) -> str:
-    """``text`` without the articles it names and the instruction around them (「请引用…回答」,
-    a bracket left empty); ``text`` itself when nothing else would be left."""
-    spans = reference_spans(text, law_name_of)
-    if not spans:
-        return text
-    widened = []
+def _widened(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    """Each reference with the instruction around it (「请引用…回答」) and whether it had one (or
+    stands in brackets of its own: an aside, not the worker's words)."""
+    out = []
     for start, end in spans:
         before = _INSTRUCTION_BEFORE.search(text[:start])
         after = _INSTRUCTION_AFTER.match(text[end:])
-        widened.append((before.start() if before else start, end + (after.end() if after else 0)))
-    out = _without(text, widened)
+        wide = (before.start() if before else start, end + (after.end() if after else 0))
+        bracketed = bool(re.search(r"[（(【\[]\s*$", text[:wide[0]])) and bool(re.match(r"^\s*[）)】\]]", text[wide[1]:]))
+        told = bool(before and before.group().strip()) or bool(after and re.search(r"回答|作答|答复|回复|为准|依据|答案|结论", after.group()))
+        out.append((*wide, told or bracketed))
+    return out
+
+
+def _tidy(out: str, text: str) -> str:
     out = _BRACKETS.sub(lambda m: "" if not _LEFTOVER.sub("", m.group(1)) else m.group(0), out)
     out = re.sub(r"([，。！？；：、,.!?;:])[，。！？；：、,.!?;:\s]+", r"\1", out).strip(" ，。；：、,;:")
     return out if re.search(r"[\u4e00-\u9fffA-Za-z0-9]", out) else text
 
 
-__all__ = ["asks_only_for_articles", "reference_spans", "without_article_mentions"]
+def without_article_mentions(text: str, law_name_of: Callable[[str], str | None]) -> str:
+    """``text`` without the articles it names and the instruction around them (「请引用…回答」,
+    a bracket left empty) — what is searched; ``text`` itself when nothing else would be left."""
+    spans = reference_spans(text, law_name_of)
+    if not spans:
+        return text
+    return _tidy(_without(text, [(a, b) for a, b, _ in _widened(text, spans)]), text)
+
+
+def without_citation_instructions(text: str, law_name_of: Callable[[str], str | None]) -> str:
+    """``text`` without the references that come with an instruction to cite them (or in brackets
+    of their own); the worker's own mentions stay («工伤保险条例第八十八条是不是专门讲骑手的»: that
+    article does not exist, and the answer says so)."""
+    spans = reference_spans(text, law_name_of)
+    instructed = [(a, b) for a, b, told in _widened(text, spans) if told]
+    return _tidy(_without(text, instructed), text) if instructed else text
+
+
+__all__ = ["asks_only_for_articles", "reference_spans", "without_article_mentions", "without_citation_instructions"]
