@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
