@@ -21,9 +21,25 @@ the page). Not :data:`bot.conversation.MAX_TURNS`, the fewer turns a conversatio
 follow-up questions."""
 
 
+PROFILE_FIELDS = ("chosen", "province", "city", "job")
+PROFILE_BROKEN = "地区和工作的设置读不出来，请点「改地区/工作」重新选一次。"
+
+
+def profile_of(value) -> dict | None:
+    """The profile a page sent (kept in the browser, so anything may arrive), as the pages use it:
+    only its known fields with short text (or ``chosen`` true/false); ``{}`` for none; ``None`` when
+    it is not an object at all (say :data:`PROFILE_BROKEN`)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return None
+    return {k: v for k, v in value.items()
+            if k in PROFILE_FIELDS and ((isinstance(v, str) and len(v) <= 40) or (k == "chosen" and isinstance(v, bool)))}
+
+
 def region_of(profile: dict | None) -> str | None:
     """The region the bot is asked with: the city when one was chosen, else the province."""
-    profile = profile or {}
+    profile = profile if isinstance(profile, dict) else {}
     return profile.get("city") or profile.get("province") or None
 
 

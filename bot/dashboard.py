@@ -28,6 +28,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from bot.records import Records, iso_week, question_key  # noqa: E402
 from bot.redact import redact  # noqa: E402
+from common.spreadsheet import spreadsheet_cell  # noqa: E402
 
 RESPOND_WITHIN = timedelta(minutes=10)
 CLOSE_WITHIN = timedelta(hours=24)
@@ -56,8 +57,8 @@ class Table:
         """CSV text (with a BOM when written by :meth:`write_csv`, so spreadsheet programs read the Chinese)."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(self.columns)
-        writer.writerows(["" if v is None else v for v in row] for row in self.rows)
+        writer.writerow([spreadsheet_cell(c) for c in self.columns])
+        writer.writerows([spreadsheet_cell(v) for v in row] for row in self.rows)  # no cell can be a formula
         return out.getvalue()
 
     def write_csv(self, folder: Path) -> Path:

@@ -67,7 +67,7 @@ class NewsPanel:
         region, job = region_of(profile), (profile or {}).get("job")
         try:
             since_day = date.fromisoformat(since) if since else None
-        except ValueError:  # a tampered or old value: treat as a first visit
+        except (ValueError, TypeError):  # a tampered or old value: treat as a first visit
             since, since_day = None, None
         try:
             items = self.feeds.items(region=region or NATIONAL, job=job or None, since=since_day)
@@ -159,8 +159,8 @@ class ServicesPanel:
 
         place, points = self.points_for(profile)
         try:
-            where = json.loads(geo or "{}")
-        except ValueError:
+            where = json.loads(geo or "{}") if len(geo or "") <= 200 else {}  # a position is a few dozen characters
+        except (ValueError, TypeError, RecursionError):  # not JSON; deeply nested JSON
             where = {}
         where = where if isinstance(where, dict) else {}
         try:

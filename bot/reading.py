@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.citation_requests import asks_only_for_articles, without_article_mentions, without_citation_instructions
 from bot.conversation import Aspect, Conversation, asked_aspect, joined_with_previous, rewrite_follow_up
 from bot.guards import (
     article_refs,
@@ -103,17 +104,23 @@ class QuestionReader:
                 asked, follow_up = self._read_follow_up(text, conversation, region=region, as_of=as_of)
         asked = to_simplified(asked)  # 繁體 questions read against the simplified texts
         facts = dict(conversation.facts) if conversation is not None else {}
-        named = self._named_articles(asked)
-        refusal = self._refusal_for(text, asked, named)
+        lookup = asks_only_for_articles(asked, self._law_name_of)  # only then may a named article be cited first
+        stated = asked if lookup else without_citation_instructions(asked, self._law_name_of)
+        if not lookup:
+            asked = without_article_mentions(asked, self._law_name_of)  # a question cannot choose its citation
+        mentioned = self._named_articles(stated)  # the worker's own mentions: one that does not exist is said so
+        named = mentioned if lookup else []
+        refusal = self._refusal_for(text, asked, mentioned, stated)
         documents = self._named_documents(asked, as_of) if refusal is None else []
         return Reading(text=text, asked=asked, region=region, as_of=as_of, facts=facts, follow_up=follow_up,
                        named=named, documents=documents, refusal=refusal)
 
-    def _refusal_for(self, text: str, asked: str, named: list) -> Refusal | None:
-        """The first reason to refuse the question without searching, in this order."""
+    def _refusal_for(self, text: str, asked: str, named: list, stated: str | None = None) -> Refusal | None:
+        """The first reason to refuse the question without searching, in this order (``stated``: the
+        question with its citation instructions taken out, where named laws are looked for)."""
         if looks_like_injection(text):
             return Refusal(Reason.INJECTION, "我只能根据劳动保障法规回答你遇到的实际问题，不能按要求改变规则。")
-        unknown_law = self._unknown_law(asked)
+        unknown_law = self._unknown_law(stated if stated is not None else asked)
         if unknown_law:
             return Refusal(Reason.LAW_NOT_INDEXED, f"知识库里没有《{unknown_law}》的原文，不能告诉你它的条文。")
         missing = self._missing_articles(named)
@@ -169,6 +176,14 @@ class QuestionReader:
                 if candidate and name.endswith(candidate) and (best is None or len(candidate) > best[1]):
                     best = (entry, len(candidate))
         return best[0] if best else None
+
+    def _law_name_of(self, name: str) -> str | None:
+        """The indexed law's name (title or short name) that ``name`` ends with."""
+        entry = self._law_of(name)
+        if entry is None:
+            return None
+        stripped = name.strip("《》 的")
+        return max((c for c in (entry.title, entry.short_name) if c and stripped.endswith(c)), key=len, default=None)
 
     def _unknown_law(self, text: str) -> str:
         """The name of a law whose article the question asks for («职业病防治法第三十五条») when the

@@ -156,6 +156,13 @@ def _now() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+def _utc_seconds(moment: datetime) -> str:
+    """A login attempt's time as stored and compared: UTC, to the second (a naive time is taken as UTC),
+    so that text comparison is time comparison whatever the server's time zone."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 
 
@@ -368,14 +375,15 @@ class Records:
     def add_login_attempt(self, *, account: str, client: str, ok: bool) -> None:
         """One try at the staff login (the account name as typed, cut to 200 characters)."""
         with self.db.write() as db:
-            db.execute(t.login_attempts.insert().values(at=_now(), account=(account or "")[:200], client=(client or "")[:200],
+            db.execute(t.login_attempts.insert().values(at=_utc_seconds(datetime.now(timezone.utc)), account=(account or "")[:200], client=(client or "")[:200],
                                                         ok=bool(ok)))
 
     def login_attempts(self, *, since: str) -> list[LoginAttempt]:
-        """The tries at or after ``since`` (an ISO time as :func:`_now` writes them), oldest first."""
+        """The tries at or after ``since`` (an ISO time, any offset; naive = UTC), oldest first."""
         c = t.login_attempts.c
+        since_utc = _utc_seconds(datetime.fromisoformat(since))
         with self.db.read() as db:
-            rows = db.execute(select(c.at, c.account, c.client, c.ok).where(c.at >= since).order_by(c.id)).all()
+            rows = db.execute(select(c.at, c.account, c.client, c.ok).where(c.at >= since_utc).order_by(c.id)).all()
         return [LoginAttempt(at=r.at, account=r.account, client=r.client, ok=bool(r.ok)) for r in rows]
 
 

@@ -22,6 +22,11 @@ What counts (each detector is a rule about the *form* of the data, checked where
 - ``plate`` 〔车牌〕: 省简称 + letter + 5 characters (6 for new-energy plates), with an optional
   ``·``/space/dash after the letter (粤B·D12345); at least one digit, so words are not mistaken.
 - ``email`` 〔邮箱〕.
+- ``wechat`` 〔微信号〕, ``qq`` 〔QQ号〕, ``alipay`` 〔支付宝账号〕: an account ID right after the app's
+  name (微信/微信号/V信/vx/wx/WeChat, QQ/扣扣, 支付宝/alipay, with 号/账号 and 「：」「是」 allowed in
+  between): 「微信zs_wx_8888」「QQ 12345678」「支付宝账号 zhang_san88」. The app's name stays; words
+  after it (「加我微信吧」「微信群」「支付宝付款」) are not IDs. An e-mail address or mobile given as the
+  account is masked as 〔邮箱〕 / 〔手机号〕 (「支付宝 abc@163.com」).
 - ``name`` 〔姓名〕: only where the worker *gives* a name: 「我叫张三」, 「我是李四」, 「姓名：王五」,
   「联系人 赵六」, 「本人张三」. The trigger words stay (「我叫〔姓名〕」). Names are the least certain
   kind: after 「我是」 only a common surname plus one or two characters followed by punctuation or
@@ -43,6 +48,9 @@ TOKENS = {
     "phone": "〔手机号〕",
     "landline": "〔电话〕",
     "plate": "〔车牌〕",
+    "wechat": "〔微信号〕",
+    "qq": "〔QQ号〕",
+    "alipay": "〔支付宝账号〕",
     "name": "〔姓名〕",
 }
 """Replacement token per kind; the order is the priority when two matches overlap."""
@@ -116,6 +124,27 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 _PLATE = re.compile(
     rf"[{_PROVINCES}][A-Za-z][·•.\- ]?(?=[A-Za-z0-9]{{0,5}}\d)(?:[A-Za-z0-9]{{6}}|[A-Za-z0-9]{{5}}[挂学警港澳领]?)(?![A-Za-z0-9])"
 )
+
+_ACCOUNT_GLUE = r"\s*(?:号码|号|账号|帐号|账户|ID|id)?\s*(?:是|为|[：:=])?\s*"
+_ACCOUNTS = (
+    ("wechat", re.compile(rf"(?:微信|威信|薇信|(?<![A-Za-z0-9])[Vv]信|(?<![A-Za-z0-9])(?:[Vv][Xx]|[Ww][Xx]|weixin|WeiXin|[Ww]e[Cc]hat)(?![A-Za-z0-9])){_ACCOUNT_GLUE}"
+                          r"(?P<id>[A-Za-z0-9][A-Za-z0-9_-]{4,19})(?![A-Za-z0-9_-])")),
+    ("qq", re.compile(rf"(?:(?<![A-Za-z0-9])[Qq][Qq](?![A-Za-z0-9])|扣扣){_ACCOUNT_GLUE}(?P<id>[1-9]\d{{4,10}})(?!\d)")),
+    ("alipay", re.compile(rf"(?:支付宝|(?<![A-Za-z0-9])[Aa]li[Pp]ay(?![A-Za-z0-9])){_ACCOUNT_GLUE}"
+                          r"(?P<id>[A-Za-z0-9][A-Za-z0-9._-]{3,39})(?![A-Za-z0-9._@-])")),
+)
+
+
+def _accounts(text: str) -> list[Match]:
+    found = []
+    for kind, pattern in _ACCOUNTS:
+        for m in pattern.finditer(text):
+            ident = m.group("id")
+            if kind == "wechat" and ident.isalpha() and len(ident) < 6:
+                continue  # 「微信 hello」 is a word; a WeChat ID of letters only has at least 6
+            found.append(Match(kind, m.start("id"), m.end("id")))
+    return found
+
 
 # Common surnames (single and compound): a name after 「我是」/「本人」 must start with one.
 _SURNAMES_2 = "欧阳|司马|上官|诸葛|东方|皇甫|令狐|慕容|尉迟|长孙|宇文|司徒|夏侯|公孙|轩辕|端木|独孤|南宫|西门|呼延"
@@ -205,6 +234,7 @@ def find_personal_data(text: str) -> list[Match]:
     candidates += [Match("phone", m.start(), m.end()) for m in _MOBILE.finditer(text)]
     candidates += [Match("landline", m.start(), m.end()) for m in _LANDLINE.finditer(text)]
     candidates += [Match("plate", m.start(), m.end()) for m in _PLATE.finditer(text)]
+    candidates += _accounts(text)
     candidates += _names(text)
     priority = list(TOKENS)
     chosen: list[Match] = []

@@ -23,6 +23,8 @@ from bot.records import Records
 from bot.render import CSS
 from bot.staff import build_staff_app
 from bot.staff_accounts import StaffAccounts
+from bot.staff_files import StaffFiles
+from bot.web_security import install_web_security
 from bot.web import BUSY, build_worker_app
 from common.settings import Settings
 
@@ -41,17 +43,21 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     bot = mount_api(server, bot, settings=settings, records=records, accounts=accounts, services=services)  # /api/v1, /v1, /healthz, /metrics (the pages answer with the metered bot)
     page_options = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
-    staff = build_staff_app(bot, records, settings, accounts)
+    staff_files = StaffFiles()  # the staff app's downloads: served by it alone, never by the worker app
+    server.router.on_shutdown.append(staff_files.close)
+    staff = build_staff_app(bot, records, settings, accounts, files=staff_files)
     staff.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
     staff_css = CSS + ".gradio-container { max-width: 980px !important; }"  # staff sit at a desk as often as not
-    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**page_options, "css": staff_css})
+    gr.mount_gradio_app(server, staff, path="/staff", auth=accounts.verify, auth_message="劳权通 · 工作人员登录", **{**page_options, "css": staff_css},
+                        allowed_paths=[str(staff_files.path)])
     server.include_router(lite_router(bot, records, settings))  # /lite: the page without JavaScript (before the page at /)
     server.include_router(redirect_router())  # /staff → /staff/
     server.add_middleware(PageDelivery)  # title, lang, preview tags, <noscript>; Cache-Control on build files
     server.add_middleware(GZipMiddleware, minimum_size=1000)  # outermost: compresses what PageDelivery wrote
     worker = build_worker_app(bot, records, settings, feeds=feeds, services=services)
     worker.queue(default_concurrency_limit=settings.web.concurrency, max_size=settings.web.queue_max)
-    gr.mount_gradio_app(server, worker, path="/", **page_options)
+    gr.mount_gradio_app(server, worker, path="/", **page_options, blocked_paths=[str(staff_files.path)])
+    install_web_security(server, settings=settings, records=records)  # hosts, CORS, cookies, CSRF, login throttle, headers
     return server
 
 

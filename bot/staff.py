@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.Request are resolved from here)
@@ -20,6 +19,8 @@ from corpus.regions import CITIES, PROVINCES, applicable_regions
 from bot.asking import TRANSCRIPT_TURNS, Asker, region_key
 from bot.protocols import Bot
 from bot.staff_accounts import StaffAccounts
+from bot.staff_files import StaffFiles
+from bot.login_guard import LoginGuard
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,23 @@ element.addEventListener('click', (event) => {
 """Each queue card's own button becomes a Gradio ``click`` event with the item's id."""
 
 
-def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccounts):
+def login_refusals_html(refusals) -> str:
+    """The staff login's recent wrong or refused tries (account as typed, client address, time)."""
+    if not refusals:
+        return '<h3>登录失败记录（24小时）</h3><p id="lq-login-refusals">没有。</p>'
+    rows = "".join(f"<tr><td>{esc(_when(a.at))}</td><td>{esc(a.account or '（空）')}</td><td>{esc(a.client)}</td></tr>" for a in refusals)
+    return ('<h3>登录失败记录（24小时）</h3><table class="lq-table" id="lq-login-refusals"><tr><th>时间（UTC）</th><th>账号</th><th>来自</th></tr>'
+            f"{rows}</table>")
+
+
+def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccounts, *, files: StaffFiles | None = None,
+                    logins: LoginGuard | None = None):
+    """The staff page. ``files``: the folder its downloads are written to (mount the app with
+    ``allowed_paths=[files.path]``); ``logins``: where the login's recent refusals are read."""
     from bot.guards import QuestionError
+
+    files = files or StaffFiles()
+    logins = logins or LoginGuard(records)
 
     asker = Asker(bot, records, settings)
 
@@ -170,7 +186,8 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
             vetted.append(_card(f"审核 #{v.id} · <span class='{'stale' if stale else 'ok'}'>{esc(state)}</span>",
                                 [("问题", v.question), ("地区", v.region or "全国"), ("审核人", v.vetted_by), ("日期", v.vetted_at[:10]),
                                  ("备注", v.comment)]))
-        return html + '<h3>审核答案</h3><div id="lq-vetted">' + ("".join(vetted) or "<p>还没有。</p>") + "</div>"
+        return (html + '<h3>审核答案</h3><div id="lq-vetted">' + ("".join(vetted) or "<p>还没有。</p>") + "</div>"
+                + login_refusals_html(logins.recent_refusals()))
 
     def handle_item(item_id, note, request: gr.Request):
         name = who(request)
@@ -214,12 +231,6 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
             return notice_html(exc.message), reports_view(request)
         return notice_html(f"{report.number}：{report.status}" + (f"（转交 {report.forwarded_to}）" if report.forwarded_to else ""), kind="ok"), reports_view(request)
 
-    import tempfile
-
-    csv_folder = Path(tempfile.mkdtemp(prefix="laoquan-dashboard-"))
-    """The CSVs are rewritten here on every view (one folder per process; Gradio serves copies to the
-    logged-in staffer only)."""
-
     def topic_label(topic: str) -> str:
         """A guide's title or a document's short name, for the dashboard."""
         guide = None
@@ -261,9 +272,9 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
         reports = ('<h3>诉求：10分钟响应、24小时跟踪</h3>'
                    + (f'<table class="lq-table" id="lq-report-times"><tr><th>周</th><th>收到</th><th>首次响应中位（分）</th><th>10分钟内</th>'
                       f'<th>办结</th><th>办结中位（时）</th><th>24小时内办结</th></tr>{report_rows}</table>' if report_rows else "<p>还没有诉求。</p>"))
-        files = board.write_csvs(csv_folder)
+        written = board.write_csvs(files.fresh_folder())
         return (summary, plot_topics(board), plot_rates(board), plot_provinces(board), vetting, plot_reports(board), reports,
-                [str(f) for f in files])
+                [str(f) for f in written])
 
     with gr.Blocks(title="劳权通 · 工作人员") as app:
         conv = gr.State(None)
@@ -308,6 +319,7 @@ def build_staff_app(bot: Bot, records: Records, settings, accounts: StaffAccount
                 plot_reports_ = gr.Plot(label="诉求量与响应、办结用时", format="png", elem_id="lq-plot-reports")
                 dash_reports = gr.HTML("", elem_id="lq-dash-reports")
                 dash_files = gr.File(label="下载数据（CSV）", file_count="multiple", interactive=False, elem_id="lq-dash-files")
+                dash_files.GRADIO_CACHE = str(files.path)  # its files stay in the staff app's own folder
                 refresh = gr.Button("刷新看板", elem_id="lq-dash-refresh")
                 with gr.Accordion("服务站点目录（带核实备注）", open=False, elem_id="lq-staff-services-box") as services_box:
                     gr.HTML('<p class="lq-small">目录里的全部站点，带核实备注（来源可信度、是否可能搬迁）。备注只在这里显示，工人页面看不到。</p>')

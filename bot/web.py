@@ -11,7 +11,7 @@ import logging
 
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
-from bot.asking import TRANSCRIPT_TURNS, Asker, region_of, topic_of
+from bot.asking import PROFILE_BROKEN, TRANSCRIPT_TURNS, Asker, profile_of, region_of, topic_of
 from bot.feeds import FeedSource
 from bot.protocols import Bot
 from bot.records import RecordError, Records, RecordsUnavailable
@@ -72,6 +72,10 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
     def ask(question: str, profile: dict | None, conv: dict | None, turns: list | None, *, from_button: bool = False):
         """Yields (transcript, notice, question box, conversation, turns) as the answer grows."""
         turns = list(turns or [])
+        profile = profile_of(profile)
+        if profile is None:  # a profile that is not an object (an API caller's, a tampered browser's)
+            yield render(turns), notice_html(PROFILE_BROKEN), question, conv, turns
+            return
         region = region_of(profile)
         try:
             conversation = asker.conversation(conv)
@@ -152,6 +156,7 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
         yield render(turns), "", gr.skip(), conv, turns
 
     def load_profile(profile: dict | None):
+        profile = profile_of(profile) or {}  # a tampered browser value reads as none
         chosen = bool(profile and profile.get("chosen"))
         province = (profile or {}).get("province") or (NO_REGION if chosen else None)
         city = (profile or {}).get("city")
@@ -233,25 +238,31 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
     def show_panels(profile: dict | None, visit: dict | None):
         """On every page load: 新政策 since the last visit (remembered in this browser only) and the
         chosen city's service points. Returns the visit to remember."""
-        news_label, news_html_, visit = news_panel.render(profile, visit)
+        profile = profile_of(profile) or {}  # a tampered browser value reads as none
+        news_label, news_html_, visit = news_panel.render(profile, visit if isinstance(visit, dict) else {})
         services_label, services_html_ = services_panel.render(profile)
         return gr.update(label=news_label), news_html_, visit, gr.update(label=services_label), services_html_
 
     def show_chosen(profile: dict | None):
         """After a new choice: the newest items of that choice (as on a first visit) and its service points."""
+        profile = profile_of(profile) or {}  # a tampered browser value reads as none
         news_label, news_html_, _ = news_panel.render(profile, None)
         services_label, services_html_ = services_panel.render(profile)
         return gr.update(label=news_label), news_html_, gr.update(label=services_label), services_html_
 
     def nearby(geo: str, profile: dict | None):
-        return services_panel.nearby(geo, profile)
+        return services_panel.nearby(geo if isinstance(geo, str) else "", profile_of(profile) or {})
 
     def news_api(profile: dict | None, visit: dict | None):
-        _, html, visit = news_panel.render(profile, visit)
+        profile = profile_of(profile)
+        if profile is None:
+            return notice_html(PROFILE_BROKEN), visit if isinstance(visit, dict) else {}
+        _, html, visit = news_panel.render(profile, visit if isinstance(visit, dict) else {})
         return html, visit
 
     def services_api(profile: dict | None):
-        return services_panel.render(profile)[1]
+        profile = profile_of(profile)
+        return notice_html(PROFILE_BROKEN) if profile is None else services_panel.render(profile)[1]
 
     with gr.Blocks(title="劳权通 · 问政策") as app:
         profile = gr.BrowserState({}, storage_key="laoquan-profile", secret=PROFILE_SECRET)

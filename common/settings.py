@@ -196,6 +196,19 @@ class WebSettings:
     (``"30/minute"``, ``"5/second;100/hour"``); empty: no limit (the tests' off-switch)."""
     api_batch_max: int = 100
     """Lines one ``POST /api/v1/ask/batch`` may carry (more: the whole batch is refused with 413)."""
+    trusted_hosts: str = ""
+    """Host names the server answers to, comma-separated (``*`` = any). Loopback (127.0.0.1, localhost,
+    ::1), ``host`` and the public URL's host are always accepted (:mod:`bot.web_security`)."""
+    allowed_origins: str = ""
+    """Other sites' origins (``https://a.example.org``, comma-separated) allowed to read the server's
+    answers from a browser (CORS). Empty: none."""
+    api_info: bool = False
+    """Publish the worker page's API description (``/gradio_api/info``, ``/openapi.json``) — what
+    ``gradio_client`` needs. Off: those answer 404."""
+    login_max_failures: int = 5
+    """Wrong staff passwords (per account and per client address, within 15 minutes) before logging in waits."""
+    login_wait_seconds: int = 60
+    """The first wait after ``login_max_failures``; each further wrong try doubles it (at most 15 minutes)."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +275,11 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "queue_refused": ("web", "queue_refused"),
     "api_rate_limit": ("web", "api_rate_limit"),
     "api_batch_max": ("web", "api_batch_max"),
+    "trusted_hosts": ("web", "trusted_hosts"),
+    "allowed_origins": ("web", "allowed_origins"),
+    "api_info": ("web", "api_info"),
+    "login_max_failures": ("web", "login_max_failures"),
+    "login_wait_seconds": ("web", "login_wait_seconds"),
     **{f"webhook_{f.name}": ("webhooks", f.name) for f in dataclasses.fields(WebhookSettings)},
 }
 """Each setting's one name outside the code: ``LAOQUAN_<NAME>`` in the environment and the keyword

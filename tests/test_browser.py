@@ -508,3 +508,27 @@ def test_staff_page_redirects_keeps_its_tabs_still_and_handles_items_by_button(b
     shot(staff, "staff-queue-buttons")
     assert outside == []
     context.close()
+
+
+def test_pages_work_under_the_content_security_policy(browser, web, outside):
+    """bot.web_security's CSP, X-Frame-Options and the other headers do not break either page: the
+    worker asks and is answered, the staffer logs in, and the browser reports no CSP violation."""
+    context = phone(browser, outside)
+    page = context.new_page()
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    page.on("pageerror", lambda e: refused.append(str(e)))
+    response = page.goto(web.url)
+    assert "frame-ancestors 'none'" in response.headers.get("content-security-policy", "")
+    choose_profile(page, "浙江", "外卖", city="杭州")
+    ask(page, RIDER)
+    assert page.locator("#lq-transcript .conclusion").count() >= 1
+    staff = context.new_page()
+    staff.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    staff.goto(web.url + "/staff/")
+    staff.fill("input[type=text]", STAFF_NAME)
+    staff.fill("input[type=password]", STAFF_PASSWORD)
+    staff.get_by_role("button", name="登录").click()
+    staff.wait_for_selector(box("lq-staff-question"), timeout=20_000)
+    assert refused == [] and outside == []
+    context.close()

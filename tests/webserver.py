@@ -40,6 +40,7 @@ def start(bot, settings, data_dir: Path, *, queue_max: int = 16) -> WebServer:
 
     settings = settings.replace(data_dir=data_dir, web_concurrency=2)
     settings = settings.replace(web_queue_max=queue_max)  # (0 is a real value here)
+    settings = settings.replace(api_info=True)  # gradio_client reads /gradio_api/info (off by default: bot.web_security)
     records = Records(settings.paths.records_path)
     accounts = StaffAccounts(settings.paths.staff_path)
     accounts.add(STAFF_NAME, STAFF_PASSWORD)
