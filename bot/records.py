@@ -379,9 +379,9 @@ class Records:
                                                         ok=bool(ok)))
 
     def login_attempts(self, *, since: str) -> list[LoginAttempt]:
-        """The tries at or after ``since`` (an ISO time, any offset; naive = UTC), oldest first."""
+        """The tries at or after ``since`` (an ISO time, any offset; naive = UTC; empty: all), oldest first."""
         c = t.login_attempts.c
-        since_utc = _utc_seconds(datetime.fromisoformat(since))
+        since_utc = _utc_seconds(datetime.fromisoformat(since)) if since else ""  # "": every try
         with self.db.read() as db:
             rows = db.execute(select(c.at, c.account, c.client, c.ok).where(c.at >= since_utc).order_by(c.id)).all()
         return [LoginAttempt(at=r.at, account=r.account, client=r.client, ok=bool(r.ok)) for r in rows]

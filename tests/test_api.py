@@ -22,6 +22,9 @@ CITATION = Citation(n=1, doc_id="gongshang-baoxian-tiaoli", title="工伤保险�
 ACTIONS = Actions(evidence=["事故认定书", "医院病历"], steps=[Step(what="申请工伤认定", who="社会保险行政部门", deadline="1年内", cite=1)])
 
 
+LOOPBACK = "http://127.0.0.1"
+"""The TestClient's host: the server answers only trusted hosts (bot.web_security), loopback among them."""
+
 def cited_answer(question: str = "送外卖路上被车撞了，算工伤吗？"):
     return canned_answer(question, citations=[CITATION], actions=ACTIONS)
 
@@ -39,7 +42,7 @@ def api(tmp_path_factory):
     folder = tmp_path_factory.mktemp("api")
     bot = FakeBot(lambda q: _answer_or_error(q))
     server = make_server(folder, bot)
-    return SimpleNamespace(client=TestClient(server), bot=bot, folder=folder)
+    return SimpleNamespace(client=TestClient(server, base_url=LOOPBACK), bot=bot, folder=folder)
 
 
 def _answer_or_error(question: str):
@@ -174,9 +177,9 @@ def test_batch_gives_exactly_one_output_line_per_input_line_in_order(api):
 
 def test_a_batch_over_the_limit_is_refused_whole(tmp_path):
     server = make_server(tmp_path, FakeBot(), api_batch_max=3)
-    response = TestClient(server).post("/api/v1/ask/batch", content="\n".join(['{"question": "工伤"}'] * 4))
+    response = TestClient(server, base_url=LOOPBACK).post("/api/v1/ask/batch", content="\n".join(['{"question": "工伤"}'] * 4))
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
-    huge = TestClient(server).post("/api/v1/ask/batch", content=b'{"question": "' + "工".encode() * 100_000 + b'"}')
+    huge = TestClient(server, base_url=LOOPBACK).post("/api/v1/ask/batch", content=b'{"question": "' + "工".encode() * 100_000 + b'"}')
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "too_large"  # one line, but too many bytes
 
 
@@ -247,7 +250,7 @@ def test_a_report_gets_a_number_to_look_it_up_by_without_its_text(api):
 def test_a_full_disk_gives_a_503_in_chinese_and_the_answers_go_on(tmp_path, monkeypatch):
     from bot.records import FULL_MESSAGE, Records, RecordsFull
 
-    client = TestClient(make_server(tmp_path, FakeBot(lambda q: cited_answer(q))))
+    client = TestClient(make_server(tmp_path, FakeBot(lambda q: cited_answer(q))), base_url=LOOPBACK)
 
     def full(self, **fields):
         raise RecordsFull()
@@ -396,7 +399,7 @@ def test_the_pages_answer_through_the_metered_bot(tmp_path, monkeypatch):
 
 def test_readyz_is_503_without_an_index(tmp_path):
     server = make_server(tmp_path, FakeBot(retriever=SimpleNamespace()))
-    response = TestClient(server).get("/readyz")
+    response = TestClient(server, base_url=LOOPBACK).get("/readyz")
     assert response.status_code == 503 and response.json()["index_loaded"] is False
 
 
@@ -411,7 +414,7 @@ def test_openapi_documents_the_api_routes_only_and_the_docs_need_no_cdn(api):
 
 
 def test_rate_limit_per_client_across_the_ask_endpoints(tmp_path):
-    client = TestClient(make_server(tmp_path, FakeBot(), api_rate_limit="2/minute"))
+    client = TestClient(make_server(tmp_path, FakeBot(), api_rate_limit="2/minute"), base_url=LOOPBACK)
     assert client.post("/api/v1/ask", json={"question": "工伤"}).status_code == 200
     assert client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "工伤"}]}).status_code == 200
     limited = client.post("/api/v1/ask", json={"question": "工伤"})

@@ -18,6 +18,9 @@ from tests.fakes import FakeBot, canned_answer
 RIDER = "送外卖路上被车撞了，算工伤吗？"
 
 
+LOOPBACK = "http://127.0.0.1"
+"""The TestClient's host: the server answers only trusted hosts (bot.web_security), loopback among them."""
+
 def full_answer(question: str = RIDER):
     """A canned answer with everything the page shows: points, 行动清单, a citation, a hotline."""
     cite = Citation(n=1, doc_id="gongshang-baoxian-tiaoli", title="工伤保险条例", doc_no="国务院令第586号", article="第十四条", page=None,
@@ -40,7 +43,7 @@ def server(tmp_path):
     settings = load_settings().replace(data_dir=tmp_path)
     bot = FakeBot(lambda q: full_answer(q))
     app = build_server(bot, settings=settings, records=Records(tmp_path / "records.sqlite3"))
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOOPBACK) as client:
         client.bot = bot
         yield client
 
@@ -117,7 +120,7 @@ def test_lite_triage_choices_are_links_that_ask_again(tmp_path):
     asked = canned_answer("被车撞了算工伤吗", outcome="partial", triage=Triage(ask="是在上下班路上吗？", choices=["是，在上下班路上", "不是"]))
     bot = FakeBot(lambda q: asked if q == "被车撞了算工伤吗" else full_answer(q))
     app = build_server(bot, settings=load_settings().replace(data_dir=tmp_path), records=Records(tmp_path / "r.sqlite3"))
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOOPBACK) as client:
         page = client.get("/lite", params={"q": "被车撞了算工伤吗", "province": "浙江"}).text
         links = re.findall(r'<a class="choice" href="([^"]+)">', page)
         assert len(links) == 2 and "<button" not in page.split('id="lq-transcript"')[1]

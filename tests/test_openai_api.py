@@ -14,6 +14,9 @@ from tests.fakes import FakeBot
 from tests.test_api import CITATION, cited_answer, make_server
 
 
+LOOPBACK = "http://127.0.0.1"
+"""The TestClient's host: the server answers only trusted hosts (bot.web_security), loopback among them."""
+
 @pytest.fixture(scope="module")
 def fake_web(tmp_path_factory):
     from common.settings import load_settings
@@ -98,7 +101,7 @@ def test_a_failure_after_the_stream_started_is_said_in_the_stream(tmp_path):
             yield cited_answer(question)
             raise RuntimeError("index gone")
 
-    client = TestClient(make_server(tmp_path, Failing()))
+    client = TestClient(make_server(tmp_path, Failing()), base_url=LOOPBACK)
     response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "工伤"}], "stream": True})
     data = [line[len("data: "):] for line in response.text.splitlines() if line.startswith("data: ")]
     assert data[-1] == "[DONE]" and json.loads(data[-2])["error"]["code"] == "internal_error"
