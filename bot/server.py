@@ -20,6 +20,7 @@ from bot.render import CSS
 from bot.staff import build_staff_app
 from bot.staff_accounts import StaffAccounts
 from bot.web import BUSY, build_worker_app
+from bot.workers import PooledBot, pool_for
 from common.settings import Settings
 
 
@@ -28,9 +29,12 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     the worker app at ``/``. ``feeds`` (a :class:`bot.feeds.FeedSource`) and ``services`` (a callable
     giving the service directory) default to the settings' files."""
     records = records or Records(settings.paths.records_path)
+    pool = pool_for(bot, settings)  # every answer of this process is computed by the answer workers (bot.workers)
+    bot = PooledBot(pool)
     accounts = accounts or StaffAccounts(settings.paths.staff_path)
     theme = gr.themes.Default(primary_hue="emerald", font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"], font_mono=["monospace"])
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    server.state.answer_pool = pool  # the REST API asks through the same workers
     server.middleware("http")(_busy_in_chinese)
     feeds = feeds or FeedSource.for_settings(settings)
     server.include_router(feed_router(source=feeds, public_url=settings.web.public_url))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
