@@ -166,7 +166,9 @@ def gradio_overhead(bot, questions: list[str], *, settings, records_dir) -> dict
     from evals.metrics import percentile
 
     timed = TimedBot(bot)
-    local = settings.replace(data_dir=records_dir, models_dir=settings.paths.models_dir)
+    from pathlib import Path
+
+    local = settings.replace(data_dir=Path(records_dir))  # the page's records go to a scratch folder
     app = build_server(timed, settings=local)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

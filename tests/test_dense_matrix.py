@@ -167,3 +167,14 @@ def test_an_answer_embeds_its_question_once_also_when_asked_again(bot, monkeypat
     for question in (first, second, first, second):
         bot.ask(question)
     assert len(asked) == 2, asked  # each question once: the lanes, 要点, guides and list items share it
+
+
+@pytest.mark.integration
+def test_one_query_vector_is_the_vector_encode_gives(embedder):
+    questions = ["送外卖路上被车撞了，算工伤吗？", "干了3年5个月，月薪7千5，被辞退了，能拿多少补偿？", "平台說我是個體戶，不給上保險",
+                 "My boss has not paid me for two months, what can I do?", "加班费怎么算\n每天12小时 ～ 一周6天", "工伤" * 400]
+    for question in questions:
+        want = embedder.embed_queries([question])[0]  # sentence-transformers' encode
+        got = embedder.embed_query(question)  # one question straight through the transformer
+        assert got.dtype == np.float32 and got.shape == want.shape
+        assert np.array_equal(got, want), question[:20]
