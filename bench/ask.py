@@ -32,10 +32,13 @@ GOLD = REPO_ROOT / "evals" / "gold" / "questions.yaml"
 
 
 def time_retrieval(bot, items, *, repeat: int = 1) -> list[float]:
-    """Milliseconds of ``bot.retriever.search`` per question (default k)."""
+    """Milliseconds of ``bot.retriever.search`` per question (default k), each timed as a new question."""
+    from bench.stages import forget_query_vectors
+
     out = []
     for _ in range(repeat):
         for item in items:
+            forget_query_vectors(bot)
             started = time.perf_counter()
             bot.retriever.search(item.question, region=item.province, as_of=item.as_of or date.today())
             out.append((time.perf_counter() - started) * 1000)
@@ -43,13 +46,16 @@ def time_retrieval(bot, items, *, repeat: int = 1) -> list[float]:
 
 
 def time_answers(bot, items, *, repeat: int = 1) -> tuple[list[float], float]:
-    """Milliseconds of ``bot.ask`` per question, and the wall time of the whole pass in seconds."""
+    """Milliseconds of ``bot.ask`` per question, and the wall time of the whole pass in seconds; each
+    question timed as a new one (its vector not kept from the retrieval pass)."""
+    from bench.stages import forget_query_vectors
     from bot.guards import QuestionError
 
     out = []
     pass_started = time.perf_counter()
     for _ in range(repeat):
         for item in items:
+            forget_query_vectors(bot)
             started = time.perf_counter()
             try:
                 bot.ask(item.question, region=item.province, as_of=item.as_of or date.today())

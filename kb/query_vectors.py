@@ -28,6 +28,11 @@ class QueryVectors:
     def __len__(self) -> int:
         return len(self._kept)
 
+    def clear(self) -> None:
+        """Forget every kept vector (a benchmark timing new questions)."""
+        with self._lock:
+            self._kept.clear()
+
     def get(self, text: str) -> np.ndarray:
         with self._lock:
             found = self._kept.get(text)

@@ -103,6 +103,9 @@ def test_query_vectors_embed_each_text_once_and_forget_the_least_recent(hashing_
     cache.get("干了三个月老板还不签合同")
     assert counting.asked[2:] == ["站长扣我300块说是超时罚款", "干了三个月老板还不签合同"]
     assert cache.embedded == 4 and len(cache) == 2
+    cache.clear()
+    cache.get("干了三个月老板还不签合同")
+    assert len(cache) == 1 and cache.embedded == 5  # forgotten: embedded again
     with pytest.raises(ValueError):
         first[0] = 1.0  # a cached vector cannot be changed by a caller
 
