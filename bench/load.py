@@ -242,7 +242,7 @@ def simulate(url: str, pool: list[str], *, users: int, questions: int, max_secon
     full_queue: dict = {}
 
     def probe() -> None:
-        if tally.first_busy.wait(timeout=max_seconds):
+        if tally.first_busy.wait(timeout=max_seconds) and tally.busy:  # (set at the end of a round with no one turned away)
             full_queue.update(what_a_full_queue_says(url))
 
     prober = threading.Thread(target=probe, daemon=True)
