@@ -75,6 +75,7 @@ def instrument(answer_bot, clock: StageClock) -> None:
     retriever = answer_bot.retriever
     clock.wrap(answer_bot.reader, "read", "read")
     clock.wrap(retriever.embedder, "embed_queries", "query_embedding")
+    clock.wrap(retriever.embedder, "embed_query", "query_embedding")  # one question may not go through embed_queries
     clock.wrap(retriever.embedder, "embed_passages", "list_items")
     lanes = retriever.lanes
     dense = getattr(lanes, "dense", None)
