@@ -183,7 +183,8 @@ class WebSettings:
     """The server's public address (e.g. ``https://laoquan.example.org``) for links in feeds and
     webhook messages; empty: the address a request came to (feeds) / no link (webhooks)."""
     concurrency: int = 4
-    """Answers the web page computes at once (Gradio's queue ``default_concurrency_limit``; its own default is 1)."""
+    """Questions the web page takes from its queue at once (Gradio's queue ``default_concurrency_limit``;
+    its own default is 1); the answers themselves are computed by the ``answer_workers``."""
     queue_max: int = 64
     """Questions allowed to wait in the web queue; beyond this a worker is told the server is busy."""
     answer_workers: int = 0
