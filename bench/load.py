@@ -3,12 +3,17 @@ port as a subprocess, lets simulated users (one ``gradio_client.Client`` each, o
 questions drawn from the gold set, then stops the server. Prints a table and appends a JSON line
 to ``bench/results.jsonl``.
 
-    .venv/bin/python -m bench.load [--users 50] [--questions 4] [--max-seconds 300]
+    .venv/bin/python -m bench.load [--users 10 50 200] [--questions 4] [--max-seconds 300]
 
+Each number of users is one round against the same server (started once), one JSON line each.
 Latency is what a client sees for one ``/ask`` call (queueing included; connecting a
-client is not counted). An error is an exception in the client, a call not finished within the
-time limit, or the page's "服务出了点问题" message; a question the guards refuse is an answer.
-The server's peak RSS is ``VmHWM`` of its process, read just before it is stopped. Every
+client is not counted). A call ends in one of four ways: answered (a question the guards refuse is
+an answer); *busy* — turned away, the server saying 「服务器忙」 (HTTP 503 with ``Retry-After`` and the
+Chinese sentence to an API client, 422 with it to a browser, or the page's busy notice); a
+*timeout* (the client gave up waiting: what must never happen); or another error (an exception in the
+client, or the page's "服务出了点问题" message). When a round first sees a busy reply, it asks the full
+queue itself, as an API client and as a browser, and records what each was told. The server's RSS is
+read once it is up and answering (``VmRSS``) and its peak (``VmHWM``) after each round. Every
 connection this process makes is checked to be loopback.
 """
 from __future__ import annotations
@@ -38,6 +43,7 @@ GOLD = REPO_ROOT / "evals" / "gold" / "questions.yaml"
 HOST = "127.0.0.1"
 NO_PROFILE = {"chosen": True}  # the page's BrowserState: region not given
 SERVICE_ERROR = "服务出了点问题"
+BUSY_WORDS = "服务器忙"
 
 
 # --- nothing leaves the machine -------------------------------------------------------------
@@ -71,11 +77,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, *, log) -> subprocess.Popen:
-    """``laoquan serve --host 127.0.0.1 --port N`` of this checkout (``python -m laoquan.cli`` from the
-    repo folder, not whatever the ``laoquan`` script points at) in its own process group, output to ``log``."""
+def start_server(port: int, *, log, env: dict | None = None, code: Path = REPO_ROOT) -> subprocess.Popen:
+    """``laoquan serve --host 127.0.0.1 --port N`` of the checkout ``code`` (default this one: ``python -m
+    laoquan.cli`` from its folder, with it first on ``PYTHONPATH``, not whatever the ``laoquan`` script
+    points at) in its own process group, output to ``log``."""
+    variables = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])])}
     return subprocess.Popen([sys.executable, "-m", "laoquan.cli", "serve", "--host", HOST, "--port", str(port)], stdout=log,
-                            stderr=subprocess.STDOUT, cwd=REPO_ROOT, start_new_session=True)
+                            stderr=subprocess.STDOUT, cwd=code, start_new_session=True, env=variables)
 
 
 def wait_until_up(server: subprocess.Popen, url: str, *, timeout: float) -> float:
@@ -94,12 +102,32 @@ def wait_until_up(server: subprocess.Popen, url: str, *, timeout: float) -> floa
     raise TimeoutError(f"{url} did not answer HTTP 200 within {timeout:.0f} s")
 
 
-def peak_rss_mb(pid: int) -> int:
-    """``VmHWM`` (peak resident set) of a process, in MB."""
+def peak_rss_mb(pid: int, field: str = "VmHWM") -> int:
+    """``VmHWM`` (peak resident set; ``field="VmRSS"``: now) of a process, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024)
     return 0
+
+
+def what_a_full_queue_says(url: str) -> dict:
+    """Join the queue directly, as an API client and as a browser, and record the replies (status,
+    ``Retry-After``, the message): asked when a round first sees a busy reply, so the queue is full."""
+    import httpx
+
+    out = {}
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            config = http.get("config").json()
+            ask = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "ask")
+            body = {"data": ["问题", NO_PROFILE], "fn_index": ask, "session_hash": "benchprobe01"}
+            for who, headers in (("api", {}), ("browser", {"User-Agent": "Mozilla/5.0 (Linux; Android 14)"})):
+                r = http.post("gradio_api/queue/join", json=body, headers=headers)
+                detail = r.json().get("detail") if r.headers.get("content-type", "").startswith("application/json") else r.text[:80]
+                out[who] = {"status": r.status_code, "retry_after": r.headers.get("retry-after"), "says": detail}
+    except Exception as exc:  # noqa: BLE001 — a probe, never the round's failure
+        out["probe_error"] = f"{type(exc).__name__}: {exc}"
+    return out
 
 
 def stop_server(server: subprocess.Popen, *, timeout: float = 15) -> None:
@@ -122,11 +150,26 @@ class Tally:
 
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)
+    """What each client turned away was told."""
+    busy_ms: list[float] = field(default_factory=list)
+    timeouts: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    first_busy: threading.Event = field(default_factory=threading.Event)
 
     def ok(self, ms: float) -> None:
         with self.lock:
             self.latencies_ms.append(ms)
+
+    def turned_away(self, what: str, ms: float) -> None:
+        with self.lock:
+            self.busy.append(what)
+            self.busy_ms.append(ms)
+        self.first_busy.set()
+
+    def timed_out(self, what: str) -> None:
+        with self.lock:
+            self.timeouts.append(what)
 
     def error(self, what: str) -> None:
         with self.lock:
@@ -154,12 +197,33 @@ def user(url: str, questions: list[str], tally: Tally, *, deadline: float) -> No
 
 
 def ask(client, question: str, tally: Tally, *, timeout: float) -> None:
+    import concurrent.futures
+
+    import httpx
+    from gradio_client.exceptions import AppError
+    from gradio_client.utils import QueueError
+
     started = time.perf_counter()
     try:
         job = client.submit(question, NO_PROFILE, api_name="/ask")
         _transcript, sources, _box = job.result(timeout=timeout)  # ``sources``: the notice line (errors)
+    except QueueError:  # HTTP 503 from the queue: the client library's own words; the reply carries the Chinese sentence
+        tally.turned_away("503 (queue full)", (time.perf_counter() - started) * 1000)
+        return
+    except (httpx.TimeoutException, concurrent.futures.TimeoutError, TimeoutError) as exc:
+        tally.timed_out(f"{type(exc).__name__}")
+        return
+    except AppError as exc:
+        if BUSY_WORDS in str(exc):
+            tally.turned_away("422 (busy, in Chinese)", (time.perf_counter() - started) * 1000)
+        else:
+            tally.error(f"ask: AppError: {exc}")
+        return
     except Exception as exc:  # noqa: BLE001
         tally.error(f"ask: {type(exc).__name__}: {exc}")
+        return
+    if BUSY_WORDS in (sources or ""):
+        tally.turned_away("page notice 「服务器忙」", (time.perf_counter() - started) * 1000)
         return
     if SERVICE_ERROR in (sources or ""):
         tally.error("server: answer failed")
@@ -167,77 +231,117 @@ def ask(client, question: str, tally: Tally, *, timeout: float) -> None:
     tally.ok((time.perf_counter() - started) * 1000)
 
 
-def simulate(url: str, pool: list[str], *, users: int, questions: int, max_seconds: float, seed: int) -> tuple[Tally, float]:
-    """All users at once, one thread each; returns the tally and the wall time in seconds."""
+def simulate(url: str, pool: list[str], *, users: int, questions: int, max_seconds: float, seed: int) -> tuple[Tally, float, dict]:
+    """All users at once, one thread each; returns the tally, the wall time in seconds and what a
+    full queue said to a client that joined it directly (empty when no one was turned away)."""
     rng = random.Random(seed)
     tally = Tally()
     deadline = time.monotonic() + max_seconds
     threads = [threading.Thread(target=user, args=(url, rng.sample(pool, questions), tally), kwargs={"deadline": deadline}, daemon=True)
                for _ in range(users)]
+    full_queue: dict = {}
+
+    def probe() -> None:
+        if tally.first_busy.wait(timeout=max_seconds) and tally.busy:  # (set at the end of a round with no one turned away)
+            full_queue.update(what_a_full_queue_says(url))
+
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=max(0.0, deadline - time.monotonic()) + 10)
     wall = time.perf_counter() - started
+    tally.first_busy.set()
+    prober.join(timeout=40)
     stuck = sum(thread.is_alive() for thread in threads)
     if stuck:
         tally.error(f"{stuck} user(s) still waiting at the time limit")
-    return tally, wall
+    return tally, wall, full_queue
 
 
 # --- putting it together --------------------------------------------------------------------
 
-def run(*, users: int = 50, questions: int = 4, max_seconds: float = 300, start_timeout: float = 180, seed: int = 0) -> dict:
-    from evals.metrics import load_gold, percentile
+def round_row(tally: Tally, wall: float, full_queue: dict, *, users: int, questions: int) -> dict:
+    """One round's figures."""
+    from evals.metrics import percentile
+
+    ordered = sorted(tally.latencies_ms)
+    busy = sorted(tally.busy_ms)
+    return {
+        "users": users,
+        "questions_per_user": questions,
+        "requests": users * questions,
+        "answered": len(ordered),
+        "busy": len(tally.busy),
+        "busy_said": sorted(set(tally.busy)),
+        "busy_p95_ms": round(percentile(busy, 95)) if busy else None,
+        "timeouts": len(tally.timeouts),
+        "errors": len(tally.errors),
+        "first_errors": sorted(set(tally.errors + tally.timeouts))[:3],
+        "wall_s": round(wall, 1),
+        "answers_per_s": round(len(ordered) / wall, 1) if wall else 0.0,
+        "client_p50_ms": round(percentile(ordered, 50)) if ordered else None,
+        "client_p95_ms": round(percentile(ordered, 95)) if ordered else None,
+        "client_p99_ms": round(percentile(ordered, 99)) if ordered else None,
+        "client_max_ms": round(ordered[-1]) if ordered else None,
+        "full_queue_says": full_queue,
+    }
+
+
+def run(*, users: int | list[int] = 50, questions: int = 4, max_seconds: float = 300, start_timeout: float = 180, seed: int = 0,
+        env: dict | None = None, code: Path = REPO_ROOT) -> list[dict]:
+    """One server (of the checkout ``code``), one round per number of users (each a row); ``env``:
+    extra variables for the server."""
+    from evals.metrics import load_gold
 
     guard_network()
+    levels = [users] if isinstance(users, int) else list(users)
     pool = [item.question for item in load_gold(GOLD)]
     port = free_port()
     url = f"http://{HOST}:{port}/"
     load_before = round(os.getloadavg()[0], 2)
+    rows = []
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
-        server = start_server(port, log=log)
+        server = start_server(port, log=log, env=env, code=code)
         try:
             start_s = wait_until_up(server, url, timeout=start_timeout)
-            tally, wall = simulate(url, pool, users=users, questions=questions, max_seconds=max_seconds, seed=seed)
-            server_rss = peak_rss_mb(server.pid)
+            start_rss = peak_rss_mb(server.pid, "VmRSS")
+            for n, level in enumerate(levels):
+                tally, wall, full_queue = simulate(url, pool, users=level, questions=questions, max_seconds=max_seconds, seed=seed + n)
+                rows.append({
+                    "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "bench": "load",
+                    "code": "this checkout" if code == REPO_ROOT else str(code),
+                    "machine": f"{platform.machine()} {len(os.sched_getaffinity(0))} cores",
+                    "loadavg_1m_before": load_before,
+                    "server_start_s": round(start_s, 1),
+                    "server_rss_at_start_mb": start_rss,
+                    **round_row(tally, wall, full_queue, users=level, questions=questions),
+                    "server_peak_rss_mb": peak_rss_mb(server.pid),
+                    "server_alive": server.poll() is None,
+                })
+                load_before = round(os.getloadavg()[0], 2)
         except BaseException:
             log.seek(0)
             print("--- laoquan serve output (last lines) ---", *log.read().splitlines()[-20:], sep="\n", file=sys.stderr)
             raise
         finally:
             stop_server(server)
-    ordered = sorted(tally.latencies_ms)
-    return {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "bench": "load",
-        "machine": f"{platform.machine()} {len(os.sched_getaffinity(0))} cores",
-        "loadavg_1m_before": load_before,
-        "users": users,
-        "questions_per_user": questions,
-        "server_start_s": round(start_s, 1),
-        "requests": users * questions,
-        "answered": len(ordered),
-        "errors": len(tally.errors),
-        "first_errors": sorted(set(tally.errors))[:3],
-        "wall_s": round(wall, 1),
-        "answers_per_s": round(len(ordered) / wall, 1) if wall else 0.0,
-        "client_p50_ms": round(percentile(ordered, 50)),
-        "client_p95_ms": round(percentile(ordered, 95)),
-        "client_max_ms": round(ordered[-1]) if ordered else 0,
-        "server_peak_rss_mb": server_rss,
-    }
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=50, help="simulated users, all at once")
+    parser.add_argument("--users", type=int, nargs="+", default=[10, 50, 200], help="simulated users, all at once; one round per number")
     parser.add_argument("--questions", type=int, default=4, help="questions each user asks, one after the other")
-    parser.add_argument("--max-seconds", type=float, default=300, help="time limit for all users together")
+    parser.add_argument("--max-seconds", type=float, default=300, help="time limit for all users of a round together")
     parser.add_argument("--seed", type=int, default=0, help="which gold questions each user draws")
+    parser.add_argument("--code", type=Path, default=REPO_ROOT, help="the checkout whose `laoquan serve` is started (another one: a before/after pair)")
     args = parser.parse_args()
-    report(run(users=args.users, questions=args.questions, max_seconds=args.max_seconds, seed=args.seed))
+    for row in run(users=args.users, questions=args.questions, max_seconds=args.max_seconds, seed=args.seed, code=args.code.resolve()):
+        report(row)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.records_db import RecordsFull, RecordsUnavailable
+from bot.workers import Busy
 
 API_PREFIXES = ("/api/", "/v1/")
 """The paths whose errors take this module's shape."""
@@ -126,6 +127,12 @@ def install_error_handlers(server: FastAPI) -> None:
         problem = ApiProblem(ErrorCode.UNAVAILABLE, exc.message,
                              "No storage space left: the record could not be saved." if full else "The records database cannot be used right now.")
         return problem_response(request, 503, problem, {"Retry-After": "300"})
+
+    @server.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        """Every answer worker busy and the waiting places full: a 503 at once, with when to try again."""
+        problem = ApiProblem(ErrorCode.UNAVAILABLE, exc.message, "The server is busy: please ask again in a minute.")
+        return problem_response(request, 503, problem, {"Retry-After": str(exc.retry_after)})
 
     @server.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

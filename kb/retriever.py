@@ -20,7 +20,9 @@ from kb.generations import pointer_of
 from kb.index import read_manifest
 from corpus.regions import applicable_regions
 from kb.concepts import ConceptMatch, ConceptMatcher
+from kb.dense_matrix import DenseMatrix
 from kb.lanes import SINGLE_LANES, ArticleLanes, Lane, LaneScores
+from kb.query_vectors import QueryVectors
 from kb.ranker import RankerModel, candidates, question_signals, scope_features
 from kb.keywords import tokenize
 from kb.simplified import to_simplified
@@ -108,7 +110,6 @@ class HybridRetriever:
 
     def __init__(self, settings: Settings, *, embedder=None, ranker: RankerModel | None = None):
         self.settings = settings
-        self._last_query: tuple[str, object] | None = None
         self._text_vectors: dict[str, object] = {}
         manifest = read_manifest(settings.paths.index_dir)
         records = manifest["chunks"]
@@ -142,6 +143,10 @@ class HybridRetriever:
 
             embedder = Embedder(ensure_model_folder(settings.paths.model_dir))
         self.embedder = embedder
+        self.query_vectors = QueryVectors(embedder, size=settings.retrieval.query_cache)
+        """Each question embedded once (:mod:`kb.query_vectors`)."""
+        self.dense = self._load_dense(manifest)
+        """The generation's vectors in memory (:mod:`kb.dense_matrix`)."""
         self._load_note_vectors(manifest)
         self.lanes = self._load_lanes(manifest)
 
@@ -265,19 +270,23 @@ class HybridRetriever:
         notes = [cid for cid, r in self._records.items() if r.get("kind") == "note"]
         pointers = [pid for pid, p in manifest.get("pointers", {}).items() if p["parent"] in set(notes)]
         ids = notes + pointers
-        got = self._store.embeddings_for(ids) if ids else {}
+        got = self.dense.vectors_for(ids)
         self._note_rows = [i for i in ids if i in got]
         self._note_parent = [manifest["pointers"][i]["parent"] if i in manifest.get("pointers", {}) else i for i in self._note_rows]
         self._note_matrix = np.stack([got[i] for i in self._note_rows]) if self._note_rows else np.zeros((0, self.embedder.dim), np.float32)
 
+    def _load_dense(self, manifest: dict) -> DenseMatrix:
+        """Every vector of this generation's collection that the manifest names, read once from the store."""
+        named = {**self._records, **manifest.get("pointers", {})}
+        vectors = self._store.embeddings_for(list(named))
+        dim = next(iter(vectors.values())).shape[0] if vectors else self.embedder.dim
+        return DenseMatrix(named, vectors, dim=dim)
+
     def _load_lanes(self, manifest: dict) -> ArticleLanes:
-        """The article and worker-question vectors of this generation, in memory for the lanes."""
+        """The lanes over this generation's articles and worker questions (their vectors in :attr:`dense`)."""
         use_questions = self.settings.index.question_vectors
         pointers = {pid: p for pid, p in manifest.get("pointers", {}).items() if use_questions and p["kind"] == "question"}
-        articles = [cid for cid, r in self._records.items() if r.get("kind", "article") == "article"]
-        vectors = self._store.embeddings_for(articles + list(pointers))
-        dim = next(iter(vectors.values())).shape[0] if vectors else self.embedder.dim
-        return ArticleLanes(self._records, pointers, vectors, dim=dim)
+        return ArticleLanes(self._records, pointers, self.dense)
 
     def lane_scores(self, query: str, *, region: str | None = None, as_of: date | None = None) -> tuple[LaneScores, ConceptMatch]:
         """Every single lane's scores of every article for ``query`` (see :mod:`kb.lanes`)."""
@@ -297,14 +306,9 @@ class HybridRetriever:
         return self._query_vector(read_query(query, self.settings.paths.typos))
 
     def _query_vector(self, text: str):
-        """The embedding of an already read query; the last one is kept, since answering a question
-        asks for it again (:meth:`closest`)."""
-        last = self._last_query
-        if last is not None and last[0] == text:
-            return last[1]
-        vector = self.embedder.embed_query(text)
-        self._last_query = (text, vector)
-        return vector
+        """The embedding of an already read query, embedded once while it is among the recent ones
+        (answering a question asks for it again: the 要点, the guides, :meth:`closest`)."""
+        return self.query_vectors.get(text)
 
     def closest(self, query: str, texts: Sequence[str]) -> int:
         """The index of the text (a list item of an article, say) most similar to ``query`` by

@@ -263,6 +263,20 @@ def test_a_full_disk_gives_a_503_in_chinese_and_the_answers_go_on(tmp_path, monk
     assert client.post("/api/v1/ask", json={"question": "送外卖路上被车撞了，算工伤吗？"}).status_code == 200
 
 
+def test_a_full_answer_pool_is_a_503_with_retry_after_in_both_apis(tmp_path):
+    from bot.workers import BUSY, Busy
+
+    def busy(question):
+        raise Busy()
+
+    client = TestClient(make_server(tmp_path, FakeBot(busy)), base_url=LOOPBACK)
+    for path, body in (("/api/v1/ask", {"question": "加班费怎么算？"}), ("/v1/chat/completions", {"model": "laoquan", "messages": [{"role": "user", "content": "加班费怎么算？"}]})):
+        response = client.post(path, json=body)
+        assert response.status_code == 503, path
+        assert response.headers["retry-after"] == str(Busy().retry_after)
+        assert response.json()["error"]["message_zh"] == BUSY
+
+
 # -- staff endpoints and their tokens ------------------------------------------------------------
 
 

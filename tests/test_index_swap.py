@@ -113,6 +113,15 @@ def test_server_answers_through_a_reindex_and_swaps_when_complete(copy, embedder
     quote = next(c.quote for c in after.citations if c.article == "第十四条")
     assert NEW_LINE in quote and OLD_LINE not in quote
     assert bot.retriever.generation == new["generation"]
+    # the in-process dense matrix (kb.dense_matrix) is rebuilt from the new generation's collection
+    import numpy as np
+
+    old_dense, new_dense = start.bot.retriever.dense, bot.retriever.dense
+    assert new_dense is not old_dense and set(new_dense.ids) == set(_expected_store(new))
+    stored = bot.retriever._store.embeddings_for(new_dense.ids)
+    assert all(np.array_equal(new_dense.vectors_for([i])[i], v) for i, v in stored.items())
+    changed = [i for i in new_dense.ids if i in old_dense.row_of and not np.array_equal(new_dense.vectors_for([i])[i], old_dense.vectors_for([i])[i])]
+    assert changed, "the edited article's vector is the new one in the new matrix"
 
 
 def test_no_change_reindex_writes_no_generation_and_keeps_the_bot(copy, embedder):
