@@ -66,7 +66,8 @@ class IndexReport:
     reused_vectors: int = 0
     deleted: int = 0
     resumed_vectors: int = 0
-    """Vectors taken from a killed run's embedding checkpoint (:mod:`kb.checkpoints`)."""
+    """Vectors taken from the embedding cache (:mod:`kb.checkpoints`): a killed run's finished
+    batches, or the copy of the last complete run's vectors (repairing a broken collection)."""
     problems: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     """Faults this run found and repaired (an edited chunk text, a broken vector collection)."""
@@ -85,7 +86,7 @@ class IndexReport:
         lines = [
             f"文档 {self.documents} 份，条文块 {self.chunks} 个（其中政策要点 {self.notes} 个），示例问题 {self.questions} 个，款级向量 {self.paragraphs} 个；重新切分 {self.resplit_documents} 份，"
             f"新嵌入 {self.embedded} 个（另有办事指南问法 {self.guide_vectors} 个），复用已有向量 {self.reused_vectors} 个，"
-            + (f"接着上次中断的嵌入复用 {self.resumed_vectors} 个，" if self.resumed_vectors else "")
+            + (f"从嵌入缓存取回 {self.resumed_vectors} 个，" if self.resumed_vectors else "")
             + f"删除 {self.deleted} 个；{version}；"
             f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
         ]
@@ -467,11 +468,17 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
         stored = current.stored_hashes()  # id → (content hash, record hash) kept beside each vector
     except CollectionMissingError:
         current, stored = None, {}
-    broken = current.probe(probe_sample(list(stored))) if current is not None and stored else None
+        broken = None
+    except IndexCorruptError as exc:  # its segment files are garbled (a garbled store fails again below, with its line)
+        current, stored, broken = None, {}, str(exc).split("；")[0]
+    else:
+        broken = current.probe(probe_sample(list(stored))) if stored else None
     if broken:  # a deleted or garbled segment: its vectors cannot be copied, nor the generation kept
-        report.repairs.append(f"{broken}：已把全部向量写入新的索引版本 / the vector collection was broken; a new generation was written")
+        report.repairs.append(f"{broken}：已重新嵌入，写入新的索引版本 / the vector collection was broken; a new generation was written")
         current, stored = None, {}
         manifest = {**manifest, "stale": True}
+    checkpoint = EmbeddingCheckpoint(settings.paths.index_dir, settings.paths.model_dir)
+    vectors: dict[str, np.ndarray] = {}
     changed = [cid for cid, h in wanted.items() if stored.get(cid, ("", ""))[1] != h]
     removed = [cid for cid in stored if cid not in wanted]
     report.deleted = len(removed)
@@ -489,7 +496,7 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
         todo = [cid for cid, h in wanted.items() if partial.get(cid, ("", ""))[1] != h]
         if todo:
             donors = [(store, partial)] + ([(current, stored)] if current is not None else [])
-            vectors = _vectors_for(todo, vectors_of, donors, settings, embedder, progress, report, EmbeddingCheckpoint(settings.paths.index_dir))
+            vectors = _vectors_for(todo, vectors_of, donors, settings, embedder, progress, report, checkpoint)
             for start in _bar(range(0, len(todo), UPSERT_BATCH), progress, "写入向量库", unit_scale=UPSERT_BATCH):
                 batch = todo[start : start + UPSERT_BATCH]
                 store.upsert(
@@ -507,7 +514,10 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
     encoded = json.dumps(new_manifest, ensure_ascii=False).encode("utf-8")
     if report.new_generation or _file_bytes(settings.paths.index_dir / MANIFEST_NAME) != encoded:
         write_atomic(settings.paths.index_dir / MANIFEST_NAME, encoded)  # a no-change run leaves the file (and servers) alone
-    EmbeddingCheckpoint(settings.paths.index_dir).clear()  # its vectors are in the store now
+    try:  # the cache now holds a copy of exactly the served vectors (a broken collection is repaired from it)
+        checkpoint.keep_only({r["hash"] for r in vectors_of.values()}, extra=vectors)
+    except OSError as exc:
+        report.problems.append(f"嵌入缓存未能更新（不影响索引）/ embedding cache not updated: {exc.strerror or exc}")
     return target
 
 
@@ -566,7 +576,7 @@ def prepare_rebuild(settings: Settings, report: IndexReport) -> dict:
     one in the store (so nothing of a broken one is reused), and an empty embedding checkpoint.
     A local store that cannot even be opened (a garbled ``chroma.sqlite3``) is moved aside to
     ``chroma.broken-<time>`` and a new one started."""
-    EmbeddingCheckpoint(settings.paths.index_dir).clear()
+    EmbeddingCheckpoint(settings.paths.index_dir).clear()  # every model's cache
     manifest = read_manifest(settings.paths.index_dir, broken_ok=True)
     served = pointer_of(manifest, base=settings.index.collection)
     try:
@@ -632,7 +642,7 @@ def _record_hash(record: dict) -> str:
 def _vectors_for(changed, records, sources, settings, embedder, progress, report, checkpoint: EmbeddingCheckpoint | None = None) -> dict[str, np.ndarray]:
     """Vectors by content hash: copied from the stores in ``sources`` (``(store, its stored
     hashes)``, first come first used) where the same text is embedded already, then from
-    ``checkpoint`` (a killed run's finished batches), computed by the embedding model only for
+    ``checkpoint`` (a killed run's finished batches, the last run's vectors), computed by the embedding model only for
     text never seen before — longest first, in batches each kept in ``checkpoint`` when done."""
     needed = {records[c]["hash"] for c in changed}
     by_content: dict[str, np.ndarray] = {}

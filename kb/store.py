@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from common.settings import Settings
-from kb.faults import TEXT_HASH_KEY, IndexFault, store_fault
+from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexCorruptError, IndexFault, store_fault
 from kb.generations import Pointer, generation_of, read_pointer
 
 FAR_FUTURE = 99991231
@@ -146,6 +146,8 @@ class VectorStore:
                     self.collection = self.client.get_collection(collection, embedding_function=None)
             except (NotFoundError, ValueError) as exc:
                 raise CollectionMissingError(collection) from exc
+            if not settings.index.chroma_url:
+                check_segments_in_child(settings, collection)
 
     @classmethod
     def served(cls, settings: Settings) -> "VectorStore":
@@ -237,6 +239,61 @@ class VectorStore:
         return None
 
 
+_SOUND_SEGMENTS: set[tuple] = set()
+"""Signatures of local stores whose segment files a child process has read whole (this process)."""
+
+
+def _segments_signature(settings: Settings, collection: str) -> tuple:
+    files = sorted(p for p in settings.paths.chroma_dir.glob("*/*") if p.is_file())
+    return (str(settings.paths.chroma_dir), collection, tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+
+
+def check_segments_in_child(settings: Settings, collection: str) -> None:
+    """Read every vector of ``collection`` once in a child process before this one does.
+
+    A garbled HNSW segment file can crash Chroma's native code outright (a segmentation fault, not
+    an exception): a child's crash becomes an :class:`kb.faults.IndexCorruptError` here instead of
+    taking the server or the CLI down. Done once per state of the segment files (~2 s)."""
+    import subprocess
+    import sys
+
+    signature = _segments_signature(settings, collection)
+    if signature in _SOUND_SEGMENTS:
+        return
+    try:
+        child = subprocess.run([sys.executable, "-m", "kb.store", str(settings.paths.chroma_dir), collection],
+                               capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError):
+        return  # cannot start a child: read in-process, as before
+    if child.returncode == 0:
+        _SOUND_SEGMENTS.add(signature)
+        return
+    said = child.stdout.decode("utf-8", "replace").strip().splitlines()
+    why = said[-1] if said and child.returncode > 0 else f"读取时程序崩溃（信号 {-child.returncode}）"
+    raise IndexCorruptError(f"向量集合 {collection} 的文件已损坏：{why}；{REBUILD_HINT}")
+
+
+def _read_whole_collection(path: str, name: str) -> int:
+    """The child of :func:`check_segments_in_child`: 0 when every vector reads back and a query runs."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        collection = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False)).get_collection(name, embedding_function=None)
+        ids = collection.get(include=[])["ids"]
+        for start in range(0, len(ids), 500):
+            got = collection.get(ids=ids[start : start + 500], include=["embeddings"])
+            if len(got["ids"]) != len(ids[start : start + 500]):
+                print("缺少向量")
+                return 3
+        if ids:
+            collection.query(query_embeddings=[np.asarray(got["embeddings"][0], dtype=np.float32)], n_results=min(10, len(ids)))
+    except Exception as exc:
+        print(" ".join(str(exc).split())[:160])
+        return 3
+    return 0
+
+
 def retire_old_generations(settings: Settings, *, current: Pointer, now: float | None = None) -> list[str]:
     """Apply the retention rule to every generation in the store but ``current``: stamp the
     newly replaced ones, drop those replaced at least ``settings.index.grace_seconds`` ago.
@@ -253,3 +310,9 @@ def retire_old_generations(settings: Settings, *, current: Pointer, now: float |
             drop_collection(settings, found.name)
             dropped.append(found.name)
     return dropped
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_read_whole_collection(sys.argv[1], sys.argv[2]))

@@ -167,7 +167,8 @@ def cmd_ask(args, settings: Settings) -> int:
 
     bot = _load_bot(settings)
     if args.question == "-":
-        for n, raw in enumerate(sys.stdin.buffer, start=1):
+        lines = getattr(sys.stdin, "buffer", None) or (line.encode("utf-8", "surrogateescape") for line in sys.stdin)
+        for n, raw in enumerate(lines, start=1):
             _answer_line(bot, n, raw.rstrip(b"\r\n").decode("utf-8", "replace"), args, QuestionError)
         return 0
     return _print_answer(bot, _readable(args.question), args, QuestionError)
