@@ -73,6 +73,8 @@ class IndexReport:
     """Faults this run found and repaired (an edited chunk text, a broken vector collection)."""
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    guide_seconds: float = 0.0
+    """Embedding the 办事指南 phrasings (their own cache, :mod:`kb.guide_matcher`)."""
     guide_vectors: int = 0
     generation: int = 0
     """The index generation served after this run."""
@@ -88,7 +90,8 @@ class IndexReport:
             f"新嵌入 {self.embedded} 个（另有办事指南问法 {self.guide_vectors} 个），复用已有向量 {self.reused_vectors} 个，"
             + (f"从嵌入缓存取回 {self.resumed_vectors} 个，" if self.resumed_vectors else "")
             + f"删除 {self.deleted} 个；{version}；"
-            f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
+            f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒"
+            + (f"，办事指南问法 {self.guide_seconds:.1f} 秒" if self.guide_vectors else "") + "）",
         ]
         if self.dropped_generations:
             lines.append(f"  已删除旧索引版本 / dropped old generations: {', '.join(self.dropped_generations)}")
@@ -340,7 +343,38 @@ def index_sources(
     split again and every vector embedded again into a fresh generation (see :func:`prepare_rebuild`).
     """
     with index_lock(settings.paths.index_dir):
-        return _index_sources(settings, catalog=catalog, embedder=embedder, progress=progress, rebuild=rebuild)
+        return _index_sources(settings, catalog=catalog, embedder=embedder or LazyEmbedder(settings), progress=progress, rebuild=rebuild)
+
+
+class LazyEmbedder:
+    """The e5 :class:`kb.embeddings.Embedder`, loaded at its first use and then shared by every
+    stage of one index run (articles, questions, guide phrasings): loaded once, or never when
+    nothing needs embedding."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            from kb.embeddings import Embedder, ensure_model_folder
+
+            self._model = Embedder(ensure_model_folder(self._settings.paths.model_dir))
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
+    def embed_passages(self, texts, *, show_progress: bool = False):
+        return self.model.embed_passages(texts, show_progress=show_progress)
+
+    def embed_queries(self, texts):
+        return self.model.embed_queries(texts)
+
+    def embed_query(self, text: str):
+        return self.model.embed_query(text)
 
 
 def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, progress: bool, rebuild: bool = False) -> IndexReport:
@@ -619,7 +653,11 @@ def _index_guides(settings: Settings, embedder, report) -> int:
 
         return Embedder(ensure_model_folder(settings.paths.model_dir))
 
-    return build_guide_vectors(guides, settings.paths.index_dir, get_embedder=get_embedder)
+    started = time.perf_counter()
+    embedded = build_guide_vectors(guides, settings.paths.index_dir, get_embedder=get_embedder)
+    if embedded:
+        report.guide_seconds = time.perf_counter() - started
+    return embedded
 
 
 def _keep_previous(doc_id: str, manifest: dict, records: dict, pointers: dict, documents: dict) -> None:

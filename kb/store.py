@@ -10,6 +10,8 @@ The index is kept in *generations* (see :mod:`kb.generations`): each is its own 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from common.files import write_atomic
 from common.settings import Settings
 from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexCorruptError, IndexFault, store_fault
 from kb.generations import Pointer, generation_of, read_pointer
@@ -77,8 +80,12 @@ def chroma_client(settings: Settings):
             host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
         )
     settings.paths.chroma_dir.mkdir(parents=True, exist_ok=True)
-    with store_faults("打开向量库"):
+    try:
         return chromadb.PersistentClient(path=str(settings.paths.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # a second try on a garbled file fails inside chromadb's own clean-up (AttributeError)
+        fault = store_fault(exc, "打开向量库") or IndexCorruptError(
+            f"向量库打不开（{settings.paths.chroma_dir}：{type(exc).__name__}），文件可能已损坏；{REBUILD_HINT}")
+        raise fault from exc
 
 
 @dataclass(frozen=True)
@@ -239,13 +246,31 @@ class VectorStore:
         return None
 
 
-_SOUND_SEGMENTS: set[tuple] = set()
-"""Signatures of local stores whose segment files a child process has read whole (this process)."""
+CHECKED_NAME = "segments-checked.json"
+"""Beside the manifest: signatures of segment files a child process has read whole (see below)."""
 
 
-def _segments_signature(settings: Settings, collection: str) -> tuple:
-    files = sorted(p for p in settings.paths.chroma_dir.glob("*/*") if p.is_file())
-    return (str(settings.paths.chroma_dir), collection, tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+def _segments_signature(settings: Settings, collection: str) -> str:
+    """The collection's name and every segment file's relative path, size and mtime, as one hash."""
+    root = settings.paths.chroma_dir
+    files = sorted(p for p in root.glob("*/*") if p.is_file())
+    listing = [collection] + [f"{p.relative_to(root)}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in files]
+    return hashlib.sha256("\n".join(listing).encode()).hexdigest()
+
+
+def _checked(settings: Settings) -> list[str]:
+    try:
+        found = json.loads((settings.paths.index_dir / CHECKED_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [x for x in found if isinstance(x, str)] if isinstance(found, list) else []
+
+
+def _remember_checked(settings: Settings, signature: str) -> None:
+    try:  # a cache only: a full disk or a read-only folder just means checking again next time
+        write_atomic(settings.paths.index_dir / CHECKED_NAME, json.dumps((_checked(settings) + [signature])[-8:]).encode())
+    except OSError:
+        pass
 
 
 def check_segments_in_child(settings: Settings, collection: str) -> None:
@@ -253,12 +278,16 @@ def check_segments_in_child(settings: Settings, collection: str) -> None:
 
     A garbled HNSW segment file can crash Chroma's native code outright (a segmentation fault, not
     an exception): a child's crash becomes an :class:`kb.faults.IndexCorruptError` here instead of
-    taking the server or the CLI down. Done once per state of the segment files (~2 s)."""
+    taking the server or the CLI down. Done once per state of the segment files (~2 s; the states
+    found sound are remembered in ``segments-checked.json`` beside the manifest)."""
     import subprocess
     import sys
 
-    signature = _segments_signature(settings, collection)
-    if signature in _SOUND_SEGMENTS:
+    try:
+        signature = _segments_signature(settings, collection)
+    except OSError:
+        return
+    if signature in _checked(settings):
         return
     try:
         child = subprocess.run([sys.executable, "-m", "kb.store", str(settings.paths.chroma_dir), collection],
@@ -266,7 +295,7 @@ def check_segments_in_child(settings: Settings, collection: str) -> None:
     except (OSError, subprocess.SubprocessError):
         return  # cannot start a child: read in-process, as before
     if child.returncode == 0:
-        _SOUND_SEGMENTS.add(signature)
+        _remember_checked(settings, signature)
         return
     said = child.stdout.decode("utf-8", "replace").strip().splitlines()
     why = said[-1] if said and child.returncode > 0 else f"读取时程序崩溃（信号 {-child.returncode}）"
