@@ -54,6 +54,22 @@ def untampered(records: dict[str, dict], *, where: str = "") -> dict[str, dict]:
     return {cid: r for cid, r in records.items() if cid not in set(bad)}
 
 
+def sqlite_problem(path) -> str | None:
+    """What ``PRAGMA quick_check`` finds wrong with the SQLite file at ``path``, opened read-only
+    (never created, never written), or None when it is sound."""
+    from pathlib import Path
+
+    try:
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = [r[0] for r in connection.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        return f"读不了（{exc}）"
+    return None if rows == ["ok"] else f"已损坏（{rows[0] if rows else '无结果'}）"
+
+
 def is_disk_full(exc: BaseException) -> bool:
     """ENOSPC / EDQUOT, or SQLite's (and Chroma's) 'database or disk is full'."""
     seen = set()

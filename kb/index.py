@@ -44,7 +44,7 @@ from kb.store import (
     CollectionMissingError, VectorStore, date_key, drop_collection, forget_local_clients, generation_collections, retire_old_generations,
 )
 from kb.checkpoints import BATCH, EmbeddingCheckpoint
-from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexCorruptError, IndexFault, text_matches, text_sha256
+from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexCorruptError, IndexFault, sqlite_problem, text_matches, text_sha256
 from common.files import file_sha256, write_atomic
 from common.settings import Settings
 
@@ -613,7 +613,10 @@ def prepare_rebuild(settings: Settings, report: IndexReport) -> dict:
     EmbeddingCheckpoint(settings.paths.index_dir).clear()  # every model's cache
     manifest = read_manifest(settings.paths.index_dir, broken_ok=True)
     served = pointer_of(manifest, base=settings.index.collection)
+    chroma_file = settings.paths.chroma_dir / "chroma.sqlite3"
     try:
+        if not settings.index.chroma_url and chroma_file.is_file() and sqlite_problem(chroma_file):
+            raise IndexCorruptError(str(chroma_file))
         highest = max([c.generation for c in generation_collections(settings)], default=0)
     except IndexFault:
         if settings.index.chroma_url:

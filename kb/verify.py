@@ -16,7 +16,6 @@ do (the records file is the web page's: restore it from a backup).
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 from common.files import file_sha256
 from common.settings import Settings
 from corpus.catalog import Catalog, load_catalog_for
-from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexFault, text_matches, text_sha256
+from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexFault, sqlite_problem, text_matches, text_sha256
 from kb.generations import index_lock, pointer_of
 from kb.index import IndexReport, probe_sample, read_manifest, split_document, token_counter
 from kb.load import SourceError, load_source
@@ -154,14 +153,21 @@ def _check_sources(settings: Settings, catalog: Catalog, manifest: dict, report:
 def _check_collection(settings: Settings, manifest: dict, report: VerifyReport, sample: int) -> None:
     pointer = pointer_of(manifest, base=settings.index.collection)
     wanted = set(manifest["chunks"]) | set(manifest.get("pointers", {}))
+    chroma_file = settings.paths.chroma_dir / "chroma.sqlite3"
+    if not settings.index.chroma_url and chroma_file.is_file():
+        problem = sqlite_problem(chroma_file)
+        if problem:
+            report.findings.append(Finding(Check.COLLECTION, f"向量库文件 {chroma_file} {problem}", Fix.REBUILD))
+            return
     try:
         store = VectorStore(settings, collection=pointer.collection, create=False)
         hashes = store.text_hashes()
     except CollectionMissingError:
         report.findings.append(Finding(Check.COLLECTION, f"索引指向的向量集合 {pointer.collection} 不在向量库里", Fix.INDEX))
         return
-    except IndexFault as exc:
-        report.findings.append(Finding(Check.COLLECTION, str(exc).split("；")[0], Fix.REBUILD))
+    except IndexFault as exc:  # the SQLite file is sound (checked above): its segment files are not
+        fix = Fix.REBUILD if settings.index.chroma_url else Fix.INDEX
+        report.findings.append(Finding(Check.VECTORS, str(exc).split("；")[0], fix))
         return
     report.checked["vectors"] = len(hashes)
     missing, extra = wanted - set(hashes), set(hashes) - wanted
@@ -184,16 +190,8 @@ def _check_records(path: Path, report: VerifyReport) -> None:
     if not path.is_file():
         report.checked["records"] = 0
         return
-    what_to_do = f"先停止 `laoquan serve` 并备份该文件，再从备份恢复（或用 sqlite3 的 .recover 抢救）：{path}"
-    try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = [r[0] for r in connection.execute("PRAGMA quick_check").fetchall()]
-        finally:
-            connection.close()
-    except sqlite3.Error as exc:
-        report.findings.append(Finding(Check.RECORDS, f"记录文件读不了（{exc}）：{what_to_do}", Fix.MANUAL))
-        return
+    problem = sqlite_problem(path)
     report.checked["records"] = 1
-    if rows != ["ok"]:
-        report.findings.append(Finding(Check.RECORDS, f"记录文件已损坏（{rows[0] if rows else '无结果'}）：{what_to_do}", Fix.MANUAL))
+    if problem:
+        what_to_do = f"先停止 `laoquan serve` 并备份该文件，再从备份恢复（或用 sqlite3 的 .recover 抢救）：{path}"
+        report.findings.append(Finding(Check.RECORDS, f"记录文件{problem}：{what_to_do}", Fix.MANUAL))

@@ -355,8 +355,8 @@ def test_an_edited_chunk_text_is_never_quoted_and_index_restores_it(tmp_path, mo
     assert code == 1 and any(line.startswith("[chunk_text]") and target in line for line in out), out
 
     report = index_sources(settings, embedder=embedder, progress=False)
-    assert any(target in line for line in report.repairs) and report.new_generation
-    assert report.embedded == 0  # the vector was of the true text all along: reused
+    assert any(target in line for line in report.repairs)
+    assert report.embedded == 0  # the vector was of the true text all along: kept (the manifest alone is rewritten)
     assert read_manifest(settings.paths.index_dir)["chunks"][target]["text"] == original
     assert target in HybridRetriever(settings, embedder=embedder).chunk_ids()
 
@@ -436,3 +436,24 @@ def test_real_cli_refuses_bad_bytes_without_echoing_them(monkeypatch, workspace,
     objects = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
     assert len(objects) == 4 and objects[0]["outcome"] == "refused" and objects[1]["outcome"] == "partial"
     assert objects[2]["error"] == "empty"
+
+
+def test_a_broken_new_index_under_a_running_server_is_one_log_line(monkeypatch, caplog, tmp_path, fake_bot):
+    import laoquan.app as app
+    from kb.faults import IndexCorruptError
+
+    loads = iter([fake_bot, IndexCorruptError("向量集合 laoquan_articles_g2 的文件已损坏：读取时程序崩溃（信号 11）；请运行 `laoquan index --rebuild` 重建索引")])
+
+    def assemble(settings, **_):
+        got = next(loads)
+        if isinstance(got, Exception):
+            raise got
+        return got
+
+    monkeypatch.setattr(app, "assemble_bot", assemble)
+    bot = app.ReloadingBot(load_settings(data_dir=tmp_path))
+    with caplog.at_level(logging.ERROR, logger="laoquan.app"):
+        bot._load_in_background(("new", 1, 2))
+    [record] = caplog.records
+    assert record.exc_info is None and "laoquan index --rebuild" in record.getMessage()
+    assert bot.ask("还能回答吗").conclusion  # the loaded index keeps answering
