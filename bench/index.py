@@ -62,6 +62,7 @@ def main() -> None:
         "questions": scratch.questions,
         "from_scratch_s": round(scratch_s, 1),
         "embed_s": round(scratch.embed_seconds, 1),
+        "guide_embed_s": round(scratch.guide_seconds, 1),
         "vectors_per_s": round(vectors / scratch_s, 1),
         "no_change_s": round(again_s, 2),
         "no_change_embedded": again.embedded,

@@ -71,8 +71,15 @@ def read_pointer(index_dir: Path, *, base: str) -> Pointer:
 
 
 def pointer_of(manifest: dict, *, base: str) -> Pointer:
-    generation = int(manifest.get("generation", 0) or 0)
-    return Pointer(generation, manifest.get("collection") or collection_name(base, generation))
+    """The generation a manifest names; generation 0 when it names none (or is not an object)."""
+    if not isinstance(manifest, dict):
+        manifest = {}
+    try:
+        generation = int(manifest.get("generation", 0) or 0)
+    except (TypeError, ValueError):
+        generation = 0
+    collection = manifest.get("collection")
+    return Pointer(generation, collection if isinstance(collection, str) and collection else collection_name(base, generation))
 
 
 def manifest_signature(index_dir: Path) -> tuple[int, int, int] | None:

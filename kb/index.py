@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,11 +40,15 @@ from kb.generations import MANIFEST_NAME, Pointer, collection_name, index_lock, 
 from kb.keywords import dictionary_fingerprint, tokenize
 from kb.load import SourceError, detect_format, load_source
 from kb.split import Chunk, group_paragraphs, split_articles
-from kb.store import CollectionMissingError, VectorStore, date_key, retire_old_generations
+from kb.store import (
+    CollectionMissingError, VectorStore, date_key, drop_collection, forget_local_clients, generation_collections, retire_old_generations,
+)
+from kb.checkpoints import BATCH, EmbeddingCheckpoint
+from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexCorruptError, IndexFault, sqlite_problem, text_matches, text_sha256
 from common.files import file_sha256, write_atomic
 from common.settings import Settings
 
-SPLIT_VERSION = 4
+SPLIT_VERSION = 5
 """Bump when loading or splitting changes, so that every document is split again."""
 
 
@@ -60,9 +65,16 @@ class IndexReport:
     embedded: int = 0
     reused_vectors: int = 0
     deleted: int = 0
+    resumed_vectors: int = 0
+    """Vectors taken from the embedding cache (:mod:`kb.checkpoints`): a killed run's finished
+    batches, or the copy of the last complete run's vectors (repairing a broken collection)."""
     problems: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    """Faults this run found and repaired (an edited chunk text, a broken vector collection)."""
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    guide_seconds: float = 0.0
+    """Embedding the 办事指南 phrasings (their own cache, :mod:`kb.guide_matcher`)."""
     guide_vectors: int = 0
     generation: int = 0
     """The index generation served after this run."""
@@ -75,29 +87,58 @@ class IndexReport:
         version = f"新索引版本 g{self.generation}" if self.new_generation else f"索引版本 g{self.generation} 未变"
         lines = [
             f"文档 {self.documents} 份，条文块 {self.chunks} 个（其中政策要点 {self.notes} 个），示例问题 {self.questions} 个，款级向量 {self.paragraphs} 个；重新切分 {self.resplit_documents} 份，"
-            f"新嵌入 {self.embedded} 个（另有办事指南问法 {self.guide_vectors} 个），复用已有向量 {self.reused_vectors} 个，删除 {self.deleted} 个；{version}；"
-            f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒）",
+            f"新嵌入 {self.embedded} 个（另有办事指南问法 {self.guide_vectors} 个），复用已有向量 {self.reused_vectors} 个，"
+            + (f"从嵌入缓存取回 {self.resumed_vectors} 个，" if self.resumed_vectors else "")
+            + f"删除 {self.deleted} 个；{version}；"
+            f"用时 {self.seconds:.1f} 秒（嵌入 {self.embed_seconds:.1f} 秒"
+            + (f"，办事指南问法 {self.guide_seconds:.1f} 秒" if self.guide_vectors else "") + "）",
         ]
         if self.dropped_generations:
             lines.append(f"  已删除旧索引版本 / dropped old generations: {', '.join(self.dropped_generations)}")
+        lines += [f"  已修复 / repaired: {r}" for r in self.repairs]
         lines += [f"  ! {p}" for p in self.problems]
         return "\n".join(lines)
 
 
-def read_manifest(index_dir: Path) -> dict:
-    """The manifest, or an empty one marked ``stale`` when there is none, it cannot be read or it
-    was written by another splitter version (it still says which generation it named)."""
+def read_manifest(index_dir: Path, *, broken_ok: bool = False) -> dict:
+    """The manifest, or an empty one marked ``stale`` when there is none or it was written by
+    another splitter version (it still says which generation it named).
+
+    A manifest that is there but cannot be read, is not JSON, or is not an object of the expected
+    shape raises :class:`kb.faults.IndexCorruptError` (one line: run ``laoquan index --rebuild``);
+    with ``broken_ok`` it is read as an empty, stale one instead (what the rebuild does)."""
     path = index_dir / MANIFEST_NAME
     empty = {"version": SPLIT_VERSION, "documents": {}, "chunks": {}, "stale": True}
     if not path.is_file():
         return empty
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return empty
+        problem = manifest_problem(manifest)
+    except (OSError, ValueError) as exc:
+        problem = f"读不出来（{type(exc).__name__}）"
+    if problem:
+        if broken_ok:
+            return empty
+        raise IndexCorruptError(f"索引清单 {path} 已损坏：{problem}；{REBUILD_HINT}")
     if manifest.get("version") != SPLIT_VERSION:
         return {**empty, **{k: manifest[k] for k in ("generation", "collection") if k in manifest}}
     return manifest
+
+
+def manifest_problem(manifest) -> str | None:
+    """What is wrong with the shape of a decoded manifest, or None."""
+    if not isinstance(manifest, dict):
+        return f"内容不是一个 JSON 对象（是 {type(manifest).__name__}）"
+    if manifest.get("version") != SPLIT_VERSION:
+        return None  # another splitter version: re-indexed from scratch, not a fault
+    for key in ("documents", "chunks", "pointers"):
+        value = manifest.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            return f"“{key}” 不是对象"
+    for cid, record in manifest["chunks"].items():
+        if not all(k in record for k in ("id", "doc_id", "text", "hash", "meta", "tokens")):
+            return f"条文块 {cid} 缺少字段"
+    return None
 
 
 def entry_fingerprint(entry: CatalogEntry, file_sha256: str, questions_sha256: str = "", extra: str = "") -> str:
@@ -134,6 +175,7 @@ def chunk_record(chunk: Chunk, entry: CatalogEntry) -> dict:
         "paragraphs": list(chunk.paragraphs),
         "pages": list(chunk.pages),
         "text": chunk.text,
+        TEXT_HASH_KEY: text_sha256(chunk.text),
         "embed_text": chunk.embed_text,
         "hash": chunk.content_hash,
         "meta": chroma_metadata(entry),
@@ -206,6 +248,7 @@ def note_records(entry: CatalogEntry, points: list[NotePoint]) -> dict:
             "paragraphs": [1, 1],
             "pages": [],
             "text": point.text,
+            TEXT_HASH_KEY: text_sha256(point.text),
             "embed_text": embed_text,
             "source_url": point.source_url or entry.source_url,
             "hash": hashlib.sha256(embed_text.encode("utf-8")).hexdigest(),
@@ -270,6 +313,12 @@ def drop_instructions_to_a_bot(chunks: list[Chunk], path: Path, report: IndexRep
     return kept
 
 
+def split_document(entry: CatalogEntry, text: str, path: Path, count_tokens: Callable[[str], int], report: IndexReport) -> list[Chunk]:
+    """A document's text as the index keeps it: split into article chunks, instructions to a bot left out."""
+    chunks = split_articles(text, doc_id=entry.id, title=entry.short_name, kind=entry.kind, count_tokens=count_tokens)
+    return drop_instructions_to_a_bot(chunks, path, report)
+
+
 def token_counter(model_dir: Path) -> Callable[[str], int]:
     """Count tokens with the embedding model's own tokenizer (fast: no model weights loaded)."""
     from tokenizers import Tokenizer
@@ -284,21 +333,58 @@ def index_sources(
     catalog: Catalog | None = None,
     embedder=None,
     progress: bool = True,
+    rebuild: bool = False,
 ) -> IndexReport:
     """Bring the store and the manifest in line with the catalog and the sources folder.
 
     ``embedder`` (a :class:`kb.embeddings.Embedder`) is loaded only when something must be embedded.
     One run at a time: a second one waits for the first (:func:`kb.generations.index_lock`).
+    ``rebuild`` trusts nothing indexed before (a broken manifest or vector store): every document is
+    split again and every vector embedded again into a fresh generation (see :func:`prepare_rebuild`).
     """
     with index_lock(settings.paths.index_dir):
-        return _index_sources(settings, catalog=catalog, embedder=embedder, progress=progress)
+        return _index_sources(settings, catalog=catalog, embedder=embedder or LazyEmbedder(settings), progress=progress, rebuild=rebuild)
 
 
-def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, progress: bool) -> IndexReport:
+class LazyEmbedder:
+    """The e5 :class:`kb.embeddings.Embedder`, loaded at its first use and then shared by every
+    stage of one index run (articles, questions, guide phrasings): loaded once, or never when
+    nothing needs embedding."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            from kb.embeddings import Embedder, ensure_model_folder
+
+            self._model = Embedder(ensure_model_folder(self._settings.paths.model_dir))
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
+    def embed_passages(self, texts, *, show_progress: bool = False):
+        return self.model.embed_passages(texts, show_progress=show_progress)
+
+    def embed_queries(self, texts):
+        return self.model.embed_queries(texts)
+
+    def embed_query(self, text: str):
+        return self.model.embed_query(text)
+
+
+def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, progress: bool, rebuild: bool = False) -> IndexReport:
     started = time.perf_counter()
     report = IndexReport()
     catalog = catalog or load_catalog_for(settings)
-    manifest = read_manifest(settings.paths.index_dir)
+    if rebuild:
+        manifest = prepare_rebuild(settings, report)
+    else:
+        manifest = read_manifest(settings.paths.index_dir)
     old_docs: dict = manifest["documents"]
     old_chunks: dict = manifest["chunks"]
 
@@ -307,7 +393,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
     pointers: dict[str, dict] = {}  # vectors that stand for an article: worker questions, 款 paragraphs
     documents: dict[str, dict] = {}
     first_with_file: dict[str, str] = {}  # file sha256 → the first document read from it
-    for entry in catalog.with_text():
+    for entry in _bar(list(catalog.with_text()), progress, "读取与切分原文"):
         source = entry.primary_source
         path = settings.paths.sources / source.path
         try:
@@ -325,7 +411,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
             _keep_previous(entry.id, manifest, records, pointers, documents)
             continue
         previous = old_docs.get(entry.id)
-        unchanged = previous and previous["fingerprint"] == fingerprint and all(c in old_chunks for c in previous["chunks"])
+        unchanged = previous and previous["fingerprint"] == fingerprint and _chunks_intact(entry.id, previous, old_chunks, report)
         if not unchanged:
             try:
                 text = load_source(path, format=source.format)
@@ -345,8 +431,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
             from kb.embeddings import ensure_model_folder
 
             count_tokens = token_counter(ensure_model_folder(settings.paths.model_dir))
-        chunks = split_articles(text, doc_id=entry.id, title=entry.short_name, kind=entry.kind, count_tokens=count_tokens)
-        chunks = drop_instructions_to_a_bot(chunks, path, report)
+        chunks = split_document(entry, text, path, count_tokens, report)
         report.resplit_documents += 1
         for chunk in chunks:
             records[chunk.chunk_id] = chunk_record(chunk, entry)
@@ -354,7 +439,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
         if settings.index.paragraph_vectors:
             doc_pointers.update(paragraph_records(chunks, entry))
         pointers.update(doc_pointers)
-        documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks], "pointers": list(doc_pointers)}
+        documents[entry.id] = {"fingerprint": fingerprint, "chunks": [c.chunk_id for c in chunks], "pointers": list(doc_pointers), "source_sha256": sha256}
 
     for entry in catalog:
         if entry.has_text:
@@ -364,7 +449,7 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
             continue
         fingerprint = entry_fingerprint(entry, "", points_sha)
         previous = old_docs.get(entry.id)
-        if previous and previous["fingerprint"] == fingerprint and all(c in old_chunks for c in previous["chunks"]):
+        if previous and previous["fingerprint"] == fingerprint and _chunks_intact(entry.id, previous, old_chunks, report):
             _keep_previous(entry.id, manifest, records, pointers, documents)
             continue
         try:
@@ -385,7 +470,10 @@ def _index_sources(settings: Settings, *, catalog: Catalog | None, embedder, pro
 
     new_manifest = {"version": SPLIT_VERSION, "documents": documents, "chunks": records, "pointers": pointers}
     served = write_generation(settings, manifest, new_manifest, embedder=embedder, progress=progress, report=report)
-    report.dropped_generations = retire_old_generations(settings, current=served)
+    try:
+        report.dropped_generations = retire_old_generations(settings, current=served)
+    except IndexFault as exc:  # the new generation is served already; an old one could not be stamped or dropped
+        report.problems.append(f"旧索引版本未能清理 / old generations not cleaned up: {exc}")
 
     report.notes = sum(1 for r in records.values() if r["kind"] == "note")
     report.documents = len(documents)
@@ -414,6 +502,17 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
         stored = current.stored_hashes()  # id → (content hash, record hash) kept beside each vector
     except CollectionMissingError:
         current, stored = None, {}
+        broken = None
+    except IndexCorruptError as exc:  # its segment files are garbled (a garbled store fails again below, with its line)
+        current, stored, broken = None, {}, str(exc).split("；")[0]
+    else:
+        broken = current.probe(probe_sample(list(stored))) if stored else None
+    if broken:  # a deleted or garbled segment: its vectors cannot be copied, nor the generation kept
+        report.repairs.append(f"{broken}：已重新嵌入，写入新的索引版本 / the vector collection was broken; a new generation was written")
+        current, stored = None, {}
+        manifest = {**manifest, "stale": True}
+    checkpoint = EmbeddingCheckpoint(settings.paths.index_dir, settings.paths.model_dir)
+    vectors: dict[str, np.ndarray] = {}
     changed = [cid for cid, h in wanted.items() if stored.get(cid, ("", ""))[1] != h]
     removed = [cid for cid in stored if cid not in wanted]
     report.deleted = len(removed)
@@ -425,25 +524,21 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
         target = Pointer(served.generation + 1, collection_name(settings.index.collection, served.generation + 1))
         store = VectorStore(settings, collection=target.collection)
         partial = store.stored_hashes()  # empty, or what a killed run of this generation wrote
+        if partial and store.probe(probe_sample(list(partial))):  # a killed run's half that went bad
+            drop_collection(settings, target.collection)
+            store, partial = VectorStore(settings, collection=target.collection), {}
         todo = [cid for cid, h in wanted.items() if partial.get(cid, ("", ""))[1] != h]
         if todo:
             donors = [(store, partial)] + ([(current, stored)] if current is not None else [])
-            vectors = _vectors_for(todo, vectors_of, donors, settings, embedder, progress, report)
-            store.upsert(
-                todo,
-                np.stack([vectors[vectors_of[c]["hash"]] for c in todo]),
-                [vectors_of[c]["text"] for c in todo],
-                [
-                    {
-                        **vectors_of[c]["meta"],
-                        "kind": vectors_of[c]["kind"],
-                        "article": vectors_of[c]["article"],
-                        "content_hash": vectors_of[c]["hash"],
-                        "record_hash": wanted[c],
-                    }
-                    for c in todo
-                ],
-            )
+            vectors = _vectors_for(todo, vectors_of, donors, settings, embedder, progress, report, checkpoint)
+            for start in _bar(range(0, len(todo), UPSERT_BATCH), progress, "写入向量库", unit_scale=UPSERT_BATCH):
+                batch = todo[start : start + UPSERT_BATCH]
+                store.upsert(
+                    batch,
+                    np.stack([vectors[vectors_of[c]["hash"]] for c in batch]),
+                    [vectors_of[c]["text"] for c in batch],
+                    [_vector_metadata(vectors_of[c], wanted[c]) for c in batch],
+                )
         store.delete([cid for cid in partial if cid not in wanted])
         report.new_generation = True
     report.generation = target.generation
@@ -453,7 +548,88 @@ def write_generation(settings: Settings, manifest: dict, new_manifest: dict, *, 
     encoded = json.dumps(new_manifest, ensure_ascii=False).encode("utf-8")
     if report.new_generation or _file_bytes(settings.paths.index_dir / MANIFEST_NAME) != encoded:
         write_atomic(settings.paths.index_dir / MANIFEST_NAME, encoded)  # a no-change run leaves the file (and servers) alone
+    try:  # the cache now holds a copy of exactly the served vectors (a broken collection is repaired from it)
+        checkpoint.keep_only({r["hash"] for r in vectors_of.values()}, extra=vectors)
+    except OSError as exc:
+        report.problems.append(f"嵌入缓存未能更新（不影响索引）/ embedding cache not updated: {exc.strerror or exc}")
     return target
+
+
+UPSERT_BATCH = 500
+
+
+def _vector_metadata(record: dict, record_hash: str) -> dict:
+    """What Chroma keeps beside a vector: the filters, the hashes, and the sha256 of a chunk's text."""
+    return {
+        **record["meta"],
+        "kind": record["kind"],
+        "article": record["article"],
+        "content_hash": record["hash"],
+        "record_hash": record_hash,
+        **({TEXT_HASH_KEY: record[TEXT_HASH_KEY]} if TEXT_HASH_KEY in record else {}),
+    }
+
+
+def probe_sample(ids: list[str], n: int = 24) -> list[str]:
+    """A spread-out, repeatable sample of ``ids`` for :meth:`kb.store.VectorStore.probe`."""
+    ordered = sorted(ids)
+    return ordered[:: max(1, len(ordered) // n)][:n]
+
+
+def _bar(items, progress: bool, desc: str, *, unit_scale: int | bool = False):
+    """``items`` with a progress bar on stderr, shown only when the stage takes over a second."""
+    if not progress:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, delay=1.0, leave=False, unit_scale=unit_scale, file=sys.stderr)
+
+
+def _counter(progress: bool, desc: str, *, total: int):
+    """A progress bar to ``update()`` by hand (None without progress), shown after a second."""
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, delay=1.0, leave=False, file=sys.stderr)
+
+
+def _chunks_intact(doc_id: str, previous: dict, chunks: dict, report: IndexReport) -> bool:
+    """Whether every chunk a document had is in the manifest with its text as indexed; an edited
+    text is reported (the document is then read and split again from its source)."""
+    if not all(c in chunks for c in previous["chunks"]):
+        return False
+    edited = [c for c in previous["chunks"] if not text_matches(chunks[c])]
+    if edited:
+        report.repairs.append(f"{doc_id}: {len(edited)} 个条文块的文本与其 sha256 不符（如 {edited[0]}），已从原文重新编入 / edited chunk text re-indexed from the source")
+    return not edited
+
+
+def prepare_rebuild(settings: Settings, report: IndexReport) -> dict:
+    """The start of ``laoquan index --rebuild``: an empty manifest naming a generation above every
+    one in the store (so nothing of a broken one is reused), and an empty embedding checkpoint.
+    A local store that cannot even be opened (a garbled ``chroma.sqlite3``) is moved aside to
+    ``chroma.broken-<time>`` and a new one started."""
+    EmbeddingCheckpoint(settings.paths.index_dir).clear()  # every model's cache
+    manifest = read_manifest(settings.paths.index_dir, broken_ok=True)
+    served = pointer_of(manifest, base=settings.index.collection)
+    chroma_file = settings.paths.chroma_dir / "chroma.sqlite3"
+    try:
+        if not settings.index.chroma_url and chroma_file.is_file() and sqlite_problem(chroma_file):
+            raise IndexCorruptError(str(chroma_file))
+        highest = max([c.generation for c in generation_collections(settings)], default=0)
+    except IndexFault:
+        if settings.index.chroma_url:
+            raise
+        aside = settings.paths.chroma_dir.with_name(f"chroma.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        forget_local_clients()
+        settings.paths.chroma_dir.rename(aside)
+        report.repairs.append(f"向量库打不开，已移到 {aside}，重新建立 / the vector store could not be opened; moved aside")
+        highest = 0
+    generation = max(highest, served.generation) + 1
+    # "stale" keeps every collection of the store from being reused; generation + 1 is written
+    return {"version": SPLIT_VERSION, "documents": {}, "chunks": {}, "stale": True,
+            "generation": generation, "collection": collection_name(settings.index.collection, generation)}
 
 
 def _file_bytes(path: Path) -> bytes | None:
@@ -480,7 +656,11 @@ def _index_guides(settings: Settings, embedder, report) -> int:
 
         return Embedder(ensure_model_folder(settings.paths.model_dir))
 
-    return build_guide_vectors(guides, settings.paths.index_dir, get_embedder=get_embedder)
+    started = time.perf_counter()
+    embedded = build_guide_vectors(guides, settings.paths.index_dir, get_embedder=get_embedder)
+    if embedded:
+        report.guide_seconds = time.perf_counter() - started
+    return embedded
 
 
 def _keep_previous(doc_id: str, manifest: dict, records: dict, pointers: dict, documents: dict) -> None:
@@ -500,10 +680,11 @@ def _record_hash(record: dict) -> str:
     return hashlib.sha256(f"{record['hash']}|{meta}".encode()).hexdigest()
 
 
-def _vectors_for(changed, records, sources, settings, embedder, progress, report) -> dict[str, np.ndarray]:
+def _vectors_for(changed, records, sources, settings, embedder, progress, report, checkpoint: EmbeddingCheckpoint | None = None) -> dict[str, np.ndarray]:
     """Vectors by content hash: copied from the stores in ``sources`` (``(store, its stored
-    hashes)``, first come first used) where the same text is embedded already, computed by the
-    embedding model only for text never seen before."""
+    hashes)``, first come first used) where the same text is embedded already, then from
+    ``checkpoint`` (a killed run's finished batches, the last run's vectors), computed by the embedding model only for
+    text never seen before — longest first, in batches each kept in ``checkpoint`` when done."""
     needed = {records[c]["hash"] for c in changed}
     by_content: dict[str, np.ndarray] = {}
     for store, stored in sources:
@@ -514,6 +695,9 @@ def _vectors_for(changed, records, sources, settings, embedder, progress, report
         got = store.embeddings_for(list(donors.values()))
         by_content.update({content: got[cid] for content, cid in donors.items() if cid in got})
     report.reused_vectors = sum(1 for c in changed if records[c]["hash"] in by_content)
+    resumed = checkpoint.load(needed - by_content.keys()) if checkpoint is not None else {}
+    by_content.update(resumed)
+    report.resumed_vectors = len(resumed)
     to_embed = sorted(needed - by_content.keys())
     if to_embed:
         source_of = {records[c]["hash"]: records[c] for c in changed}
@@ -521,13 +705,26 @@ def _vectors_for(changed, records, sources, settings, embedder, progress, report
             from kb.embeddings import Embedder, ensure_model_folder
 
             embedder = Embedder(ensure_model_folder(settings.paths.model_dir))
+        if resumed and next(iter(resumed.values())).shape[0] != embedder.dim:  # another model's work: not used
+            for h in resumed:
+                by_content.pop(h)
+            report.resumed_vectors, to_embed = 0, sorted(needed - by_content.keys())
         started = time.perf_counter()
-        passages = [h for h in to_embed if source_of[h]["embed_as"] == "passage"]
-        queries = [h for h in to_embed if source_of[h]["embed_as"] == "query"]
-        if passages:
-            by_content.update(zip(passages, embedder.embed_passages([source_of[h]["embed_text"] for h in passages], show_progress=progress)))
-        if queries:
-            by_content.update(zip(queries, embedder.embed_queries([source_of[h]["embed_text"] for h in queries])))
+        bar = _counter(progress, "嵌入向量", total=len(to_embed))
+        for kind, embed in (("passage", embedder.embed_passages), ("query", embedder.embed_queries)):
+            # longest first, in checkpointed batches: texts of a batch have about one length, so
+            # little padding is computed, and a killed run keeps every finished batch
+            texts = sorted((h for h in to_embed if source_of[h]["embed_as"] == kind), key=lambda h: (-len(source_of[h]["embed_text"]), h))
+            for start in range(0, len(texts), BATCH):
+                batch = texts[start : start + BATCH]
+                vectors = embed([source_of[h]["embed_text"] for h in batch])
+                if checkpoint is not None:
+                    checkpoint.save(batch, vectors)
+                by_content.update(zip(batch, vectors))
+                if bar is not None:
+                    bar.update(len(batch))
+        if bar is not None:
+            bar.close()
         report.embed_seconds = time.perf_counter() - started
         report.embedded = len(to_embed)
     return by_content

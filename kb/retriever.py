@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from kb.faults import untampered
 from kb.generations import pointer_of
 from kb.index import read_manifest
 from corpus.regions import applicable_regions
@@ -112,7 +113,7 @@ class HybridRetriever:
         self.settings = settings
         self._text_vectors: dict[str, object] = {}
         manifest = read_manifest(settings.paths.index_dir)
-        records = manifest["chunks"]
+        records = untampered(manifest["chunks"], where=str(settings.paths.index_dir))  # never quote an edited text
         if not records:
             raise IndexMissingError(f"知识库还没有建立索引，请先运行 `laoquan index`（{settings.paths.index_dir}）")
         self._records: dict[str, dict] = records

@@ -10,14 +10,20 @@ The index is kept in *generations* (see :mod:`kb.generations`): each is its own 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlparse
 
 import numpy as np
 
+from common.files import write_atomic
 from common.settings import Settings
+from kb.faults import REBUILD_HINT, TEXT_HASH_KEY, IndexCorruptError, IndexFault, store_fault
 from kb.generations import Pointer, generation_of, read_pointer
 
 FAR_FUTURE = 99991231
@@ -41,6 +47,26 @@ class CollectionMissingError(RuntimeError):
     """The collection a manifest names is not in the store (dropped, or another store is configured)."""
 
 
+@contextmanager
+def store_faults(what: str) -> Iterator[None]:
+    """Turn a Chroma or SQLite error (garbled files, a deleted segment, a full disk) into the
+    :class:`kb.faults.IndexFault` that says what to do, instead of a traceback."""
+    try:
+        yield
+    except Exception as exc:
+        fault = store_fault(exc, what)
+        if fault is None:
+            raise
+        raise fault from exc
+
+
+def forget_local_clients() -> None:
+    """Drop chromadb's cached local clients (after their folder was moved aside)."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 def chroma_client(settings: Settings):
     """An HTTP client of the Chroma server at ``settings.index.chroma_url``, else a local persistent
     client of ``<data>/chroma``; telemetry off either way."""
@@ -54,7 +80,12 @@ def chroma_client(settings: Settings):
             host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
         )
     settings.paths.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.paths.chroma_dir), settings=chroma_settings)
+    try:
+        return chromadb.PersistentClient(path=str(settings.paths.chroma_dir), settings=chroma_settings)
+    except Exception as exc:  # a second try on a garbled file fails inside chromadb's own clean-up (AttributeError)
+        fault = store_fault(exc, "打开向量库") or IndexCorruptError(
+            f"向量库打不开（{settings.paths.chroma_dir}：{type(exc).__name__}），文件可能已损坏；{REBUILD_HINT}")
+        raise fault from exc
 
 
 @dataclass(frozen=True)
@@ -71,7 +102,9 @@ def generation_collections(settings: Settings) -> list[GenerationCollection]:
     """Every collection of this index's generations in the store (``<collection>`` itself is the
     generation 0 of indexes built before generations existed), oldest first."""
     found = []
-    for collection in chroma_client(settings).list_collections():
+    with store_faults("列出索引版本"):
+        collections = chroma_client(settings).list_collections()
+    for collection in collections:
         generation = generation_of(collection.name, settings.index.collection)
         if generation is None:
             continue
@@ -82,15 +115,17 @@ def generation_collections(settings: Settings) -> list[GenerationCollection]:
 
 def mark_retired(settings: Settings, name: str, when: float) -> None:
     """Record in the collection's own metadata when it stopped being the current generation."""
-    collection = chroma_client(settings).get_collection(name, embedding_function=None)
-    collection.modify(metadata={**(collection.metadata or {}), "laoquan_retired_at": float(when)})
+    with store_faults("标记旧索引版本"):
+        collection = chroma_client(settings).get_collection(name, embedding_function=None)
+        collection.modify(metadata={**(collection.metadata or {}), "laoquan_retired_at": float(when)})
 
 
 def drop_collection(settings: Settings, name: str) -> None:
     from chromadb.errors import NotFoundError
 
     try:
-        chroma_client(settings).delete_collection(name)
+        with store_faults("删除旧索引版本"):
+            chroma_client(settings).delete_collection(name)
     except (NotFoundError, ValueError):
         pass  # already gone
 
@@ -106,16 +141,20 @@ class VectorStore:
         self.name = collection
         self.client = chroma_client(settings)
         if create:
-            self.collection = self.client.get_or_create_collection(
-                collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-            )
+            with store_faults(f"打开向量集合 {collection}"):
+                self.collection = self.client.get_or_create_collection(
+                    collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                )
         else:
             from chromadb.errors import NotFoundError
 
             try:
-                self.collection = self.client.get_collection(collection, embedding_function=None)
+                with store_faults(f"打开向量集合 {collection}"):
+                    self.collection = self.client.get_collection(collection, embedding_function=None)
             except (NotFoundError, ValueError) as exc:
                 raise CollectionMissingError(collection) from exc
+            if not settings.index.chroma_url:
+                check_segments_in_child(settings, collection)
 
     @classmethod
     def served(cls, settings: Settings) -> "VectorStore":
@@ -123,11 +162,13 @@ class VectorStore:
         return cls(settings, collection=read_pointer(settings.paths.index_dir, base=settings.index.collection).collection, create=False)
 
     def count(self) -> int:
-        return self.collection.count()
+        with store_faults(f"读向量集合 {self.name}"):
+            return self.collection.count()
 
     def stored_hashes(self) -> dict[str, tuple[str, str]]:
         """chunk id → (content hash, record hash) of everything in the collection."""
-        got = self.collection.get(include=["metadatas"])
+        with store_faults(f"读向量集合 {self.name}"):
+            got = self.collection.get(include=["metadatas"])
         return {
             i: ((m or {}).get("content_hash", ""), (m or {}).get("record_hash", ""))
             for i, m in zip(got["ids"], got["metadatas"])
@@ -136,20 +177,23 @@ class VectorStore:
     def embeddings_for(self, ids: list[str], *, batch: int = 500) -> dict[str, np.ndarray]:
         out = {}
         for start in range(0, len(ids), batch):
-            got = self.collection.get(ids=ids[start : start + batch], include=["embeddings"])
+            with store_faults(f"读向量集合 {self.name} 的向量"):
+                got = self.collection.get(ids=ids[start : start + batch], include=["embeddings"])
             out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])})
         return out
 
     def upsert(self, ids: list[str], embeddings: np.ndarray, documents: list[str], metadatas: list[dict], *, batch: int = 500) -> None:
         for start in range(0, len(ids), batch):
             end = start + batch
-            self.collection.upsert(
-                ids=ids[start:end], embeddings=embeddings[start:end], documents=documents[start:end], metadatas=metadatas[start:end]
-            )
+            with store_faults(f"写入向量集合 {self.name}"):
+                self.collection.upsert(
+                    ids=ids[start:end], embeddings=embeddings[start:end], documents=documents[start:end], metadatas=metadatas[start:end]
+                )
 
     def delete(self, ids: list[str], *, batch: int = 500) -> None:
         for start in range(0, len(ids), batch):
-            self.collection.delete(ids=ids[start : start + batch])
+            with store_faults(f"写入向量集合 {self.name}"):
+                self.collection.delete(ids=ids[start : start + batch])
 
     def search(self, vector: np.ndarray, *, k: int, regions: tuple[str, ...] | None = None, as_of: date | None = None) -> list[DenseMatch]:
         """Nearest chunks to ``vector`` that are in force on ``as_of`` and belong to one of ``regions``."""
@@ -163,13 +207,120 @@ class VectorStore:
         if regions:
             clauses.append({"region": {"$in": list(regions)}})
         where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
-        result = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(k, total), where=where, include=["distances", "metadatas"]
-        )
+        with store_faults(f"检索向量集合 {self.name}"):
+            result = self.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=min(k, total), where=where, include=["distances", "metadatas"]
+            )
         return [
             DenseMatch(i, 1.0 - float(d), (m or {}).get("kind", "article"))
             for i, d, m in zip(result["ids"][0], result["distances"][0], result["metadatas"][0])
         ]
+
+
+    def text_hashes(self) -> dict[str, str]:
+        """chunk id → the sha256 of its text, as written beside each vector (empty for pointers)."""
+        with store_faults(f"读向量集合 {self.name}"):
+            got = self.collection.get(include=["metadatas"])
+        return {i: str((m or {}).get(TEXT_HASH_KEY, "")) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def probe(self, ids: list[str]) -> str | None:
+        """What is wrong with the vectors of ``ids`` (a sample), or None when they read back whole:
+        each is there, finite and of unit length, and the nearest neighbour of the first is itself
+        (a deleted or garbled HNSW segment fails one of these)."""
+        try:
+            got = self.embeddings_for(ids)
+            missing = [i for i in ids if i not in got]
+            if missing:
+                return f"向量集合 {self.name} 缺少 {len(missing)} 个向量（如 {missing[0]}）"
+            for i in ids:
+                norm = float(np.linalg.norm(got[i]))
+                if not np.isfinite(norm) or abs(norm - 1.0) > 1e-2:
+                    return f"向量集合 {self.name} 的向量 {i} 已损坏（长度 {norm:.3f}）"
+            if ids:
+                with store_faults(f"检索向量集合 {self.name}"):
+                    nearest = self.collection.query(query_embeddings=[got[ids[0]]], n_results=1, include=["distances"])
+                if not nearest["ids"][0] or float(nearest["distances"][0][0]) > 1e-3:
+                    return f"向量集合 {self.name} 的检索索引已损坏（向量 {ids[0]} 找不到它自己）"
+        except IndexFault as exc:
+            return str(exc)
+        return None
+
+
+CHECKED_NAME = "segments-checked.json"
+"""Beside the manifest: signatures of segment files a child process has read whole (see below)."""
+
+
+def _segments_signature(settings: Settings, collection: str) -> str:
+    """The collection's name and every segment file's relative path, size and mtime, as one hash."""
+    root = settings.paths.chroma_dir
+    files = sorted(p for p in root.glob("*/*") if p.is_file())
+    listing = [collection] + [f"{p.relative_to(root)}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in files]
+    return hashlib.sha256("\n".join(listing).encode()).hexdigest()
+
+
+def _checked(settings: Settings) -> list[str]:
+    try:
+        found = json.loads((settings.paths.index_dir / CHECKED_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [x for x in found if isinstance(x, str)] if isinstance(found, list) else []
+
+
+def _remember_checked(settings: Settings, signature: str) -> None:
+    try:  # a cache only: a full disk or a read-only folder just means checking again next time
+        write_atomic(settings.paths.index_dir / CHECKED_NAME, json.dumps((_checked(settings) + [signature])[-8:]).encode())
+    except OSError:
+        pass
+
+
+def check_segments_in_child(settings: Settings, collection: str) -> None:
+    """Read every vector of ``collection`` once in a child process before this one does.
+
+    A garbled HNSW segment file can crash Chroma's native code outright (a segmentation fault, not
+    an exception): a child's crash becomes an :class:`kb.faults.IndexCorruptError` here instead of
+    taking the server or the CLI down. Done once per state of the segment files (~2 s; the states
+    found sound are remembered in ``segments-checked.json`` beside the manifest)."""
+    import subprocess
+    import sys
+
+    try:
+        signature = _segments_signature(settings, collection)
+    except OSError:
+        return
+    if signature in _checked(settings):
+        return
+    try:
+        child = subprocess.run([sys.executable, "-m", "kb.store", str(settings.paths.chroma_dir), collection],
+                               capture_output=True, timeout=600)
+    except (OSError, subprocess.SubprocessError):
+        return  # cannot start a child: read in-process, as before
+    if child.returncode == 0:
+        _remember_checked(settings, signature)
+        return
+    said = child.stdout.decode("utf-8", "replace").strip().splitlines()
+    why = said[-1] if said and child.returncode > 0 else f"读取时程序崩溃（信号 {-child.returncode}）"
+    raise IndexCorruptError(f"向量集合 {collection} 的文件已损坏：{why}；{REBUILD_HINT}")
+
+
+def _read_whole_collection(path: str, name: str) -> int:
+    """The child of :func:`check_segments_in_child`: 0 when every vector reads back and a query runs."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        collection = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False)).get_collection(name, embedding_function=None)
+        ids = collection.get(include=[])["ids"]
+        for start in range(0, len(ids), 500):
+            got = collection.get(ids=ids[start : start + 500], include=["embeddings"])
+            if len(got["ids"]) != len(ids[start : start + 500]):
+                print("缺少向量")
+                return 3
+        if ids:
+            collection.query(query_embeddings=[np.asarray(got["embeddings"][0], dtype=np.float32)], n_results=min(10, len(ids)))
+    except Exception as exc:
+        print(" ".join(str(exc).split())[:160])
+        return 3
+    return 0
 
 
 def retire_old_generations(settings: Settings, *, current: Pointer, now: float | None = None) -> list[str]:
@@ -188,3 +339,9 @@ def retire_old_generations(settings: Settings, *, current: Pointer, now: float |
             drop_collection(settings, found.name)
             dropped.append(found.name)
     return dropped
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_read_whole_collection(sys.argv[1], sys.argv[2]))

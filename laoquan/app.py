@@ -178,8 +178,14 @@ class ReloadingBot:
 
     def _load_in_background(self, signature) -> None:
         started = time.perf_counter()
+        from kb.faults import IndexFault
+
         try:
             loaded = self._load(signature)
+        except IndexFault as exc:  # a broken new index: one line saying what to do, no traceback
+            log.error("the new index cannot be loaded; still answering from generation %s: %s", self._current.generation, exc)
+            self._failed = signature
+            return
         except Exception:  # keep answering from the index we have; say why in the log
             log.exception("loading the new index failed; still answering from generation %s", self._current.generation)
             self._failed = signature

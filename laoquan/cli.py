@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index of the sources folder (incremental)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--offer-fetch", action="store_true", help="without a sources folder, offer to download the official texts (asks when stdin is a terminal)")
+    p.add_argument("--rebuild", action="store_true", help="trust nothing indexed before: split and embed everything again into a new generation")
+    p.add_argument("--verify", action="store_true", help="check the manifest, chunk hashes, vector collection and records file; exit 1 on a fault")
+    p.add_argument("--repair", action="store_true", help="with --verify: repair what can be repaired, then check again")
 
     p = sub.add_parser("ask", help="answer a question with cited provisions")
     p.add_argument("question", help='the question, or "-" to read one question per line from stdin')
@@ -96,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _utf8_stdio()
     args = build_parser().parse_args(argv)
     settings = load_settings(sources=args.sources.resolve() if args.sources else None, data_dir=args.data_dir.resolve() if args.data_dir else None)
     try:
@@ -111,8 +115,25 @@ class UserFacingError(Exception):
     """An error whose message tells the user what to do; printed without a traceback."""
 
 
+def _utf8_stdio() -> None:
+    """Output is UTF-8 whatever the terminal's encoding (``PYTHONIOENCODING=ascii:strict`` too): a
+    character that cannot be written (a lone surrogate) becomes ``?`` instead of a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")
+        except (AttributeError, ValueError):  # not a text file (a test's StringIO)
+            pass
+
+
+def _readable(text: str) -> str:
+    """Text from argv or a file as valid Unicode: bytes that were not UTF-8 (kept by Python as lone
+    surrogates) become U+FFFD, so they are never echoed back raw."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def cmd_index(args, settings: Settings) -> int:
     from corpus.catalog import CatalogError
+    from kb.faults import IndexFault, disk_full_message, is_disk_full
     from kb.index import index_sources
 
     from kb.fetch_all import needs_sources, no_sources_message
@@ -121,9 +142,17 @@ def cmd_index(args, settings: Settings) -> int:
         if not (args.offer_fetch and _offer_fetch(settings)):
             raise UserFacingError(no_sources_message(settings.paths.sources))
     try:
-        report = index_sources(settings, progress=not args.quiet)
+        if args.verify or args.repair:
+            return _verify_index(args, settings)
+        report = index_sources(settings, progress=not args.quiet, rebuild=args.rebuild)
     except CatalogError as exc:
         raise UserFacingError(f"目录文件有误 / catalog error: {exc}") from exc
+    except IndexFault as exc:
+        raise UserFacingError(str(exc)) from exc
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise UserFacingError(disk_full_message("索引没有更新")) from exc
+        raise
     print(report.summary())
     return 0
 
@@ -157,22 +186,68 @@ def _fetch_all(settings: Settings, *, timeout: float = 30.0) -> list:
     return results
 
 
+def _verify_index(args, settings: Settings) -> int:
+    """``index --verify [--repair]``: one line per finding; with ``--repair`` the run that fixes
+    them (a plain index, or a rebuild), then the check again. Exit 1 while a fault is left."""
+    from kb.index import index_sources
+    from kb.verify import Fix, verify_index
+
+    report = verify_index(settings)
+    for line in report.lines():
+        print(line, flush=True)
+    if args.repair and (report.needs(Fix.INDEX) or report.needs(Fix.REBUILD)):
+        rebuild = report.needs(Fix.REBUILD)
+        print("正在重建索引… / rebuilding the index" if rebuild else "正在修复索引… / repairing the index", flush=True)
+        print(index_sources(settings, progress=not args.quiet, rebuild=rebuild).summary(), flush=True)
+        report = verify_index(settings)
+        for line in report.lines() if report.findings else []:
+            print(f"仍未修复 / not repaired: {line}", flush=True)
+        if report.ok:
+            print("已修复，索引检查无误 / repaired; the index checks out", flush=True)
+    return 0 if report.ok else 1
+
+
 def cmd_ask(args, settings: Settings) -> int:
     from bot.guards import QuestionError
 
     bot = _load_bot(settings)
     if args.question == "-":
-        for line in sys.stdin:
-            if not line.strip() and not args.json:
-                continue
-            _print_answer(bot, line.rstrip("\n"), args, QuestionError)  # with --json, one output line per input line (a blank one: an error object)
+        lines = getattr(sys.stdin, "buffer", None) or (line.encode("utf-8", "surrogateescape") for line in sys.stdin)
+        for n, raw in enumerate(lines, start=1):
+            _answer_line(bot, n, raw.rstrip(b"\r\n").decode("utf-8", "replace"), args, QuestionError)
         return 0
-    return _print_answer(bot, args.question, args, QuestionError)
+    return _print_answer(bot, _readable(args.question), args, QuestionError)
+
+
+def _answer_line(bot, n: int, question: str, args, QuestionError) -> None:
+    """One line of ``ask -``: always exactly one output (one JSON object with ``--json``), so the
+    outputs line up with the inputs; no line, however bad, stops the batch."""
+    from kb.faults import IndexFault
+
+    def failed(code: str, message: str) -> None:
+        if args.json:
+            print(json.dumps({"line": n, "question": question, "outcome": "refused", "error": code, "answer": message,
+                              "citations": [], "referrals": []}, ensure_ascii=False), flush=True)
+        else:
+            print(f"[{n}] {message}", flush=True)
+
+    if not question.strip():
+        return failed("empty", "这一行是空的：请每行写一个问题。")
+    try:
+        _print_answer(bot, question, args, QuestionError, line=n)
+    except UserFacingError as exc:  # a refusal in text mode
+        print(f"[{n}] {exc}", flush=True)
+    except IndexFault as exc:
+        failed("index_fault", str(exc))
+    except Exception as exc:  # a bug must not cost the questions after it
+        print(f"laoquan: 第 {n} 行出错 / line {n} failed: {type(exc).__name__}", file=sys.stderr, flush=True)
+        failed("internal_error", "这个问题没能回答（程序出错），其他问题照常回答。")
 
 
 def _load_bot(settings: Settings):
     from bot.llm import LLMConfigError
     from kb.fetch_all import needs_sources, no_sources_message
+    from kb.faults import IndexFault
     from kb.retriever import IndexMissingError
     from laoquan.app import load_bot
 
@@ -180,21 +255,28 @@ def _load_bot(settings: Settings):
         return load_bot(settings)
     except IndexMissingError as exc:
         raise UserFacingError(no_sources_message(settings.paths.sources) if needs_sources(settings) else str(exc)) from exc
-    except LLMConfigError as exc:
+    except (LLMConfigError, IndexFault) as exc:
         raise UserFacingError(str(exc)) from exc
 
 
-def _print_answer(bot, question: str, args, QuestionError) -> int:
+def _print_answer(bot, question: str, args, QuestionError, *, line: int | None = None) -> int:
+    from kb.faults import IndexFault
+
+    numbered = {} if line is None else {"line": line}
     try:
         answer = bot.ask(question, region=args.province, as_of=args.as_of)
     except QuestionError as exc:
         if args.json:
-            print(json.dumps({"question": question, "outcome": "refused", "error": exc.code, "answer": exc.message,
+            print(json.dumps({**numbered, "question": question, "outcome": "refused", "error": exc.code, "answer": exc.message,
                               "citations": [], "referrals": []}, ensure_ascii=False), flush=True)
             return 0
         raise UserFacingError(exc.message) from exc
+    except IndexFault as exc:
+        if line is not None:
+            raise
+        raise UserFacingError(str(exc)) from exc
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        print(json.dumps({**numbered, **answer.to_json()}, ensure_ascii=False), flush=True)
     else:
         print(answer.answer)
         if answer.citations:

@@ -148,7 +148,9 @@ def test_cli_json_batch_reads_stdin_once(monkeypatch, capsys, workspace, bot):
     monkeypatch.setenv("LAOQUAN_DATA_DIR", str(workspace.paths.data_dir))
     assert cli.main(["ask", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [x["outcome"] for x in lines] == ["partial", "refused"]  # the rider is asked whether they have a contract
+    # the rider is asked whether they have a contract; a blank line gets its own error object (issue 20)
+    assert [x["outcome"] for x in lines] == ["partial", "refused", "refused", "refused"]
+    assert (lines[1]["error"], lines[3]["error"]) == ("empty", "empty") and [x["line"] for x in lines] == [1, 2, 3, 4]
     first = lines[0]
     for key in ("question", "outcome", "answer", "citations", "referrals", "region", "as_of", "timings_ms"):
         assert key in first
