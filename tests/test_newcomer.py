@@ -138,7 +138,7 @@ def test_index_offers_to_fetch_at_a_terminal_then_indexes(newcomer, monkeypatch,
         def summary(self):
             return "索引完成"
 
-    monkeypatch.setattr("kb.index.index_sources", lambda settings, progress=True: indexed.append(load_catalog_for(settings)) or Report())
+    monkeypatch.setattr("kb.index.index_sources", lambda settings, progress=True, rebuild=False: indexed.append(load_catalog_for(settings)) or Report())
     monkeypatch.setattr("sys.stdin", _Terminal("n\n"))
     assert main(["index", "--offer-fetch"]) == 2 and not indexed  # declined: told what to do
     assert "laoquan corpus fetch --all" in capsys.readouterr().err
