@@ -181,7 +181,7 @@ def chunk_texts(bot):
 
 
 _PAGE_TAGS = {"article", "section", "div", "span", "p", "ol", "ul", "li", "a", "details", "summary", "dl", "dt", "dd",
-              "blockquote", "h3", "h4", "small", "label", "input", "button", "b"}
+              "blockquote", "h2", "h3", "h4", "small", "label", "input", "button", "b"}
 """The elements the web page's renderer (bot/render.py) writes itself; anything else came from text."""
 
 
