@@ -4,9 +4,10 @@ end in a clear answer or a clear Chinese error, never a traceback, never a 5xx.
 
 The answering bot is the real :class:`bot.answer.AnswerBot` (guards, reading, ranking, composing)
 over the fakes' four articles, so no index is needed. A transport is one way in: ``page`` is the
-Gradio API (``/gradio_api/run/<name>``) of :func:`bot.server.build_server`. Another way in (the REST
-API of issue 17, the CLI) is one more entry in :data:`TRANSPORTS`: a function that builds an object
-with ``ask(question, profile)`` and ``call(endpoint, values)`` returning :class:`Reply`.
+Gradio API (``/gradio_api/run/<name>``) of :func:`bot.server.build_server`, ``rest`` its open REST
+API (``/api/v1``). Another way in is one more entry in :data:`TRANSPORTS`: a class built on a
+folder, with ``call(endpoint, values)`` returning :class:`Reply`, ``answered(reply)`` and
+``renders_html``. (The CLI's own hostile lines are in ``tests/test_faults.py``.)
 """
 from __future__ import annotations
 
@@ -89,6 +90,8 @@ class Reply:
 class PageTransport:
     """The worker page's Gradio API, through FastAPI's TestClient (as a proxy sends it)."""
 
+    renders_html = True
+
     INPUTS = {"ask": lambda v: [v[0], v[1], None, []]}
     """Endpoints whose handlers take page state after the values (the conversation, the transcript)."""
 
@@ -123,8 +126,87 @@ class PageTransport:
             parsed = None
         return Reply(response.status_code, response.text, parsed.get("data") if isinstance(parsed, dict) else None)
 
+    @staticmethod
+    def answered(reply: Reply) -> bool:
+        """An answer in the transcript, or a notice that says why not."""
+        transcript, notice = reply.data[0], reply.data[1]
+        return 'class="turn"' in (transcript or "") or bool(CHINESE.search(notice or ""))
 
-TRANSPORTS = {"page": PageTransport}
+
+class RestTransport:
+    """The open REST API (``/api/v1``, issue 17) of the same server, the same cases mapped onto its
+    endpoints: a question and a profile to ``POST /ask``, a report's fields to ``POST /reports``, a
+    number to ``GET /reports/{number}``, a place or profile to ``GET /services`` and the feeds, and
+    the profile-saving values to the documents' ids. It speaks JSON, not HTML: a worker's text is
+    returned as data, so escaping is the page's business, not checked here."""
+
+    renders_html = False
+
+    def __init__(self, tmp_path: Path):
+        from fastapi.testclient import TestClient
+
+        from bot.answer import AnswerBot
+        from bot.server import build_server
+        from common.settings import load_settings
+        from corpus.catalog import load_catalog
+        from tests.fakes import SAMPLE_HITS, FakeRetriever
+
+        settings = load_settings(data_dir=tmp_path / "data", public_url="https://laoquan.example.org", api_rate_limit="")
+        app = build_server(AnswerBot(FakeRetriever(SAMPLE_HITS), load_catalog(), settings), settings=settings)
+        self.client = TestClient(app, base_url="https://laoquan.example.org", raise_server_exceptions=False)
+
+    @staticmethod
+    def _profile(profile) -> dict:
+        if isinstance(profile, dict):
+            return {k: profile[k] for k in ("province", "city", "job") if k in profile}
+        return {} if profile is None else {"province": profile}
+
+    @staticmethod
+    def _segment(value) -> str:
+        from urllib.parse import quote
+
+        return quote(str(value).encode("utf-8", "surrogatepass"), safe="") or "-"
+
+    def call(self, endpoint: str, values: list) -> Reply:
+        if endpoint == "ask":
+            response = self._post("/api/v1/ask", {"question": values[0], **self._profile(values[1])})
+        elif endpoint == "report":
+            response = self._post("/api/v1/reports", dict(zip(("what", "platform", "city", "contact"), values)))
+        elif endpoint == "lookup_report":
+            response = self.client.get(f"/api/v1/reports/{self._segment(values[0])}")
+        elif endpoint == "nearby":
+            response = self.client.get("/api/v1/services", params={"city": str(values[0]).encode("utf-8", "surrogatepass"), **self._query(values[1])})
+        elif endpoint == "news":
+            place = self._profile(values[0])
+            response = self.client.get(f"/api/v1/feeds/{self._segment(place.get('province', '浙江'))}/{self._segment(values[1])}", follow_redirects=True)
+        elif endpoint == "services":
+            response = self.client.get("/api/v1/services", params=self._query(values[0]))
+        else:  # save_profile's values, used as document ids
+            response = self.client.get(f"/api/v1/documents/{self._segment(values[0])}/articles/{self._segment(values[1])}")
+        try:
+            parsed = response.json()
+        except ValueError:
+            parsed = None
+        return Reply(response.status_code, response.text, [parsed] if parsed is not None else None)
+
+    def _query(self, profile) -> dict:
+        return {k: str(v).encode("utf-8", "surrogatepass") for k, v in self._profile(profile).items()}
+
+    def _post(self, path: str, body: dict):
+        try:
+            payload = json.dumps(body)
+        except (ValueError, TypeError):
+            payload = json.dumps(body, default=str)
+        return self.client.post(path, content=payload.encode("utf-8", "surrogatepass"), headers={"content-type": "application/json"})
+
+    @staticmethod
+    def answered(reply: Reply) -> bool:
+        """A cited answer's JSON (its conclusion in Chinese), or a refusal that says why."""
+        answer = reply.data[0] if reply.data else {}
+        return isinstance(answer, dict) and bool(CHINESE.search(str(answer.get("conclusion") or answer.get("answer") or "")))
+
+
+TRANSPORTS = {"page": PageTransport, "rest": RestTransport}
 
 
 @pytest.fixture(scope="module", params=sorted(TRANSPORTS))
@@ -158,11 +240,10 @@ def test_hostile_input_gets_a_clear_answer_or_error(transport, case):
         return
     assert reply.data is not None, reply.body[:500]
     shown = " ".join(_texts(reply.data[:2] if case.endpoint == "ask" else reply.data))  # (ask's third output is the text box, as typed)
-    for payload in HTML:  # what a worker sent is shown escaped, never as live HTML
+    for payload in HTML if transport.renders_html else ():  # what a worker sent is shown escaped, never as live HTML
         if "<" in payload and any(payload in str(v) for v in case.values):
             assert payload not in shown, payload
-    if case.endpoint == "ask":  # an answer on the page, or a notice that says why not
-        transcript, notice = reply.data[0], reply.data[1]
-        assert 'class="turn"' in transcript or CHINESE.search(notice or ""), (transcript[:300], notice)
+    if case.endpoint == "ask":  # an answer, or a notice that says why not
+        assert transport.answered(reply), shown[:300]
     else:
         assert CHINESE.search(shown), shown[:300]
