@@ -3,7 +3,7 @@ port as a subprocess, lets simulated users (one ``gradio_client.Client`` each, o
 questions drawn from the gold set, then stops the server. Prints a table and appends a JSON line
 to ``bench/results.jsonl``.
 
-    .venv/bin/python -m bench.load [--users 10 50 200] [--questions 4] [--max-seconds 300]
+    .venv/bin/python -m bench.load [--users 10 50 200] [--questions 4] [--max-seconds 300] [--processes 1 4]
 
 Each number of users is one round against the same server (started once), one JSON line each.
 Latency is what a client sees for one ``/ask`` call (queueing included; connecting a
@@ -80,8 +80,9 @@ def free_port() -> int:
 def start_server(port: int, *, log, env: dict | None = None, code: Path = REPO_ROOT) -> subprocess.Popen:
     """``laoquan serve --host 127.0.0.1 --port N`` of the checkout ``code`` (default this one: ``python -m
     laoquan.cli`` from its folder, with it first on ``PYTHONPATH``, not whatever the ``laoquan`` script
-    points at) in its own process group, output to ``log``."""
-    variables = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    points at) in its own process group, output to ``log``; its API info published (``LAOQUAN_API_INFO``),
+    which ``gradio_client`` reads."""
+    variables = {**os.environ, "LAOQUAN_API_INFO": "1", **(env or {}), "PYTHONPATH": os.pathsep.join([str(code), *filter(None, [os.environ.get("PYTHONPATH")])])}
     return subprocess.Popen([sys.executable, "-m", "laoquan.cli", "serve", "--host", HOST, "--port", str(port)], stdout=log,
                             stderr=subprocess.STDOUT, cwd=code, start_new_session=True, env=variables)
 
@@ -231,19 +232,20 @@ def ask(client, question: str, tally: Tally, *, timeout: float) -> None:
     tally.ok((time.perf_counter() - started) * 1000)
 
 
-def simulate(url: str, pool: list[str], *, users: int, questions: int, max_seconds: float, seed: int) -> tuple[Tally, float, dict]:
-    """All users at once, one thread each; returns the tally, the wall time in seconds and what a
-    full queue said to a client that joined it directly (empty when no one was turned away)."""
+def simulate(urls: list[str], pool: list[str], *, users: int, questions: int, max_seconds: float, seed: int) -> tuple[Tally, float, dict]:
+    """All users at once, one thread each, user *i* on server ``urls[i % len(urls)]`` (a proxy's
+    round robin); returns the tally, the wall time in seconds and what a full queue said to a client
+    that joined the first server directly (empty when no one was turned away)."""
     rng = random.Random(seed)
     tally = Tally()
     deadline = time.monotonic() + max_seconds
-    threads = [threading.Thread(target=user, args=(url, rng.sample(pool, questions), tally), kwargs={"deadline": deadline}, daemon=True)
-               for _ in range(users)]
+    threads = [threading.Thread(target=user, args=(urls[i % len(urls)], rng.sample(pool, questions), tally), kwargs={"deadline": deadline}, daemon=True)
+               for i in range(users)]
     full_queue: dict = {}
 
     def probe() -> None:
         if tally.first_busy.wait(timeout=max_seconds) and tally.busy:  # (set at the end of a round with no one turned away)
-            full_queue.update(what_a_full_queue_says(url))
+            full_queue.update(what_a_full_queue_says(urls[0]))
 
     prober = threading.Thread(target=probe, daemon=True)
     prober.start()
@@ -291,36 +293,41 @@ def round_row(tally: Tally, wall: float, full_queue: dict, *, users: int, questi
 
 
 def run(*, users: int | list[int] = 50, questions: int = 4, max_seconds: float = 300, start_timeout: float = 180, seed: int = 0,
-        env: dict | None = None, code: Path = REPO_ROOT) -> list[dict]:
-    """One server (of the checkout ``code``), one round per number of users (each a row); ``env``:
-    extra variables for the server."""
+        env: dict | None = None, code: Path = REPO_ROOT, processes: int = 1) -> list[dict]:
+    """``processes`` servers (of the checkout ``code``, each its own ``laoquan serve`` on its own port,
+    sharing the data folder and the records, as several servers behind a proxy do), one round per
+    number of users (each a row); ``env``: extra variables for the servers. RSS figures are summed
+    over the servers."""
     from evals.metrics import load_gold
 
     guard_network()
     levels = [users] if isinstance(users, int) else list(users)
     pool = [item.question for item in load_gold(GOLD)]
-    port = free_port()
-    url = f"http://{HOST}:{port}/"
+    ports = [free_port() for _ in range(processes)]
+    urls = [f"http://{HOST}:{port}/" for port in ports]
     load_before = round(os.getloadavg()[0], 2)
     rows = []
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
-        server = start_server(port, log=log, env=env, code=code)
+        servers = []
         try:
-            start_s = wait_until_up(server, url, timeout=start_timeout)
-            start_rss = peak_rss_mb(server.pid, "VmRSS")
+            for port in ports:
+                servers.append(start_server(port, log=log, env=env, code=code))
+            start_s = max(wait_until_up(server, url, timeout=start_timeout) for server, url in zip(servers, urls))
+            start_rss = sum(peak_rss_mb(server.pid, "VmRSS") for server in servers)
             for n, level in enumerate(levels):
-                tally, wall, full_queue = simulate(url, pool, users=level, questions=questions, max_seconds=max_seconds, seed=seed + n)
+                tally, wall, full_queue = simulate(urls, pool, users=level, questions=questions, max_seconds=max_seconds, seed=seed + n)
                 rows.append({
                     "when": datetime.now(UTC).isoformat(timespec="seconds"),
                     "bench": "load",
                     "code": "this checkout" if code == REPO_ROOT else str(code),
                     "machine": f"{platform.machine()} {len(os.sched_getaffinity(0))} cores",
+                    "processes": processes,
                     "loadavg_1m_before": load_before,
                     "server_start_s": round(start_s, 1),
                     "server_rss_at_start_mb": start_rss,
                     **round_row(tally, wall, full_queue, users=level, questions=questions),
-                    "server_peak_rss_mb": peak_rss_mb(server.pid),
-                    "server_alive": server.poll() is None,
+                    "server_peak_rss_mb": sum(peak_rss_mb(server.pid) for server in servers),
+                    "server_alive": all(server.poll() is None for server in servers),
                 })
                 load_before = round(os.getloadavg()[0], 2)
         except BaseException:
@@ -328,7 +335,8 @@ def run(*, users: int | list[int] = 50, questions: int = 4, max_seconds: float =
             print("--- laoquan serve output (last lines) ---", *log.read().splitlines()[-20:], sep="\n", file=sys.stderr)
             raise
         finally:
-            stop_server(server)
+            for server in servers:
+                stop_server(server)
     return rows
 
 
@@ -339,9 +347,12 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=300, help="time limit for all users of a round together")
     parser.add_argument("--seed", type=int, default=0, help="which gold questions each user draws")
     parser.add_argument("--code", type=Path, default=REPO_ROOT, help="the checkout whose `laoquan serve` is started (another one: a before/after pair)")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1], help="servers side by side (one run each: `--processes 1 4` compares one with four)")
     args = parser.parse_args()
-    for row in run(users=args.users, questions=args.questions, max_seconds=args.max_seconds, seed=args.seed, code=args.code.resolve()):
-        report(row)
+    for processes in args.processes:
+        for row in run(users=args.users, questions=args.questions, max_seconds=args.max_seconds, seed=args.seed, code=args.code.resolve(),
+                       processes=processes):
+            report(row)
 
 
 if __name__ == "__main__":

@@ -179,7 +179,7 @@ def gradio_overhead(bot, questions: list[str], *, settings, records_dir) -> dict
     timed = TimedBot(bot)
     from pathlib import Path
 
-    local = settings.replace(data_dir=Path(records_dir))  # the page's records go to a scratch folder
+    local = settings.replace(data_dir=Path(records_dir), api_info=True)  # the page's records go to a scratch folder; gradio_client reads the API info
     app = build_server(timed, settings=local)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
