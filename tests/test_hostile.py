@@ -7,7 +7,8 @@ over the fakes' four articles, so no index is needed. A transport is one way in:
 Gradio API (``/gradio_api/run/<name>``) of :func:`bot.server.build_server`, ``rest`` its open REST
 API (``/api/v1``). Another way in is one more entry in :data:`TRANSPORTS`: a class built on a
 folder, with ``call(endpoint, values)`` returning :class:`Reply`, ``answered(reply)`` and
-``renders_html``. (The CLI's own hostile lines are in ``tests/test_faults.py``.)
+``renders_html``. The CLI gets every hostile question as one line of ``laoquan ask --json -`` (the last
+test); its bytes that are not UTF-8 are in ``tests/test_faults.py``.
 """
 from __future__ import annotations
 
@@ -247,3 +248,41 @@ def test_hostile_input_gets_a_clear_answer_or_error(transport, case):
         assert transport.answered(reply), shown[:300]
     else:
         assert CHINESE.search(shown), shown[:300]
+
+
+# -- the CLI: every hostile question as one line of `laoquan ask --json -` ----------------------------
+
+_CLI_WITH_THE_REAL_ANSWERER = """
+import sys
+from bot.answer import AnswerBot
+from common.settings import load_settings
+from corpus.catalog import load_catalog
+from laoquan import cli
+from tests.fakes import SAMPLE_HITS, FakeRetriever
+
+cli._load_bot = lambda settings: AnswerBot(FakeRetriever(SAMPLE_HITS), load_catalog(), settings)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+"""``laoquan ask`` with the real answerer (guards, reading, ranking, composing) over the fakes' articles."""
+
+
+def test_every_hostile_question_through_the_cli_gets_exactly_one_json_object_per_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from common.settings import REPO_ROOT
+
+    lines = b"\n".join(q.encode("utf-8", "surrogatepass") for q in QUESTIONS if isinstance(q, str))  # lone surrogates: invalid UTF-8
+    expected = lines.count(b"\n") + 1  # a question holding a newline is two lines to the CLI
+    assert expected >= 130
+    env = {**os.environ, "PYTHONIOENCODING": "ascii:strict", "PYTHONPATH": str(REPO_ROOT), "LAOQUAN_DATA_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", _CLI_WITH_THE_REAL_ANSWERER, "ask", "--json", "-"], input=lines,
+                            capture_output=True, env=env, timeout=600)
+    assert result.returncode == 0 and not TRACEBACK.search(result.stderr.decode("utf-8", "replace")), result.stderr[-800:]
+    objects = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]  # strict UTF-8, one JSON object a line
+    assert [o["line"] for o in objects] == list(range(1, expected + 1))
+    for o in objects:
+        said = str(o.get("conclusion") or o.get("answer") or "")
+        assert CHINESE.search(said), o
+        assert not TRACEBACK.search(json.dumps(o, ensure_ascii=False)), o
