@@ -33,6 +33,7 @@ from bot.feeds import JOB_PINYIN
 from bot.guards import QuestionError
 from bot.records import RecordError, Records
 from bot.results import Answer
+from bot.workers import Busy
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,9 @@ def batch_output(n: int, raw: str, asking: ApiAsking) -> dict:
         return {"id": ident, "line": n, "error": exc.problem.to_json()["error"]}
     except QuestionError as exc:
         return {"id": ident, "line": n, "error": question_error(exc).problem.to_json()["error"]}
+    except Busy as exc:  # this line met a full answer pool: "try again later", not a bug
+        busy = ApiProblem(ErrorCode.UNAVAILABLE, exc.message, "The server is busy: send this line again in a minute.")
+        return {"id": ident, "line": n, "error": {**busy.to_json()["error"], "retry_after": exc.retry_after}}
     except Exception:
         log.exception("API batch line %d failed", n)
         return {"id": ident, "line": n, "error": _internal().to_json()["error"]}

@@ -1856,10 +1856,12 @@ def _overtime(w: _Work) -> None:
         amounts = [c.value for c in w.calcs if c.kind in (Kind.OVERTIME_WORKDAY, Kind.OVERTIME_REST_DAY, Kind.OVERTIME_HOLIDAY)]
         total_money = _money(total)
         total_caveats = list(general)
+        total_cites = base_cites
         if per_week and re.search(r"一个月|每月|每个月|月加班费|月.{0,2}加班费", w.text):
-            # 21.75 days a month ÷ 5 days a week = 4.35 weeks (全年月平均工作时间通知)
+            # 21.75 days a month ÷ 5 days a week = 4.35 weeks (全年月平均工作时间通知): cited with it
             total_caveats.insert(0, f"按一个月4.35周（21.75天÷5）算，每月加班费约{_yuan(_money(total * Decimal('4.35')))}元。")
-        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", base_cites, tuple(total_caveats))
+            total_cites = base_cites + tuple(c for c in (Cite(MONTHLY_DAYS, "全文"),) if c not in base_cites)
+        w.add(Kind.OVERTIME_TOTAL, total_money, Unit.YUAN, f"{week}几项加班费合计{_yuan(total_money)}元。", " + ".join(_yuan(a) for a in amounts) + f" ≈ {_yuan(total_money)}", total_cites, tuple(total_caveats))
 
 
 def _piece_overtime(w: _Work) -> None:
@@ -2293,7 +2295,8 @@ def _working_hours(w: _Work) -> None:
         return
     if days >= 7:
         caveats.append("单位应当保证每周至少休息一天（劳动法第三十八条）。")
-    caveats.append(f"按一个月约4.35周算，每月多干约{_fmt((extra * Decimal('4.35')).quantize(Decimal(1)))}小时；"
+    cites += (Cite(MONTHLY_DAYS, "全文"),)  # the 4.35 weeks a month below: 21.75 days ÷ 5 (全年月平均工作时间通知)
+    caveats.append(f"按一个月约4.35周（21.75天÷5）算，每月多干约{_fmt((extra * Decimal('4.35')).quantize(Decimal(1)))}小时；"
                    "吃饭休息时间不算工作时间，说明了的这里已经减去。")
     caveats.append("实行综合计算工时或不定时工作制并经批准的，算法不同。")
     sentence = f"每天{_fmt(daily)}小时、每周{days}天，一周{_fmt(weekly)}小时，比标准40小时多{_fmt(extra)}小时；加班每月最多36小时。"

@@ -25,6 +25,7 @@ from bot.guards import QuestionError, clean_question
 from bot.protocols import Bot
 from bot.records import Records
 from bot.render import CSS, answer_html, esc, notice_html
+from bot.workers import Busy
 from corpus.changes import JOBS
 from corpus.regions import CITIES, MUNICIPALITIES, PROVINCE_OF, PROVINCES
 
@@ -166,7 +167,7 @@ def lite_page(request: LiteRequest, *, body: str = "", notice: str = "") -> str:
         f'<header><h1>劳权通</h1><p>{esc(DESCRIPTION)}</p></header>'
         f'{form_html(request)}<div id="lq-notice">{notice}</div><div id="lq-transcript">{body}</div>'
         '<footer class="lq-small"><p>急事请拨 <a class="call" href="tel:12333">12333</a>（人社服务热线）。'
-        '回答帮你找依据，不是律师意见。不用注册，这个页面不保存你的任何信息。</p>'
+        '不用注册，这个页面不保存你的任何个人信息；没答上来的问题会去掉个人信息后留给工作人员改进知识库。回答帮你找依据，不是律师意见。</p>'
         '<p><a class="full" href="/">打开完整版（能记住地区、查附近站点、提交诉求）</a></p></footer>'
         '</main></body></html>'
     )
@@ -216,6 +217,9 @@ def lite_router(bot: Bot, records: Records, settings):
             data, vetted = answer_for(request)
         except QuestionError as exc:
             return HTMLResponse(lite_page(request, notice=notice_html(exc.message)), status_code=400)
+        except Busy as exc:  # every answer worker busy: the busy sentence at once, and when to try again
+            return HTMLResponse(lite_page(request, notice=notice_html(exc.message)), status_code=503,
+                                headers={"Retry-After": str(exc.retry_after)})
         except Exception:  # never a stack trace to a worker
             log.exception("lite answering failed")
             return HTMLResponse(lite_page(request, notice=notice_html(BROKEN)), status_code=500)

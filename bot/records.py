@@ -28,7 +28,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -154,6 +154,10 @@ def question_key(question: str) -> str:
 
 def _now() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+LOGIN_ATTEMPTS_KEPT = timedelta(days=2)
+"""How long staff login tries are kept: the throttle looks back 15 minutes, the staff page one day."""
 
 
 def _utc_seconds(moment: datetime) -> str:
@@ -373,9 +377,12 @@ class Records:
     # -- staff logins ------------------------------------------------------------------------
 
     def add_login_attempt(self, *, account: str, client: str, ok: bool) -> None:
-        """One try at the staff login (the account name as typed, cut to 200 characters)."""
+        """One try at the staff login (the account name as typed, cut to 200 characters). Tries older
+        than :data:`LOGIN_ATTEMPTS_KEPT` go in the same write: a guesser cannot grow the table without end."""
+        now = datetime.now(timezone.utc)
         with self.db.write() as db:
-            db.execute(t.login_attempts.insert().values(at=_utc_seconds(datetime.now(timezone.utc)), account=(account or "")[:200], client=(client or "")[:200],
+            db.execute(t.login_attempts.delete().where(t.login_attempts.c.at < _utc_seconds(now - LOGIN_ATTEMPTS_KEPT)))
+            db.execute(t.login_attempts.insert().values(at=_utc_seconds(now), account=(account or "")[:200], client=(client or "")[:200],
                                                         ok=bool(ok)))
 
     def login_attempts(self, *, since: str) -> list[LoginAttempt]:

@@ -31,15 +31,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 
 from bot.login_guard import LoginGuard
-from bot.records import Records
+from bot.records import Records, RecordsUnavailable
+
+log = logging.getLogger(__name__)
 
 STAFF_PREFIX = "/staff"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -265,9 +269,14 @@ class SecurityMiddleware:
         except Exception:  # not a form: Gradio answers it with its own 422
             account = ""
         client = (scope.get("client") or ("", 0))[0] or "?"
-        verdict = self.guard.check(account=account, client=client)
+        try:  # the records are a database: read and written off the event loop, so no other request waits
+            verdict = await run_in_threadpool(self.guard.check, account=account, client=client)
+            if not verdict.allowed:
+                await run_in_threadpool(self.guard.record, account=account, client=client, ok=False)
+        except RecordsUnavailable as exc:  # the throttle cannot count: no login until it can, said in Chinese
+            await _json(503, exc.message, {"Retry-After": "60"})(scope, receive, send)
+            return
         if not verdict.allowed:
-            self.guard.record(account=account, client=client, ok=False)
             await _json(429, verdict.message, {"Retry-After": str(verdict.wait_seconds)})(scope, receive, send)
             return
         status = 0
@@ -280,7 +289,10 @@ class SecurityMiddleware:
 
         await self.app(scope, replay(), watch)
         if account and status in (200, 400):
-            self.guard.record(account=account, client=client, ok=status == 200)
+            try:
+                await run_in_threadpool(self.guard.record, account=account, client=client, ok=status == 200)
+            except RecordsUnavailable as exc:  # the login itself went through; the try is not counted
+                log.warning("login try not recorded: %s", exc.message)
 
 
 async def _read_body(receive, *, limit: int) -> bytes | None:

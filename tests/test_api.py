@@ -277,6 +277,22 @@ def test_a_full_answer_pool_is_a_503_with_retry_after_in_both_apis(tmp_path):
         assert response.json()["error"]["message_zh"] == BUSY
 
 
+def test_a_batch_line_that_meets_a_full_pool_says_busy_not_internal_error(tmp_path):
+    from bot.workers import BUSY, Busy
+
+    def busy_on_the_second(question):
+        if question == "第二行":
+            raise Busy()
+        return cited_answer(question)
+
+    client = TestClient(make_server(tmp_path, FakeBot(busy_on_the_second)), base_url=LOOPBACK)
+    lines = client.post("/api/v1/ask/batch", content="\n".join(json.dumps({"id": i, "question": q}, ensure_ascii=False)
+                                                                 for i, q in enumerate(["第一行", "第二行", "第三行"]))).text.splitlines()
+    out = [json.loads(line) for line in lines]
+    assert [o["id"] for o in out] == [0, 1, 2] and "answer" in out[0] and "answer" in out[2]
+    assert out[1]["error"]["code"] == "unavailable" and out[1]["error"]["message_zh"] == BUSY and out[1]["error"]["retry_after"] > 0
+
+
 # -- staff endpoints and their tokens ------------------------------------------------------------
 
 

@@ -714,6 +714,8 @@ def test_hours_beyond_the_standard(text, extra):
     calc = only(calculate(text, today=TODAY), Kind.WORKING_HOURS)
     assert calc.value == extra and calc.unit is Unit.HOUR
     assert calc.cites[0] == Cite("zhigong-gongzuo-shijian-guiding", "第三条") and "36" in calc.sentence
+    if any("4.35" in c for c in calc.caveats):  # a month's hours are counted with the 21.75-day month: cited
+        assert Cite("yueping-gongzuo-shijian-tongzhi", "全文") in calc.cites
 
 
 def test_a_whole_working_day_is_not_all_overtime():
@@ -1239,6 +1241,7 @@ def test_a_schedule_of_full_days_is_counted_by_the_standard_week_without_asking(
     assert only(result, Kind.OVERTIME_WORKDAY).value == Decimal("562.50")  # 25 × 150% × 3 × 5
     assert only(result, Kind.OVERTIME_REST_DAY).value == Decimal("550.00")  # 25 × 200% × 11
     assert "每月加班费约4839.38元" in only(result, Kind.OVERTIME_TOTAL).caveats[0]  # 1112.5 × 4.35
+    assert Cite("yueping-gongzuo-shijian-tongzhi", "全文") in only(result, Kind.OVERTIME_TOTAL).cites  # where 4.35 (21.75 ÷ 5) comes from
     assert FactName.OVERTIME_DAYS not in {m.name for m in result.missing}
 
 

@@ -174,3 +174,21 @@ def test_gzip_keeps_the_lite_page_small_on_the_wire(server):
         wire = b"".join(r.iter_raw())
     assert r.headers["content-encoding"] == "gzip" and len(wire) < 20_000
     assert "上下班途中" in gzip.decompress(wire).decode("utf-8")
+
+
+def test_a_full_answer_pool_gives_the_busy_sentence_on_lite_not_a_failure(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from bot.records import Records
+    from bot.server import build_server
+    from bot.workers import BUSY, Busy
+    from common.settings import load_settings
+
+    def busy(question):
+        raise Busy()
+
+    app = build_server(FakeBot(busy), settings=load_settings().replace(data_dir=tmp_path), records=Records(tmp_path / "records.sqlite3"))
+    with TestClient(app, base_url=LOOPBACK) as client:
+        page = client.get("/lite", params={"q": "加班费怎么算？"})
+    assert page.status_code == 503 and page.headers["retry-after"] == str(Busy().retry_after)
+    assert BUSY in page.text and "服务出了点问题" not in page.text

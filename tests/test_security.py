@@ -195,6 +195,27 @@ def test_many_accounts_from_one_address_are_throttled_per_address(tmp_path):
     assert _login(_client(app, client=("192.0.2.51", 1))).status_code == 200  # the staffer elsewhere is not locked out
 
 
+def test_login_tries_older_than_two_days_are_pruned_and_broken_records_refuse_in_chinese(tmp_path, monkeypatch):
+    from bot import records_schema as t
+    from bot.records import Records, RecordsUnavailable
+    from tests.fakes import FakeBot
+
+    records = Records(tmp_path / "r.sqlite3")
+    with records.db.write() as db:  # a try from three days ago
+        db.execute(t.login_attempts.insert().values(at="2000-01-01T00:00:00+00:00", account="旧账号", client="192.0.2.1", ok=False))
+    records.add_login_attempt(account="站长", client="192.0.2.2", ok=True)
+    assert [a.account for a in records.login_attempts(since="")] == ["站长"]
+
+    app, served = _server(tmp_path / "app", FakeBot(), public_url=PUBLIC_URL)
+
+    def unavailable(self, **kwargs):
+        raise RecordsUnavailable("记录库暂时打不开，请稍后再试。")
+
+    monkeypatch.setattr(type(served), "login_attempts", unavailable)
+    refused = _login(_client(app))
+    assert refused.status_code == 503 and "记录库暂时打不开" in refused.text
+
+
 def test_login_wait_grows_with_each_wrong_try(tmp_path):
     from bot.login_guard import LoginGuard
     from bot.records import Records
