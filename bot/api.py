@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.api_answers import MAX_HISTORY, ApiAsking, Question
 from bot.api_errors import ApiError, ApiProblem, ErrorCode, validation_problem
 from bot.api_limits import AskLimits
+from bot.asking import BROKEN
 from bot.feeds import JOB_PINYIN
 from bot.guards import QuestionError
 from bot.records import RecordError, Records
@@ -142,7 +143,7 @@ def answer_events(answers: Iterator[Answer], conversation_id: str | None) -> Ite
 
 
 def _internal() -> ApiProblem:
-    return ApiProblem(ErrorCode.INTERNAL, "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。", "The server failed to answer; try again later.")
+    return ApiProblem(ErrorCode.INTERNAL, BROKEN, "The server failed to answer; try again later.")
 
 
 def batch_outputs(lines: list[str], asking: ApiAsking) -> Iterator[str]:

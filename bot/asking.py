@@ -23,6 +23,8 @@ follow-up questions."""
 
 PROFILE_FIELDS = ("chosen", "province", "city", "job")
 PROFILE_BROKEN = "地区和工作的设置读不出来，请点「改地区/工作」重新选一次。"
+BROKEN = "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。"
+"""What every way in (the page, /lite, the API) says when answering failed for a reason of ours."""
 
 
 def profile_of(value) -> dict | None:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from bot.asking import Asker, region_of, topic_of
+from bot.asking import BROKEN, Asker, region_of, topic_of
 from bot.conversation import Conversation
 from bot.guards import QuestionError, clean_question
 from bot.protocols import Bot
@@ -36,7 +36,6 @@ LITE_BUDGET_BYTES = 60_000
 """A first load of ``/lite`` (the page with its inline CSS; nothing else is fetched) stays under this."""
 TITLE = "劳权通 · 简洁版"
 DESCRIPTION = "外卖、快递、网约车、货运、主播的劳动权益问答：只按法规原文回答，条条有出处。不用注册，网速慢也能用。"
-BROKEN = "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。"
 MAX_FIELD = 40
 """Province, city, job and a triage choice are short words; anything longer is not one of ours."""
 

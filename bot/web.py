@@ -11,7 +11,7 @@ import logging
 
 import common.settings  # noqa: F401  (analytics off before gradio is imported)
 import gradio as gr  # noqa: E402  (handlers' type hints gr.EventData / gr.Request are resolved from here)
-from bot.asking import PROFILE_BROKEN, TRANSCRIPT_TURNS, Asker, profile_of, region_of, topic_of
+from bot.asking import BROKEN, PROFILE_BROKEN, TRANSCRIPT_TURNS, Asker, profile_of, region_of, topic_of
 from bot.feeds import FeedSource
 from bot.protocols import Bot
 from bot.records import RecordError, Records, RecordsUnavailable
@@ -26,7 +26,6 @@ WHOLE_PROVINCE = "全省"
 JOBS = ["外卖", "快递", "网约车", "货运", "主播", "家政", "其他"]
 EXAMPLES = ["送外卖路上被车撞了，算工伤吗？", "干了三个月老板还不签合同怎么办", "公司拖欠工资两个月了，去哪里投诉？", "平台说我不是员工，受伤了谁来赔？"]
 
-BROKEN = "服务出了点问题，请稍后再试，或直接拨打 12333 咨询。"
 PROFILE_SECRET = "laoquan-profile-v1"
 """BrowserState encrypts with this; the profile (a province and a job) is not secret, so a fixed key
 is enough — and it keeps the choice across server restarts."""

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import xml.etree.ElementTree as ET
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import quote
 
 import pytest
+
+from tests.loopback_http import serve_on_loopback
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -280,13 +281,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def receiver():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve_on_loopback(_Receiver)
 
 
 @pytest.fixture(autouse=True)
