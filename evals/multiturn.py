@@ -23,6 +23,12 @@ from common.settings import REPO_ROOT
 from evals.metrics import article_matches
 
 MULTITURN_FILE = REPO_ROOT / "evals" / "gold" / "multiturn.yaml"
+MULTITURN_SETS = {
+    "conversations": MULTITURN_FILE,
+    "second conversation set": REPO_ROOT / "evals" / "gold" / "multiturn2.yaml",
+}
+"""Each written by a different fresh helper from the texts alone; the second one (session 7: half typed by
+workers, half by station staff asking for a worker) was never looked at by anyone working on follow-ups."""
 AS_OF = date(2026, 12, 7)
 
 

@@ -132,9 +132,10 @@ def run_eval(settings: Settings, *, split: str = "all", baseline: bool = True, o
 
     numeric = {name: score_numeric(bot, [i for i in load_numeric(path) if split == "all" or i.split == split])
                for name, path in NUMERIC_SETS.items() if path.is_file()}
-    from evals.multiturn import MULTITURN_FILE, load_multiturn, score_multiturn
+    from evals.multiturn import MULTITURN_SETS, load_multiturn, score_multiturn
 
-    multiturn = score_multiturn(bot, [c for c in load_multiturn() if split == "all" or c.split == split]) if MULTITURN_FILE.is_file() else {}
+    multiturn = {name: score_multiturn(bot, [c for c in load_multiturn(path) if split == "all" or c.split == split])
+                 for name, path in MULTITURN_SETS.items() if path.is_file()}
 
     splits = ["dev", "test"] if split == "all" else [split]
     figures = {}
@@ -269,7 +270,7 @@ def render_markdown(report: dict) -> str:
         lines += render_slices(report["style_slices"])
         numeric = report.get("numeric") or {}
         if numeric:
-            lines += ["## The numbers (`evals/gold/numeric.yaml`, `numeric2.yaml`, 算一算)", "",
+            lines += ["## The numbers (`evals/gold/numeric*.yaml`, 算一算)", "",
                       "Right: every expected number stated in the conclusion or points, one of the item's articles cited, and a "
                       "missing fact asked back (refuse items: refused). Each set written from the texts by someone who never saw the calculator.", "",
                       "| set | split | n | right | answerable right | numbers stated | article cited | refusals right |", "|---|---|---|---|---|---|---|---|"]
@@ -281,15 +282,17 @@ def render_markdown(report: dict) -> str:
             lines.append("")
         multiturn = report.get("multiturn") or {}
         if multiturn:
-            lines += ["## Conversations (`evals/gold/multiturn.yaml`)", "",
+            lines += ["## Conversations (`evals/gold/multiturn.yaml`, `multiturn2.yaml`)", "",
                       "Each conversation asked turn by turn with one Conversation, as the page does. Right: one of the turn's articles "
                       "among the answer's first five law citations and, for a follow-up, a conclusion other than the previous turn's "
                       "(refuse turns: refused). Strict: also every `must_mention` (copied verbatim from the article) in what the worker "
                       "reads — plain-word rules often say the same in other words, so it is shown on its own.", "",
-                      "| split | turn | n | right | strict | cited | new conclusion |", "|---|---|---|---|---|---|---|"]
-            for sp in ("dev", "test"):
-                for kind, f in (multiturn.get(sp) or {}).items():
-                    lines.append(f"| {sp} | {kind} | {f['n']} | {f['right']:.2f} | {_fmt('x', f.get('strict'))} | {_fmt('x', f.get('cited'))} | {_fmt('x', f.get('new'))} |")
+                      "| set | split | turn | n | right | strict | cited | new conclusion |", "|---|---|---|---|---|---|---|---|"]
+            for name, by_split in multiturn.items():
+                for sp in ("dev", "test"):
+                    for kind, f in (by_split.get(sp) or {}).items():
+                        lines.append(f"| {name} | {sp} | {kind} | {f['n']} | {f['right']:.2f} | {_fmt('x', f.get('strict'))} | "
+                                     f"{_fmt('x', f.get('cited'))} | {_fmt('x', f.get('new'))} |")
             lines.append("")
         lines += ["## The first gold set in detail (`evals/gold/questions.yaml`)", ""]
     header = "| metric | " + " | ".join(f"{s} ({sp})" for sp in splits for s in systems) + " |"
