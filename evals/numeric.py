@@ -21,11 +21,16 @@ NUMERIC_SETS = {
     "first numeric set": NUMERIC_FILE,
     "second numeric set": REPO_ROOT / "evals" / "gold" / "numeric2.yaml",
     "third numeric set": REPO_ROOT / "evals" / "gold" / "numeric3.yaml",
+    "fourth numeric set": REPO_ROOT / "evals" / "gold" / "numeric4.yaml",
+    "fifth numeric set": REPO_ROOT / "evals" / "gold" / "numeric5.yaml",
 }
 """Each written by a different helper from the texts alone, neither having seen the calculator; the
 second one (sloppier facts: dates, 8k, 一万二, missing facts, local figures) after the calculator had
 been fitted to the first one's dev half; the third one (session 6, a union hotline volunteer's third-person
-notes) after the calculator had been fitted to both dev halves, scored before any change made for it."""
+notes) after the calculator had been fitted to both dev halves, scored before any change made for it; the
+fourth (voice messages as the phone transcribes them) and the fifth (station intake forms), session 7, by two
+more fresh helpers, scored first on the session's starting code. The calculator's session-7 work saw the
+fourth set's dev half only and never the fifth."""
 
 
 @dataclass(frozen=True)
