@@ -27,9 +27,10 @@ DIM = 8
 WORDS = ["<s>", "<pad>", "</s>", "<unk>", "query:", "passage:", "外卖", "骑手", "工伤", "吗", "？", "送餐", "摔伤", "劳动", "合同"]
 
 
-def tiny_graph(path: Path, *, seed: int = 3) -> np.ndarray:
+def tiny_graph(path: Path, *, seed: int = 3, external: bool = False) -> np.ndarray:
     """An ONNX file with the encoder's interface: mean of the unmasked tokens' rows of a random
-    table, L2-normalised. Returns the table (the reference the tests compute with)."""
+    table, L2-normalised (``external``: the table in ``path`` + ``.data`` beside it, as the real
+    export keeps its weights). Returns the table (the reference the tests compute with)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -55,7 +56,10 @@ def tiny_graph(path: Path, *, seed: int = 3) -> np.ndarray:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    onnx.save(model, str(path))
+    if external:
+        onnx.save_model(model, str(path), save_as_external_data=True, location=path.name + ".data", size_threshold=64)
+    else:
+        onnx.save(model, str(path))
     return table
 
 
@@ -87,11 +91,13 @@ def fake_model_dir(tmp_path):
 
 
 class FakeMaker:
-    """Writes the tiny graph for ``export`` and a copy of the float32 file for ``quantize``; counts calls."""
+    """Writes the tiny graph for ``export`` (``external``: its table in a ``.data`` file beside it, as
+    the real export does) and a copy of the float32 file for ``quantize``; counts calls."""
 
-    def __init__(self, *, fail: bool = False):
+    def __init__(self, *, fail: bool = False, external: bool = False):
         self.calls: list[str] = []
         self.fail = fail
+        self.external = external
 
     def __call__(self, step: str, source: Path, out: Path) -> None:
         self.calls.append(step)
@@ -99,7 +105,7 @@ class FakeMaker:
             out.write_bytes(b"half a file")
             raise RuntimeError("killed")
         if step == "export":
-            tiny_graph(out)
+            tiny_graph(out, external=self.external)
         else:
             out.write_bytes(Path(source).read_bytes())
 
@@ -115,6 +121,24 @@ def test_the_file_is_built_once_beside_the_model_folder_then_reused(fake_model_d
     assert maker.calls == ["export"]
     info = json.loads((path.parent / "build-info.fp32.json").read_text(encoding="utf-8"))
     assert info["flavour"] == "fp32" and info["file_size"] == path.stat().st_size and info["model_key"] == M.model_key(fake_model_dir)
+
+
+def test_weights_kept_beside_the_graph_move_with_it_and_load(fake_model_dir, tmp_path):
+    maker = FakeMaker(external=True)
+    path = M.ensure_onnx(fake_model_dir, maker=maker)
+    data = path.with_name("model.onnx.data")
+    assert data.is_file() and sorted(p.name for p in path.parent.iterdir()) == [".build.lock", "build-info.fp32.json", "model.onnx", "model.onnx.data"]
+    info = json.loads((path.parent / "build-info.fp32.json").read_text(encoding="utf-8"))
+    assert info["data_size"] == data.stat().st_size > 0
+    table = tiny_graph(tmp_path / "reference.onnx")  # the same seed: the same table
+    engine = Q.OnnxEmbedder(path, fake_model_dir / "tokenizer.json", threads=1)
+    np.testing.assert_allclose(engine.embed_query("外卖 骑手 工伤"), reference(table, "query: 外卖 骑手 工伤"), atol=1e-6)
+    data.write_bytes(data.read_bytes()[:-8])  # the weights file cut short: not current any more
+    assert not M.is_current(path.parent, fake_model_dir, M.OnnxFlavour.FP32)
+    data.unlink()
+    assert not M.is_current(path.parent, fake_model_dir, M.OnnxFlavour.FP32)
+    M.ensure_onnx(fake_model_dir, maker=maker)
+    assert maker.calls == ["export", "export"] and data.stat().st_size == info["data_size"]
 
 
 @pytest.mark.parametrize("change", ["model build info", "weights rewritten", "format version", "file truncated"])
