@@ -1,9 +1,15 @@
 """Benchmark: many users at once against ``laoquan serve``. Starts the web UI on 127.0.0.1 at a free
-port as a subprocess, lets simulated users (one ``gradio_client.Client`` each, one thread each) ask
-questions drawn from the gold set, then stops the server. Prints a table and appends a JSON line
-to ``bench/results.jsonl``.
+port as a subprocess, lets simulated users (one thread each) ask questions drawn from the gold set,
+then stops the server. Prints a table and appends a JSON line to ``bench/results.jsonl``.
 
     .venv/bin/python -m bench.load [--users 10 50 200] [--questions 4] [--max-seconds 300] [--processes 1 4]
+                                   [--transport gradio rest lite]
+
+``--transport`` is the way in each user takes (one run per transport): ``gradio`` — the worker page,
+one ``gradio_client.Client`` each (the page's queue and events); ``rest`` — ``POST /api/v1/ask``
+with JSON, one ``httpx.Client`` each (the API's rate limit is switched off for the server of a
+``rest`` run: all users come from one address); ``lite`` — ``GET /lite?q=…``, the page without
+JavaScript, one ``httpx.Client`` each.
 
 Each number of users is one round against the same server (started once), one JSON line each.
 Latency is what a client sees for one ``/ask`` call (queueing included; connecting a
@@ -44,6 +50,8 @@ HOST = "127.0.0.1"
 NO_PROFILE = {"chosen": True}  # the page's BrowserState: region not given
 SERVICE_ERROR = "服务出了点问题"
 BUSY_WORDS = "服务器忙"
+TRANSPORTS = ("gradio", "rest", "lite")
+"""The ways in a run can take (see the module docstring)."""
 
 
 # --- nothing leaves the machine -------------------------------------------------------------
@@ -177,22 +185,28 @@ class Tally:
             self.errors.append(what)
 
 
-def user(url: str, questions: list[str], tally: Tally, *, deadline: float) -> None:
+def user(url: str, questions: list[str], tally: Tally, *, deadline: float, transport: str = "gradio") -> None:
     """One user: connect, then ask each question in turn until done or past the deadline."""
-    from gradio_client import Client
-
     try:
-        client = Client(url, verbose=False, analytics_enabled=False, download_files=False, max_workers=2)
+        if transport == "gradio":
+            from gradio_client import Client
+
+            client = Client(url, verbose=False, analytics_enabled=False, download_files=False, max_workers=2)
+        else:
+            import httpx
+
+            client = httpx.Client(base_url=url, timeout=httpx.Timeout(max(1.0, deadline - time.monotonic())))
     except Exception as exc:  # noqa: BLE001 — count it, keep the other users going
         tally.error(f"connect: {type(exc).__name__}: {exc}")
         return
+    asking = {"gradio": ask, "rest": ask_rest, "lite": ask_lite}[transport]
     try:
         for question in questions:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 tally.error("not asked: time limit reached")
                 continue
-            ask(client, question, tally, timeout=remaining)
+            asking(client, question, tally, timeout=remaining)
     finally:
         client.close()
 
@@ -232,20 +246,54 @@ def ask(client, question: str, tally: Tally, *, timeout: float) -> None:
     tally.ok((time.perf_counter() - started) * 1000)
 
 
-def simulate(urls: list[str], pool: list[str], *, users: int, questions: int, max_seconds: float, seed: int) -> tuple[Tally, float, dict]:
+def ask_rest(client, question: str, tally: Tally, *, timeout: float) -> None:
+    """``POST /api/v1/ask``: 200 is an answer, 400 a question the bot cannot take (an answer too, as
+    the page's notice is), 503 with the busy sentence a client turned away, anything else an error."""
+    _ask_http(client, "POST", "api/v1/ask", tally, timeout=timeout, json={"question": question})
+
+
+def ask_lite(client, question: str, tally: Tally, *, timeout: float) -> None:
+    """``GET /lite?q=…``: as :func:`ask_rest`, the page's HTML instead of JSON."""
+    _ask_http(client, "GET", "lite", tally, timeout=timeout, params={"q": question})
+
+
+def _ask_http(client, method: str, path: str, tally: Tally, *, timeout: float, **request) -> None:
+    import httpx
+
+    started = time.perf_counter()
+    try:
+        response = client.request(method, path, timeout=timeout, **request)
+    except httpx.TimeoutException as exc:
+        tally.timed_out(type(exc).__name__)
+        return
+    except Exception as exc:  # noqa: BLE001
+        tally.error(f"{path}: {type(exc).__name__}: {exc}")
+        return
+    ms = (time.perf_counter() - started) * 1000
+    if response.status_code == 503 and BUSY_WORDS in response.text:
+        tally.turned_away(f"503 (busy, in Chinese; Retry-After {response.headers.get('retry-after')})", ms)
+    elif response.status_code in (200, 400) and SERVICE_ERROR not in response.text:
+        tally.ok(ms)
+    else:
+        tally.error(f"{path}: HTTP {response.status_code}")
+
+
+def simulate(urls: list[str], pool: list[str], *, users: int, questions: int, max_seconds: float, seed: int,
+             transport: str = "gradio") -> tuple[Tally, float, dict]:
     """All users at once, one thread each, user *i* on server ``urls[i % len(urls)]`` (a proxy's
     round robin); returns the tally, the wall time in seconds and what a full queue said to a client
     that joined the first server directly (empty when no one was turned away)."""
     rng = random.Random(seed)
     tally = Tally()
     deadline = time.monotonic() + max_seconds
-    threads = [threading.Thread(target=user, args=(urls[i % len(urls)], rng.sample(pool, questions), tally), kwargs={"deadline": deadline}, daemon=True)
+    threads = [threading.Thread(target=user, args=(urls[i % len(urls)], rng.sample(pool, questions), tally),
+                                kwargs={"deadline": deadline, "transport": transport}, daemon=True)
                for i in range(users)]
     full_queue: dict = {}
 
     def probe() -> None:
-        if tally.first_busy.wait(timeout=max_seconds) and tally.busy:  # (set at the end of a round with no one turned away)
-            full_queue.update(what_a_full_queue_says(urls[0]))
+        if tally.first_busy.wait(timeout=max_seconds) and tally.busy and transport == "gradio":  # (set at the end of a round with no one turned away)
+            full_queue.update(what_a_full_queue_says(urls[0]))  # (rest and lite: the busy replies themselves are in busy_said)
 
     prober = threading.Thread(target=probe, daemon=True)
     prober.start()
@@ -293,11 +341,11 @@ def round_row(tally: Tally, wall: float, full_queue: dict, *, users: int, questi
 
 
 def run(*, users: int | list[int] = 50, questions: int = 4, max_seconds: float = 300, start_timeout: float = 180, seed: int = 0,
-        env: dict | None = None, code: Path = REPO_ROOT, processes: int = 1) -> list[dict]:
+        env: dict | None = None, code: Path = REPO_ROOT, processes: int = 1, transport: str = "gradio") -> list[dict]:
     """``processes`` servers (of the checkout ``code``, each its own ``laoquan serve`` on its own port,
     sharing the data folder and the records, as several servers behind a proxy do), one round per
-    number of users (each a row); ``env``: extra variables for the servers. RSS figures are summed
-    over the servers."""
+    number of users (each a row); ``env``: extra variables for the servers; ``transport``: the way in
+    (:data:`TRANSPORTS`). RSS figures are summed over the servers."""
     from evals.metrics import load_gold
 
     guard_network()
@@ -305,6 +353,8 @@ def run(*, users: int | list[int] = 50, questions: int = 4, max_seconds: float =
     pool = [item.question for item in load_gold(GOLD)]
     ports = [free_port() for _ in range(processes)]
     urls = [f"http://{HOST}:{port}/" for port in ports]
+    if transport == "rest":
+        env = {"LAOQUAN_API_RATE_LIMIT": "", **(env or {})}  # every simulated user comes from 127.0.0.1
     load_before = round(os.getloadavg()[0], 2)
     rows = []
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
@@ -315,13 +365,15 @@ def run(*, users: int | list[int] = 50, questions: int = 4, max_seconds: float =
             start_s = max(wait_until_up(server, url, timeout=start_timeout) for server, url in zip(servers, urls))
             start_rss = sum(peak_rss_mb(server.pid, "VmRSS") for server in servers)
             for n, level in enumerate(levels):
-                tally, wall, full_queue = simulate(urls, pool, users=level, questions=questions, max_seconds=max_seconds, seed=seed + n)
+                tally, wall, full_queue = simulate(urls, pool, users=level, questions=questions, max_seconds=max_seconds, seed=seed + n,
+                                                   transport=transport)
                 rows.append({
                     "when": datetime.now(UTC).isoformat(timespec="seconds"),
                     "bench": "load",
                     "code": "this checkout" if code == REPO_ROOT else str(code),
                     "machine": f"{platform.machine()} {len(os.sched_getaffinity(0))} cores",
                     "processes": processes,
+                    "transport": transport,
                     "loadavg_1m_before": load_before,
                     "server_start_s": round(start_s, 1),
                     "server_rss_at_start_mb": start_rss,
@@ -348,11 +400,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="which gold questions each user draws")
     parser.add_argument("--code", type=Path, default=REPO_ROOT, help="the checkout whose `laoquan serve` is started (another one: a before/after pair)")
     parser.add_argument("--processes", type=int, nargs="+", default=[1], help="servers side by side (one run each: `--processes 1 4` compares one with four)")
+    parser.add_argument("--transport", nargs="+", choices=TRANSPORTS, default=["gradio"],
+                        help="the way in: the page (gradio_client), the REST API (/api/v1/ask) or /lite; one run each")
     args = parser.parse_args()
-    for processes in args.processes:
-        for row in run(users=args.users, questions=args.questions, max_seconds=args.max_seconds, seed=args.seed, code=args.code.resolve(),
-                       processes=processes):
-            report(row)
+    for transport in args.transport:
+        for processes in args.processes:
+            for row in run(users=args.users, questions=args.questions, max_seconds=args.max_seconds, seed=args.seed, code=args.code.resolve(),
+                           processes=processes, transport=transport):
+                report(row)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ front ends — a union's WeChat account, a hotline tool, a mini-program, an eval
 - ``POST /api/v1/feedback``, ``POST /api/v1/reports``, ``GET /api/v1/reports/{number}``.
 
 Errors: :mod:`bot.api_errors`. Every answer goes through :func:`bot.api_answers.answer_stream`.
+``/ask`` is an ``async`` route: its answering (the bot, the records) is handed to the answer pool
+(:mod:`bot.workers`) and awaited, so a full pool is a 503 at once and the event loop (``/healthz``)
+never waits behind answers.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.api_answers import MAX_HISTORY, ApiAsking, Question
+from bot.api_answers import MAX_HISTORY, ApiAsking, NoAnswer, Question, after_first, with_first
 from bot.api_errors import ApiError, ApiProblem, ErrorCode, validation_problem
 from bot.api_limits import AskLimits
 from bot.asking import BROKEN
@@ -34,7 +36,7 @@ from bot.feeds import JOB_PINYIN
 from bot.guards import QuestionError
 from bot.records import RecordError, Records
 from bot.results import Answer
-from bot.workers import Busy
+from bot.workers import AnswerPool, Busy
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +217,8 @@ def split_lines(body: bytes) -> list[str]:
     return [line.rstrip("\r") for line in text.split("\n")] if text else []
 
 
-def api_router(asking: ApiAsking, limits: AskLimits, *, directory=None, batch_max: int = 100) -> APIRouter:
-    """The ``/api/v1`` routes (staff routes: :mod:`bot.staff_api`)."""
+def api_router(asking: ApiAsking, limits: AskLimits, *, pool: AnswerPool, directory=None, batch_max: int = 100) -> APIRouter:
+    """The ``/api/v1`` routes (staff routes: :mod:`bot.staff_api`); ``/ask`` answers in ``pool``."""
     from bot.panels import ServicesPanel
 
     router = APIRouter(prefix="/api/v1")
@@ -226,19 +228,20 @@ def api_router(asking: ApiAsking, limits: AskLimits, *, directory=None, batch_ma
 
     @router.post("/ask", tags=["ask"], summary="Ask one question (JSON, or Server-Sent Events with stream: true)")
     @limits.ask
-    def ask(request: Request, body: AskBody):
+    async def ask(request: Request, body: AskBody):
         question = body.to_question()
-        conversation_id, answers = asking.answers(question)
-        answer = None
         try:
-            answer = next(answers, None)  # input the bot cannot take is a 400, before any event is sent
-            if body.stream and answer is not None:
-                return StreamingResponse(answer_events(itertools.chain([answer], answers), conversation_id), media_type="text/event-stream",
+            if body.stream:
+                conversation_id, answers = asking.answers(question)
+                events = pool.iterate(lambda: after_first(answers, lambda all_: answer_events(all_, conversation_id)))  # Busy: 503 now
+                first = await anext(events)  # input the bot cannot take is a 400, before any event is sent
+                return StreamingResponse(with_first(first, events), media_type="text/event-stream",
                                          headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-            for answer in answers:
-                pass
+            conversation_id, answer = await pool.call(asking.final, question)
         except QuestionError as exc:
             raise question_error(exc) from exc
+        except (NoAnswer, StopAsyncIteration):
+            answer = None
         if answer is None:
             raise ApiError(500, ErrorCode.INTERNAL, _internal().message_zh, _internal().message_en)
         return JSONResponse(answer_json(answer, conversation_id))

@@ -9,12 +9,13 @@ browser; a client that wants no state on the server sends ``history`` instead.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -106,6 +107,28 @@ def answer_stream(asker: Asker, question: Question, conversation: Conversation |
     yield from asker.bot.stream(question.text, region=question.region, as_of=question.as_of, conversation=conversation)
 
 
+class NoAnswer(RuntimeError):
+    """The bot's stream ended without an answer (a bug of ours: the route says 500)."""
+
+
+def after_first(answers: Iterator[Answer], events: Callable[[Iterator[Answer]], Iterator[str]]) -> Iterator[str]:
+    """``events(answers)``, with the first answer computed before the first event: input the bot
+    cannot take (:class:`bot.guards.QuestionError`) is raised before anything is sent, so a streaming
+    route still answers it with a 400; :class:`NoAnswer` when there is no answer at all."""
+    first = next(answers, None)
+    if first is None:
+        raise NoAnswer("the bot made no answer")
+    yield from events(itertools.chain([first], answers))
+
+
+async def with_first(first, rest: AsyncIterator) -> AsyncIterator:
+    """``first``, then the items of ``rest``: a stream whose first item a route awaited before it
+    answered (to turn input the bot cannot take into a 400)."""
+    yield first
+    async for item in rest:
+        yield item
+
+
 @dataclass
 class ApiAsking:
     """What the API routes share: the :class:`Asker` (bot, records, settings) and the conversations."""
@@ -154,4 +177,5 @@ class ApiAsking:
             log.exception("could not record an API answer")
 
 
-__all__ = ["ApiAsking", "ConversationStore", "MAX_HISTORY", "Question", "answer_stream", "conversation_from_history", "new_conversation_id"]
+__all__ = ["ApiAsking", "ConversationStore", "MAX_HISTORY", "NoAnswer", "Question", "after_first", "answer_stream", "conversation_from_history",
+           "new_conversation_id", "with_first"]

@@ -23,6 +23,7 @@ from bot.metrics import Metrics, MeteredBot, health_router, index_generation
 from bot.openai_api import openai_router
 from bot.protocols import Bot
 from bot.staff_api import staff_router
+from bot.workers import pool_for
 
 DOCS_STATIC = "/api/docs-static"
 DESCRIPTION = """劳权通 (laoquan) open API: cited answers from indexed official texts, no LLM.
@@ -69,9 +70,10 @@ def mount_api(server: FastAPI, bot: Bot, *, settings, records, accounts, service
     server.add_middleware(JsonByDefault)
     limits.install(server)
     server.include_router(health_router(metered, metrics))
-    server.include_router(api_router(asking, limits, directory=services, batch_max=settings.web.api_batch_max))
+    pool = getattr(server.state, "answer_pool", None) or pool_for(bot, settings)  # the ask routes answer in the server's pool
+    server.include_router(api_router(asking, limits, pool=pool, directory=services, batch_max=settings.web.api_batch_max))
     server.include_router(staff_router(metered, records, accounts, settings))
-    server.include_router(openai_router(asking, limits))
+    server.include_router(openai_router(asking, limits, pool=pool))
     _docs(server)
 
     @server.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

@@ -124,12 +124,13 @@ def health_router(bot: Bot, metrics: Metrics):
 
     router = APIRouter(tags=["health"])
 
+    # ``async``: answered on the event loop itself, never queued behind answers for a thread
     @router.get("/healthz", summary="The process is up")
-    def healthz():
+    async def healthz():
         return {"status": "ok"}
 
     @router.get("/readyz", summary="An index is loaded (its generation)")
-    def readyz():
+    async def readyz():
         generation = index_generation(bot)
         try:
             documents = len(bot.catalog)

@@ -13,7 +13,6 @@ With the ``openai`` Python client they are ``completion.citations`` / ``chunk.ci
 """
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import secrets
@@ -26,11 +25,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api import MAX_FIELD, question_error
-from bot.api_answers import MAX_HISTORY, ApiAsking, Question
+from bot.api_answers import MAX_HISTORY, ApiAsking, NoAnswer, Question, after_first, with_first
 from bot.api_errors import ApiError, ErrorCode
 from bot.api_limits import AskLimits
 from bot.guards import QuestionError
 from bot.results import Answer
+from bot.workers import AnswerPool
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def completion_chunks(answers: Iterator[Answer], *, completion_id: str, created:
     yield "data: [DONE]\n\n"
 
 
-def openai_router(asking: ApiAsking, limits: AskLimits) -> APIRouter:
+def openai_router(asking: ApiAsking, limits: AskLimits, *, pool: AnswerPool) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
     @router.get("/models", summary="The one model: laoquan")
@@ -136,20 +136,21 @@ def openai_router(asking: ApiAsking, limits: AskLimits) -> APIRouter:
 
     @router.post("/chat/completions", summary="Chat completion (stream or not); citations in `citations` (final chunk when streaming)")
     @limits.ask
-    def chat_completions(request: Request, body: ChatRequest):
+    async def chat_completions(request: Request, body: ChatRequest):
         question = question_of(body)
         completion_id, created, model = "chatcmpl-" + secrets.token_hex(12), int(time.time()), body.model or MODEL_ID
-        _, answers = asking.answers(question)
         try:
-            first = next(answers, None)  # input the bot cannot take is a 400, before the stream starts
-            if body.stream and first is not None:
-                chunks = completion_chunks(itertools.chain([first], answers), completion_id=completion_id, created=created, model=model)
-                return StreamingResponse(chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-            answer = first
-            for answer in answers:
-                pass
+            if body.stream:  # answered by the answer pool (bot.workers), as /api/v1/ask: Busy is a 503 at once
+                _, answers = asking.answers(question)
+                chunks = pool.iterate(lambda: after_first(answers, lambda all_: completion_chunks(all_, completion_id=completion_id,
+                                                                                                  created=created, model=model)))
+                first = await anext(chunks)  # input the bot cannot take is a 400, before the stream starts
+                return StreamingResponse(with_first(first, chunks), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+            _, answer = await pool.call(asking.final, question)
         except QuestionError as exc:
             raise question_error(exc) from exc
+        except (NoAnswer, StopAsyncIteration):
+            answer = None
         if answer is None:
             raise ApiError(500, ErrorCode.INTERNAL, "服务出了点问题，请稍后再试。", "The server failed to answer.")
         return JSONResponse(completion(answer, completion_id=completion_id, created=created, model=model))

@@ -9,13 +9,21 @@ until a client times out.
     pool = AnswerPool(bot, workers=2, waiting=64)
     answer = pool.ask("送外卖路上被车撞了，算工伤吗？", region="杭州")   # raises Busy when full
     pooled = PooledBot(pool)                                         # a bot.protocols.Bot for the pages
+
+From the event loop (the async API routes, the worker page's answer events), a whole piece of work —
+the route's or the page's answering, bot included — is handed to a worker without blocking the loop:
+``await pool.call(fn)`` (its result), or ``async for item in pool.iterate(make)`` (the items of the
+iterator ``make()`` returns, as the worker makes them). Either takes its place at once (:class:`Busy`
+before anything is awaited). Inside a worker, :class:`PooledBot` asks the bot directly: the place is
+already held, and a worker waiting for another worker could wait for ever.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.protocols import Bot
@@ -43,6 +51,8 @@ def cores() -> int:
 
 
 _DONE = object()
+_inside = threading.local()
+"""``_inside.pool``: the pool whose worker this thread is, while it runs that pool's work."""
 
 
 class AnswerPool:
@@ -72,16 +82,64 @@ class AnswerPool:
             self.in_flight -= 1
         self._places.release()
 
-    def submit(self, question: str, **options) -> Future:
-        """The future answer of ``bot.ask(question, **options)``; raises :class:`Busy` when full."""
-        self._take_place()
+    def inside(self) -> bool:
+        """Whether the calling thread is one of this pool's workers, running its work."""
+        return getattr(_inside, "pool", None) is self
+
+    def _run(self, fn: Callable, *args, **kwargs) -> Future:
+        """``fn(*args, **kwargs)`` in a worker, on a place taken by the caller (freed when it ends)."""
+
+        def work():
+            _inside.pool = self
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _inside.pool = None
+
         try:
-            future = self._executor.submit(self.bot.ask, question, **options)
+            future = self._executor.submit(work)
         except BaseException:
             self._free_place()
             raise
         future.add_done_callback(self._free_place)
         return future
+
+    def submit(self, question: str, **options) -> Future:
+        """The future answer of ``bot.ask(question, **options)``; raises :class:`Busy` when full."""
+        self._take_place()
+        return self._run(self.bot.ask, question, **options)
+
+    async def call(self, fn: Callable, /, *args, **kwargs):
+        """``fn(*args, **kwargs)`` computed by a worker, awaited without blocking the event loop;
+        raises :class:`Busy` at once when full (and whatever ``fn`` raises)."""
+        self._take_place()
+        return await asyncio.wrap_future(self._run(fn, *args, **kwargs))
+
+    def iterate(self, make: Callable[[], Iterator]) -> AsyncIterator:
+        """The items of ``make()``, iterated by a worker and handed to the event loop as they come
+        (an exception raised there is raised here). The place is taken when this is called, so
+        :class:`Busy` comes before anything is awaited."""
+        self._take_place()
+        loop = asyncio.get_running_loop()
+        handed: asyncio.Queue = asyncio.Queue()
+
+        def hand(item) -> None:
+            try:
+                loop.call_soon_threadsafe(handed.put_nowait, item)
+            except RuntimeError:  # the loop has closed: no one is reading any more
+                pass
+
+        def run() -> None:
+            try:
+                for item in make():
+                    hand(item)
+            except BaseException as exc:  # noqa: BLE001 — raised again on the event loop
+                hand(_Raised(exc))
+            finally:
+                hand(_DONE)
+
+        self._run(run)
+        return _handed_over_async(handed)
 
     def ask(self, question: str, *, timeout: float | None = None, **options) -> Answer:
         """The answer, computed by a worker (this thread waits); raises :class:`Busy` when full,
@@ -103,12 +161,7 @@ class AnswerPool:
             finally:
                 handed.put(_DONE)
 
-        try:
-            future = self._executor.submit(run)
-        except BaseException:
-            self._free_place()
-            raise
-        future.add_done_callback(self._free_place)
+        self._run(run)
         return _handed_over(handed)
 
     def shutdown(self) -> None:
@@ -123,6 +176,16 @@ class _Raised:
 def _handed_over(handed: queue.Queue) -> Iterator[Answer]:
     while True:
         item = handed.get()
+        if item is _DONE:
+            return
+        if isinstance(item, _Raised):
+            raise item.exc
+        yield item
+
+
+async def _handed_over_async(handed: asyncio.Queue) -> AsyncIterator:
+    while True:
+        item = await handed.get()
         if item is _DONE:
             return
         if isinstance(item, _Raised):
@@ -149,9 +212,14 @@ class PooledBot:
         return self.pool.bot.retriever
 
     def ask(self, question: str, **options) -> Answer:
+        if self.pool.inside():  # already a worker's work (its place taken): answer here
+            return self.pool.bot.ask(question, **options)
         return self.pool.ask(question, **options)
 
     def stream(self, question: str, **options) -> Iterator[Answer]:
+        if self.pool.inside():
+            yield from self.pool.bot.stream(question, **options)
+            return
         yield from self.pool.stream(question, **options)
 
 
