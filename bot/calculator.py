@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from bot.spoken_numbers import spoken_to_written
 from kb.simplified import to_simplified  # 繁體 read as simplified, as the retriever reads it
 
 # ----------------------------------------------------------------------------------- results
@@ -308,7 +309,7 @@ class CalcResult:
 def normalize(text: str) -> str:
     """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
     text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
-    text = _english(to_simplified(unicodedata.normalize("NFKC", text)))
+    text = spoken_to_written(_english(to_simplified(unicodedata.normalize("NFKC", text))))  # 「三年，不对，四年」, 柒仟, 「二四年」
     text = re.sub(r"(?:¥|(?<![a-zA-Z])(?:rmb|cny)|人民币)\s*(?=\d)", "", text, flags=re.IGNORECASE)  # 「¥6000」, 「RMB 6000」: the amount
     # 「今年（2026年）10月」: the year said twice is one year
     return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
