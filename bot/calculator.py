@@ -1319,10 +1319,12 @@ _T_DISMISSAL = re.compile(
     r"辞退|裁员|裁掉|被裁|开除|解雇|被开|开了我|被炒|炒了我|炒鱿鱼|辞了我|劝退|解除(劳动)?合同|经济补偿|补偿金|N\s*\+\s*1|n\s*\+\s*1|遣散|被优化|优化了|不续签|不续约|合同到期|让我走人|赶走|2\s*[Nn]|赔偿金"
     r"|不要我了|不让我干|让我走|叫我走|辞掉|被辞|不用来了|别来了|倒闭|破产|关门|解散"
     r"|协商解除|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)|(书面通知|通知|单方|单方面|提出|宣布|决定|提前)(就|后|了|要)?(和我|与我|跟我)?解除|代通知金"
+    r"|(和我|与我|跟我|把我)(的)?(劳动)?(合同|劳动关系)?(给)?(解除|终止)(了|掉)"
     r"|合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(项目|任务|工程).{0,6}(结束|完了|做完|完成)|合同(自然|就)?(结束|终止)"
 )
 _T_EXPIRY = re.compile(r"合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(?<!医疗)(?<!试用)(?<!停工留薪)期满")
-_T_FORCED_QUIT = re.compile(r"(辞职|离职|解除).{0,12}(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不缴社保|不发工资|被迫)|(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不发工资).{0,12}(辞职|离职|解除)")
+_NO_INSURANCE = r"(不|没|没有|未|从不|从没|一直没|一直不)(给我|帮我|为我|替我)?(交|缴|缴纳|买|上|办)(过)?(社保|社会保险|五险|养老保险|医保)"
+_T_FORCED_QUIT = re.compile(rf"(辞职|离职|解除).{{0,12}}(拖欠|欠薪|欠.{{0,4}}工资|{_NO_INSURANCE}|不发工资|被迫)|(拖欠|欠薪|欠.{{0,4}}工资|{_NO_INSURANCE}|不发工资).{{0,12}}(辞职|离职|解除)")
 _T_UNLAWFUL_ASK = re.compile(r"违法|赔偿金|2\s*[Nn]|双倍补偿|二倍补偿")
 _T_DOUBLE = re.compile(r"[二双两2]倍(的)?工资|另(外)?(一|1)倍(的)?工资")
 _T_PROBATION = re.compile(r"试用")
@@ -2559,7 +2561,8 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if birth_words and (amount or birth_facts):
         _maternity(w)
 
-    injury_money = bool(_T_INJURY_MONEY.search(text)) and (amount or now.disability_grade is not None)
+    # a grade said (「评了八级」) with an amount asked is a disability grant, whatever words name the injury
+    injury_money = (bool(_T_INJURY_MONEY.search(text)) and (amount or now.disability_grade is not None)) or (now.disability_grade is not None and amount)
     injury_leave = bool(_T_INJURY_LEAVE.search(text))
     if injury_money or injury_leave:
         _injury(w, money=injury_money, leave=injury_leave)
