@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from bot.spoken_numbers import spoken_to_written
 from kb.simplified import to_simplified  # 繁體 read as simplified, as the retriever reads it
 
 # ----------------------------------------------------------------------------------- results
@@ -92,6 +93,9 @@ class Kind(StrEnum):
     WAGE_DEDUCTION = "赔偿损失每月可扣工资上限"
     NURSING_CARE = "生活护理费"
     NURSING_TIME = "哺乳时间"
+    MEDIATION_LIMIT = "调解期限"
+    LATE_FEE = "社保费滞纳金"
+    DRIVING_LIMIT = "连续驾驶上限"
 
 
 class Unit(StrEnum):
@@ -132,6 +136,7 @@ class FactName(StrEnum):
     DISPOSABLE_INCOME = "disposable_income"
     INSURED = "insured_months"
     CARE_LEVEL = "care_level"
+    ARREARS = "arrears"
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,8 @@ class Facts:
     probation_wage: Decimal | None = None
     start_date: date | None = None
     start_approx: bool = False
+    service_merged: bool = False
+    """``service_months`` adds up the years with an earlier employer that sent the worker on (实施条例第十条)."""
     end_date: date | None = None
     end_month: date | None = None
     """The month the job ended when only the month is said (「2026年9月被辞退」, its first day): for the time worked only."""
@@ -282,7 +289,7 @@ class Facts:
 
 
 _GROUPS = {
-    "service_months": ("service_upto", "service_approx"),
+    "service_months": ("service_upto", "service_approx", "service_merged"),
     "monthly_wage": ("wage_approx", "wage_net", "wage_extra"),
     "start_date": ("start_approx",),
     "career_months": ("career_approx",),
@@ -308,7 +315,7 @@ class CalcResult:
 def normalize(text: str) -> str:
     """Half-width digits and letters, simplified characters, no thousands separators (7,500)."""
     text = re.sub(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.])", lambda m: m.group().replace(",", ""), text or "")
-    text = _english(to_simplified(unicodedata.normalize("NFKC", text)))
+    text = spoken_to_written(_english(to_simplified(unicodedata.normalize("NFKC", text))))  # 「三年，不对，四年」, 柒仟, 「二四年」
     text = re.sub(r"(?:¥|(?<![a-zA-Z])(?:rmb|cny)|人民币)\s*(?=\d)", "", text, flags=re.IGNORECASE)  # 「¥6000」, 「RMB 6000」: the amount
     # 「今年（2026年）10月」: the year said twice is one year
     return re.sub(r"(?:今年|去年|前年)\s*\(\s*(\d{4})\s*年?\s*\)\s*", r"\1年", text)
@@ -474,12 +481,13 @@ _ROLE_APPLIED = re.compile(r"(交|递交|提交|提出|报)(了|的)?(工伤)?(�
 _ROLE_RESIGN = re.compile(r"(提|交|递|写|打)(了|的|出|出了)?(书面)?(的)?(辞职|离职)|辞职(信|报告|申请)|申请(了)?离职|说(了)?(要)?辞职")
 _ROLE_INCIDENT = re.compile(r"出(了|的)?事|受(了|的)?伤|摔|撞|车祸|事故|工伤|诊断|确诊|砸|烫|夹|割|骨折|伤(了|的|到)|出险|被狗咬|出车祸")
 _ROLE_END = re.compile(
-    r"被(开|辞|炒|裁|解雇|辞退|开除|劝退|优化)|辞退|开除|解雇|解除|离职|辞职|走人|裁员|终止|到期|不让(我)?干|停(了)?单|封号|离开|最后一天上班|开了我|辞了我"
+    r"被(开|辞|炒|裁|解雇|辞退|开除|劝退|优化)|辞退|开除|解雇|解除|离职|辞职|走人|裁员|终止|到期|不让(我)?干|停(了)?单|封号|离开|最后一天上班|开了我|辞了我|(?<!不)(?<!没)走(了|的)(?!路)|不干了"
     r"|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)"
 )
 _ROLE_RESUME = re.compile(r"(恢复|回去|回到单位|回单位|回公司|回厂|重新)(上班|工作|上岗|履行)|复工|复岗|返岗|恢复劳动关系")
 _ROLE_SIGNED = re.compile(r"补签|补订|(才|终于|又)签|签(了|订了?|的|下)?(书面)?(劳动)?合同")
-_ROLE_START = re.compile(r"^\s*起(?!诉)|入职|进(的|了)?(这个|这家|那个|那家)?[\u4e00-\u9fff]{0,4}?(公司|厂|单位|站|网点|店|仓|平台|车队|医院|学校|酒店|餐厅|工地|超市)|进(的|了)?这|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来")
+_ROLE_START = re.compile(r"^\s*起(?!诉)|入职|进(的|了)?(这个|这家|那个|那家)?[\u4e00-\u9fff]{0,4}?(公司|厂|单位|站|网点|店|仓|平台|车队|医院|学校|酒店|餐厅|工地|超市)|进(的|了)?这|开始(在.{1,8})?(上班|干|做|工作|跑|送)|来(的)?(公司|这|单位)|到岗|报到|上班的|用工|进来"
+    r"|^(的时候|那天)?(到|去|来)(了)?[\u4e00-\u9fff]{0,6}?(公司|厂|单位|站|网点|店|仓库?|平台|车队|工地|超市)(上班|干活|开车|工作|做事|跑|送|当)")
 _ROLES = (
     ("applied_date", _ROLE_APPLIED),
     ("notice_date", _ROLE_RESIGN),
@@ -598,8 +606,8 @@ def _find_dates(text: str, today: date) -> list[tuple[int, int, date, bool, str 
 def _date_role(text: str, start: int, end: int) -> str | None:
     after = _clause_after(text, end, 14)
     before = _clause_before(text, start, 10)
-    if re.match(r"\s*(到|至|-|~)", after):
-        return None
+    if re.match(r"\s*(-|~)", after) or re.match(r"\s*(到|至)\s*(\d|[一二三四五六七八九十]|今|去|前|明|现在|目前|上个?月|这个?月|本月|年底|月底|次年|第二年)", after):
+        return None  # 「1月1号到6月30号」: one end of a span, not a day something happened
     for window in (after, before):
         for name, pattern in _ROLES:
             if pattern.search(window):
@@ -665,6 +673,10 @@ _EARLIER_EMPLOYER = re.compile(
     r"(之前|以前|此前|原来|先前|上一家|别的|其他|另一家)(在)?(别的|其他|另一家|上一家)?.{0,4}(公司|单位|厂|站点?|平台|车队)"
     r"|(之前|以前|此前|先前|早年|进这家(公司|单位)?前|来这(里|儿)?(之)?前)(还|也|一共|总共|已经)?(在[^，。]{0,8})?(干|做|工作|上班|打工|跑|开)(了|过)?"
 )
+_TRANSFERRED = re.compile(
+    r"(安排|派|调|转|划|弄)(我)?(到|去|进|入)(了)?[^，。；]{0,10}(公司|单位|厂|企业|站点?)|(转|调|换)到(了)?(关联|新|另一家|下属|子|母)"
+    r"|(合并|分立|改制|重组|换了?(个)?(公司|主体)|换签|转签|改签)")
+_TRANSFER_PAID = re.compile(r"(?<![没未])(已经)?(给|付|支付|结|发)(过|了)(我)?(一次|一笔)?(经济)?补偿")
 _PLAIN_SENIORITY = re.compile(r"(工龄|工作年限)(了|已经|已|有|满|是|为|共|都|快|总共|一共)*$")
 _CAREER_QUALIFIED = re.compile(r"累计|社会|总|参加工作|一共|总共|连续工作|(以前|之前|别的|其他|各)(单位|公司)")
 _MONTH_YEAR = r"(?:\d{4}年|\d{2}年|去年|前年|今年)"
@@ -746,8 +758,9 @@ _DAILY_WAGE = re.compile(
     r"|(日薪|日工资)(是|有|为|大概|才)?\s*(?P<amt2>\d+(?:\.\d+)?)"
 )
 _HOURLY_WAGE = re.compile(r"(时薪|小时工资|每小时(工资)?|一小时(工资)?|一个小时(工资)?)(是|有|为|大概|才)?\s*(?P<amt>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)\s*(块钱|块|元)?(?!\s*(个|小时|单|件))")
-_WAGE_TOTAL = re.compile(
-    rf"(?P<n>{_N})个月的?(工资|收入|薪水|工钱)(加起来|加在一起|一共|总共|合计|共|总计|算下来)(是|有|为|拿了|发了|才|一共)?\s*(?P<sum>"
+_WAGE_TOTAL = re.compile(  # 「八个月工资加提成一共拿了六万四」: what the months earned together, whatever they were called
+    rf"(?P<n>{_N})个月(里|下来|来)?的?(?=[^，。；;]{{0,8}}?(工资|收入|薪水|工钱|提成|奖金|挣|拿|到手))[^，。；;\d]{{0,12}}?"
+    r"(加起来|加在一起|一共|总共|合计|共|总计|算下来)(是|有|为|拿了|发了|挣了|到手|才|一共)?\s*(?P<sum>"
     r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)(?:[千万kKwW](?:\d|[一二两三四五六七八九](?![十百千万]))?)?)(\s*(块钱|块|元))?"
 )
 
@@ -848,7 +861,7 @@ def _wage_extras(text: str) -> tuple[Decimal, bool] | None:
 _HOLIDAY_WORDS = re.compile(r"法定节假日|法定假日|法定节日|法定假|节假日|国庆|春节|元旦|清明|五一|劳动节|端午|中秋|除夕|大年|过年")
 _REST_WORDS = re.compile(r"周末|周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|礼拜日|休息日|双休|休息天|休息的时候")
 _WORKDAY_WORDS = re.compile(r"平时|工作日|每天|每日|天天|平常|日常|下班后|下班以后|晚上|延长")
-_WORKING = re.compile(r"加班|加了|加点|上了?.{0,3}班|上班|干了|干活|工作了?|跑了|跑单|值班|出勤|多干|(叫|让|要|喊|安排).{0,6}(去)?(做|干|上)|去做|做了")
+_WORKING = re.compile(r"加班|加了|加点|延长(了)?(工作时间|工时)?|上了?.{0,3}班|上班|干了|干活|工作了?|跑了|跑单|值班|出勤|多干|(叫|让|要|喊|安排).{0,6}(去)?(做|干|上)|去做|做了")
 _HOURS = re.compile(rf"(?P<n>{_N}|半)\s*个?\s*(?P<u>小时|钟头|个钟|钟(?!点)|h|天|日)(?!前|之前|以前)")
 _MONTH_HOURS = re.compile(
     rf"(一个月|每月|每个月|这个月|上个月|当月)(下来|里|内)?(都|要|得|总共|一共|共)?(加班|加了|加)(了)?\s*(?P<n>[一二三四五六七八九]{{2}}十|{_N})\s*(多)?个?(小时|钟头|个钟)"
@@ -1095,6 +1108,7 @@ def read_facts(text: str, *, today: date) -> Facts:
 
     seniority: _Span | None = None
     earlier: int | None = None
+    stints: list[int] = []  # each stretch of work the question tells (「干了两年 …… 又干了三年零两个月」)
     for m in _DURATION.finditer(masked):
         span = _span(m)
         if span is None or (span.months == 0 and span.upto is None):
@@ -1127,6 +1141,16 @@ def read_facts(text: str, *, today: date) -> Facts:
             found["service_months"] = int(span.months)
             found["service_upto"] = span.upto
             found["service_approx"] = span.approx or span.months != int(span.months)
+            stints.append(int(span.months))
+        elif _BEFORE_SERVICE.search(before):
+            stints.append(int(span.months))
+    if len(stints) > 1 and _TRANSFERRED.search(masked):
+        # 实施条例第十条: sent by the employer to a new one (not of one's own will) and not paid off by the first,
+        # the years with both count together; paid off, only the years with the new one
+        if _TRANSFER_PAID.search(masked):
+            found.update(service_months=stints[-1], service_upto=None)
+        else:
+            found.update(service_months=sum(stints), service_upto=None, service_merged=True)
     if (m := re.search(r"(干|做|工作|待|上班)(了)?(半年|六个月|6个月)(到|至|-)(一年|1年)", masked)):
         found.update(service_months=6, service_upto=11, service_approx=True)
     if earlier is not None and found.get("career_months") == earlier and found.get("service_months") is not None:
@@ -1318,10 +1342,12 @@ _T_DISMISSAL = re.compile(
     r"辞退|裁员|裁掉|被裁|开除|解雇|被开|开了我|被炒|炒了我|炒鱿鱼|辞了我|劝退|解除(劳动)?合同|经济补偿|补偿金|N\s*\+\s*1|n\s*\+\s*1|遣散|被优化|优化了|不续签|不续约|合同到期|让我走人|赶走|2\s*[Nn]|赔偿金"
     r"|不要我了|不让我干|让我走|叫我走|辞掉|被辞|不用来了|别来了|倒闭|破产|关门|解散"
     r"|协商解除|把我(给)?(开|辞|炒|裁|解雇|辞退|开除)|(书面通知|通知|单方|单方面|提出|宣布|决定|提前)(就|后|了|要)?(和我|与我|跟我)?解除|代通知金"
+    r"|(和我|与我|跟我|把我)(的)?(劳动)?(合同|劳动关系)?(给)?(解除|终止)(了|掉)"
     r"|合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(项目|任务|工程).{0,6}(结束|完了|做完|完成)|合同(自然|就)?(结束|终止)"
 )
 _T_EXPIRY = re.compile(r"合同.{0,10}(?<![没未不])(?<!没有)到期|(不|不再|没)续(了|签|约)|(?<!医疗)(?<!试用)(?<!停工留薪)期满")
-_T_FORCED_QUIT = re.compile(r"(辞职|离职|解除).{0,12}(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不缴社保|不发工资|被迫)|(拖欠|欠薪|欠.{0,4}工资|不交社保|没交社保|没缴社保|不发工资).{0,12}(辞职|离职|解除)")
+_NO_INSURANCE = r"(不|没|没有|未|从不|从没|一直没|一直不)(给我|帮我|为我|替我)?(交|缴|缴纳|买|上|办)(过)?(社保|社会保险|五险|养老保险|医保)"
+_T_FORCED_QUIT = re.compile(rf"(辞职|离职|解除).{{0,12}}(拖欠|欠薪|欠.{{0,4}}工资|{_NO_INSURANCE}|不发工资|被迫)|(拖欠|欠薪|欠.{{0,4}}工资|{_NO_INSURANCE}|不发工资).{{0,12}}(辞职|离职|解除)")
 _T_UNLAWFUL_ASK = re.compile(r"违法|赔偿金|2\s*[Nn]|双倍补偿|二倍补偿")
 _T_DOUBLE = re.compile(r"[二双两2]倍(的)?工资|另(外)?(一|1)倍(的)?工资")
 _T_PROBATION = re.compile(r"试用")
@@ -1382,6 +1408,7 @@ _ASKS: dict[FactName, tuple[str, tuple[str, ...]]] = {
     FactName.DISPOSABLE_INCOME: ("上一年度全国城镇居民人均可支配收入按多少算？", ()),
     FactName.INSURED: ("单位和你一起累计交了多久失业保险？", ("交了不到1年", "交了3年", "交了7年", "交了10年以上")),
     FactName.CARE_LEVEL: ("鉴定的生活自理程度是哪一级？", ("生活完全不能自理", "生活大部分不能自理", "生活部分不能自理")),
+    FactName.ARREARS: ("单位欠缴了多少社保费、从哪天开始欠的？", ()),
 }
 
 _CAP_MAY_BITE = Decimal(15000)
@@ -1484,6 +1511,9 @@ def _severance(w: _Work, *, conditional_unlawful: bool = False, protected: str |
     unlawful = f.unlawful_dismissal is True
     asked_unlawful = (bool(_T_UNLAWFUL_ASK.search(text)) or conditional_unlawful) and not unlawful
     cites = (Cite(LHF, "第四十七条"), Cite(LHF, "第四十六条"), Cite(LHF_RULES, "第二十七条"))
+    if f.service_merged:
+        cites = (Cite(LHF, "第四十七条"), Cite(LHF_RULES, "第十条"), Cite(LHF, "第四十六条"))
+        caveats.insert(0, "非因本人原因被原单位安排到新单位、原单位没付过经济补偿的，两家的工作年限合并计算（实施条例第十条）。")
     if f.contract_type is ContractType.TASK and not _DISMISSED.search(text):
         cites = (Cite(LHF, "第四十七条"), Cite(LHF_RULES, "第二十二条"), Cite(LHF, "第四十六条"))
         caveats.insert(0, "以完成一定工作任务为期限的合同因任务完成而终止的，单位也要付经济补偿（实施条例第二十二条）。")
@@ -1929,7 +1959,7 @@ _SPOUSE = re.compile(r"我(的)?(老公|丈夫|爱人|先生|老婆|妻子|媳�
 _CHILD_OR_PARENT = re.compile(r"我(的)?(爸|妈|父亲|母亲|儿子|女儿|孩子)")
 
 
-def _death_benefits(w: _Work, *, pension: bool) -> None:
+def _death_benefits(w: _Work, *, pension: bool, only_pension: bool = False) -> None:
     """工伤保险条例第三十九条: 丧葬补助金 6 months of the local average monthly wage; 一次性工亡补助金 20
     times the national urban per-capita disposable income of the year before; 供养亲属抚恤金 of the
     deceased's wage, 40% a month for the spouse and 30% for each other dependant (10% more for an old
@@ -1953,8 +1983,13 @@ def _death_benefits(w: _Work, *, pension: bool) -> None:
               f"20 × {_fmt(f.disposable_income)} = {_yuan(amount)}", cites, (local,))
     if not pension:
         return
+    if only_pension:  # the funeral grant and the lump sum were not asked: without their figures, not asked for them either
+        w.calcs = [c for c in w.calcs if c.kind not in (Kind.DEATH_FUNERAL, Kind.DEATH_GRANT) or c.unit is Unit.YUAN]
+        for name in (FactName.AVERAGE_WAGE, FactName.DISPOSABLE_INCOME):
+            w.missing.pop(name, None)
     spouse = bool(_SPOUSE.search(w.text))
-    pct = 40 if spouse else (30 if _CHILD_OR_PARENT.search(w.text) else None)
+    others = _other_dependants(w.text)
+    pct = (40 if spouse else 0) + 30 * others or (30 if _CHILD_OR_PARENT.search(w.text) else None)
     caveats = ("领抚恤金要是靠死者生前提供主要生活来源、没有劳动能力的亲属；孤寡老人或孤儿每人每月再加10%。",
                "几个亲属的抚恤金加起来不能超过死者生前的工资。")
     if pct is None or f.monthly_wage is None:
@@ -1962,10 +1997,25 @@ def _death_benefits(w: _Work, *, pension: bool) -> None:
             w.need(FactName.WAGE, "他生前每月工资多少？")
         w.add(Kind.DEATH_PENSION, 40, Unit.PERCENT, "供养亲属抚恤金按死者本人工资算：配偶每月40%，其他亲属每人每月30%。", "配偶40%；其他亲属30%", cites, caveats)
         return
+    pct = min(pct, 100)  # all of them together not above the deceased's wage
     amount = _money(f.monthly_wage * pct / 100)
-    who = "配偶" if spouse else "其他供养亲属"
-    w.add(Kind.DEATH_PENSION, amount, Unit.YUAN, f"{who}的供养亲属抚恤金是本人工资的{pct}%，每月{_yuan(amount)}元。",
-          f"{_fmt(f.monthly_wage)} × {pct}% = {_yuan(amount)}", cites, caveats)
+    if spouse and others:
+        who, parts = f"配偶和{others}个其他亲属", f"40% + {others} × 30%"
+    else:
+        who, parts = ("配偶" if spouse else "其他供养亲属"), f"{pct}%"
+    w.add(Kind.DEATH_PENSION, amount, Unit.YUAN, f"{who}的供养亲属抚恤金一共是本人工资的{pct}%，每月{_yuan(amount)}元。",
+          f"{_fmt(f.monthly_wage)} × {parts} = {_yuan(amount)}", cites, caveats)
+
+
+_DEPENDANT_COUNT = re.compile(rf"(?P<n>{_N})\s*个(?P<who>孩子|小孩|子女|儿子|女儿|老人)|(?P<both>父母|爸妈|公婆|岳父母)")
+
+
+def _other_dependants(text: str) -> int:
+    """How many dependants other than the spouse the question names (「我和一个孩子」, 「两个孩子和父母」) — 30% each."""
+    count = 0
+    for m in _DEPENDANT_COUNT.finditer(text):
+        count += 2 if m.group("both") else (_cn_int(m.group("n")) or 0)
+    return count
 
 
 def _leave(w: _Work) -> None:
@@ -2275,6 +2325,60 @@ def _deadlines(w: _Work, *, claim: bool, decision: bool, arbitration: bool, resi
                   caveats=("解除或终止合同的证明，单位应当在解除时就出具。",), need=FactName.END_DATE)
 
 
+_DAYS_SINCE = re.compile(rf"(已经|已|都|整整|足足|有|快|一共|共|了)*\s*(?P<n>{_N})\s*(天|日)(了)?")
+
+
+def _mediation(w: _Work) -> None:
+    """劳动争议调解仲裁法第十四条第三款: no agreement within 15 days of the mediation body receiving the
+    application, the worker may go to arbitration; 「N日内」 counted as the day received + N days."""
+    f = w.f
+    day = f.received_date or f.applied_date or f.other_date
+    _deadline(w, Kind.MEDIATION_LIMIT, day, days=15, dated="调解组织{start}收到申请，到{end}还没达成调解协议的，就可以申请仲裁。",
+              undated="调解组织收到调解申请之日起15天内没达成调解协议的，可以直接申请仲裁。",
+              cites=(Cite(DISPUTES, "第十四条"),), caveats=("不愿调解或调解不成的，也可以直接申请劳动仲裁（第五条）。",),
+              need=FactName.APPLIED_DATE, ask="调解组织是哪天收到你的调解申请的？")
+
+
+def _late_fee(w: _Work) -> None:
+    """社会保险法第八十六条: social insurance paid late or short carries 0.05% a day from the day it fell due."""
+    f, cites = w.f, (Cite("shehui-baoxian-fa", "第八十六条"),)
+    caveats = ("滞纳金由社保费征收机构加收；逾期仍不缴的，由有关部门处欠缴数额一倍以上三倍以下罚款。",)
+    owed = f.claim_amount
+    days = None
+    if (m := _DAYS_SINCE.search(w.text)) is not None and re.search(r"欠缴|欠|没交|没缴|未缴|拖", _clause_before(w.text, m.start(), 20)):
+        days = _cn_int(m.group("n"))
+    if days is None and f.other_date is not None and f.other_date <= w.today:
+        days = (w.today - f.other_date).days
+    if owed is None or not days:
+        w.need(FactName.ARREARS)
+        w.add(Kind.LATE_FEE, Decimal("0.05"), Unit.PERCENT, "单位欠缴社保费的，从欠缴之日起按日加收万分之五的滞纳金（欠缴数额 × 0.05% × 天数）。",
+              "欠缴数额 × 0.05% × 天数", cites, caveats)
+        return
+    amount = _money(owed * Decimal("0.0005") * days)
+    w.add(Kind.LATE_FEE, amount, Unit.YUAN, f"欠缴{_yuan(owed)}元、{days}天，按日万分之五，滞纳金{_yuan(amount)}元。",
+          f"{_fmt(owed)} × 0.05% × {days} = {_yuan(amount)}", cites, caveats)
+
+
+_SET_OFF = re.compile(rf"(早上|上午|早晨|凌晨|中午|下午|晚上|夜里)?\s*(?P<h>\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})\s*(点|时)(?P<half>半)?(钟)?.{{0,4}}(出发|开车|发车|上路|开始开|开始跑|走的|出的车|出车)")
+
+
+def _driving_limit(w: _Work) -> None:
+    """道路运输条例第二十八条第二款: a driver may drive at most 4 hours without a break."""
+    cites = (Cite("daolu-yunshu-tiaoli", "第二十八条"),)
+    caveats = ("单位要求违章驾驶、冒险作业的，你有权拒绝。",)
+    m = _SET_OFF.search(w.text)
+    hour = _clock(m.group("h")) if m else None
+    if hour is not None and m.group(1) in ("下午", "晚上", "夜里") and hour < 12:
+        hour += 12
+    if hour is None:
+        w.add(Kind.DRIVING_LIMIT, 4, Unit.HOUR, "驾驶人员连续驾驶不得超过4个小时，到4小时就要停车休息。", "≤ 4小时", cites, caveats)
+        return
+    stop = (hour + 4) % 24
+    minutes = "半" if m.group("half") else ""
+    w.add(Kind.DRIVING_LIMIT, 4, Unit.HOUR, f"连续驾驶不得超过4个小时：{hour}点{minutes}出发一直没停的，最晚{stop}点{minutes}要停车休息。",
+          f"{hour}点{minutes} + 4小时 = {stop}点{minutes}", cites, caveats)
+
+
 def _working_hours(w: _Work) -> None:
     """Hours worked against the standard (国务院关于职工工作时间的规定第三条: 8 a day, 40 a week) and
     the overtime limits (劳动法第四十一条: 3 hours a day, 36 a month)."""
@@ -2558,7 +2662,8 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if birth_words and (amount or birth_facts):
         _maternity(w)
 
-    injury_money = bool(_T_INJURY_MONEY.search(text)) and (amount or now.disability_grade is not None)
+    # a grade said (「评了八级」) with an amount asked is a disability grant, whatever words name the injury
+    injury_money = (bool(_T_INJURY_MONEY.search(text)) and (amount or now.disability_grade is not None)) or (now.disability_grade is not None and amount)
     injury_leave = bool(_T_INJURY_LEAVE.search(text))
     if injury_money or injury_leave:
         _injury(w, money=injury_money, leave=injury_leave)
@@ -2566,7 +2671,8 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if re.search(r"竞业限制|竞业协议", text) and re.search(r"(没|没有|未|不)(写|约定|定|签|说|给|提)(经济)?补偿|补偿.{0,4}(没|没有|未)(写|约定|定)", text) and (amount or now.monthly_wage is not None):
         _non_compete(w)
     if re.search(r"因工(死亡|去世|身亡)|工亡|工伤(死亡|去世|身亡)", text) and (amount or re.search(r"丧葬|抚恤|补助金", text)):
-        _death_benefits(w, pension=bool(re.search(r"抚恤", text)))
+        pension = bool(re.search(r"抚恤", text))
+        _death_benefits(w, pension=pension, only_pension=pension and not re.search(r"丧葬|工亡补助|一次性|哪些|什么(钱|待遇)|都(能|可以)(拿|领|要)|待遇", text))
 
     award_ask = _T_FINAL_AWARD.search(text) or ("仲裁" in text and re.search(r"起诉|法院|撤销", text))
     if award_ask and (now.minimum_wage is not None or (now.claim_amount is not None and "终局" in text)):
@@ -2603,6 +2709,14 @@ def calculate(question: str, *, today: date, facts: Facts | None = None) -> Calc
     if award_term:
         _award_term(w)
         arbitration = False
+    mediation = bool(re.search(r"调解", text) and re.search(r"十五天|15天|十五日|15日|调不成|没调成|调解不成|期限|多久|几天|哪天|什么时候|最晚", text)) and deadline_ask
+    if mediation:
+        _mediation(w)
+        arbitration = arbitration and not re.search(r"十五天|15天|十五日|15日|期限", text)
+    if re.search(r"滞纳金", text) and re.search(r"社保|社会保险|保险费", text):
+        _late_fee(w)
+    if re.search(r"连续(驾驶|开车|开)|疲劳驾驶|一直(开|没停)|不停(地)?开", text) and re.search(r"几个?小时|多久|多长时间|最多|几点|停|歇|休息", text):
+        _driving_limit(w)
     if claim or decision or arbitration or resign or papers:
         _deadlines(w, claim=claim, decision=decision, arbitration=arbitration, resign=resign, papers=papers)
     return CalcResult(tuple(w.calcs), tuple(w.missing.values()), f)

@@ -156,10 +156,17 @@ _FOREIGN_EN = re.compile(
 _LAW_EN = re.compile(r"\b(law|laws|labor|labour|wage|wages|overtime|visa|legal|statute|osha|flsa)\b", re.IGNORECASE)
 
 
+# Work done abroad (「在香港送外卖」, 「喺香港做外賣」, 「去日本打工」) or paid in another currency (港币, 新币,
+# 美元 …) is governed by that place's law whatever the question asks. 「在日本料理店送外卖」 is not: the
+# place must be followed by the work itself.
+_WORK_ABROAD = re.compile(rf"(在|喺|去|到|于)({_PLACES})(做|送|打工|工作|上班|开车|跑|当|干|務工|务工|搵食|返工|返工)")
+_FOREIGN_MONEY = re.compile(r"港币|港幣|港纸|港紙|港元|美元|美金|日元(?!旦)|日币|新币|新加坡元|澳元|澳币|欧元|歐元|英镑|英鎊|新台币|台币|台幣|韩元|泰铢|令吉")
+
+
 def mentions_foreign_law(text: str) -> bool:
     """A question about another country's or region's rules: the knowledge base holds mainland
     Chinese texts only, so such a question is refused rather than answered with the wrong law."""
-    if _FOREIGN.search(text):
+    if _FOREIGN.search(text) or _WORK_ABROAD.search(text) or _FOREIGN_MONEY.search(text):
         return True
     return bool(_FOREIGN_EN.search(text) and _LAW_EN.search(text))
 
@@ -188,10 +195,28 @@ _PERSONAL_LOAN = re.compile(
 )
 
 
+# Money matters of one's own that no labour text governs: credit and its interest, tax, a private
+# insurance policy, a lottery prize, investments. Who the worker is (骑手, 司机, 主播) does not make them
+# labour questions; only a labour matter named beside them does (拖欠工资的利息, 工伤保险, 公司让我交车险).
+_PRIVATE_MONEY = re.compile(
+    r"利息|利率|年化|月供|分期|网贷|網貸|贷款|貸款|信用卡|花呗|借呗|最低还款|个人所得税|個人所得稅|个税|個稅|(交|缴|扣)(多少|几)(钱)?(的)?税|"
+    r"(增值|消费|印花|营业|所得|关|契|房产)税|稅率|税率|报税|報稅|纳税|納稅|退税|退稅|税务|稅務|(交|缴|繳)(的)?税|发票|發票|"
+    r"车险|車險|交强险|交強險|商业险|商業險|车损险|三者险|第三者责任险|彩票|中奖|中獎|炒股|股票|(买|炒|投|定投)基金|基金(定投|亏|赚|收益)|理财|理財|比特币|虚拟币"
+)
+_LABOUR_MATTER = re.compile(
+    r"工资|工資|工钱|工錢|薪|加班|工伤|工傷|职业伤害|職業傷害|劳动|勞動|合同|辞退|辭退|开除|開除|解除|补偿|補償|赔偿金|賠償金|"
+    r"社保|社会保险|社會保險|五险|五險|养老|養老|医保|醫保|医疗保险|生育|公积金|公積金|仲裁|劳动监察|试用期|試用期|年假|产假|產假|失业|失業|最低工资|拖欠|克扣|扣钱|扣錢|罚款|罰款|押金|"
+    r"(公司|单位|單位|老板|老闆|平台|站点|站點|站长|站長|车队|車隊|雇主)(让|讓|要|要求|强制|強制|逼|叫)我"
+)
+
+
 def outside_labour_law(text: str) -> bool:
     """About another branch of law (family, tenancy, private traffic damage, criminal, money) and
-    not about work at all — or a loan between people, which stays civil law whatever their work."""
+    not about work at all — or a loan between people, which stays civil law whatever their work —
+    or about one's own credit, tax, private insurance, prize or investment with no labour matter beside it."""
     if _PERSONAL_LOAN.search(text):
+        return True
+    if _PRIVATE_MONEY.search(text) and not _LABOUR_MATTER.search(text):
         return True
     return bool(_OTHER_LAW.search(text)) and not _WORK.search(text)
 

@@ -70,3 +70,41 @@ def test_outside_labour_law(text, outside):
     from bot.guards import outside_labour_law
 
     assert outside_labour_law(text) is outside
+
+
+
+OWN_MONEY_MATTERS = (
+    "我是骑手，在网上借了3万块网贷，年利率18%，一年利息多少钱",
+    "跑滴滴的，贷款买车15万，分36期，每个月月供多少",
+    "快递员买彩票中了10万，要交多少税",
+    "网约车司机，车险一年交多少钱合适，交强险多少",
+    "主播打赏收入一年50万，个人所得税交多少",
+    "快递员炒股亏了10万，能要回多少",
+)
+BESIDE_A_LABOUR_MATTER = (
+    "公司拖欠我三个月工资，利息能不能一起要",
+    "工伤保险基金支付多少",
+    "公司让我自己交车险，合法吗",
+    "税后工资6000，干了3年被辞退，补偿多少",
+    "养老保险个人账户的利息怎么算",
+    "工资里扣了个税和社保，到手多少",
+)
+
+
+def test_a_workers_own_money_matter_is_outside_unless_a_labour_matter_is_beside_it():
+    """Who the worker is (骑手, 司机, 主播) does not make credit, tax, a car policy or a prize a labour
+    question; a labour matter named beside it (拖欠工资, 工伤保险, 公司让我) does."""
+    from bot.guards import outside_labour_law
+
+    assert [q for q in OWN_MONEY_MATTERS if not outside_labour_law(q)] == []
+    assert [q for q in BESIDE_A_LABOUR_MATTER if outside_labour_law(q)] == []
+
+
+def test_work_abroad_or_pay_in_another_currency_is_foreign_and_look_alikes_are_not():
+    from bot.guards import mentions_foreign_law
+
+    abroad = ("骑手在香港送外卖，月薪两万港币，被炒了有多少遣散费", "我喺香港做外卖车手，做咗三年",
+              "在新加坡做司机，月薪3000新币，被辞退赔多少", "工资是1500美元一个月，被开了赔多少")
+    at_home = ("1月1日元旦加班了，加班费怎么算", "在日本料理店送外卖被烫伤算工伤吗", "在香港路的店里上班，工资5000")
+    assert [q for q in abroad if not mentions_foreign_law(q)] == []
+    assert [q for q in at_home if mentions_foreign_law(q)] == []
