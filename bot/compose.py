@@ -63,7 +63,7 @@ class Composer:
         follow_up = reading.follow_up if not pinned else None
         by_aspect = False
         if follow_up is not None:
-            hits, by_aspect = self._answer_the_follow_up(hits, follow_up, asked=asked, as_of=as_of, region=region)
+            hits, by_aspect = self._answer_the_follow_up(hits, follow_up, asked=asked, own=reading.text, as_of=as_of, region=region)
         elif not pinned:
             guided = self._guided(base, asked, retrieval, region=region, as_of=as_of, facts=facts, started=started,
                                   said_before=reading.said_before)
@@ -83,6 +83,10 @@ class Composer:
             actions = guide_actions(route, sources)
             referrals = self.referrals.for_guide(route.referrals)
         worked = self._calculation(asked, as_of, sources)
+        if by_aspect and follow_up.aspect is not Aspect.HOW_MUCH and not (worked.points and "[1]" in worked.points[0]):
+            # a number computed from the topic (the previous question's) does not answer where / what /
+            # how long: it stays a point, and neither leads nor asks back
+            worked = Worked(points=worked.points)
         region_point = self._region_point(asked, region, as_of, sources) if about_platform_work(asked) else ""
         citations = self._citations(sources, asked, as_of, region, actions)
         triage, triage_conclusion = None, ""
@@ -427,11 +431,12 @@ class Composer:
                 provinces += [p for p in entry.scope if p not in provinces]
         return tuple(provinces)
 
-    def _answer_the_follow_up(self, hits: list[Hit], follow_up: "FollowUp", *, asked: str, as_of: date,
+    def _answer_the_follow_up(self, hits: list[Hit], follow_up: "FollowUp", *, asked: str, own: str, as_of: date,
                               region: str | None) -> tuple[list[Hit], bool]:
         """A follow-up leads with the article that states what it asks (the office, the materials,
-        the period, the time limit, the next step) closest to the follow-up read with its topic —
-        from its own ranked articles, the previous answer's documents and the offices it referred
+        the period, the time limit, the next step) closest to the follow-up's own words (``own``)
+        and to the thread's topic together — from its own ranked articles (``asked``: it read with
+        its topic), the previous answer's documents and the offices it referred
         to (:mod:`bot.follow_ups`) — and not the one the previous answer already led with; without
         an aspect, with the best-ranked article the previous answer did not lead with. Returns the
         hits and whether the lead was chosen for its aspect."""
@@ -446,7 +451,7 @@ class Composer:
         keys = candidates(follow_up.aspect, ranked=[(h.doc_id, h.article) for h in hits], route=route,
                           article_texts=self._article_texts, previous=follow_up.previous)
         while keys:
-            key = closest_candidate(asked, keys, article_texts=self._article_texts, closest=self.retriever.closest)
+            key = closest_candidate(own, follow_up.topic, keys, article_texts=self._article_texts, similarities=self.retriever.similarities)
             lead = next((h for h in hits if (h.doc_id, h.article) == key), None) or self.retriever.lookup(*key, query=asked)
             if lead is not None and self.retriever.applies(lead.chunk_id, as_of=as_of, regions=regions):
                 return [lead] + [h for h in hits if (h.doc_id, h.article) != key], True

@@ -93,10 +93,11 @@ class Conversation:
 
 def is_follow_up(text: str) -> bool:
     """A short question that leans on the one before («那我要去哪里申请？», «要多久？»): it names no
-    topic of its own and either starts like a continuation or asks where / how long / how much."""
+    topic of its own and either starts like a continuation or asks where / how long / how much —
+    or any aspect of the previous answer's route (「他不给咋办」「要带啥」: :func:`asked_aspect`)."""
     if len(text) > 24 or _TOPIC_WORDS.search(text):
         return False
-    return bool(_FOLLOW_UP_START.search(text) or _FOLLOW_UP_ASK.search(text))
+    return bool(_FOLLOW_UP_START.search(text) or _FOLLOW_UP_ASK.search(text) or asked_aspect(text) is not None)
 
 
 def rewrite_follow_up(text: str, conversation: Conversation | None) -> str:

@@ -20,11 +20,17 @@ Nothing here ranks the corpus or composes the whole answer; :mod:`bot.compose` c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from bot.conversation import Aspect, states_aspect
 from kb.keywords import tokenize
+
+TOPIC_WEIGHT = 0.5
+"""How much the thread's topic counts beside the follow-up's own words when the lead article is
+chosen among those stating the aspect (:func:`closest_candidate`; chosen on the dev conversations)."""
 
 ROUTE_DOCUMENTS = 3
 """How many of the previous answer's cited documents the candidates are drawn from (in citation order)."""
@@ -60,13 +66,21 @@ def candidates(aspect: Aspect, *, ranked: Iterable[tuple[str, str]], route: Rout
     return out
 
 
-def closest_candidate(query: str, keys: list[tuple[str, str]], *, article_texts: Mapping[tuple[str, str], str],
-                      closest: Callable[[str, list[str]], int]) -> tuple[str, str] | None:
-    """The candidate whose text is closest to ``query`` (``closest``: the retriever's embedding
-    comparison, returning an index); None without candidates."""
+def closest_candidate(own: str, topic: str, keys: list[tuple[str, str]], *, article_texts: Mapping[tuple[str, str], str],
+                      similarities: Callable[[str, list[str]], Sequence[float]], topic_weight: float | None = None) -> tuple[str, str] | None:
+    """The candidate closest to the follow-up: its similarity to the worker's own words (``own``:
+    「要带啥材料过去」 says what is asked) plus ``topic_weight`` times its similarity to the thread's
+    topic (``topic``: which procedure it is asked of) — by the retriever's embeddings
+    (``similarities``); None without candidates. Own words alone pick an article of another
+    procedure that happens to say 材料; the topic alone drowns what is asked."""
     if not keys:
         return None
-    return keys[closest(query, [article_texts[k] for k in keys])]
+    weight = TOPIC_WEIGHT if topic_weight is None else topic_weight
+    texts = [article_texts[k] for k in keys]
+    scores = np.asarray(similarities(own, texts), dtype=float)
+    if topic and weight:
+        scores = scores + weight * np.asarray(similarities(topic, texts), dtype=float)
+    return keys[int(np.argmax(scores))]
 
 
 _CLAUSE_END = re.compile(r"(?<=[。；！？])")
@@ -88,7 +102,8 @@ def aspect_clause(rule: str, aspect: Aspect | None, question: str, *, max_chars:
 _STATED_IN_WORDS = {
     Aspect.WHERE: re.compile(r"向|到|找|部门|人社|社保|仲裁委|监察|法院|机构|工会|调解组织|申请|投诉"),
     Aspect.WHAT: re.compile(r"材料|申请表|证明|提交|提供|带上|申请书|证据"),
-    Aspect.HOW_LONG: re.compile(r"\d+个?(工作)?日内|\d+天|[一二三四五六七八九十]+个?(工作)?日|延长|最长|个月"),
+    Aspect.HOW_LONG: re.compile(r"(\d+|[一二三四五六七八九十]+)个?(工作)?(日|天|个月)内?[^。；]{0,14}(作出|决定|结论|结果|完成|办结|答复|审结|结案|查完|处理完)"
+                                r"|(作出|完成|办结|审结)[^。；]{0,12}(\d+|[一二三四五六七八九十]+)个?(工作)?(日|天)|延长|最长"),
     Aspect.DEADLINE: re.compile(r"\d+(年|个月|日|天)内|[一二三四五六七八九十]+(年|个月|日|天)内|时效|中断|重新计算|之日起|起算"),
     Aspect.HOW_MUCH: re.compile(r"\d|元|倍|%|个月工资|补助金|津贴|标准"),
     Aspect.WHAT_IF: re.compile(r"仲裁|起诉|法院|复议|诉讼|支付令|强制执行|先行支付|追偿|投诉|举报|责令"),
@@ -122,4 +137,4 @@ def not_said_again(conclusion: str, said: str, alternatives: Iterable[str], *, m
     return conclusion
 
 
-__all__ = ["ROUTE_DOCUMENTS", "Route", "aspect_clause", "candidates", "closest_candidate", "not_said_again", "without_marks"]
+__all__ = ["ROUTE_DOCUMENTS", "TOPIC_WEIGHT", "Route", "aspect_clause", "candidates", "closest_candidate", "not_said_again", "without_marks"]

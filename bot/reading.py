@@ -55,6 +55,8 @@ class FollowUp:
     """The previous answer's route: its first law citations (``doc_id|article``)."""
     referrals: tuple[str, ...] = ()
     """The ids of the offices the previous answer referred to."""
+    topic: str = ""
+    """The thread's topic (the question it opened with) that the follow-up is asked of."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class QuestionReader:
             return text, None
         last = conversation.turns[-1]
         previous = FollowUp(aspect=asked_aspect(text), previous=last.conclusion, said=last.said,
-                            cited=tuple(last.cited), referrals=tuple(last.referrals))
+                            cited=tuple(last.cited), referrals=tuple(last.referrals), topic=last.topic or last.asked)
         rewritten = rewrite_follow_up(text, conversation)
         if rewritten != text:  # it leans on the question before by its words
             if previous.aspect is None and len(text) > BARE_CONTINUATION_CHARS:
