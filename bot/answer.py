@@ -25,7 +25,7 @@ from bot.conversation import Conversation, Turn
 from bot.decision import Ranked, Verdict, decide
 from bot.guards import QuestionError
 from bot.reading import QuestionReader, Reading
-from bot.results import Answer, Reason
+from bot.results import Answer, Outcome, Reason
 from common.settings import Settings
 from corpus.catalog import Catalog
 from kb.guide_matcher import GuideMatcher
@@ -107,8 +107,15 @@ class AnswerBot:
         elif answer.triage and answer.triage.choices:  # a plain question (no choices) is answered by a new message
             conversation.pending = {"guide": None, "question": reading.asked, "choices": {c: c for c in answer.triage.choices}}
         first = answer.citations[0] if answer.citations else None
+        before = conversation.turns[-1] if conversation.turns else None
+        laws = [f"{c.doc_id}|{c.article}" for c in answer.citations if c.kind == "原文"][: self.settings.answer.cited_articles]
+        topic, led, offices = reading.asked, f"{first.doc_id}|{first.article}" if first else "", [r.id for r in answer.referrals]
+        if before is not None and reading.follow_up is not None:
+            topic = before.topic or before.asked
+        if before is not None and answer.outcome == Outcome.REFUSED:  # a refused turn leaves the thread where it was
+            topic, laws, led, offices = before.topic or before.asked, before.cited, before.conclusion, before.referrals
         conversation.remember(Turn(question=reading.text, asked=reading.asked, outcome=answer.outcome, guide=answer.guide,
-                                   conclusion=f"{first.doc_id}|{first.article}" if first else ""))
+                                   conclusion=led, topic=topic, said=answer.conclusion, cited=laws, referrals=offices))
 
     def _pin_cited_articles(self, text: str, named: list[tuple[object, str]], hits: list[Hit]) -> list[Hit]:
         """An article the user names explicitly goes first, whatever its similarity."""

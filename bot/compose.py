@@ -13,7 +13,8 @@ from bot.calculator import calculate
 from bot.decision import Decision, Ranked
 from bot.guards import article_refs
 from bot.reading import FollowUp, Reading, about_platform_work, describes_problem, needs_employment_status
-from bot.conversation import states_aspect
+from bot.conversation import Aspect
+from bot.follow_ups import Route, aspect_clause, candidates, closest_candidate, not_said_again, without_marks
 from bot.results import Actions, Answer, Citation, Outcome, Reason, ReferralCard, Step, Triage
 from common.settings import Settings
 from corpus.catalog import Catalog
@@ -59,10 +60,13 @@ class Composer:
         the articles — each stated in plain words —, with 算一算, the region sentence, the 行动清单."""
         base, asked, region, as_of, facts = reading.base(), reading.asked, reading.region, reading.as_of, reading.facts
         retrieval, hits, pinned = ranked.retrieval, ranked.hits, ranked.pinned
-        if reading.follow_up is not None and not pinned:
-            hits = self._answer_the_follow_up(hits, reading.follow_up)
+        follow_up = reading.follow_up if not pinned else None
+        by_aspect = False
+        if follow_up is not None:
+            hits, by_aspect = self._answer_the_follow_up(hits, follow_up, asked=asked, own=reading.text, as_of=as_of, region=region)
         elif not pinned:
-            guided = self._guided(base, asked, retrieval, region=region, as_of=as_of, facts=facts, started=started)
+            guided = self._guided(base, asked, retrieval, region=region, as_of=as_of, facts=facts, started=started,
+                                  said_before=reading.said_before)
             if guided:
                 return guided
 
@@ -79,10 +83,15 @@ class Composer:
             actions = guide_actions(route, sources)
             referrals = self.referrals.for_guide(route.referrals)
         worked = self._calculation(asked, as_of, sources)
+        if by_aspect and follow_up.aspect is not Aspect.HOW_MUCH and not (worked.points and "[1]" in worked.points[0]):
+            # a number computed from the topic (the previous question's) does not answer where / what /
+            # how long: it stays a point, and neither leads nor asks back
+            worked = Worked(points=worked.points)
         region_point = self._region_point(asked, region, as_of, sources) if about_platform_work(asked) else ""
         citations = self._citations(sources, asked, as_of, region, actions)
         triage, triage_conclusion = None, ""
         asks_status = needs_employment_status(asked) and not facts  # a status given earlier in the conversation is not asked again
+        asks_status = asks_status and reading.said_before != EMPLOYMENT_CONCLUSION  # nor asked twice running
         if asks_status:
             triage, triage_conclusion = EMPLOYMENT_TRIAGE, EMPLOYMENT_CONCLUSION
             outcome = PARTIAL
@@ -92,12 +101,19 @@ class Composer:
         if worked.conclusion and not worked.triage:
             outcome = ANSWERED
         conclusion = worked.conclusion or plain_conclusion(citations, sure=sure)
+        if by_aspect and not (worked.conclusion and follow_up.aspect is Aspect.HOW_MUCH):
+            # the follow-up's lead article was chosen for what it asks: its clause that says it leads
+            clause = aspect_clause(citations[0].rule, follow_up.aspect, reading.text) if citations[0].rule else ""
+            if clause:
+                conclusion = clause if sure else f"可能适用：{clause}"
         if triage:
             conclusion = triage_conclusion
         points = worked.points + ([region_point] if region_point else []) + self._rule_points(citations[: self.settings.answer.stated_articles], asked)
         notes = [c for c in citations if c.kind != "原文"]
         points += self._rule_points(notes, asked)
         points += warning_points(citations)
+        if not triage:  # a new answer in the conversation does not open with the previous conclusion again
+            conclusion = not_said_again(conclusion, reading.said_before, [c.rule for c in citations if c.rule] + [without_marks(p) for p in points])
         return self._finish(
             base,
             started,
@@ -163,7 +179,8 @@ class Composer:
             base, started, {}, outcome=ANSWERED, reason=Reason.DOCUMENT_NAMED, citations=citations, referrals=referrals, conclusion=conclusion, points=points
         )
 
-    def _guided(self, base: dict, asked: str, retrieval: Retrieval, *, region, as_of: date, facts: dict, started: float) -> Answer | None:
+    def _guided(self, base: dict, asked: str, retrieval: Retrieval, *, region, as_of: date, facts: dict, started: float,
+                said_before: str = "") -> Answer | None:
         """The answer along the closest 办事指南, when the question is close enough to one of its
         phrasings and every text the chosen branch cites is indexed and applies (in force on the
         as-of date, in the worker's region). None otherwise: the bot then answers from the articles."""
@@ -204,6 +221,8 @@ class Composer:
             points += self._rule_points([self._citation(1, sources.hits[0], asked, as_of, region)], asked)
         citations = self._citations(sources, asked, as_of, region, actions)
         points += warning_points(citations)
+        if not (guide.facts and branch.name == UNKNOWN):  # the same guide again in a conversation: lead with something new
+            conclusion = not_said_again(conclusion, said_before, [without_marks(p) for p in points])
 
         triage = None
         outcome, reason = ANSWERED, Reason.NONE
@@ -412,20 +431,32 @@ class Composer:
                 provinces += [p for p in entry.scope if p not in provinces]
         return tuple(provinces)
 
-    def _answer_the_follow_up(self, hits: list[Hit], follow_up: "FollowUp") -> list[Hit]:
-        """A follow-up leads with the best-ranked article that states what it asks (the office, the
-        materials, the period, the amount) and that the previous answer did not already lead with;
-        without an aspect, with the best article the previous answer did not lead with."""
+    def _answer_the_follow_up(self, hits: list[Hit], follow_up: "FollowUp", *, asked: str, own: str, as_of: date,
+                              region: str | None) -> tuple[list[Hit], bool]:
+        """A follow-up leads with the article that states what it asks (the office, the materials,
+        the period, the time limit, the next step) closest to the follow-up's own words (``own``)
+        and to the thread's topic together — from its own ranked articles (``asked``: it read with
+        its topic), the previous answer's documents and the offices it referred
+        to (:mod:`bot.follow_ups`) — and not the one the previous answer already led with; without
+        an aspect, with the best-ranked article the previous answer did not lead with. Returns the
+        hits and whether the lead was chosen for its aspect."""
         head = hits[: self.settings.answer.cited_articles]
-        fresh = [h for h in head if f"{h.doc_id}|{h.article}" != follow_up.previous]
-        if follow_up.aspect is not None:
-            fitting = [h for h in fresh if states_aspect(self._article_texts.get((h.doc_id, h.article), h.text), follow_up.aspect)]
-            lead = fitting[0] if fitting else None
-        else:
-            lead = fresh[0] if fresh else None
-        if lead is None:
-            return hits
-        return [lead] + [h for h in hits if h is not lead]
+        if follow_up.aspect is None:
+            fresh = [h for h in head if f"{h.doc_id}|{h.article}" != follow_up.previous]
+            return ([fresh[0]] + [h for h in hits if h is not fresh[0]], False) if fresh else (hits, False)
+        offices = tuple((r.basis_doc, r.basis_article) for i in follow_up.referrals
+                        if (r := self.referrals.by_id.get(i)) and r.basis_doc and r.basis_article)
+        route = Route(cited=follow_up.cited, offices=offices)
+        regions = applicable_regions(region)
+        keys = candidates(follow_up.aspect, ranked=[(h.doc_id, h.article) for h in hits], route=route,
+                          article_texts=self._article_texts, previous=follow_up.previous)
+        while keys:
+            key = closest_candidate(own, follow_up.topic, keys, article_texts=self._article_texts, similarities=self.retriever.similarities)
+            lead = next((h for h in hits if (h.doc_id, h.article) == key), None) or self.retriever.lookup(*key, query=asked)
+            if lead is not None and self.retriever.applies(lead.chunk_id, as_of=as_of, regions=regions):
+                return [lead] + [h for h in hits if (h.doc_id, h.article) != key], True
+            keys.remove(key)  # not in force here: the next closest
+        return hits, False
 
     def _citation(self, n: int, hit: Hit, question: str, as_of: date, region: str | None = None) -> Citation:
         entry = self.catalog.get(hit.doc_id)

@@ -33,6 +33,16 @@ class Turn:
     guide: str | None = None
     conclusion: str = ""
     """The article the answer's conclusion stated (``doc_id|article``), so a follow-up says something new."""
+    topic: str = ""
+    """The question this turn's thread is about: its own (simplified) question for a new topic, the
+    topic of the turn before for a follow-up — what the next follow-up is read with (never the
+    chain of every question asked, in which the old topic drowns the new one)."""
+    said: str = ""
+    """The conclusion the worker read (a follow-up's conclusion must not say it again)."""
+    cited: list[str] = field(default_factory=list)
+    """The route of the answer: its first law citations (``doc_id|article``), in order."""
+    referrals: list[str] = field(default_factory=list)
+    """The ids of the referrals it gave (劳动保障监察, 仲裁 …): the offices a follow-up may ask about."""
 
 
 @dataclass
@@ -83,10 +93,11 @@ class Conversation:
 
 def is_follow_up(text: str) -> bool:
     """A short question that leans on the one before («那我要去哪里申请？», «要多久？»): it names no
-    topic of its own and either starts like a continuation or asks where / how long / how much."""
+    topic of its own and either starts like a continuation or asks where / how long / how much —
+    or any aspect of the previous answer's route (「他不给咋办」「要带啥」: :func:`asked_aspect`)."""
     if len(text) > 24 or _TOPIC_WORDS.search(text):
         return False
-    return bool(_FOLLOW_UP_START.search(text) or _FOLLOW_UP_ASK.search(text))
+    return bool(_FOLLOW_UP_START.search(text) or _FOLLOW_UP_ASK.search(text) or asked_aspect(text) is not None)
 
 
 def rewrite_follow_up(text: str, conversation: Conversation | None) -> str:
@@ -97,8 +108,10 @@ def rewrite_follow_up(text: str, conversation: Conversation | None) -> str:
 
 
 def joined_with_previous(text: str, conversation: Conversation) -> str:
-    """The follow-up read together with the question before it."""
-    return f"{conversation.last_asked} {text}"
+    """The follow-up read together with the topic of the turn before it (the thread's opening
+    question; the turn's searched text for a turn remembered without one)."""
+    last = conversation.turns[-1]
+    return f"{last.topic or last.asked} {text}"
 
 
 class Aspect(StrEnum):
@@ -114,14 +127,17 @@ class Aspect(StrEnum):
     """还来得及吗 / 过期: the time limit for acting."""
     HOW_MUCH = "how_much"
     """能赔多少: an amount."""
+    WHAT_IF = "what_if"
+    """他不给咋办 / 不服呢: the next step when the other side refuses or the decision goes against the worker."""
 
 
 _ASPECT_ASKED = {
     Aspect.WHAT: re.compile(r"带什么|带啥|拿什么|拿啥|什么材料|啥材料|哪些材料|要准备|准备什么|交什么|需要什么|证明"),
     Aspect.WHERE: re.compile(r"去哪|在哪|哪里|哪儿|找谁|哪个部门|什么部门|向谁|归谁|谁管|哪办|怎么申请|如何申请|去哪办"),
     Aspect.HOW_LONG: re.compile(r"多久.{0,4}(出|有|给|下来|结果|答复|查完|办完|处理)|多长时间.{0,4}(出|有|结果|答复|处理)|几天.{0,2}(出|有|结果)|什么时候.{0,3}(出|有|结果|答复)|查完|办完"),
-    Aspect.DEADLINE: re.compile(r"来得及|过期|期限|时效|还能|多久之内|多长时间内|几天内|最晚|截止|过了.{0,6}(不能|没法)|算不算数|中断"),
+    Aspect.DEADLINE: re.compile(r"来得及|过期|期限|时效|还能|多久之内|多长时间内|几天内|最晚|截止|过了.{0,6}(不能|没法)|算不算数|中断|要不回来|过多久|过多长时间"),
     Aspect.HOW_MUCH: re.compile(r"多少钱|赔多少|能拿多少|拿多少|领多少|几个月|多少个月|哪些钱|什么钱|啥钱|多少"),
+    Aspect.WHAT_IF: re.compile(r"(不给|不服|不履行|不认|不掏|赖着|拒绝|不同意|不执行|还是不|不理|不管).{0,6}(咋办|怎么办|咋整|呢|吗|[？?]|$)"),
 }
 
 _ASPECT_STATED = {
@@ -130,6 +146,7 @@ _ASPECT_STATED = {
     Aspect.HOW_LONG: re.compile(r"(\d+|[一二三四五六七八九十]+)个?(工作)?日内.{0,10}(作出|结束|调查|审结|完成|决定|裁决|答复)|(作出|完成).{0,12}(\d+|[一二三四五六七八九十]+)个?(工作)?日"),
     Aspect.DEADLINE: re.compile(r"时效|(\d+|[一二三四五六七八九十]+)(年|个月|日|天)内|之日起|中断|中止|期间"),
     Aspect.HOW_MUCH: re.compile(r"元|倍|%|％|个月的?(本人)?工资|补助金|津贴|标准"),
+    Aspect.WHAT_IF: re.compile(r"申请仲裁|提起诉讼|向人民法院|行政复议|支付令|强制执行|先行支付|追偿|投诉|举报|责令"),
 }
 
 

@@ -233,3 +233,32 @@ _WRITING = re.compile(
 def asks_for_writing(text: str) -> bool:
     """A request to compose or tell something (poem, story, joke, slogan) rather than a question."""
     return bool(_WRITING.search(text))
+
+
+# Requests the bot cannot answer from texts even inside a conversation about work: a particular
+# lawyer's phone number, a plan to hit someone, or today's local amount of a figure each place sets.
+_PRIVATE_CONTACT = re.compile(
+    r"(推荐|介绍|找)[^，。？！,.?!]{0,14}(律师|律所|律师事务所)|(律师|律所)[^，。？！,.?!]{0,8}(电话|手机号|微信|联系方式)"
+)
+_VIOLENCE = re.compile(
+    r"(揍|打|教训|收拾)(他|她|站长|老板|经理|主管|组长|对方|那人|那个人)(一顿|一下|几拳|两拳|一拳)|打一架|干一架|动手打(人|他|她)|捅(他|她)|报复(他|她|站长|老板)"
+)
+_LOCAL_FIGURE = re.compile(
+    r"(我们|咱们|我们这|我们市|我们省|本地|当地|这边|现在|今年)[^，。？！,.?!]{0,10}(最低工资|社平工资|社会平均工资|平均工资)[^，。？！,.?!]{0,10}(多少|几千|几百)"
+)
+
+
+def asks_for_a_private_contact(text: str) -> bool:
+    """Asks the bot to recommend a lawyer or law firm, or for their phone number (「推荐个律师，把电话发我」)."""
+    return bool(_PRIVATE_CONTACT.search(text))
+
+
+def threatens_violence(text: str) -> bool:
+    """The worker means to hit someone (「真想去揍站长一顿」); being hit (「被乘客打伤」) is not it."""
+    return bool(_VIOLENCE.search(text))
+
+
+def asks_for_a_local_figure(text: str) -> bool:
+    """Asks for the current amount of a figure each place sets (「我们市现在的最低工资是多少」), which
+    the texts do not hold: they hold the rule that it applies."""
+    return bool(_LOCAL_FIGURE.search(text))

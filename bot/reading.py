@@ -18,7 +18,10 @@ from bot.guards import (
     clean_question,
     looks_like_injection,
     mentions_foreign_law,
+    asks_for_a_local_figure,
+    asks_for_a_private_contact,
     outside_labour_law,
+    threatens_violence,
 )
 from bot.results import Reason
 from common.settings import Settings
@@ -35,6 +38,10 @@ sets score below 0.012). A hand-set cut, chosen on dev; a learned follow-up clas
 once a larger multi-turn set exists."""
 
 
+BARE_CONTINUATION_CHARS = 5
+"""A continuation this short (「然后呢」「那怎么办」) has no content of its own to judge: it is read with the topic."""
+
+
 @dataclass(frozen=True)
 class FollowUp:
     """A question read as a follow-up of the turn before."""
@@ -42,6 +49,14 @@ class FollowUp:
     aspect: Aspect | None
     previous: str
     """The article the previous answer led with (``doc_id|article``; "" for none)."""
+    said: str = ""
+    """The previous answer's conclusion (not to be said again)."""
+    cited: tuple[str, ...] = ()
+    """The previous answer's route: its first law citations (``doc_id|article``)."""
+    referrals: tuple[str, ...] = ()
+    """The ids of the offices the previous answer referred to."""
+    topic: str = ""
+    """The thread's topic (the question it opened with) that the follow-up is asked of."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +86,26 @@ class Reading:
     documents: list = field(default_factory=list)
     """Catalog documents without indexed text that the question names."""
     refusal: Refusal | None = None
+    said_before: str = ""
+    """The conclusion of the conversation's previous answer ("" without one): a new answer in the
+    same conversation does not open with it again."""
 
     def base(self) -> dict:
         """The fields every Answer to this question starts from."""
         return {"question": self.text, "region": self.region, "as_of": self.as_of.isoformat(), "asked": self.asked}
+
+
+def refusal_of_its_own(text: str) -> Refusal | None:
+    """Why the worker's own words (not the follow-up read with its topic) are not for the bot: a
+    request for a particular lawyer's or office's phone number, a plan to hit someone, the current
+    local amount of a figure each place sets (the knowledge base holds the rule, not the amounts)."""
+    if asks_for_a_private_contact(text):
+        return Refusal(Reason.CHAT, "我不能推荐具体的律师或律师事务所，也没有他们的电话。需要法律帮助可以拨打12348公共法律服务热线，问问能不能申请法律援助。")
+    if threatens_violence(text):
+        return Refusal(Reason.OTHER_LAW, "动手打人解决不了问题，还可能要承担法律责任；工资、工伤这些事可以通过投诉、调解、仲裁来解决。")
+    if asks_for_a_local_figure(text):
+        return Refusal(Reason.NOT_FOUND, "知识库里没有各地现行的具体数额（最低工资、社平工资这类由各省市公布的标准）。")
+    return None
 
 
 class QuestionReader:
@@ -111,9 +142,12 @@ class QuestionReader:
         mentioned = self._named_articles(stated)  # the worker's own mentions: one that does not exist is said so
         named = mentioned if lookup else []
         refusal = self._refusal_for(text, asked, mentioned, stated)
+        if refusal is None:
+            refusal = refusal_of_its_own(to_simplified(text))  # read alone: a conversation's topic does not make it a labour question
         documents = self._named_documents(asked, as_of) if refusal is None else []
+        said_before = conversation.turns[-1].said if conversation is not None and conversation.turns else ""
         return Reading(text=text, asked=asked, region=region, as_of=as_of, facts=facts, follow_up=follow_up,
-                       named=named, documents=documents, refusal=refusal)
+                       named=named, documents=documents, refusal=refusal, said_before=said_before)
 
     def _refusal_for(self, text: str, asked: str, named: list, stated: str | None = None) -> Refusal | None:
         """The first reason to refuse the question without searching, in this order (``stated``: the
@@ -140,9 +174,17 @@ class QuestionReader:
         by the calibrated in-scope model) is joined to it, with the aspect it asks for."""
         if not conversation.last_asked:
             return text, None
-        previous = FollowUp(aspect=asked_aspect(text), previous=conversation.turns[-1].conclusion)
+        last = conversation.turns[-1]
+        previous = FollowUp(aspect=asked_aspect(text), previous=last.conclusion, said=last.said,
+                            cited=tuple(last.cited), referrals=tuple(last.referrals), topic=last.topic or last.asked)
         rewritten = rewrite_follow_up(text, conversation)
         if rewritten != text:  # it leans on the question before by its words
+            if previous.aspect is None and len(text) > BARE_CONTINUATION_CHARS:
+                # 「那明天天气咋样」 starts like a continuation but asks nothing of the route: read with the
+                # topic only when it is not out of scope alone
+                alone = self.retriever.search(to_simplified(text), region=region, as_of=as_of)
+                if alone.in_scope < FOLLOW_UP_SCOPE_FLOOR:
+                    return text, None
             return rewritten, previous
         joined = joined_with_previous(text, conversation)
         alone = self.retriever.search(to_simplified(text), region=region, as_of=as_of)

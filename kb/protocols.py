@@ -79,6 +79,9 @@ class Retriever(Protocol):
     def closest(self, query: str, texts: Sequence[str]) -> int:
         """Index of the text most similar to ``query``."""
 
+    def similarities(self, query: str, texts: Sequence[str]) -> np.ndarray:
+        """The similarity of each text to ``query`` (what :meth:`closest` takes the best of)."""
+
     def applies(self, chunk_id: str, *, as_of: date, regions: tuple[str, ...]) -> bool:
         """Whether a passage is in force on ``as_of`` and belongs to one of ``regions``."""
 

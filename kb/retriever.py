@@ -314,12 +314,17 @@ class HybridRetriever:
     def closest(self, query: str, texts: Sequence[str]) -> int:
         """The index of the text (a list item of an article, say) most similar to ``query`` by
         the retriever's embeddings. Texts are article text: each is embedded once and kept."""
+        return int(np.argmax(self.similarities(query, texts)))
+
+    def similarities(self, query: str, texts: Sequence[str]) -> np.ndarray:
+        """The similarity of each text to ``query`` by the retriever's embeddings (each text is
+        embedded once and kept), in the order of ``texts``."""
         unseen = [t for t in dict.fromkeys(texts) if t not in self._text_vectors]
         if unseen:
             for text, vector in zip(unseen, self.embedder.embed_passages(unseen)):
                 self._text_vectors[text] = vector
         query_vector = self._query_vector(read_query(query, self.settings.paths.typos))
-        return int(np.argmax(np.stack([self._text_vectors[t] for t in texts]) @ query_vector))
+        return np.stack([self._text_vectors[t] for t in texts]) @ query_vector
 
     def search_notes(
         self, query: str, *, k: int = 3, region: str | None = None, as_of: date | None = None, vector=None, doc_id: str | None = None

@@ -272,7 +272,10 @@ class FakeRetriever:
         return self.embedder.embed_query(query)
 
     def closest(self, query: str, texts: Sequence[str]) -> int:
-        return int(np.argmax(self.embedder.embed_passages(list(texts)) @ self.query_vector(query)))
+        return int(np.argmax(self.similarities(query, texts)))
+
+    def similarities(self, query: str, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.embed_passages(list(texts)) @ self.query_vector(query)
 
     def record(self, chunk_id: str) -> dict:
         return self._records[chunk_id]
