@@ -34,6 +34,7 @@ from bot.api_limits import AskLimits
 from bot.asking import BROKEN
 from bot.feeds import JOB_PINYIN
 from bot.guards import QuestionError
+from bot.profile_check import CheckedProfile, ProfileError, ProfileProblem, accepted_zh, checked_profile
 from bot.records import RecordError, Records
 from bot.results import Answer
 from bot.workers import AnswerPool, Busy
@@ -66,8 +67,19 @@ class AskBody(BaseModel):
     stream: bool = Field(False, description="Server-Sent Events instead of one JSON object")
 
     def to_question(self) -> Question:
-        return Question(text=self.question, region=self.city or self.province or None, job=self.job or None, as_of=self.as_of,
+        """The question as asked; :class:`ApiError` 422 for a province, city or job not offered."""
+        profile = api_profile(province=self.province, city=self.city, job=self.job)
+        return Question(text=self.question, region=profile.region, job=profile.job, as_of=self.as_of,
                         history=tuple(self.history), conversation_id=self.conversation_id)
+
+
+def api_profile(*, province: str | None, city: str | None, job: str | None) -> CheckedProfile:
+    """Province, city and job checked as ``/lite`` checks them (422 in the API's shape, listing what is accepted)."""
+    try:
+        return checked_profile(province=province, city=city, job=job)
+    except ProfileError as exc:
+        field = "job" if exc.problem == ProfileProblem.UNKNOWN_JOB else ("province" if exc.problem == ProfileProblem.UNKNOWN_PROVINCE else "city")
+        raise ApiError(422, ErrorCode.INVALID, accepted_zh(exc), f"Unknown {field} '{exc.value[:20]}': see message_zh for the accepted values.") from exc
 
 
 class BatchLine(AskBody):
@@ -112,6 +124,11 @@ def sse(event: str, data) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def conclusion_event(answer: Answer) -> dict:
+    """The first event: the conclusion, the outcome, and whether a staffer vetted the answer."""
+    return {"conclusion": answer.conclusion, "outcome": str(answer.outcome), "vetted": answer.to_json()["vetted"]}
+
+
 def answer_events(answers: Iterator[Answer], conversation_id: str | None) -> Iterator[str]:
     """The SSE events of one answer: the conclusion as soon as the bot has it, then the points,
     the citations, the 行动清单, and ``done`` with the whole answer (``error`` if it failed)."""
@@ -120,7 +137,7 @@ def answer_events(answers: Iterator[Answer], conversation_id: str | None) -> Ite
     try:
         for answer in answers:
             if not told_conclusion and answer.conclusion:
-                yield sse("conclusion", {"conclusion": answer.conclusion, "outcome": str(answer.outcome)})
+                yield sse("conclusion", conclusion_event(answer))
                 told_conclusion = True
     except QuestionError as exc:
         yield sse("error", question_error(exc).problem.to_json())
@@ -134,7 +151,7 @@ def answer_events(answers: Iterator[Answer], conversation_id: str | None) -> Ite
         return
     data = answer_json(answer, conversation_id)
     if not told_conclusion:
-        yield sse("conclusion", {"conclusion": answer.conclusion, "outcome": str(answer.outcome)})
+        yield sse("conclusion", conclusion_event(answer))
     for i, point in enumerate(data["points"], start=1):
         yield sse("point", {"i": i, "text": point})
     for citation in data["citations"]:
@@ -308,16 +325,19 @@ def api_router(asking: ApiAsking, limits: AskLimits, *, pool: AnswerPool, direct
         return RedirectResponse(f"/feeds/{province}/{job}.json{query}", status_code=307)
 
     @router.post("/feedback", tags=["worker actions"], summary="有用 / 没用 on an answer (没用 puts the question in the staff queue)")
-    def feedback(body: FeedbackBody):
+    @limits.action
+    def feedback(request: Request, body: FeedbackBody):
+        profile = api_profile(province=body.province, city=body.city, job=None)
         try:
-            record_id = records.add_feedback(useful=body.useful, question=body.question, region=body.city or body.province,
+            record_id = records.add_feedback(useful=body.useful, question=body.question, region=profile.region,
                                              outcome=body.outcome, reason=body.reason, conclusion=body.conclusion, doc_ids=body.doc_ids)
         except RecordError as exc:
             raise ApiError(422, ErrorCode.INVALID, exc.message, "The feedback cannot be stored as sent.") from exc
         return {"ok": True, "id": record_id}
 
     @router.post("/reports", tags=["worker actions"], status_code=201, summary="A problem report (诉求反映); returns its number")
-    def report(body: ReportBody):
+    @limits.action
+    def report(request: Request, body: ReportBody):
         try:
             made = records.add_report(what=body.what, platform=body.platform, city=body.city, contact=body.contact)
         except RecordError as exc:
@@ -325,7 +345,8 @@ def api_router(asking: ApiAsking, limits: AskLimits, *, pool: AnswerPool, direct
         return JSONResponse(report_status(made), status_code=201)
 
     @router.get("/reports/{number}", tags=["worker actions"], summary="Where a report stands (by its number)")
-    def report_lookup(number: str):
+    @limits.action
+    def report_lookup(request: Request, number: str):
         found = records.report(number)
         if found is None:
             raise ApiError(404, ErrorCode.NOT_FOUND, "没有找到这个编号，请核对后再查（编号像 LQ-7K3M-9QX2）。", "No report with this number.")

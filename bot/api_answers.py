@@ -146,8 +146,13 @@ class ApiAsking:
         """``(conversation id or None, answers as they grow)``; the conversation is saved and the
         answer counted (and queued for staff when refused) once the last answer has been made."""
         conversation_id, conversation = self.start(question)
+        vetted = self.asker.vetted_answer(question.text, question.region, conversation)
 
         def run() -> Iterator[Answer]:
+            if vetted is not None:  # staff approved an answer to this question here: it comes first, as on the pages
+                yield vetted
+                self.keep_vetted(conversation_id, conversation, question, vetted)
+                return
             answer = None
             for answer in answer_stream(self.asker, question, conversation):
                 yield answer
@@ -165,13 +170,24 @@ class ApiAsking:
             pass
         return conversation_id, answer
 
+    def keep_vetted(self, conversation_id: str | None, conversation: Conversation, question: Question, answer: Answer) -> None:
+        """After a vetted answer: the conversation remembers the question (so a follow-up is read with
+        it) and the region and job; the answer is counted as the pages count one (reason ``vetted``)."""
+        conversation.region = conversation.region or question.region
+        conversation.job = conversation.job or question.job
+        text = question.text.strip()
+        conversation.remember(Turn(question=text, asked=text, outcome=str(answer.outcome), guide=answer.guide))
+        if conversation_id is not None:
+            self.conversations.put(conversation_id, conversation)
+        self.record(question, answer)
+
     def record(self, question: Question, answer: Answer) -> None:
         """As the worker page does: one anonymous count, and a refused question kept (redacted) for staff."""
         records, settings = self.asker.records, self.asker.settings
         try:
             records.add_asked(region=question.region, job=question.job, topic=topic_of(answer.to_json()),
-                              outcome=str(answer.outcome), reason=str(answer.reason))
-            if answer.outcome == Outcome.REFUSED and settings.web.queue_refused and answer.reason != Reason.INJECTION:
+                              outcome=str(answer.outcome), reason=str(Reason.VETTED if answer.vetted else answer.reason))
+            if answer.outcome == Outcome.REFUSED and not answer.vetted and settings.web.queue_refused and answer.reason != Reason.INJECTION:
                 records.add_refused(question=answer.question, region=question.region, reason=str(answer.reason))
         except Exception:  # counting never fails an answer
             log.exception("could not record an API answer")

@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD = "method_not_allowed"
     TOO_LARGE = "too_large"
+    UNSUPPORTED_TYPE = "unsupported_media_type"
+    BAD_HOST = "bad_host"
     RATE_LIMITED = "rate_limited"
     UNAUTHORIZED = "unauthorized"
     UNAVAILABLE = "unavailable"

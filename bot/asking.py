@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.results import Answer
+from bot.results import Answer, Vetting
 from bot.conversation import Conversation
 from bot.protocols import Bot
-from bot.records import Records, RecordsUnavailable, stale_reasons
+from bot.records import Records, RecordsUnavailable, VettedAnswer, stale_reasons
 from common.settings import Settings
 from corpus.regions import province_of
 
@@ -63,8 +63,29 @@ class Asker:
         return Conversation.from_json(state) if state else Conversation()
 
     def vetted(self, question: str, region: str | None, conversation: Conversation | None) -> dict | None:
-        """The approved answer for this question in this province, unless it has gone stale or a
-        triage question is pending (then the words are an answer to it, not a new question)."""
+        """The approved answer for this question in this province, as the pages keep it (``answer``
+        JSON, ``by``, ``at``), unless it has gone stale or a triage question is pending (then the
+        words are an answer to it, not a new question)."""
+        vetted = self._vetted(question, region, conversation)
+        if vetted is None:
+            return None
+        return {"answer": {**vetted.answer, "question": question}, "by": vetted.vetted_by, "at": vetted.vetted_at}
+
+    def vetted_answer(self, question: str, region: str | None, conversation: Conversation | None) -> Answer | None:
+        """The same approved answer as a typed :class:`Answer` with its ``vetted`` mark (the open API
+        serves it first, as the pages do); None when there is none that holds."""
+        vetted = self._vetted(question, region, conversation)
+        if vetted is None:
+            return None
+        try:
+            answer = Answer.from_json({**vetted.answer, "question": question})
+        except (TypeError, ValueError, KeyError, AttributeError):  # a record this version cannot read: the bot answers
+            log.warning("vetted answer #%s cannot be read; the bot answers instead", vetted.id)
+            return None
+        answer.vetted = Vetting(at=vetted.vetted_at)
+        return answer
+
+    def _vetted(self, question: str, region: str | None, conversation: Conversation | None) -> VettedAnswer | None:
         if conversation is not None and conversation.pending:
             return None
         try:
@@ -74,7 +95,7 @@ class Asker:
             return None
         if vetted is None or stale_reasons(vetted, self.bot.catalog, notes_dir=self.settings.paths.notes_dir):
             return None
-        return {"answer": {**vetted.answer, "question": question}, "by": vetted.vetted_by, "at": vetted.vetted_at}
+        return vetted
 
     def answers(self, question: str, *, region: str | None, job: str | None, conversation: Conversation | None) -> Iterator[Answer]:
         """Progressively complete answers (the last one is the answer)."""

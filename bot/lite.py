@@ -22,12 +22,13 @@ from fastapi import Request
 from bot.asking import BROKEN, Asker, region_of, topic_of
 from bot.conversation import Conversation
 from bot.guards import QuestionError, clean_question
+from bot.profile_check import ProfileError, ProfileProblem, checked_profile
 from bot.protocols import Bot
 from bot.records import Records
 from bot.render import CSS, answer_html, esc, notice_html
 from bot.workers import Busy
 from corpus.changes import JOBS
-from corpus.regions import CITIES, MUNICIPALITIES, PROVINCE_OF, PROVINCES
+from corpus.regions import CITIES, PROVINCES
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +85,24 @@ def parse_lite_request(params) -> LiteRequest:
 
     province, city, job, choice = field("province"), field("city"), field("job"), field("choice")
     question = (params.get("q") or "").strip()
-    if province and province not in PROVINCES:
-        raise LiteInputError(f"没有“{province[:10]}”这个省份，请从列表里选，或者选“不告诉”。")
-    if city:
-        home = PROVINCE_OF.get(city) or (city if city in MUNICIPALITIES else None)
-        if home is None:
-            raise LiteInputError(f"没有“{city[:10]}”这个城市的选项，请从列表里选，或者只选省份。")
-        if province and province != home:
-            raise LiteInputError(f"{city}不在{province}，请重新选省份或城市。")
-        province = home
-        if city in MUNICIPALITIES:
-            city = None
-    if job and job not in JOBS:
-        raise LiteInputError(f"没有“{job[:10]}”这种工作的选项，请从列表里选。")
+    try:
+        checked = checked_profile(province=province, city=city, job=job)
+    except ProfileError as exc:
+        raise LiteInputError(_lite_sentence(exc)) from exc
+    province, city, job = checked.province, checked.city, checked.job
     return LiteRequest(question=question, province=province, city=city, job=job, choice=choice)
+
+
+def _lite_sentence(error: ProfileError) -> str:
+    """The page's sentence for a value its lists do not offer."""
+    value = error.value[:10]
+    if error.problem == ProfileProblem.UNKNOWN_PROVINCE:
+        return f"没有“{value}”这个省份，请从列表里选，或者选“不告诉”。"
+    if error.problem == ProfileProblem.UNKNOWN_CITY:
+        return f"没有“{value}”这个城市的选项，请从列表里选，或者只选省份。"
+    if error.problem == ProfileProblem.CITY_ELSEWHERE:
+        return f"{error.value}不在{error.province}，请重新选省份或城市。"
+    return f"没有“{value}”这种工作的选项，请从列表里选。"
 
 
 def _options(values, chosen: str | None, *, blank: str) -> str:

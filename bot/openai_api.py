@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api import MAX_FIELD, question_error
+from bot.api import MAX_FIELD, api_profile, question_error
 from bot.api_answers import MAX_HISTORY, ApiAsking, NoAnswer, Question, after_first, with_first
 from bot.api_errors import ApiError, ErrorCode
 from bot.api_limits import AskLimits
@@ -75,21 +75,30 @@ def question_of(body: ChatRequest) -> Question:
                        "No user message: put the question in the last message with role 'user'.")
     if any(len(text) > MAX_FIELD for text in users):
         raise ApiError(422, ErrorCode.INVALID, "有一条消息太长了。", "A message is too long.")
-    return Question(text=users[-1], region=body.city or body.province or None, job=body.job or None, as_of=body.as_of,
+    profile = api_profile(province=body.province, city=body.city, job=body.job)
+    return Question(text=users[-1], region=profile.region, job=profile.job, as_of=body.as_of,
                     history=tuple(users[:-1][-MAX_HISTORY:]), remember=False)
 
 
 def extras(answer: Answer) -> dict:
     """What rides along with the text: the citations and the answer's structure."""
     data = answer.to_json()
-    keep = ("outcome", "reason", "conclusion", "points", "actions", "triage", "guide", "referrals", "region", "as_of", "asked")
+    keep = ("outcome", "reason", "conclusion", "points", "actions", "triage", "guide", "referrals", "region", "as_of", "asked", "vetted")
     return {"citations": data["citations"], "laoquan": {k: data[k] for k in keep}}
+
+
+def content_of(answer: Answer) -> str:
+    """The message text: the answer with its ``[n]`` markers, after the 站点已审核 line when a staffer vetted it."""
+    text = answer.answer or ""
+    if answer.vetted is not None:
+        return f"✓ {answer.vetted.mark}（{answer.vetted.at[:10]}）\n\n{text}"
+    return text
 
 
 def completion(answer: Answer, *, completion_id: str, created: int, model: str) -> dict:
     return {
         "id": completion_id, "object": "chat.completion", "created": created, "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer}, "finish_reason": "stop", "logprobs": None}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content_of(answer)}, "finish_reason": "stop", "logprobs": None}],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         **extras(answer),
     }
@@ -109,7 +118,7 @@ def completion_chunks(answers: Iterator[Answer], *, completion_id: str, created:
     yield _chunk(completion_id, created, model, {"role": "assistant", "content": ""})
     try:
         for answer in answers:
-            text = answer.answer or ""
+            text = content_of(answer)
             if text.startswith(sent) and len(text) > len(sent):
                 piece, sent = text[len(sent):], text
                 yield _chunk(completion_id, created, model, {"content": piece})
@@ -121,8 +130,8 @@ def completion_chunks(answers: Iterator[Answer], *, completion_id: str, created:
         yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
         return
-    if answer is not None and answer.answer != sent:  # the final text does not continue what was sent
-        yield _chunk(completion_id, created, model, {"content": "\n\n" + answer.answer})
+    if answer is not None and content_of(answer) != sent:  # the final text does not continue what was sent
+        yield _chunk(completion_id, created, model, {"content": "\n\n" + content_of(answer)})
     yield _chunk(completion_id, created, model, {}, "stop", **(extras(answer) if answer is not None else {"citations": []}))
     yield "data: [DONE]\n\n"
 

@@ -6,7 +6,7 @@ browser and the records keep for vetted answers); enums serialise as their value
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 
 
@@ -134,6 +134,15 @@ class ReferralCard:
     """Why no place is listed, when the worker has to go somewhere and the directory has none there."""
 
 
+@dataclass(frozen=True)
+class Vetting:
+    """A staffer approved this answer for this question in this province (the answer is theirs, not the bot's)."""
+
+    at: str
+    """When it was approved (ISO time)."""
+    mark: str = "站点已审核"
+
+
 @dataclass
 class Answer:
     question: str
@@ -159,6 +168,8 @@ class Answer:
     """What was searched for: the question, or a follow-up rewritten with the question before it."""
     llm: dict | None = None
     """When an LLM wrote the text: backend, model, whether the check passed, or that it fell back."""
+    vetted: Vetting | None = None
+    """Set when the answer is a staff-vetted one served instead of the bot's (:meth:`bot.asking.Asker.vetted_answer`)."""
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -167,5 +178,31 @@ class Answer:
         data["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
         return data
 
+    @classmethod
+    def from_json(cls, data: dict) -> "Answer":
+        """The Answer whose :meth:`to_json` is ``data`` (a stored one: a vetted answer); fields it
+        lacks take their defaults, fields this version does not know are dropped."""
+        data = dict(data)
+        known = _known(cls, data)
+        known["outcome"] = Outcome(data.get("outcome") or Outcome.ANSWERED)
+        reason = data.get("reason") or ""
+        known["reason"] = Reason(reason) if reason in {r.value for r in Reason} else Reason.NONE
+        known["citations"] = [Citation(**_known(Citation, c)) for c in data.get("citations") or []]
+        known["referrals"] = [ReferralCard(**_known(ReferralCard, r)) for r in data.get("referrals") or []]
+        actions = data.get("actions")
+        known["actions"] = Actions(evidence=list(actions.get("evidence") or []),
+                                   steps=[Step(**_known(Step, s)) for s in actions.get("steps") or []]) if actions else None
+        triage = data.get("triage")
+        known["triage"] = Triage(ask=triage["ask"], choices=list(triage["choices"])) if triage else None
+        vetted = data.get("vetted")
+        known["vetted"] = Vetting(**_known(Vetting, vetted)) if vetted else None
+        known["timings_ms"] = dict(data.get("timings_ms") or {})
+        return cls(**known)
 
-__all__ = ["Actions", "Answer", "Citation", "OUTCOME_LABELS", "Outcome", "REASON_LABELS", "Reason", "ReferralCard", "Step", "Triage"]
+
+def _known(kind, data: dict) -> dict:
+    names = {f.name for f in fields(kind)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+__all__ = ["Actions", "Answer", "Citation", "OUTCOME_LABELS", "Outcome", "REASON_LABELS", "Reason", "ReferralCard", "Step", "Triage", "Vetting"]

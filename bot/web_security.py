@@ -2,8 +2,11 @@
 (:func:`install_web_security`, from :func:`bot.server.build_server`).
 
 - **Hosts**: only the trusted host names are answered (``LAOQUAN_TRUSTED_HOSTS``; loopback, the
-  ``host`` setting and the public URL's host always), so a rebinding DNS name cannot reach the pages.
-- **CORS** is off unless ``LAOQUAN_ALLOWED_ORIGINS`` names origins, and never with credentials: no
+  ``host`` setting and the public URL's host always), so a rebinding DNS name cannot reach the pages;
+  ``/healthz``, ``/readyz`` and ``/metrics`` answer any Host (probes use the server's IP), and a
+  refused Host on ``/api`` or ``/v1`` gets the API's error shape (code ``bad_host``).
+- **CORS** is off unless ``LAOQUAN_ALLOWED_ORIGINS`` names origins (then ``Content-Type`` and
+  ``Authorization`` — a staff API token — may be sent), and never with credentials: no
   other site can read an answer with the staff login cookie. (Gradio's own CORS layer echoes any
   origin once the Host is not loopback; it stands aside when the server has Starlette's
   ``CORSMiddleware``, which this installs.)
@@ -40,6 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 
+from bot.api_errors import ApiProblem, ErrorCode, is_api_path
 from bot.login_guard import LoginGuard
 from bot.records import Records, RecordsUnavailable
 
@@ -49,6 +53,8 @@ STAFF_PREFIX = "/staff"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_INFO_PATHS = frozenset({"/openapi.json", "/gradio_api/openapi.json", "/gradio_api/info", "/docs", "/redoc"})
+HEALTH_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Answered whatever the Host (a load balancer or orchestrator probes by IP); they reveal no worker's data."""
 UPLOAD_PATHS = ("/gradio_api/upload", "/gradio_api/process_recording")
 MAX_LOGIN_BODY = 64 * 1024
 
@@ -138,6 +144,16 @@ class WebPolicy:
         return name == host_name(host) or (bool(self.public_host) and name == self.public_host)
 
 
+def _wrong_host(path: str):
+    """The refusal of an unknown Host: in the API's error shape on ``/api`` and ``/v1``, else ``detail``."""
+    from starlette.responses import JSONResponse
+
+    if is_api_path(path):
+        problem = ApiProblem(ErrorCode.BAD_HOST, WRONG_HOST, "Unknown host name: use the address the site publishes.")
+        return JSONResponse(problem.to_json(openai=path.startswith("/v1/")), status_code=400)
+    return _json(400, WRONG_HOST)
+
+
 def _json(status: int, detail: str, headers: dict[str, str] | None = None):
     from starlette.responses import JSONResponse
 
@@ -165,10 +181,10 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         send = self._secured(send, https=self._https(scope, headers))
-        if not self.policy.host_allowed(host):
-            await _json(400, WRONG_HOST)(scope, receive, send)
-            return
         path = scope.get("path", "")
+        if not self.policy.host_allowed(host) and path not in HEALTH_PATHS:  # a probe by IP may check health: it reveals nothing
+            await _wrong_host(path)(scope, receive, send)
+            return
         method = scope.get("method", "GET").upper()
         staff = path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
         sub_path = path[len(STAFF_PREFIX):] if staff else path
@@ -351,7 +367,7 @@ def install_web_security(server, *, settings, records: Records) -> WebPolicy:
     """Install the policy of the ``web`` settings on ``server`` (a FastAPI app, before it starts)."""
     policy = WebPolicy.from_settings(settings.web)
     server.add_middleware(CORSMiddleware, allow_origins=sorted(policy.allowed_origins), allow_credentials=False,
-                          allow_methods=["GET", "POST"], allow_headers=["content-type"])
+                          allow_methods=["GET", "POST"], allow_headers=["content-type", "authorization"])  # authorization: staff API tokens
     guard = LoginGuard(records, max_failures=settings.web.login_max_failures, wait_seconds=settings.web.login_wait_seconds)
     server.add_middleware(SecurityMiddleware, policy=policy, guard=guard)
     _unknown_api_names_are_404(server)

@@ -207,6 +207,9 @@ class WebSettings:
     """Questions one client (IP address) may send to the ask endpoints of the open API
     (``/api/v1/ask``, ``/api/v1/ask/batch``, ``/v1/chat/completions``), in slowapi's notation
     (``"30/minute"``, ``"5/second;100/hour"``); empty: no limit (the tests' off-switch)."""
+    api_action_rate_limit: str = "20/minute"
+    """Worker actions one client (IP address) may send to the open API (``POST /api/v1/feedback``,
+    ``POST /api/v1/reports``, ``GET /api/v1/reports/{number}``), in slowapi's notation; empty: no limit."""
     api_batch_max: int = 100
     """Lines one ``POST /api/v1/ask/batch`` may carry (more: the whole batch is refused with 413)."""
     trusted_hosts: str = ""
@@ -288,6 +291,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "answer_workers": ("web", "answer_workers"),
     "queue_refused": ("web", "queue_refused"),
     "api_rate_limit": ("web", "api_rate_limit"),
+    "api_action_rate_limit": ("web", "api_action_rate_limit"),
     "api_batch_max": ("web", "api_batch_max"),
     "trusted_hosts": ("web", "trusted_hosts"),
     "allowed_origins": ("web", "allowed_origins"),
