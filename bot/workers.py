@@ -101,7 +101,7 @@ class AnswerPool:
         except BaseException:
             self._free_place()
             raise
-        future.add_done_callback(self._free_place)
+        future.add_done_callback(self._free_place)  # first of the future's callbacks: the place is free before anyone hears it is done
         return future
 
     def submit(self, question: str, **options) -> Future:
@@ -135,10 +135,8 @@ class AnswerPool:
                     hand(item)
             except BaseException as exc:  # noqa: BLE001 — raised again on the event loop
                 hand(_Raised(exc))
-            finally:
-                hand(_DONE)
 
-        self._run(run)
+        self._run(run).add_done_callback(lambda _future: hand(_DONE))  # after the place is free: a next question fits at once
         return _handed_over_async(handed)
 
     def ask(self, question: str, *, timeout: float | None = None, **options) -> Answer:
@@ -158,10 +156,8 @@ class AnswerPool:
                     handed.put(answer)
             except BaseException as exc:  # noqa: BLE001 — raised again in the asking thread
                 handed.put(_Raised(exc))
-            finally:
-                handed.put(_DONE)
 
-        self._run(run)
+        self._run(run).add_done_callback(lambda _future: handed.put(_DONE))  # after the place is free
         return _handed_over(handed)
 
     def shutdown(self) -> None:
