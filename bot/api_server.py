@@ -25,7 +25,7 @@ from bot.openai_api import openai_router
 from bot.protocols import Bot
 from bot.staff_api import staff_router
 from bot.web_security import WebPolicy
-from bot.workers import pool_for
+from bot.workers import AnswerPool
 
 DOCS_STATIC = "/api/docs-static"
 DESCRIPTION = """劳权通 (laoquan) open API: cited answers from indexed official texts, no LLM.
@@ -87,9 +87,9 @@ def _reads_json(path: str) -> bool:
     return path.startswith(("/api/v1/", "/v1/")) and not path.startswith("/api/v1/ask/batch")
 
 
-def mount_api(server: FastAPI, bot: Bot, *, settings, records, accounts, services=None) -> Bot:
-    """Add the open API's routes to ``server``; returns the bot every page should answer with (the
-    same bot, metered for ``/metrics``)."""
+def mount_api(server: FastAPI, bot: Bot, *, pool: AnswerPool, settings, records, accounts, services=None) -> Bot:
+    """Add the open API's routes to ``server`` (its ask routes answer in ``pool``, the page's workers);
+    returns the bot every page should answer with (the same bot, metered for ``/metrics``)."""
     metrics = Metrics(generation=lambda: index_generation(bot))
     metered = MeteredBot(bot, metrics)
     limits = AskLimits(settings.web.api_rate_limit, action_rate=settings.web.api_action_rate_limit)
@@ -98,7 +98,6 @@ def mount_api(server: FastAPI, bot: Bot, *, settings, records, accounts, service
     server.add_middleware(JsonByDefault, policy=WebPolicy.from_settings(settings.web))
     limits.install(server)
     server.include_router(health_router(metered, metrics))
-    pool = getattr(server.state, "answer_pool", None) or pool_for(bot, settings)  # the ask routes answer in the server's pool
     server.include_router(api_router(asking, limits, pool=pool, directory=services, batch_max=settings.web.api_batch_max))
     server.include_router(staff_router(metered, records, accounts, settings))
     server.include_router(openai_router(asking, limits, pool=pool))

@@ -44,7 +44,7 @@ def build_server(bot: Bot, *, settings: Settings, records: Records | None = None
     server.middleware("http")(_busy_in_chinese)
     feeds = feeds or FeedSource.for_settings(settings)
     server.include_router(feed_router(source=feeds, public_url=settings.web.public_url))  # 政策直达: /feeds/{省}/{职业}.xml|.json (before the page at /)
-    bot = mount_api(server, bot, settings=settings, records=records, accounts=accounts, services=services)  # /api/v1, /v1, /healthz, /metrics (the pages answer with the metered bot)
+    bot = mount_api(server, bot, pool=pool, settings=settings, records=records, accounts=accounts, services=services)  # /api/v1, /v1, /healthz, /metrics (the pages answer with the metered bot)
     page_options = dict(theme=theme, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, show_error=False,
                   head='<meta name="viewport" content="width=device-width, initial-scale=1">')
     staff_files = StaffFiles()  # the staff app's downloads: served by it alone, never by the worker app

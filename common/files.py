@@ -3,6 +3,7 @@ sees half of it, and reading a YAML file whose every failure is one clear line."
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,16 @@ def file_sha256(path: Path) -> str:
 def file_sha256_or_empty(path: Path) -> str:
     """The sha256 of ``path``, or "" when there is no such file (an optional input)."""
     return file_sha256(path) if Path(path).is_file() else ""
+
+
+def read_json_record(cls, path: Path):
+    """The dataclass ``cls`` from the JSON object in ``path`` (fields it does not know are skipped,
+    missing ones take their defaults); None when the file is missing, unreadable or does not fit."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def write_atomic(path: Path, data: bytes) -> None:

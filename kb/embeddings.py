@@ -29,7 +29,7 @@ the layout written here (:data:`FORMAT_VERSION`) or the ``tokenizers`` version c
 from __future__ import annotations
 
 import common.settings  # noqa: F401  (offline switches before sentence-transformers is imported)
-from common.files import file_sha256, write_atomic
+from common.files import file_sha256, read_json_record, write_atomic
 
 import contextlib
 import fcntl
@@ -432,11 +432,7 @@ class BuildInfo:
 
     @classmethod
     def read(cls, folder: Path) -> BuildInfo | None:
-        try:
-            raw = json.loads((folder / BUILD_INFO).read_text(encoding="utf-8"))
-            return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
-        except (OSError, ValueError, TypeError):
-            return None
+        return read_json_record(cls, folder / BUILD_INFO)
 
     def write(self, folder: Path) -> None:
         _write_json(folder / BUILD_INFO, asdict(self))

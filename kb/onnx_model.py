@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
-from common.files import file_sha256, write_atomic
+from common.files import file_sha256, read_json_record, write_atomic
 from common.settings import REPO_ROOT
 
 ONNX_FORMAT_VERSION = 2
@@ -98,11 +98,7 @@ class OnnxBuildInfo:
 
     @classmethod
     def read(cls, path: Path) -> OnnxBuildInfo | None:
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
-        except (OSError, ValueError, TypeError):
-            return None
+        return read_json_record(cls, path)
 
     def write(self, path: Path) -> None:
         write_atomic(path, (json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
